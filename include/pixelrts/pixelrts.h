@@ -1,0 +1,286 @@
+/* pixelrts.h: public API of libpixelrts, the PixelRTS v2 (.rts.png) codec.
+ *
+ * libpixelrts stores any byte string inside an ordinary RGBA PNG, placing
+ * byte k of the payload in channel k%4 of pixel k/4 along a Hilbert curve,
+ * and records its size and SHA-256 in a `PixelRTS` tEXt chunk written before
+ * the pixels.  Decoding returns the payload bit-exact.
+ *
+ * Conventions
+ * - Every function that can fail returns an `int` status: PRTS_OK (0) or a
+ *   negative `prts_status`.  prts_strerror() names a status; the handle's
+ *   last_error() call gives the detailed message (which file, which size,
+ *   which limit).
+ * - Handles are opaque.  A handle is used by one thread at a time; different
+ *   handles are independent (the library has no process-wide mutable state).
+ * - A fatal error (anything except PRTS_E_INVALID_ARG on a setter) poisons
+ *   the current operation: later calls return PRTS_E_BAD_STATE until
+ *   *_reset() or the handle is freed.
+ * - Passing NULL to *_free() is a no-op.
+ * - Sizes and offsets are 64-bit.
+ *
+ * Everything here is "Since 1.0" unless it says otherwise.
+ */
+#ifndef PIXELRTS_PIXELRTS_H
+#define PIXELRTS_PIXELRTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Export macro: the library's own build defines PRTS__BUILDING_LIBRARY and
+ * compiles with -fvisibility=hidden, so only PRTS_API symbols are exported. */
+#ifndef PRTS_API
+#  if defined(PRTS__BUILDING_LIBRARY) && defined(__GNUC__)
+#    define PRTS_API __attribute__((visibility("default")))
+#  else
+#    define PRTS_API
+#  endif
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Versions                                                            */
+/* ------------------------------------------------------------------ */
+
+#define PRTS_VERSION_MAJOR 1
+#define PRTS_VERSION_MINOR 0
+#define PRTS_VERSION_PATCH 0
+#define PRTS_VERSION_NUMBER \
+    (PRTS_VERSION_MAJOR * 10000 + PRTS_VERSION_MINOR * 100 + PRTS_VERSION_PATCH)
+#define PRTS_VERSION_STRING "1.0.0"
+
+/* Version of the library actually loaded (compare with PRTS_VERSION_NUMBER). */
+PRTS_API unsigned prts_version_number(void);
+PRTS_API const char *prts_version_string(void);
+
+/* ------------------------------------------------------------------ */
+/* Status codes (values are pinned: they never change meaning)         */
+/* ------------------------------------------------------------------ */
+
+typedef enum prts_status {
+    PRTS_OK = 0,
+    PRTS_E_INVALID_ARG = -1,      /* bad argument or option value */
+    PRTS_E_NOMEM = -2,            /* allocation failed */
+    PRTS_E_IO = -3,               /* read/write/mmap failed (errno in message) */
+    PRTS_E_FILE_NOT_FOUND = -4,   /* input file does not exist */
+    PRTS_E_NOT_PNG = -5,          /* no PNG signature */
+    PRTS_E_TRUNCATED = -6,        /* PNG or payload ends early */
+    PRTS_E_CRC = -7,              /* a PNG chunk fails its CRC */
+    PRTS_E_PNG = -8,              /* other malformed PNG */
+    PRTS_E_NOT_SQUARE = -9,       /* image is not square */
+    PRTS_E_GRID_NOT_POW2 = -10,   /* grid side is not a power of two */
+    PRTS_E_NO_METADATA = -11,     /* no PixelRTS metadata found */
+    PRTS_E_BAD_METADATA = -12,    /* metadata is not valid JSON / has bad keys */
+    PRTS_E_DATA_SIZE = -13,       /* data_size/encoded_size exceeds the grid */
+    PRTS_E_GRID_TOO_SMALL = -14,  /* explicit grid cannot hold the payload */
+    PRTS_E_HASH_MISMATCH = -15,   /* SHA-256 of the payload != data_hash */
+    PRTS_E_NO_HASH = -16,         /* verification asked, but no data_hash */
+    PRTS_E_LIMIT = -17,           /* a configured limit was exceeded */
+    PRTS_E_BAD_STATE = -18,       /* call out of order, or handle poisoned */
+    PRTS_E_UNSUPPORTED = -19,     /* valid input this build cannot handle */
+    PRTS_E_BACKEND = -20,         /* requested backend unknown or unavailable */
+    PRTS_E_CALLBACK = -21,        /* a user read/write callback failed */
+    PRTS_E_DECOMPRESS = -22,      /* compressed payload is corrupt */
+    PRTS_E_NO_ORIGINAL = -23,     /* code-mode file lacks original_data_b64 */
+    PRTS_E_SIDECAR_MISMATCH = -24,/* sidecar and PNG chunk disagree */
+    PRTS_E_OUTPUT = -25,          /* output path cannot be created */
+    PRTS_E_CANCELLED = -26        /* progress callback asked to stop */
+} prts_status;
+
+/* Static English name of a status; never NULL (unknown codes included). */
+PRTS_API const char *prts_strerror(int status);
+
+/* Release memory returned by the library (metadata JSON strings). */
+PRTS_API void prts_free(void *ptr);
+
+/* ------------------------------------------------------------------ */
+/* Options                                                             */
+/* ------------------------------------------------------------------ */
+
+typedef enum prts_mode {
+    PRTS_MODE_STANDARD = 0,       /* RGBA-dense */
+    PRTS_MODE_CODE = 1            /* RGBA-code: WASM colouring, payload kept as base64 */
+} prts_mode;
+
+typedef enum prts_filter {
+    PRTS_FILTER_NONE = 0,         /* fastest, and best for binary payloads */
+    PRTS_FILTER_ADAPTIVE = 1      /* libspng's per-row heuristic over all five filters */
+} prts_filter;
+
+/* Options are 64-bit integers keyed by this enum; prts_option_bounds()
+ * tells the valid range.  "E" = encoder, "D" = decoder. */
+typedef enum prts_option {
+    PRTS_OPT_MODE = 1,              /* E: prts_mode.  Default STANDARD */
+    PRTS_OPT_COMPRESSION_LEVEL = 2, /* E: zlib level 0..9 for the PNG.  Default 1 */
+    PRTS_OPT_FILTER = 3,            /* E: prts_filter.  Default NONE */
+    PRTS_OPT_GRID_SIZE = 4,         /* E: explicit side (power of two), 0 = smallest that fits.  Default 0 */
+    PRTS_OPT_MEMORY_BUDGET = 5,     /* E,D: bytes a push/pull stream may stage in RAM before it
+                                       spills to an unlinked temporary file.  Default 64 MiB */
+    PRTS_OPT_WRITE_SIDECAR = 6,     /* E: 1 = file API also writes OUT.meta.json.  Default 1 */
+    PRTS_OPT_VERIFY_HASH = 7,       /* D: 1 = check SHA-256 before any byte is delivered.  Default 0 */
+    PRTS_OPT_READ_SIDECAR = 8,      /* D: 1 = file API prefers a sidecar to the chunk.  Default 1 */
+    PRTS_OPT_MAX_GRID_SIZE = 9,     /* D: largest accepted image side.  Default 65536 */
+    PRTS_OPT_MAX_METADATA_SIZE = 10 /* D: largest accepted text chunk / sidecar.  Default 1 GiB */
+} prts_option;
+
+/* Valid range of an option (inclusive).  PRTS_E_INVALID_ARG for unknown keys. */
+PRTS_API int prts_option_bounds(prts_option option, int64_t *min, int64_t *max);
+
+/* ------------------------------------------------------------------ */
+/* Callbacks                                                           */
+/* ------------------------------------------------------------------ */
+
+/* Write callback: consume all `len` bytes; return 0, or any negative value
+ * to abort (the operation then fails with PRTS_E_CALLBACK). */
+typedef int (*prts_write_fn)(void *user, const void *buf, size_t len);
+
+/* Read callback: copy up to `cap` bytes into `buf` and return how many.
+ * A short read is NOT end of stream: the library simply calls again.
+ * Return 0 only at end of stream, and a negative value on error. */
+typedef ptrdiff_t (*prts_read_fn)(void *user, void *buf, size_t cap);
+
+/* Progress: `done` out of `total` units (payload bytes).  Return 0 to go
+ * on, non-zero to cancel (the call then fails with PRTS_E_CANCELLED). */
+typedef int (*prts_progress_fn)(void *user, uint64_t done, uint64_t total);
+
+/* ------------------------------------------------------------------ */
+/* Backends                                                            */
+/* ------------------------------------------------------------------ */
+
+/* Number of backends compiled in, and the name of the i-th ("scalar", ...). */
+PRTS_API int prts_backend_count(void);
+PRTS_API const char *prts_backend_name(int index);
+/* PRTS_OK if the named backend can run here; otherwise PRTS_E_BACKEND and,
+ * if `why` is non-NULL, the reason in `why` (NUL-terminated, truncated). */
+PRTS_API int prts_backend_probe(const char *name, char *why, size_t why_len);
+
+/* ------------------------------------------------------------------ */
+/* Encoder                                                             */
+/* ------------------------------------------------------------------ */
+
+typedef struct prts_encoder prts_encoder;
+
+/* New encoder with default options and the backend named by the
+ * PIXELRTS_BACKEND environment variable, or "auto".  NULL on OOM. */
+PRTS_API prts_encoder *prts_encoder_new(void);
+PRTS_API void prts_encoder_free(prts_encoder *enc);
+/* Forget pushed data, metadata result and errors; keep options. */
+PRTS_API int prts_encoder_reset(prts_encoder *enc);
+
+PRTS_API int prts_encoder_set_option(prts_encoder *enc, prts_option option, int64_t value);
+PRTS_API int prts_encoder_get_option(const prts_encoder *enc, prts_option option, int64_t *value);
+
+/* Caller's metadata: a JSON object (UTF-8) whose keys are stored after the
+ * format keys (format.md §5: `version` becomes `content_version`, a
+ * `segments` object also fills `offsets` and `hashes`).  NULL or "{}"
+ * clears it.  PRTS_E_BAD_METADATA if it is not a JSON object. */
+PRTS_API int prts_encoder_set_metadata_json(prts_encoder *enc, const char *json);
+
+/* Choose a backend by name ("scalar", ..., or "auto").  PRTS_E_BACKEND,
+ * with the reason in last_error(), if it is unknown or cannot run here:
+ * there is never a silent fallback. */
+PRTS_API int prts_encoder_set_backend(prts_encoder *enc, const char *name);
+/* Name of the backend this handle uses (never "auto"). */
+PRTS_API const char *prts_encoder_backend(const prts_encoder *enc);
+
+PRTS_API void prts_encoder_set_progress(prts_encoder *enc, prts_progress_fn fn, void *user);
+
+/* Streaming encode.  Push the payload in chunks of any size (zero-length
+ * pushes are fine), then finish(): the whole PNG is written through
+ * `write`.  Pushed data beyond the memory budget is staged in an unlinked
+ * temporary file, so the payload may be larger than RAM.  After finish()
+ * (success or failure) the encoder must be reset before the next push. */
+PRTS_API int prts_encoder_push(prts_encoder *enc, const void *data, size_t len);
+PRTS_API int prts_encoder_finish(prts_encoder *enc, prts_write_fn write, void *user);
+
+/* Encode file `in` into PNG `out` (and `out`.meta.json unless the sidecar
+ * option is off).  The input is memory-mapped and rows are gathered from it
+ * one strip at a time, so memory stays bounded by a strip whatever the file
+ * size.  `out` appears complete or not at all (temporary name + rename). */
+PRTS_API int prts_encode_file(prts_encoder *enc, const char *in, const char *out);
+
+/* The metadata written by the last successful finish()/encode_file(), as
+ * compact JSON; caller releases it with prts_free().  NULL if none. */
+PRTS_API char *prts_encoder_metadata_json(const prts_encoder *enc);
+
+/* Detailed message of the last failure ("" if none).  Valid until the
+ * next call on the handle. */
+PRTS_API const char *prts_encoder_last_error(const prts_encoder *enc);
+
+/* ------------------------------------------------------------------ */
+/* Decoder                                                             */
+/* ------------------------------------------------------------------ */
+
+typedef struct prts_decoder prts_decoder;
+
+typedef enum prts_info_key {
+    PRTS_INFO_GRID_SIZE = 1,       /* image side in pixels */
+    PRTS_INFO_DATA_SIZE = 2,       /* payload bytes (after decompression) */
+    PRTS_INFO_ENCODED_SIZE = 3,    /* bytes held in the pixels */
+    PRTS_INFO_MODE = 4,            /* prts_mode */
+    PRTS_INFO_COMPRESSED = 5,      /* 1 if the payload was deflated before placement */
+    PRTS_INFO_METADATA_SOURCE = 6, /* prts_metadata_source */
+    PRTS_INFO_SIDECAR_MISMATCH = 7,/* 1 if a sidecar and the PNG chunk disagree */
+    PRTS_INFO_HAS_HASH = 8         /* 1 if the metadata carries data_hash */
+} prts_info_key;
+
+typedef enum prts_metadata_source {
+    PRTS_META_CHUNK = 0,           /* the PNG's PixelRTS text chunk */
+    PRTS_META_SIDECAR = 1,         /* X.meta.json */
+    PRTS_META_ALT_SIDECAR = 2      /* X with .png replaced by .meta.json */
+} prts_metadata_source;
+
+PRTS_API prts_decoder *prts_decoder_new(void);
+PRTS_API void prts_decoder_free(prts_decoder *dec);
+/* Forget the current file (its metadata included) and errors; keep options. */
+PRTS_API int prts_decoder_reset(prts_decoder *dec);
+
+PRTS_API int prts_decoder_set_option(prts_decoder *dec, prts_option option, int64_t value);
+PRTS_API int prts_decoder_get_option(const prts_decoder *dec, prts_option option, int64_t *value);
+PRTS_API int prts_decoder_set_backend(prts_decoder *dec, const char *name);
+PRTS_API const char *prts_decoder_backend(const prts_decoder *dec);
+PRTS_API void prts_decoder_set_progress(prts_decoder *dec, prts_progress_fn fn, void *user);
+
+/* Streaming decode.  open() reads the PNG header and metadata through
+ * `read` (the callback stays in use until the end of the stream); pull()
+ * then copies up to `cap` payload bytes into `buf` and stores the count in
+ * `*got`.  End-of-stream rule: pull() returns PRTS_OK with *got == 0 exactly
+ * once the whole payload has been delivered, and every byte before that
+ * has been delivered in order; *got < cap does not mean the end.  Rows are
+ * staged (RAM up to the budget, then a temporary file) because payload
+ * order and PNG row order differ.  With PRTS_OPT_VERIFY_HASH the hash is
+ * checked before the first byte is delivered. */
+PRTS_API int prts_decoder_open(prts_decoder *dec, prts_read_fn read, void *user);
+PRTS_API int prts_decoder_pull(prts_decoder *dec, void *buf, size_t cap, size_t *got);
+
+/* Decode PNG `in` into file `out`: decoded rows are scattered straight into
+ * the (memory-mapped) output, so memory stays bounded by a strip.  `out`
+ * appears complete or not at all; a failed verification leaves nothing. */
+PRTS_API int prts_decode_file(prts_decoder *dec, const char *in, const char *out);
+
+/* Read only the metadata of `path` (sidecar first where allowed, else the
+ * text chunks before IDAT): no pixel is decoded. */
+PRTS_API int prts_read_info(prts_decoder *dec, const char *path);
+
+/* Facts about the current file (after open, decode_file or read_info). */
+PRTS_API int prts_decoder_info(const prts_decoder *dec, prts_info_key key, int64_t *value);
+/* Its metadata as compact JSON (caller frees with prts_free); NULL if none. */
+PRTS_API char *prts_decoder_metadata_json(const prts_decoder *dec);
+PRTS_API const char *prts_decoder_last_error(const prts_decoder *dec);
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                             */
+/* ------------------------------------------------------------------ */
+
+/* Smallest grid side for an n-byte payload (format.md §2): 1 for 0 bytes,
+ * else the smallest power of two g >= 4 with 4*g*g >= n. */
+PRTS_API uint32_t prts_grid_size_for(uint64_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PIXELRTS_PIXELRTS_H */
