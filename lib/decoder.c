@@ -1,0 +1,532 @@
+/* decoder.c: the decoder handle: metadata lookup, open/pull streaming, file to file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "fileio.h"
+#include "hilbert.h"
+#include "metadata.h"
+#include "payload.h"
+#include "png_read.h"
+#include "sha256.h"
+#include "stage.h"
+
+enum { DEC_IDLE, DEC_OPEN, DEC_READY, DEC_FAILED };
+
+struct prts_decoder {
+    uint32_t magic;
+    int state;
+    int64_t opts[PRTS__OPT_COUNT];
+    const prts__backend_ops *backend;
+    char backend_err[PRTS__ERRMSG_MAX];
+    prts_progress_fn progress;
+    void *progress_user;
+    prts__png_reader png;  /* open while pixels remain to be read */
+    int png_open;
+    int fd;                /* input file of the file API, else -1 */
+    prts__meta meta;       /* metadata of the current file */
+    int have_meta;
+    int meta_source;
+    int sidecar_mismatch;
+    prts__stage payload;   /* pull API: the whole payload, staged */
+    uint64_t pos;          /* pull API: bytes delivered */
+    prts__err err;
+};
+
+static int valid(const prts_decoder *dec)
+{
+    return dec && dec->magic == PRTS__MAGIC_DECODER;
+}
+
+/* Forget the current file; keep options, backend and callbacks. */
+static void close_file(prts_decoder *dec)
+{
+    if (dec->png_open)
+        prts__png_read_free(&dec->png);
+    dec->png_open = 0;
+    if (dec->fd >= 0)
+        close(dec->fd);
+    dec->fd = -1;
+    prts__meta_clear(&dec->meta);
+    dec->have_meta = 0;
+    dec->meta_source = PRTS_META_CHUNK;
+    dec->sidecar_mismatch = 0;
+    prts__stage_free(&dec->payload);
+    dec->pos = 0;
+}
+
+prts_decoder *prts_decoder_new(void)
+{
+    prts_decoder *dec = calloc(1, sizeof *dec);
+    if (!dec)
+        return NULL;
+    dec->magic = PRTS__MAGIC_DECODER;
+    dec->fd = -1;
+    prts__options_defaults(dec->opts);
+    prts__stage_init(&dec->payload, (uint64_t)dec->opts[PRTS_OPT_MEMORY_BUDGET]);
+    prts_decoder_set_backend(dec, prts__backend_default_name());
+    dec->err.code = 0;
+    dec->err.msg[0] = '\0';
+    return dec;
+}
+
+void prts_decoder_free(prts_decoder *dec)
+{
+    if (!valid(dec))
+        return;
+    close_file(dec);
+    dec->magic = 0;
+    free(dec);
+}
+
+int prts_decoder_reset(prts_decoder *dec)
+{
+    if (!valid(dec))
+        return PRTS_E_INVALID_ARG;
+    close_file(dec);
+    dec->state = DEC_IDLE;
+    dec->err.code = 0;
+    dec->err.msg[0] = '\0';
+    return PRTS_OK;
+}
+
+int prts_decoder_set_option(prts_decoder *dec, prts_option option, int64_t value)
+{
+    if (!valid(dec))
+        return PRTS_E_INVALID_ARG;
+    return prts__option_set(dec->opts, PRTS__FOR_DECODER, option, value, &dec->err);
+}
+
+int prts_decoder_get_option(const prts_decoder *dec, prts_option option, int64_t *value)
+{
+    if (!valid(dec))
+        return PRTS_E_INVALID_ARG;
+    return prts__option_get(dec->opts, PRTS__FOR_DECODER, option, value);
+}
+
+int prts_decoder_set_backend(prts_decoder *dec, const char *name)
+{
+    if (!valid(dec))
+        return PRTS_E_INVALID_ARG;
+    prts__err e = {0, ""};
+    const prts__backend_ops *b = NULL;
+    int rc = prts__backend_select(name, &b, &e);
+    if (rc) {
+        dec->err = e;
+        dec->backend = NULL; /* never a silent fallback */
+        memcpy(dec->backend_err, e.msg, sizeof e.msg);
+        return rc;
+    }
+    dec->backend = b;
+    return PRTS_OK;
+}
+
+const char *prts_decoder_backend(const prts_decoder *dec)
+{
+    return valid(dec) && dec->backend ? dec->backend->name : NULL;
+}
+
+void prts_decoder_set_progress(prts_decoder *dec, prts_progress_fn fn, void *user)
+{
+    if (!valid(dec))
+        return;
+    dec->progress = fn;
+    dec->progress_user = user;
+}
+
+const char *prts_decoder_last_error(const prts_decoder *dec)
+{
+    return valid(dec) ? dec->err.msg : "invalid decoder handle";
+}
+
+char *prts_decoder_metadata_json(const prts_decoder *dec)
+{
+    if (!valid(dec) || !dec->have_meta)
+        return NULL;
+    return json_dumps(dec->meta.obj, JSON_COMPACT | JSON_ENSURE_ASCII);
+}
+
+int prts_decoder_info(const prts_decoder *dec, prts_info_key key, int64_t *value)
+{
+    if (!valid(dec) || !value)
+        return PRTS_E_INVALID_ARG;
+    if (!dec->have_meta)
+        return PRTS_E_BAD_STATE;
+    const prts__meta *m = &dec->meta;
+    switch (key) {
+    case PRTS_INFO_GRID_SIZE: *value = dec->png_open ? dec->png.side : m->grid; break;
+    case PRTS_INFO_DATA_SIZE: *value = (int64_t)m->data_size; break;
+    case PRTS_INFO_ENCODED_SIZE: *value = (int64_t)m->encoded_size; break;
+    case PRTS_INFO_MODE: *value = m->mode; break;
+    case PRTS_INFO_COMPRESSED: *value = m->compressed; break;
+    case PRTS_INFO_METADATA_SOURCE: *value = dec->meta_source; break;
+    case PRTS_INFO_SIDECAR_MISMATCH: *value = dec->sidecar_mismatch; break;
+    case PRTS_INFO_HAS_HASH: *value = m->has_hash; break;
+    default: return PRTS_E_INVALID_ARG;
+    }
+    return PRTS_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading the header and choosing the metadata                        */
+
+static int open_png(prts_decoder *dec, prts_read_fn read, void *user, const char *name)
+{
+    int rc = prts__png_read_open(&dec->png, read, user, name,
+                                 (uint32_t)dec->opts[PRTS_OPT_MAX_GRID_SIZE],
+                                 (uint64_t)dec->opts[PRTS_OPT_MAX_METADATA_SIZE], &dec->err);
+    dec->png_open = 1;
+    return rc;
+}
+
+/* Parse the PNG's metadata chunk into *out (NULL on failure, error in e). */
+static int chunk_metadata(prts_decoder *dec, json_t **out, prts__err *e)
+{
+    const char *text;
+    size_t len;
+    *out = NULL;
+    int rc = prts__png_read_metadata(&dec->png, &text, &len, e);
+    return rc ? rc : prts__meta_parse_chunk(text, len, out, e);
+}
+
+/* Check the metadata against the image and what this decoder can do. */
+static int check_metadata(prts_decoder *dec, const char *name)
+{
+    const prts__meta *m = &dec->meta;
+    uint64_t g = dec->png.side;
+    if (m->mode == PRTS_MODE_CODE) {
+        if (!m->b64)
+            return prts__fail(&dec->err, PRTS_E_NO_ORIGINAL,
+                              "%s: code-mode file has no original_data_b64: its pixels are lossy "
+                              "and cannot be decoded", name);
+        return PRTS_OK;
+    }
+    if (m->encoded_size > 4 * g * g)
+        return prts__fail(&dec->err, PRTS_E_DATA_SIZE,
+                          "%s: metadata claims %llu bytes, a %llux%llu grid holds at most %llu",
+                          name, (unsigned long long)m->encoded_size, (unsigned long long)g,
+                          (unsigned long long)g, (unsigned long long)(4 * g * g));
+    return PRTS_OK;
+}
+
+/* Open `path` and settle its metadata: sidecar first (when allowed), then
+ * the chunk; note whether the two disagree. */
+static int load_file(prts_decoder *dec, const char *path)
+{
+    prts__err *e = &dec->err;
+    dec->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (dec->fd < 0)
+        return errno == ENOENT ? prts__fail(e, PRTS_E_FILE_NOT_FOUND, "File not found: %s", path)
+                               : prts__fail(e, PRTS_E_IO, "%s: %s", path, strerror(errno));
+    int rc = open_png(dec, prts__fd_read, &dec->fd, path);
+    if (rc)
+        return rc;
+    json_t *side = NULL, *chunk = NULL;
+    if (dec->opts[PRTS_OPT_READ_SIDECAR] &&
+        (rc = prts__sidecar_read(path, (uint64_t)dec->opts[PRTS_OPT_MAX_METADATA_SIZE], &side,
+                                 &dec->meta_source, e)))
+        return rc;
+    prts__err chunk_err = {0, ""};
+    int chunk_rc = chunk_metadata(dec, &chunk, &chunk_err);
+    json_t *use = side ? side : chunk;
+    if (!side) {
+        dec->meta_source = PRTS_META_CHUNK;
+        if (chunk_rc) {
+            *e = chunk_err;
+            return chunk_rc;
+        }
+    } else {
+        dec->sidecar_mismatch = !chunk || !json_equal(side, chunk);
+    }
+    rc = prts__meta_interpret(use, &dec->meta, e);
+    dec->have_meta = 1;
+    json_decref(side);
+    json_decref(chunk);
+    if (rc)
+        return prts__fail_path(e, path);
+    return check_metadata(dec, path);
+}
+
+/* ------------------------------------------------------------------ */
+/* Pixels to payload                                                   */
+
+/* Decode every row; scatter the payload into dest (NULL: validate only). */
+static int read_pixels(prts_decoder *dec, uint8_t *dest, int mapped)
+{
+    prts__err *e = &dec->err;
+    if (!dec->backend)
+        return prts__fail(e, PRTS_E_BACKEND, "%s", dec->backend_err);
+    int rc = prts__png_read_begin(&dec->png, e);
+    if (rc)
+        return rc;
+    uint32_t g = dec->png.side;
+    uint64_t len = dec->meta.encoded_size;
+    prts__layout lay;
+    prts__layout_init(&lay, g);
+    size_t stride = (size_t)g * 4;
+    uint8_t *rows = malloc(stride * lay.tile);
+    prts__tile *tiles = malloc(sizeof *tiles * lay.tiles);
+    prts__strip_job job = {.lay = &lay, .tiles = tiles, .rows = rows, .stride = stride, .len = len};
+    if (!rows || !tiles)
+        rc = prts__fail(e, PRTS_E_NOMEM, "cannot allocate a %zu-byte strip", stride * lay.tile);
+    uint64_t touched = 0;
+    for (uint32_t s = 0; rc == PRTS_OK && s < lay.strips; s++) {
+        if ((rc = prts__png_read_rows(&dec->png, rows, stride, lay.tile, e)))
+            break;
+        if (dest) {
+            prts__layout_strip(&lay, s, tiles);
+            dec->backend->decode_strip(&job, dest);
+        }
+        touched += stride * lay.tile;
+        if (mapped && touched >= PRTS__RELEASE_EVERY) {
+            prts__release_pages(dest, len);
+            touched = 0;
+        }
+        if (dec->progress && dec->progress(dec->progress_user, len * (s + 1) / lay.strips, len))
+            rc = prts__fail(e, PRTS_E_CANCELLED, "cancelled by the progress callback");
+    }
+    free(rows);
+    free(tiles);
+    return rc;
+}
+
+/* Where the final payload bytes go: a hash, and a file or a stage. */
+typedef struct sink {
+    int fd;               /* file output, or -1 */
+    prts__stage *stage;   /* pull output, or NULL */
+    prts__sha256 *sha;    /* NULL unless verifying */
+} sink;
+
+static int sink_emit(void *user, const uint8_t *data, size_t len)
+{
+    sink *s = user;
+    if (s->sha)
+        prts__sha256_update(s->sha, data, len);
+    if (s->fd >= 0)
+        return prts__write_all(s->fd, data, len) ? PRTS_E_IO : PRTS_OK;
+    prts__err ignored;
+    return prts__stage_append(s->stage, data, len, &ignored);
+}
+
+/* Payloads that are not simply the pixels: compressed or code mode.  The
+ * encoded bytes are staged, then inflated or copied into the sink. */
+static int produce_indirect(prts_decoder *dec, sink *out)
+{
+    prts__err *e = &dec->err;
+    const prts__meta *m = &dec->meta;
+    uint8_t *bytes = NULL;
+    uint64_t n = 0;
+    prts__stage enc;
+    prts__stage_init(&enc, (uint64_t)dec->opts[PRTS_OPT_MEMORY_BUDGET]);
+    int rc;
+    if (m->mode == PRTS_MODE_CODE) {
+        /* the pixels are lossy; still read them so a damaged file is noticed */
+        if ((rc = read_pixels(dec, NULL, 0)) ||
+            (rc = prts__base64_decode(m->b64, m->b64_len, &bytes, &n, e)))
+            goto done;
+    } else {
+        if ((rc = prts__stage_alloc(&enc, m->encoded_size, e)) ||
+            (rc = read_pixels(dec, enc.base, prts__stage_is_file(&enc))))
+            goto done;
+        bytes = enc.base;
+        n = enc.len;
+    }
+    /* the original's code mode keeps the compressed bytes in base64 */
+    if (m->compressed && (m->mode != PRTS_MODE_CODE || n == m->encoded_size))
+        rc = prts__inflate(bytes, n, m->data_size, sink_emit, out, e);
+    else if (n != m->data_size)
+        rc = prts__fail(e, PRTS_E_BAD_METADATA, "payload has %llu bytes, data_size says %llu",
+                        (unsigned long long)n, (unsigned long long)m->data_size);
+    else
+        rc = sink_emit(out, bytes, n);
+    if (rc == PRTS_E_IO)
+        rc = prts__fail(e, PRTS_E_IO, "write failed: %s", strerror(errno));
+done:
+    if (bytes != enc.base)
+        free(bytes);
+    prts__stage_free(&enc);
+    return rc;
+}
+
+/* Compare the payload's hash with data_hash when verification is on. */
+static int verify(prts_decoder *dec, prts__sha256 *sha, const char *name)
+{
+    char got[65];
+    prts__sha256_final_hex(sha, got);
+    if (strcmp(got, dec->meta.hash) != 0)
+        return prts__fail(&dec->err, PRTS_E_HASH_MISMATCH, "%s: Hash mismatch: expected %s, got %s",
+                          name, dec->meta.hash, got);
+    return PRTS_OK;
+}
+
+static int start_verify(prts_decoder *dec, prts__sha256 *sha, const char *name)
+{
+    if (!dec->opts[PRTS_OPT_VERIFY_HASH])
+        return PRTS_OK;
+    if (!dec->meta.has_hash)
+        return prts__fail(&dec->err, PRTS_E_NO_HASH,
+                          "%s: verification asked for, but the metadata has no data_hash", name);
+    return prts__sha256_init(sha, &dec->err);
+}
+
+static int hash_mapped(prts__sha256 *sha, const uint8_t *data, uint64_t len, int mapped)
+{
+    for (uint64_t at = 0; at < len; at += PRTS__RELEASE_EVERY) {
+        uint64_t n = len - at < PRTS__RELEASE_EVERY ? len - at : PRTS__RELEASE_EVERY;
+        prts__sha256_update(sha, data + at, n);
+        if (mapped)
+            prts__release_pages(data + at, n);
+    }
+    return PRTS_OK;
+}
+
+/* Plain payload straight into a fresh output file through a shared mapping. */
+static int decode_into_fd(prts_decoder *dec, int fd, prts__sha256 *sha)
+{
+    prts__err *e = &dec->err;
+    uint64_t len = dec->meta.data_size;
+    if (len == 0)
+        return read_pixels(dec, NULL, 0);
+    if (ftruncate(fd, (off_t)len) != 0)
+        return prts__fail(e, PRTS_E_IO, "cannot size the output to %llu bytes: %s",
+                          (unsigned long long)len, strerror(errno));
+    uint8_t *map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED)
+        return prts__fail(e, PRTS_E_IO, "cannot map the output: %s", strerror(errno));
+    int rc = read_pixels(dec, map, 1);
+    if (rc == PRTS_OK && sha->ctx)
+        hash_mapped(sha, map, len, 1);
+    munmap(map, len);
+    return rc;
+}
+
+int prts_decode_file(prts_decoder *dec, const char *in, const char *out)
+{
+    if (!valid(dec) || !in || !out)
+        return PRTS_E_INVALID_ARG;
+    close_file(dec);
+    dec->state = DEC_IDLE;
+    prts__sha256 sha = {0};
+    prts__outfile o = {.fd = -1};
+    int rc;
+    if ((rc = load_file(dec, in)) || (rc = start_verify(dec, &sha, in)) ||
+        (rc = prts__out_open(&o, out, &dec->err)))
+        goto fail;
+    if (dec->meta.mode == PRTS_MODE_STANDARD && !dec->meta.compressed) {
+        rc = decode_into_fd(dec, o.fd, &sha);
+    } else {
+        sink s = {.fd = o.fd, .sha = sha.ctx ? &sha : NULL};
+        rc = produce_indirect(dec, &s);
+    }
+    if (rc) {
+        prts__fail_path(&dec->err, in);
+        goto fail;
+    }
+    if (sha.ctx && (rc = verify(dec, &sha, in)))
+        goto fail;
+    if ((rc = prts__out_commit(&o, &dec->err)))
+        goto fail;
+    prts__png_read_free(&dec->png);
+    dec->png_open = 0;
+    return PRTS_OK;
+fail:
+    prts__sha256_free(&sha);
+    prts__out_abort(&o);
+    dec->state = DEC_FAILED;
+    return rc;
+}
+
+int prts_read_info(prts_decoder *dec, const char *path)
+{
+    if (!valid(dec) || !path)
+        return PRTS_E_INVALID_ARG;
+    close_file(dec);
+    int rc = load_file(dec, path);
+    dec->state = rc ? DEC_FAILED : DEC_IDLE;
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Streaming                                                           */
+
+int prts_decoder_open(prts_decoder *dec, prts_read_fn read, void *user)
+{
+    if (!valid(dec) || !read)
+        return PRTS_E_INVALID_ARG;
+    close_file(dec);
+    json_t *obj = NULL;
+    int rc;
+    if ((rc = open_png(dec, read, user, "stream")) ||
+        (rc = chunk_metadata(dec, &obj, &dec->err)))
+        goto fail;
+    rc = prts__meta_interpret(obj, &dec->meta, &dec->err);
+    dec->have_meta = 1;
+    json_decref(obj);
+    if (rc || (rc = check_metadata(dec, "stream")))
+        goto fail;
+    dec->state = DEC_OPEN;
+    return PRTS_OK;
+fail:
+    dec->state = DEC_FAILED;
+    return rc;
+}
+
+/* Decode the whole payload into the stage (and verify it) before the first
+ * byte goes out: payload order and row order differ. */
+static int materialise(prts_decoder *dec)
+{
+    prts__sha256 sha = {0};
+    int rc = start_verify(dec, &sha, "stream");
+    if (rc)
+        return rc;
+    prts__stage_init(&dec->payload, (uint64_t)dec->opts[PRTS_OPT_MEMORY_BUDGET]);
+    if (dec->meta.mode == PRTS_MODE_STANDARD && !dec->meta.compressed) {
+        rc = prts__stage_alloc(&dec->payload, dec->meta.data_size, &dec->err);
+        if (rc == PRTS_OK)
+            rc = read_pixels(dec, dec->payload.base, prts__stage_is_file(&dec->payload));
+        if (rc == PRTS_OK && sha.ctx)
+            hash_mapped(&sha, dec->payload.base, dec->payload.len,
+                        prts__stage_is_file(&dec->payload));
+    } else {
+        sink s = {.fd = -1, .stage = &dec->payload, .sha = sha.ctx ? &sha : NULL};
+        rc = produce_indirect(dec, &s);
+        if (rc == PRTS_OK)
+            rc = prts__stage_map(&dec->payload, &dec->err);
+    }
+    if (rc == PRTS_OK && sha.ctx)
+        rc = verify(dec, &sha, "stream");
+    prts__sha256_free(&sha);
+    prts__png_read_free(&dec->png);
+    dec->png_open = 0;
+    return rc;
+}
+
+int prts_decoder_pull(prts_decoder *dec, void *buf, size_t cap, size_t *got)
+{
+    if (!valid(dec) || !got || (!buf && cap))
+        return PRTS_E_INVALID_ARG;
+    *got = 0;
+    if (dec->state == DEC_OPEN) {
+        int rc = materialise(dec);
+        if (rc) {
+            dec->state = DEC_FAILED;
+            return rc;
+        }
+        dec->state = DEC_READY;
+    }
+    if (dec->state != DEC_READY)
+        return prts__fail(&dec->err, PRTS_E_BAD_STATE,
+                          dec->state == DEC_FAILED ? "the decoder failed; reset it or open another stream"
+                                                   : "no stream is open: call prts_decoder_open() first");
+    uint64_t left = dec->payload.len - dec->pos;
+    size_t n = left < cap ? (size_t)left : cap;
+    if (n)
+        memcpy(buf, dec->payload.base + dec->pos, n);
+    dec->pos += n;
+    *got = n;
+    return PRTS_OK;
+}

@@ -1,0 +1,369 @@
+/* encoder.c: the encoder handle: options, push/finish streaming, file to file. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "fileio.h"
+#include "hilbert.h"
+#include "metadata.h"
+#include "payload.h"
+#include "png_write.h"
+#include "sha256.h"
+#include "stage.h"
+
+enum { ENC_IDLE, ENC_PUSHING, ENC_DONE, ENC_FAILED };
+
+struct prts_encoder {
+    uint32_t magic;
+    int state;
+    int64_t opts[PRTS__OPT_COUNT];
+    json_t *user_meta;                /* caller's keys, or NULL */
+    const prts__backend_ops *backend; /* NULL if the requested one cannot run */
+    char backend_err[PRTS__ERRMSG_MAX];
+    prts_progress_fn progress;
+    void *progress_user;
+    prts__stage stage;                /* pushed payload */
+    prts__sha256 sha;                 /* hash of the pushed payload so far */
+    json_t *result;                   /* metadata of the last encode */
+    prts__err err;
+};
+
+static int valid(const prts_encoder *enc)
+{
+    return enc && enc->magic == PRTS__MAGIC_ENCODER;
+}
+
+prts_encoder *prts_encoder_new(void)
+{
+    prts_encoder *enc = calloc(1, sizeof *enc);
+    if (!enc)
+        return NULL;
+    enc->magic = PRTS__MAGIC_ENCODER;
+    prts__options_defaults(enc->opts);
+    prts__stage_init(&enc->stage, (uint64_t)enc->opts[PRTS_OPT_MEMORY_BUDGET]);
+    prts_encoder_set_backend(enc, prts__backend_default_name());
+    enc->err.code = 0;
+    enc->err.msg[0] = '\0';
+    return enc;
+}
+
+static void drop_stream(prts_encoder *enc)
+{
+    prts__stage_free(&enc->stage);
+    prts__sha256_free(&enc->sha);
+}
+
+void prts_encoder_free(prts_encoder *enc)
+{
+    if (!valid(enc))
+        return;
+    drop_stream(enc);
+    json_decref(enc->user_meta);
+    json_decref(enc->result);
+    enc->magic = 0;
+    free(enc);
+}
+
+int prts_encoder_reset(prts_encoder *enc)
+{
+    if (!valid(enc))
+        return PRTS_E_INVALID_ARG;
+    drop_stream(enc);
+    json_decref(enc->result);
+    enc->result = NULL;
+    enc->state = ENC_IDLE;
+    enc->err.code = 0;
+    enc->err.msg[0] = '\0';
+    return PRTS_OK;
+}
+
+int prts_encoder_set_option(prts_encoder *enc, prts_option option, int64_t value)
+{
+    if (!valid(enc))
+        return PRTS_E_INVALID_ARG;
+    return prts__option_set(enc->opts, PRTS__FOR_ENCODER, option, value, &enc->err);
+}
+
+int prts_encoder_get_option(const prts_encoder *enc, prts_option option, int64_t *value)
+{
+    if (!valid(enc))
+        return PRTS_E_INVALID_ARG;
+    return prts__option_get(enc->opts, PRTS__FOR_ENCODER, option, value);
+}
+
+int prts_encoder_set_metadata_json(prts_encoder *enc, const char *json)
+{
+    if (!valid(enc))
+        return PRTS_E_INVALID_ARG;
+    json_t *obj = NULL;
+    if (json) {
+        json_error_t jerr;
+        obj = json_loads(json, 0, &jerr);
+        if (!json_is_object(obj)) {
+            json_decref(obj);
+            return prts__fail(&enc->err, PRTS_E_BAD_METADATA,
+                              "metadata must be a JSON object: %s", obj ? "got another type" : jerr.text);
+        }
+        if (json_object_size(obj) == 0) {
+            json_decref(obj);
+            obj = NULL;
+        }
+    }
+    json_decref(enc->user_meta);
+    enc->user_meta = obj;
+    return PRTS_OK;
+}
+
+int prts_encoder_set_backend(prts_encoder *enc, const char *name)
+{
+    if (!valid(enc))
+        return PRTS_E_INVALID_ARG;
+    prts__err e = {0, ""};
+    const prts__backend_ops *b = NULL;
+    int rc = prts__backend_select(name, &b, &e);
+    if (rc) {
+        enc->err = e;
+        /* a failed explicit choice never falls back silently: keep it failing */
+        enc->backend = NULL;
+        memcpy(enc->backend_err, e.msg, sizeof e.msg);
+        return rc;
+    }
+    enc->backend = b;
+    return PRTS_OK;
+}
+
+const char *prts_encoder_backend(const prts_encoder *enc)
+{
+    return valid(enc) && enc->backend ? enc->backend->name : NULL;
+}
+
+void prts_encoder_set_progress(prts_encoder *enc, prts_progress_fn fn, void *user)
+{
+    if (!valid(enc))
+        return;
+    enc->progress = fn;
+    enc->progress_user = user;
+}
+
+const char *prts_encoder_last_error(const prts_encoder *enc)
+{
+    return valid(enc) ? enc->err.msg : "invalid encoder handle";
+}
+
+char *prts_encoder_metadata_json(const prts_encoder *enc)
+{
+    if (!valid(enc) || !enc->result)
+        return NULL;
+    return json_dumps(enc->result, JSON_COMPACT | JSON_ENSURE_ASCII);
+}
+
+/* SHA-256 of a (possibly mapped) buffer, releasing mapped pages behind it. */
+static int hash_buffer(const uint8_t *data, uint64_t len, int mapped, char hex[65], prts__err *e)
+{
+    prts__sha256 h;
+    int rc = prts__sha256_init(&h, e);
+    if (rc)
+        return rc;
+    for (uint64_t at = 0; at < len; at += PRTS__RELEASE_EVERY) {
+        uint64_t n = len - at < PRTS__RELEASE_EVERY ? len - at : PRTS__RELEASE_EVERY;
+        prts__sha256_update(&h, data + at, n);
+        if (mapped)
+            prts__release_pages(data + at, n);
+    }
+    prts__sha256_final_hex(&h, hex);
+    return PRTS_OK;
+}
+
+static int choose_grid(const prts_encoder *enc, uint64_t len, uint32_t *grid, prts__err *e)
+{
+    uint64_t g = (uint64_t)enc->opts[PRTS_OPT_GRID_SIZE];
+    if (g == 0) {
+        g = prts__grid_size(len);
+        if (g == 0)
+            return prts__fail(e, PRTS_E_LIMIT, "a %llu-byte payload is too large for any grid",
+                              (unsigned long long)len);
+    } else if (4 * g * g < len) {
+        return prts__fail(e, PRTS_E_GRID_TOO_SMALL,
+                          "grid %llux%llu holds %llu bytes, the payload has %llu bytes (needs grid %u)",
+                          (unsigned long long)g, (unsigned long long)g,
+                          (unsigned long long)(4 * g * g), (unsigned long long)len,
+                          prts__grid_size(len));
+    }
+    *grid = (uint32_t)g;
+    return PRTS_OK;
+}
+
+/* Write the rows of the image, one strip of tiles at a time. */
+static int write_pixels(prts_encoder *enc, prts__png_writer *png, uint32_t g, const uint8_t *data,
+                        uint64_t len, int mapped, prts__err *e)
+{
+    prts__layout lay;
+    prts__layout_init(&lay, g);
+    size_t stride = (size_t)g * 4;
+    uint8_t *rows = malloc(stride * lay.tile);
+    prts__tile *tiles = malloc(sizeof *tiles * lay.tiles);
+    uint8_t red[256], alpha[256];
+    prts__strip_job job = {.lay = &lay, .tiles = tiles, .rows = rows, .stride = stride, .len = len};
+    if (enc->opts[PRTS_OPT_MODE] == PRTS_MODE_CODE && prts__is_wasm(data, len)) {
+        prts__code_tables(red, alpha);
+        job.code_r = red;
+        job.code_a = alpha;
+    }
+    int rc = PRTS_OK;
+    if (!rows || !tiles)
+        rc = prts__fail(e, PRTS_E_NOMEM, "cannot allocate a %zu-byte strip", stride * lay.tile);
+    uint64_t touched = 0;
+    for (uint32_t s = 0; rc == PRTS_OK && s < lay.strips; s++) {
+        prts__layout_strip(&lay, s, tiles);
+        enc->backend->encode_strip(&job, data);
+        for (uint32_t r = 0; rc == PRTS_OK && r < lay.tile; r++)
+            rc = prts__png_write_row(png, rows + r * stride, stride, e);
+        touched += stride * lay.tile;
+        if (mapped && touched >= PRTS__RELEASE_EVERY) {
+            prts__release_pages(data, len);
+            touched = 0;
+        }
+        if (rc == PRTS_OK && enc->progress &&
+            enc->progress(enc->progress_user, len * (s + 1) / lay.strips, len) != 0)
+            rc = prts__fail(e, PRTS_E_CANCELLED, "cancelled by the progress callback");
+    }
+    free(rows);
+    free(tiles);
+    return rc;
+}
+
+/* Encode `len` bytes at `data` (hash_hex may be precomputed) as a PNG
+ * written through `write`; on success enc->result holds the metadata. */
+static int encode_buffer(prts_encoder *enc, const uint8_t *data, uint64_t len, int mapped,
+                         const char *hash_hex, prts_write_fn write, void *user, prts__err *e)
+{
+    if (!enc->backend)
+        return prts__fail(e, PRTS_E_BACKEND, "%s", enc->backend_err);
+    uint32_t g = 0;
+    int rc = choose_grid(enc, len, &g, e);
+    if (rc)
+        return rc;
+    char hex[65];
+    if (!hash_hex) {
+        if ((rc = hash_buffer(data, len, mapped, hex, e)))
+            return rc;
+        hash_hex = hex;
+    }
+    int mode = (int)enc->opts[PRTS_OPT_MODE];
+    char *b64 = NULL;
+    if (mode == PRTS_MODE_CODE && !(b64 = prts__base64_encode(data, len)))
+        return prts__fail(e, PRTS_E_NOMEM, "cannot base64-encode %llu bytes",
+                          (unsigned long long)len);
+    json_t *meta = prts__meta_build(enc->user_meta, g, mode, hash_hex, len, b64, e);
+    free(b64);
+    if (!meta)
+        return e->code;
+    size_t text_len = 0;
+    char *text = prts__meta_chunk_text(meta, &text_len);
+    prts__png_writer png;
+    if (!text) {
+        json_decref(meta);
+        return prts__fail(e, PRTS_E_NOMEM, "cannot serialise the metadata");
+    }
+    rc = prts__png_write_begin(&png, g, text, text_len, (int)enc->opts[PRTS_OPT_COMPRESSION_LEVEL],
+                               (int)enc->opts[PRTS_OPT_FILTER], write, user, e);
+    if (rc == PRTS_OK)
+        rc = write_pixels(enc, &png, g, data, len, mapped, e);
+    prts__png_write_free(&png);
+    free(text);
+    if (rc) {
+        json_decref(meta);
+        return rc;
+    }
+    json_decref(enc->result);
+    enc->result = meta;
+    return PRTS_OK;
+}
+
+static int begin_operation(prts_encoder *enc)
+{
+    if (enc->state == ENC_DONE || enc->state == ENC_FAILED)
+        return prts__fail(&enc->err, PRTS_E_BAD_STATE,
+                          "the encoder has finished; call prts_encoder_reset() first");
+    return PRTS_OK;
+}
+
+int prts_encoder_push(prts_encoder *enc, const void *data, size_t len)
+{
+    if (!valid(enc) || (!data && len))
+        return PRTS_E_INVALID_ARG;
+    int rc = begin_operation(enc);
+    if (rc)
+        return rc;
+    if (enc->state == ENC_IDLE) {
+        prts__stage_init(&enc->stage, (uint64_t)enc->opts[PRTS_OPT_MEMORY_BUDGET]);
+        if ((rc = prts__sha256_init(&enc->sha, &enc->err))) {
+            enc->state = ENC_FAILED;
+            return rc;
+        }
+        enc->state = ENC_PUSHING;
+    }
+    if ((rc = prts__stage_append(&enc->stage, data, len, &enc->err))) {
+        enc->state = ENC_FAILED;
+        drop_stream(enc);
+        return rc;
+    }
+    prts__sha256_update(&enc->sha, data, len);
+    return PRTS_OK;
+}
+
+int prts_encoder_finish(prts_encoder *enc, prts_write_fn write, void *user)
+{
+    if (!valid(enc) || !write)
+        return PRTS_E_INVALID_ARG;
+    int rc = begin_operation(enc);
+    if (rc)
+        return rc;
+    if (enc->state == ENC_IDLE && (rc = prts_encoder_push(enc, NULL, 0)))
+        return rc;
+    char hex[65];
+    prts__sha256_final_hex(&enc->sha, hex);
+    rc = prts__stage_map(&enc->stage, &enc->err);
+    if (rc == PRTS_OK)
+        rc = encode_buffer(enc, enc->stage.base, enc->stage.len, prts__stage_is_file(&enc->stage),
+                           hex, write, user, &enc->err);
+    drop_stream(enc);
+    enc->state = rc ? ENC_FAILED : ENC_DONE;
+    return rc;
+}
+
+int prts_encode_file(prts_encoder *enc, const char *in, const char *out)
+{
+    if (!valid(enc) || !in || !out)
+        return PRTS_E_INVALID_ARG;
+    if (enc->state == ENC_PUSHING)
+        return prts__fail(&enc->err, PRTS_E_BAD_STATE, "a pushed stream is in progress");
+    prts__err *e = &enc->err;
+    prts__map map;
+    int rc = prts__map_input(in, &map, e);
+    if (rc)
+        return rc;
+    prts__outfile o;
+    if ((rc = prts__out_open(&o, out, e))) {
+        prts__unmap(&map);
+        return rc;
+    }
+    rc = encode_buffer(enc, map.base, map.len, 1, NULL, prts__out_write, &o, e);
+    prts__unmap(&map);
+    if (rc) {
+        prts__out_abort(&o);
+        if (rc != PRTS_E_CALLBACK)
+            prts__fail_path(e, in);
+        else
+            prts__fail(e, PRTS_E_IO, "%s: write failed", out);
+        return rc == PRTS_E_CALLBACK ? PRTS_E_IO : rc;
+    }
+    if ((rc = prts__out_commit(&o, e)))
+        return rc;
+    if (enc->opts[PRTS_OPT_WRITE_SIDECAR] && (rc = prts__sidecar_write(out, enc->result, e))) {
+        unlink(out); /* all or nothing: no PNG without the sidecar asked for */
+        return rc;
+    }
+    return PRTS_OK;
+}

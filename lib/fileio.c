@@ -1,0 +1,196 @@
+/* fileio.c: mapped inputs, temporary-then-rename outputs, temp files. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fileio.h"
+
+#define OUT_BUF_SIZE (1u << 20)
+
+int prts__map_input(const char *path, prts__map *m, prts__err *e)
+{
+    m->base = NULL;
+    m->len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return prts__fail(e, PRTS_E_FILE_NOT_FOUND, "File not found: %s", path);
+        return prts__fail(e, PRTS_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return prts__fail(e, PRTS_E_UNSUPPORTED, "%s: not a regular file", path);
+    }
+    m->len = (uint64_t)st.st_size;
+    if (m->len > 0) {
+        void *p = mmap(NULL, m->len, PROT_READ, MAP_SHARED, fd, 0);
+        if (p == MAP_FAILED) {
+            int err = errno;
+            close(fd);
+            return prts__fail(e, PRTS_E_IO, "%s: cannot map %llu bytes: %s", path,
+                              (unsigned long long)m->len, strerror(err));
+        }
+        madvise(p, m->len, MADV_WILLNEED);
+        m->base = p;
+    }
+    close(fd);
+    return PRTS_OK;
+}
+
+void prts__unmap(prts__map *m)
+{
+    if (m->base)
+        munmap((void *)m->base, m->len);
+    m->base = NULL;
+    m->len = 0;
+}
+
+void prts__release_pages(const void *base, uint64_t len)
+{
+    if (!base || !len)
+        return;
+    long page = sysconf(_SC_PAGESIZE);
+    uintptr_t start = (uintptr_t)base & ~(uintptr_t)(page - 1);
+    uintptr_t end = (uintptr_t)base + len;
+    madvise((void *)start, end - start, MADV_DONTNEED);
+}
+
+int prts__write_all(int fd, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int prts__temp_fd(void)
+{
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir)
+        dir = "/tmp";
+#ifdef O_TMPFILE
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        return fd;
+#endif
+    size_t n = strlen(dir) + 32;
+    char *tmpl = malloc(n);
+    if (!tmpl)
+        return -1;
+    snprintf(tmpl, n, "%s/pixelrts-XXXXXX", dir);
+    fd = mkostemp(tmpl, O_CLOEXEC);
+    if (fd >= 0)
+        unlink(tmpl);
+    free(tmpl);
+    return fd;
+}
+
+int prts__out_open(prts__outfile *o, const char *path, prts__err *e)
+{
+    memset(o, 0, sizeof *o);
+    o->fd = -1;
+    size_t n = strlen(path);
+    o->path = strdup(path);
+    o->tmp = malloc(n + 16);
+    o->buf = malloc(OUT_BUF_SIZE);
+    if (!o->path || !o->tmp || !o->buf) {
+        prts__out_abort(o);
+        return prts__fail(e, PRTS_E_NOMEM, "%s: out of memory", path);
+    }
+    snprintf(o->tmp, n + 16, "%s.tmp.XXXXXX", path);
+    o->fd = mkostemp(o->tmp, O_CLOEXEC);
+    if (o->fd < 0) {
+        int err = errno;
+        free(o->tmp);
+        o->tmp = NULL; /* nothing to delete */
+        prts__out_abort(o);
+        return prts__fail(e, PRTS_E_OUTPUT, "%s: cannot create output: %s", path,
+                          strerror(err));
+    }
+    fchmod(o->fd, 0644); /* mkstemp makes 0600; outputs are ordinary shareable files */
+    return PRTS_OK;
+}
+
+static int out_flush(prts__outfile *o)
+{
+    if (o->used && prts__write_all(o->fd, o->buf, o->used) != 0) {
+        o->failed_errno = errno;
+        return -1;
+    }
+    o->used = 0;
+    return 0;
+}
+
+int prts__out_write(void *outfile, const void *data, size_t len)
+{
+    prts__outfile *o = outfile;
+    if (o->failed_errno)
+        return -1;
+    if (o->used + len > OUT_BUF_SIZE && out_flush(o) != 0)
+        return -1;
+    if (len >= OUT_BUF_SIZE) {
+        if (prts__write_all(o->fd, data, len) != 0) {
+            o->failed_errno = errno;
+            return -1;
+        }
+        return 0;
+    }
+    memcpy(o->buf + o->used, data, len);
+    o->used += len;
+    return 0;
+}
+
+int prts__out_commit(prts__outfile *o, prts__err *e)
+{
+    if (out_flush(o) != 0 || o->failed_errno) {
+        int err = o->failed_errno;
+        prts__out_abort(o);
+        return prts__fail(e, PRTS_E_IO, "%s: write failed: %s", o->path ? o->path : "",
+                          strerror(err));
+    }
+    if (close(o->fd) != 0) {
+        o->fd = -1;
+        int err = errno;
+        prts__out_abort(o);
+        return prts__fail(e, PRTS_E_IO, "%s: close failed: %s", o->path, strerror(err));
+    }
+    o->fd = -1;
+    if (rename(o->tmp, o->path) != 0) {
+        int err = errno;
+        prts__out_abort(o);
+        return prts__fail(e, PRTS_E_OUTPUT, "%s: cannot rename into place: %s", o->path,
+                          strerror(err));
+    }
+    free(o->tmp);
+    o->tmp = NULL;
+    prts__out_abort(o); /* frees the rest */
+    return PRTS_OK;
+}
+
+void prts__out_abort(prts__outfile *o)
+{
+    if (o->fd >= 0)
+        close(o->fd);
+    o->fd = -1;
+    if (o->tmp)
+        unlink(o->tmp);
+    free(o->tmp);
+    free(o->path);
+    free(o->buf);
+    o->tmp = o->path = NULL;
+    o->buf = NULL;
+}

@@ -1,0 +1,54 @@
+/* fileio.h: mapped inputs, all-or-nothing outputs, page-cache hygiene. */
+#ifndef PRTS__FILEIO_H
+#define PRTS__FILEIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+
+/* A read-only mapping of a whole input file (base is NULL for 0 bytes). */
+typedef struct prts__map {
+    const uint8_t *base;
+    uint64_t len;
+} prts__map;
+
+/* Map `path`.  PRTS_E_FILE_NOT_FOUND if it does not exist; PRTS_E_UNSUPPORTED
+ * if it is not a regular file (pipes are read through the push API). */
+int prts__map_input(const char *path, prts__map *m, prts__err *e);
+void prts__unmap(prts__map *m);
+
+/* Drop the page-table entries of [base, base+len) so that a long pass over
+ * a mapped file does not keep it all resident (the data stays in the page
+ * cache, and dirty shared pages are still written back). */
+void prts__release_pages(const void *base, uint64_t len);
+
+/* Bytes of mapped data a pass may touch before it releases its pages. */
+#define PRTS__RELEASE_EVERY (32u << 20)
+
+/* An output that appears complete or not at all: written under a temporary
+ * name in the same directory, renamed over `path` on commit. */
+typedef struct prts__outfile {
+    char *path;
+    char *tmp;
+    int fd;
+    uint8_t *buf; /* write buffer for the prts_write_fn adapter */
+    size_t used;
+    int failed_errno;
+} prts__outfile;
+
+int prts__out_open(prts__outfile *o, const char *path, prts__err *e);
+/* prts_write_fn over an outfile (buffered). */
+int prts__out_write(void *outfile, const void *data, size_t len);
+int prts__out_commit(prts__outfile *o, prts__err *e);
+/* Close and delete the temporary file; safe to call after commit (no-op). */
+void prts__out_abort(prts__outfile *o);
+
+/* write() all of it, retrying on EINTR and short writes; 0 or -1 (errno). */
+int prts__write_all(int fd, const void *data, size_t len);
+
+/* Create an unlinked temporary file (O_TMPFILE, else mkstemp+unlink) in
+ * $TMPDIR or /tmp; -1 with errno on failure. */
+int prts__temp_fd(void);
+
+#endif

@@ -1,0 +1,264 @@
+/* metadata.c: building, parsing and validating PixelRTS metadata and sidecars. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fileio.h"
+#include "metadata.h"
+
+/* Keys the format owns: the caller's metadata never overrides them. */
+static const char *const reserved_keys[] = {
+    "format", "format_version", "grid_size", "encoding", "offsets", "hashes",
+    "encoding_mode", "data_hash", "data_size", "compression", "encoded_size",
+    "original_data_b64",
+};
+
+static int is_reserved(const char *key)
+{
+    for (size_t i = 0; i < sizeof reserved_keys / sizeof reserved_keys[0]; i++)
+        if (strcmp(key, reserved_keys[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static const char *mode_label(int mode)
+{
+    return mode == PRTS_MODE_CODE ? "RGBA-code" : "RGBA-dense";
+}
+
+/* `hashes`: each segment's "sha256", for the segments that carry one. */
+static json_t *segment_hashes(json_t *segments)
+{
+    json_t *hashes = json_object();
+    const char *name;
+    json_t *seg;
+    if (json_is_object(segments)) {
+        json_object_foreach(segments, name, seg) {
+            json_t *h = json_object_get(seg, "sha256");
+            if (h)
+                json_object_set(hashes, name, h);
+        }
+    }
+    return hashes;
+}
+
+json_t *prts__meta_build(const json_t *user, uint32_t grid, int mode, const char *hash_hex,
+                         uint64_t size, const char *b64, prts__err *e)
+{
+    json_t *segments = user ? json_object_get(user, "segments") : NULL;
+    json_t *m = json_object();
+    json_t *enc = json_pack("{s:s, s:i, s:s}", "type", mode_label(mode), "bytes_per_pixel", 4,
+                            "mapping", "Hilbert space-filling curve");
+    if (!m || !enc)
+        goto oom;
+    json_object_set_new(m, "format", json_string("PixelRTS-2.0"));
+    json_object_set_new(m, "format_version", json_integer(2));
+    json_object_set_new(m, "grid_size", json_integer(grid));
+    json_object_set_new(m, "encoding", enc);
+    enc = NULL;
+    json_object_set_new(m, "offsets", json_is_object(segments) ? json_deep_copy(segments)
+                                                               : json_object());
+    json_object_set_new(m, "hashes", segment_hashes(segments));
+    json_object_set_new(m, "encoding_mode", json_string(mode_label(mode)));
+    if (user) {
+        const char *key;
+        json_t *value;
+        json_object_foreach((json_t *)user, key, value) {
+            if (is_reserved(key))
+                continue;
+            json_object_set_new(m, strcmp(key, "version") == 0 ? "content_version" : key,
+                                json_deep_copy(value));
+        }
+    }
+    json_object_set_new(m, "data_hash", json_string(hash_hex));
+    json_object_set_new(m, "data_size", json_integer((json_int_t)size));
+    if (b64 && json_object_set_new(m, "original_data_b64", json_string(b64)) != 0)
+        goto oom;
+    return m;
+oom:
+    json_decref(enc);
+    json_decref(m);
+    prts__fail(e, PRTS_E_NOMEM, "cannot build the metadata");
+    return NULL;
+}
+
+char *prts__meta_chunk_text(const json_t *meta, size_t *len)
+{
+    char *json = json_dumps(meta, JSON_COMPACT | JSON_ENSURE_ASCII);
+    if (!json)
+        return NULL;
+    size_t n = strlen(json);
+    char *text = malloc(PRTS__MAGIC_LEN + n + 1);
+    if (text) {
+        memcpy(text, PRTS__MAGIC, PRTS__MAGIC_LEN);
+        memcpy(text + PRTS__MAGIC_LEN, json, n + 1);
+        *len = PRTS__MAGIC_LEN + n;
+    }
+    free(json);
+    return text;
+}
+
+int prts__meta_is_chunk_text(const char *text, size_t len)
+{
+    if (len < PRTS__MAGIC_LEN + 1 || memcmp(text, PRTS__MAGIC, PRTS__MAGIC_LEN) != 0)
+        return 0;
+    for (size_t i = PRTS__MAGIC_LEN; i < len; i++) {
+        if (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')
+            continue;
+        return text[i] == '{';
+    }
+    return 0;
+}
+
+int prts__meta_parse_chunk(const char *text, size_t len, json_t **out, prts__err *e)
+{
+    json_error_t jerr;
+    *out = json_loadb(text + PRTS__MAGIC_LEN, len - PRTS__MAGIC_LEN, 0, &jerr);
+    if (!*out)
+        return prts__fail(e, PRTS_E_BAD_METADATA,
+                          "PixelRTS metadata chunk is not valid JSON: %s (line %d, column %d)",
+                          jerr.text, jerr.line, jerr.column);
+    if (!json_is_object(*out)) {
+        json_decref(*out);
+        *out = NULL;
+        return prts__fail(e, PRTS_E_BAD_METADATA, "PixelRTS metadata is not a JSON object");
+    }
+    return PRTS_OK;
+}
+
+/* A non-negative integer member, or -1 with an error if absent/invalid. */
+static int get_size(json_t *obj, const char *key, uint64_t *out, prts__err *e)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!json_is_integer(v) || json_integer_value(v) < 0)
+        return prts__fail(e, PRTS_E_BAD_METADATA, "metadata key '%s' is %s", key,
+                          v ? "not a non-negative integer" : "missing");
+    *out = (uint64_t)json_integer_value(v);
+    return PRTS_OK;
+}
+
+static int is_hex64(const char *s)
+{
+    if (!s || strlen(s) != 64)
+        return 0;
+    for (int i = 0; i < 64; i++)
+        if (!strchr("0123456789abcdefABCDEF", s[i]))
+            return 0;
+    return 1;
+}
+
+int prts__meta_interpret(json_t *obj, prts__meta *m, prts__err *e)
+{
+    memset(m, 0, sizeof *m);
+    m->obj = json_incref(obj);
+    json_t *mode = json_object_get(obj, "encoding_mode");
+    if (!mode)
+        mode = json_object_get(json_object_get(obj, "encoding"), "type");
+    const char *label = json_string_value(mode);
+    if (label && strcmp(label, "RGBA-code") == 0)
+        m->mode = PRTS_MODE_CODE;
+    else if (label && strcmp(label, "RGBA-dense") != 0)
+        return prts__fail(e, PRTS_E_BAD_METADATA, "unknown encoding '%s'", label);
+
+    int rc = get_size(obj, "data_size", &m->data_size, e);
+    if (rc)
+        return rc;
+    m->encoded_size = m->data_size;
+    json_t *comp = json_object_get(obj, "compression");
+    if (comp && !json_is_null(comp)) {
+        if (!json_is_object(comp))
+            return prts__fail(e, PRTS_E_BAD_METADATA, "metadata key 'compression' is not an object");
+        m->compressed = 1;
+        if ((rc = get_size(obj, "encoded_size", &m->encoded_size, e)))
+            return rc;
+    }
+    json_t *grid = json_object_get(obj, "grid_size");
+    if (json_is_integer(grid) && json_integer_value(grid) > 0 &&
+        json_integer_value(grid) <= UINT32_MAX)
+        m->grid = (uint32_t)json_integer_value(grid);
+
+    const char *hash = json_string_value(json_object_get(obj, "data_hash"));
+    if (hash) {
+        if (!is_hex64(hash))
+            return prts__fail(e, PRTS_E_BAD_METADATA, "data_hash '%.80s' is not 64 hex digits", hash);
+        m->has_hash = 1;
+        for (int i = 0; i < 65; i++)
+            m->hash[i] = (char)(hash[i] >= 'A' && hash[i] <= 'F' ? hash[i] + 32 : hash[i]);
+    }
+    json_t *b64 = json_object_get(obj, "original_data_b64");
+    if (b64 && !json_is_string(b64))
+        return prts__fail(e, PRTS_E_BAD_METADATA, "original_data_b64 is not a string");
+    m->b64 = json_string_value(b64);
+    m->b64_len = b64 ? json_string_length(b64) : 0;
+    return PRTS_OK;
+}
+
+void prts__meta_clear(prts__meta *m)
+{
+    json_decref(m->obj);
+    memset(m, 0, sizeof *m);
+}
+
+static int load_json_file(const char *path, uint64_t max_size, json_t **out, prts__err *e)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return errno == ENOENT ? PRTS_E_FILE_NOT_FOUND
+                               : prts__fail(e, PRTS_E_IO, "%s: %s", path, strerror(errno));
+    if ((uint64_t)st.st_size > max_size)
+        return prts__fail(e, PRTS_E_LIMIT, "%s: sidecar of %lld bytes exceeds the %llu-byte limit",
+                          path, (long long)st.st_size, (unsigned long long)max_size);
+    json_error_t jerr;
+    *out = json_load_file(path, 0, &jerr);
+    if (!*out || !json_is_object(*out)) {
+        json_decref(*out);
+        *out = NULL;
+        return prts__fail(e, PRTS_E_BAD_METADATA, "%s: not a JSON object: %s (line %d)", path,
+                          jerr.text, jerr.line);
+    }
+    return PRTS_OK;
+}
+
+int prts__sidecar_read(const char *png_path, uint64_t max_size, json_t **out, int *source,
+                       prts__err *e)
+{
+    size_t n = strlen(png_path);
+    char *name = malloc(n + 16);
+    if (!name)
+        return prts__fail(e, PRTS_E_NOMEM, "out of memory");
+    *out = NULL;
+    snprintf(name, n + 16, "%s.meta.json", png_path);
+    int rc = load_json_file(name, max_size, out, e);
+    *source = PRTS_META_SIDECAR;
+    if (rc == PRTS_E_FILE_NOT_FOUND && n > 4 && strcmp(png_path + n - 4, ".png") == 0) {
+        snprintf(name, n + 16, "%.*s.meta.json", (int)(n - 4), png_path);
+        rc = load_json_file(name, max_size, out, e);
+        *source = PRTS_META_ALT_SIDECAR;
+    }
+    free(name);
+    return rc == PRTS_E_FILE_NOT_FOUND ? PRTS_OK : rc;
+}
+
+int prts__sidecar_write(const char *png_path, const json_t *meta, prts__err *e)
+{
+    size_t n = strlen(png_path);
+    char *name = malloc(n + 16);
+    char *text = json_dumps(meta, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+    prts__outfile out;
+    int rc;
+    if (!name || !text) {
+        rc = prts__fail(e, PRTS_E_NOMEM, "out of memory writing the sidecar");
+        goto done;
+    }
+    snprintf(name, n + 16, "%s.meta.json", png_path);
+    if ((rc = prts__out_open(&out, name, e)))
+        goto done;
+    (void)prts__out_write(&out, text, strlen(text)); /* commit reports a failed write */
+    rc = prts__out_commit(&out, e);
+done:
+    free(name);
+    free(text);
+    return rc;
+}

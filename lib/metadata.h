@@ -1,0 +1,52 @@
+/* metadata.h: the PixelRTS metadata object (format.md §5): build, parse, sidecars. */
+#ifndef PRTS__METADATA_H
+#define PRTS__METADATA_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "common.h"
+
+#define PRTS__MAGIC "PixelRTS"
+#define PRTS__MAGIC_LEN 8
+
+/* What a decoder needs from a metadata object (pointers into `obj`). */
+typedef struct prts__meta {
+    json_t *obj;             /* owned reference */
+    int mode;                /* prts_mode */
+    uint32_t grid;           /* grid_size as recorded (0 if absent) */
+    uint64_t data_size;      /* payload bytes */
+    uint64_t encoded_size;   /* bytes in the pixels (== data_size unless compressed) */
+    int compressed;
+    int has_hash;
+    char hash[65];
+    const char *b64;         /* original_data_b64 or NULL */
+    size_t b64_len;
+} prts__meta;
+
+/* The full object for an encoded payload, keys in format order; `user` may
+ * be NULL; `b64` is the code-mode copy of the payload or NULL. */
+json_t *prts__meta_build(const json_t *user, uint32_t grid, int mode, const char *hash_hex,
+                         uint64_t size, const char *b64, prts__err *e);
+
+/* "PixelRTS" + compact ASCII JSON (the tEXt chunk text); malloc'd. */
+char *prts__meta_chunk_text(const json_t *meta, size_t *len);
+
+/* 1 if text is a metadata chunk text: the magic followed by a JSON object. */
+int prts__meta_is_chunk_text(const char *text, size_t len);
+/* Parse a chunk text (magic + JSON object). */
+int prts__meta_parse_chunk(const char *text, size_t len, json_t **out, prts__err *e);
+
+/* Extract and validate the decoder's fields; takes a reference to obj. */
+int prts__meta_interpret(json_t *obj, prts__meta *m, prts__err *e);
+void prts__meta_clear(prts__meta *m);
+
+/* Sidecar beside a PNG: tries PATH.meta.json, then PATH with .png -> .meta.json.
+ * Returns PRTS_OK with *out == NULL when neither exists; *source gets a
+ * prts_metadata_source. */
+int prts__sidecar_read(const char *png_path, uint64_t max_size, json_t **out, int *source,
+                       prts__err *e);
+/* Write PATH.meta.json (indent 2, ASCII) all-or-nothing. */
+int prts__sidecar_write(const char *png_path, const json_t *meta, prts__err *e);
+
+#endif

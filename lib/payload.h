@@ -1,0 +1,30 @@
+/* payload.h: what sits between the pixels and the user's bytes: compressed
+ * payloads (format.md §7), code-mode base64 copies and colouring (§6). */
+#ifndef PRTS__PAYLOAD_H
+#define PRTS__PAYLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+
+/* Receives decoded bytes; returns 0 or a negative prts_status. */
+typedef int (*prts__emit_fn)(void *user, const uint8_t *data, size_t len);
+
+/* Inflate a zlib stream of `n` bytes, emitting exactly `expect` bytes;
+ * PRTS_E_DECOMPRESS if it is corrupt or of another length. */
+int prts__inflate(const uint8_t *in, uint64_t n, uint64_t expect, prts__emit_fn emit,
+                  void *user, prts__err *e);
+
+/* Standard base64 with padding; malloc'd, NUL-terminated. */
+char *prts__base64_encode(const uint8_t *data, uint64_t len);
+/* Decode into a malloc'd buffer; PRTS_E_BAD_METADATA if malformed. */
+int prts__base64_decode(const char *text, size_t len, uint8_t **out, uint64_t *out_len,
+                        prts__err *e);
+
+/* 1 if the payload is a WASM module (starts with "\0asm"). */
+int prts__is_wasm(const uint8_t *data, uint64_t len);
+/* The code-mode colour tables: R = weight(b0), A = 255 if b0 is a known opcode. */
+void prts__code_tables(uint8_t red[256], uint8_t alpha[256]);
+
+#endif

@@ -1,0 +1,187 @@
+/* png_read.c: PNG reading through libspng with limits for untrusted input. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "metadata.h"
+#include "png_read.h"
+
+#define READ_BUF_SIZE (256u << 10)
+/* Interlaced files cannot be read a strip at a time; up to this size they
+ * are decoded whole, larger ones are refused. */
+#define MAX_INTERLACED_BYTES (256ull << 20)
+
+ptrdiff_t prts__fd_read(void *user, void *buf, size_t cap)
+{
+    int fd = *(int *)user;
+    for (;;) {
+        ssize_t n = read(fd, buf, cap);
+        if (n >= 0 || errno != EINTR)
+            return n;
+    }
+}
+
+/* libspng wants exactly `length` bytes; the user callback may return less. */
+static int read_cb(spng_ctx *ctx, void *user, void *dst, size_t length)
+{
+    (void)ctx;
+    prts__png_reader *r = user;
+    uint8_t *out = dst;
+    while (length > 0) {
+        if (r->pos == r->fill) {
+            if (r->eof)
+                return SPNG_IO_EOF;
+            ptrdiff_t n = r->read(r->user, r->buf, READ_BUF_SIZE);
+            if (n < 0) {
+                r->callback_failed = 1;
+                return SPNG_IO_ERROR;
+            }
+            if (n == 0) {
+                r->eof = 1;
+                return SPNG_IO_EOF;
+            }
+            r->pos = 0;
+            r->fill = (size_t)n;
+        }
+        size_t take = r->fill - r->pos < length ? r->fill - r->pos : length;
+        memcpy(out, r->buf + r->pos, take);
+        r->pos += take;
+        out += take;
+        length -= take;
+    }
+    return 0;
+}
+
+static int spng_fail(prts__png_reader *r, int rc, prts__err *e)
+{
+    const char *n = r->name;
+    if (r->callback_failed)
+        return prts__fail(e, PRTS_E_CALLBACK, "%s: the read callback failed", n);
+    switch (rc) {
+    case SPNG_ESIGNATURE:
+        return prts__fail(e, PRTS_E_NOT_PNG, "%s: not a PNG file (bad signature)", n);
+    case SPNG_IO_EOF:
+    case SPNG_EOF:
+    case SPNG_EIDAT_TOO_SHORT:
+        return prts__fail(e, PRTS_E_TRUNCATED, "%s: PNG is truncated (%s)", n, spng_strerror(rc));
+    case SPNG_ECHUNK_CRC:
+        return prts__fail(e, PRTS_E_CRC, "%s: a PNG chunk fails its CRC check", n);
+    case SPNG_EUSER_WIDTH:
+    case SPNG_EUSER_HEIGHT:
+    case SPNG_ECHUNK_LIMITS:
+        return prts__fail(e, PRTS_E_LIMIT, "%s: PNG exceeds a configured limit (%s)", n,
+                          spng_strerror(rc));
+    case SPNG_EMEM:
+        return prts__fail(e, PRTS_E_NOMEM, "%s: out of memory while decoding the PNG", n);
+    default:
+        return prts__fail(e, PRTS_E_PNG, "%s: malformed PNG: %s", n, spng_strerror(rc));
+    }
+}
+
+int prts__png_read_open(prts__png_reader *r, prts_read_fn read, void *user, const char *name,
+                        uint32_t max_side, uint64_t max_chunk, prts__err *e)
+{
+    memset(r, 0, sizeof *r);
+    r->read = read;
+    r->user = user;
+    r->name = name;
+    r->buf = malloc(READ_BUF_SIZE);
+    r->ctx = spng_ctx_new(0);
+    if (!r->buf || !r->ctx)
+        return prts__fail(e, PRTS_E_NOMEM, "%s: cannot create a PNG decoder", name);
+    struct spng_ihdr ihdr;
+    int rc;
+    if ((rc = spng_set_png_stream(r->ctx, read_cb, r)) ||
+        (rc = spng_set_crc_action(r->ctx, SPNG_CRC_ERROR, SPNG_CRC_ERROR)) ||
+        (rc = spng_set_chunk_limits(r->ctx, max_chunk, 2 * max_chunk)) ||
+        (rc = spng_get_ihdr(r->ctx, &ihdr)))
+        return spng_fail(r, rc, e);
+    if (ihdr.width != ihdr.height)
+        return prts__fail(e, PRTS_E_NOT_SQUARE, "%s: Image must be square, got %ux%u", name,
+                          ihdr.width, ihdr.height);
+    if ((ihdr.width & (ihdr.width - 1)) != 0)
+        return prts__fail(e, PRTS_E_GRID_NOT_POW2, "%s: Invalid grid size: %u (not power of 2)",
+                          name, ihdr.width);
+    if (ihdr.width > max_side)
+        return prts__fail(e, PRTS_E_LIMIT, "%s: grid %ux%u exceeds the limit of %u", name,
+                          ihdr.width, ihdr.height, max_side);
+    if (ihdr.interlace_method && (uint64_t)ihdr.width * ihdr.width * 4 > MAX_INTERLACED_BYTES)
+        return prts__fail(e, PRTS_E_UNSUPPORTED,
+                          "%s: interlaced %ux%u image is larger than %llu MiB; re-save it "
+                          "without interlacing", name, ihdr.width, ihdr.height,
+                          MAX_INTERLACED_BYTES >> 20);
+    r->side = ihdr.width;
+    return PRTS_OK;
+}
+
+int prts__png_read_metadata(prts__png_reader *r, const char **text, size_t *len, prts__err *e)
+{
+    uint32_t n = 0;
+    int rc = spng_get_text(r->ctx, NULL, &n);
+    if (rc == SPNG_ECHUNKAVAIL || (rc == 0 && n == 0))
+        return prts__fail(e, PRTS_E_NO_METADATA, "%s: No PixelRTS metadata found in PNG", r->name);
+    if (rc)
+        return spng_fail(r, rc, e);
+    struct spng_text *texts = calloc(n, sizeof *texts);
+    if (!texts)
+        return prts__fail(e, PRTS_E_NOMEM, "%s: out of memory", r->name);
+    rc = spng_get_text(r->ctx, texts, &n);
+    int found = 0;
+    for (uint32_t i = 0; rc == 0 && i < n && !found; i++) {
+        if (prts__meta_is_chunk_text(texts[i].text, texts[i].length)) {
+            *text = texts[i].text;
+            *len = texts[i].length;
+            found = 1;
+        }
+    }
+    free(texts);
+    if (rc)
+        return spng_fail(r, rc, e);
+    if (!found)
+        return prts__fail(e, PRTS_E_NO_METADATA, "%s: No PixelRTS metadata found in PNG", r->name);
+    return PRTS_OK;
+}
+
+int prts__png_read_begin(prts__png_reader *r, prts__err *e)
+{
+    struct spng_ihdr ihdr;
+    spng_get_ihdr(r->ctx, &ihdr);
+    int rc;
+    if (ihdr.interlace_method) {
+        size_t size = (size_t)r->side * r->side * 4;
+        r->image = malloc(size ? size : 1);
+        if (!r->image)
+            return prts__fail(e, PRTS_E_NOMEM, "%s: cannot allocate %zu bytes", r->name, size);
+        rc = spng_decode_image(r->ctx, r->image, size, SPNG_FMT_RGBA8, SPNG_DECODE_TRNS);
+    } else {
+        rc = spng_decode_image(r->ctx, NULL, 0, SPNG_FMT_RGBA8,
+                               SPNG_DECODE_TRNS | SPNG_DECODE_PROGRESSIVE);
+    }
+    return rc ? spng_fail(r, rc, e) : PRTS_OK;
+}
+
+int prts__png_read_rows(prts__png_reader *r, uint8_t *rows, size_t stride, uint32_t n,
+                        prts__err *e)
+{
+    size_t row_len = (size_t)r->side * 4;
+    for (uint32_t i = 0; i < n; i++, r->next_row++) {
+        uint8_t *row = rows + i * stride;
+        if (r->image) {
+            memcpy(row, r->image + (size_t)r->next_row * row_len, row_len);
+            continue;
+        }
+        int rc = spng_decode_row(r->ctx, row, row_len);
+        if (rc != 0 && rc != SPNG_EOI)
+            return spng_fail(r, rc, e);
+    }
+    return PRTS_OK;
+}
+
+void prts__png_read_free(prts__png_reader *r)
+{
+    spng_ctx_free(r->ctx);
+    free(r->buf);
+    free(r->image);
+    memset(r, 0, sizeof *r);
+}
