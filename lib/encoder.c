@@ -361,7 +361,9 @@ int prts_encode_file(prts_encoder *enc, const char *in, const char *out)
     }
     if ((rc = prts__out_commit(&o, e)))
         return rc;
-    if (enc->opts[PRTS_OPT_WRITE_SIDECAR] && (rc = prts__sidecar_write(out, enc->result, e))) {
+    if (!enc->opts[PRTS_OPT_WRITE_SIDECAR]) {
+        prts__sidecar_remove(out);
+    } else if ((rc = prts__sidecar_write(out, enc->result, e))) {
         unlink(out); /* all or nothing: no PNG without the sidecar asked for */
         return rc;
     }

@@ -24,7 +24,7 @@ void prts__unmap(prts__map *m);
 void prts__release_pages(const void *base, uint64_t len);
 
 /* Bytes of mapped data a pass may touch before it releases its pages. */
-#define PRTS__RELEASE_EVERY (32u << 20)
+#define PRTS__RELEASE_EVERY (8u << 20)
 
 /* An output that appears complete or not at all: written under a temporary
  * name in the same directory, renamed over `path` on commit. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fileio.h"
 #include "metadata.h"
@@ -261,4 +262,15 @@ done:
     free(name);
     free(text);
     return rc;
+}
+
+void prts__sidecar_remove(const char *png_path)
+{
+    size_t n = strlen(png_path) + 16;
+    char *name = malloc(n);
+    if (!name)
+        return;
+    snprintf(name, n, "%s.meta.json", png_path);
+    unlink(name);
+    free(name);
 }

@@ -48,5 +48,8 @@ int prts__sidecar_read(const char *png_path, uint64_t max_size, json_t **out, in
                        prts__err *e);
 /* Write PATH.meta.json (indent 2, ASCII) all-or-nothing. */
 int prts__sidecar_write(const char *png_path, const json_t *meta, prts__err *e);
+/* Delete PATH.meta.json if present: a sidecar left from an earlier encode
+ * would otherwise be read in preference to the new PNG's own chunk. */
+void prts__sidecar_remove(const char *png_path);
 
 #endif
