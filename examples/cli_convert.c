@@ -1,0 +1,221 @@
+/* cli_convert.c: `pixelrts convert IN [OUT]`: file -> .rts.png through
+ * prts_encode_file(). */
+#include "cli.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    OPT_TYPE = 256,
+    OPT_NAME,
+    OPT_VERSION,
+    OPT_DESCRIPTION,
+    OPT_GRID_SIZE,
+    OPT_LEVEL,
+    OPT_MODE,
+    OPT_NO_SIDECAR,
+    OPT_BACKEND,
+};
+
+static const struct option longopts[] = {
+    {"type", required_argument, NULL, OPT_TYPE},
+    {"name", required_argument, NULL, OPT_NAME},
+    {"version", required_argument, NULL, OPT_VERSION},
+    {"description", required_argument, NULL, OPT_DESCRIPTION},
+    {"grid-size", required_argument, NULL, OPT_GRID_SIZE},
+    {"level", required_argument, NULL, OPT_LEVEL},
+    {"mode", required_argument, NULL, OPT_MODE},
+    {"no-sidecar", no_argument, NULL, OPT_NO_SIDECAR},
+    {"backend", required_argument, NULL, OPT_BACKEND},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* User metadata keys, in the order they are stored. */
+enum { META_TYPE, META_NAME, META_VERSION, META_DESCRIPTION, META_COUNT };
+static const char *const meta_keys[META_COUNT] = {"type", "name", "version", "description"};
+
+struct convert_args {
+    const char *in, *out;
+    const char *meta[META_COUNT];
+    const char *backend;
+    const char *grid_size, *level, *mode;
+    int no_sidecar;
+};
+
+static int parse_args(const struct cli_command *cmd, int argc, char **argv,
+                      struct convert_args *a, int *done)
+{
+    int c;
+
+    memset(a, 0, sizeof *a);
+    *done = 0;
+    cli_getopt_reset();
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_TYPE: a->meta[META_TYPE] = optarg; break;
+        case OPT_NAME: a->meta[META_NAME] = optarg; break;
+        case OPT_VERSION: a->meta[META_VERSION] = optarg; break;
+        case OPT_DESCRIPTION: a->meta[META_DESCRIPTION] = optarg; break;
+        case OPT_GRID_SIZE: a->grid_size = optarg; break;
+        case OPT_LEVEL: a->level = optarg; break;
+        case OPT_MODE: a->mode = optarg; break;
+        case OPT_NO_SIDECAR: a->no_sidecar = 1; break;
+        case OPT_BACKEND: a->backend = optarg; break;
+        case 'h': *done = 1; return cli_print_help(cmd);
+        default: *done = 1; return cli_bad_option(cmd, c, argv);
+        }
+    }
+    *done = 1;
+    if (optind >= argc)
+        return cli_usage_error(cmd, "missing input file");
+    a->in = argv[optind++];
+    if (optind < argc)
+        a->out = argv[optind++];
+    if (optind < argc)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    *done = 0;
+    return CLI_OK;
+}
+
+/* Set an integer option given as text; a bad value is a usage error. */
+static int set_int_option(const struct cli_command *cmd, prts_encoder *enc,
+                          prts_option opt, const char *flag, const char *text)
+{
+    int64_t v, lo, hi;
+    int st;
+
+    if (cli_parse_i64(text, &v) != 0)
+        return cli_usage_error(cmd, "%s wants an integer, got '%s'", flag, text);
+    if (prts_option_bounds(opt, &lo, &hi) == PRTS_OK && (v < lo || v > hi))
+        return cli_usage_error(cmd, "%s must be in %" PRId64 "..%" PRId64 ", got %" PRId64,
+                               flag, lo, hi, v);
+    st = prts_encoder_set_option(enc, opt, v);
+    if (st != PRTS_OK) {
+        const char *msg = prts_encoder_last_error(enc);
+        return cli_usage_error(cmd, "%s %s: %s", flag, text, *msg ? msg : prts_strerror(st));
+    }
+    return CLI_OK;
+}
+
+/* The --type/--name/--version/--description keys as a JSON object text
+ * (NULL when none is given); the caller frees it. */
+static char *user_metadata(const struct convert_args *a)
+{
+    json_t *obj = json_object();
+    char *text = NULL;
+    int any = 0;
+
+    if (!obj)
+        return NULL;
+    for (int i = 0; i < META_COUNT; i++) {
+        if (a->meta[i]) {
+            json_object_set_new(obj, meta_keys[i], json_string(a->meta[i]));
+            any = 1;
+        }
+    }
+    if (any)
+        text = json_dumps(obj, JSON_COMPACT);
+    json_decref(obj);
+    return text;
+}
+
+/* Apply every option to the encoder.  Returns an exit code. */
+static int configure(const struct cli_command *cmd, prts_encoder *enc,
+                     const struct convert_args *a)
+{
+    int rc = CLI_OK, st;
+    char *meta;
+
+    if (a->mode) {
+        int64_t mode;
+        if (strcmp(a->mode, "standard") == 0)
+            mode = PRTS_MODE_STANDARD;
+        else if (strcmp(a->mode, "code") == 0)
+            mode = PRTS_MODE_CODE;
+        else
+            return cli_usage_error(cmd, "Invalid mode: %s. Must be 'standard' or 'code'", a->mode);
+        if ((st = prts_encoder_set_option(enc, PRTS_OPT_MODE, mode)) != PRTS_OK)
+            return cli_lib_error(a->in, st, prts_encoder_last_error(enc));
+    }
+    if (a->level && (rc = set_int_option(cmd, enc, PRTS_OPT_COMPRESSION_LEVEL, "--level",
+                                         a->level)) != CLI_OK)
+        return rc;
+    if (a->grid_size && (rc = set_int_option(cmd, enc, PRTS_OPT_GRID_SIZE, "--grid-size",
+                                             a->grid_size)) != CLI_OK)
+        return rc;
+    if (a->no_sidecar && (st = prts_encoder_set_option(enc, PRTS_OPT_WRITE_SIDECAR, 0)) != PRTS_OK)
+        return cli_lib_error(a->in, st, prts_encoder_last_error(enc));
+    if (a->backend) {
+        if (!cli_backend_known(a->backend))
+            return cli_usage_error(cmd, "unknown backend '%s' (see `pixelrts backends`)",
+                                   a->backend);
+        if ((st = prts_encoder_set_backend(enc, a->backend)) != PRTS_OK)
+            return cli_lib_error(NULL, st, prts_encoder_last_error(enc));
+    }
+    meta = user_metadata(a);
+    if (meta) {
+        st = prts_encoder_set_metadata_json(enc, meta);
+        free(meta);
+        if (st != PRTS_OK)
+            return cli_lib_error(a->in, st, prts_encoder_last_error(enc));
+    }
+    return CLI_OK;
+}
+
+static void print_summary(const prts_encoder *enc, const char *in, const char *out, double secs)
+{
+    char *meta_text = prts_encoder_metadata_json(enc);
+    json_t *meta = cli_json_parse(meta_text);
+    int64_t in_size = cli_file_size(in), out_size = cli_file_size(out);
+    int64_t grid = cli_json_int(meta, "grid_size", -1);
+    char a[32], b[32];
+
+    if (in_size < 0)
+        in_size = cli_json_int(meta, "data_size", 0);
+    printf("%s -> %s: %s in, grid %" PRId64 "x%" PRId64 ", %s out, %.3f s (%.1f MB/s, %s)\n",
+           in, out, cli_human_size((uint64_t)in_size, a, sizeof a), grid, grid,
+           cli_human_size(out_size < 0 ? 0 : (uint64_t)out_size, b, sizeof b), secs,
+           cli_rate((uint64_t)in_size, secs), prts_encoder_backend(enc));
+    json_decref(meta);
+    prts_free(meta_text);
+}
+
+int cli_convert(const struct cli_command *cmd, int argc, char **argv)
+{
+    struct convert_args a;
+    struct cli_progress progress;
+    prts_encoder *enc;
+    char *default_out = NULL;
+    const char *out;
+    int done, rc, st;
+    double t0;
+
+    rc = parse_args(cmd, argc, argv, &a, &done);
+    if (done)
+        return rc;
+    enc = prts_encoder_new();
+    if (!enc)
+        return cli_lib_error(a.in, PRTS_E_NOMEM, NULL);
+    rc = configure(cmd, enc, &a);
+    if (rc != CLI_OK)
+        goto out;
+    if (!a.out)
+        default_out = cli_concat(a.in, ".rts.png");
+    out = a.out ? a.out : default_out;
+
+    cli_progress_encoder(&progress, enc, "encode");
+    t0 = cli_now();
+    st = prts_encode_file(enc, a.in, out);
+    cli_progress_end(&progress);
+    if (st != PRTS_OK) {
+        rc = cli_lib_error(st == PRTS_E_OUTPUT ? out : a.in, st, prts_encoder_last_error(enc));
+        goto out;
+    }
+    print_summary(enc, a.in, out, cli_now() - t0);
+out:
+    free(default_out);
+    prts_encoder_free(enc);
+    return rc;
+}

@@ -1,0 +1,172 @@
+/* cli_extract.c: `pixelrts extract IN.rts.png [-o OUT | -o -] [--verify]`:
+ * prts_decode_file() to a file, or open/pull to standard output. */
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { OPT_VERIFY = 256, OPT_BACKEND };
+
+static const struct option longopts[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"verify", no_argument, NULL, OPT_VERIFY},
+    {"backend", required_argument, NULL, OPT_BACKEND},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+#define SUFFIX ".rts.png"
+#define PULL_CHUNK (1u << 20)
+
+struct extract_args {
+    const char *in, *out, *backend;
+    int verify;
+};
+
+static int parse_args(const struct cli_command *cmd, int argc, char **argv,
+                      struct extract_args *a, int *done)
+{
+    int c;
+
+    memset(a, 0, sizeof *a);
+    *done = 1;
+    cli_getopt_reset();
+    while ((c = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': a->out = optarg; break;
+        case OPT_VERIFY: a->verify = 1; break;
+        case OPT_BACKEND: a->backend = optarg; break;
+        case 'h': return cli_print_help(cmd);
+        default: return cli_bad_option(cmd, c, argv);
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_error(cmd, "missing input file");
+    a->in = argv[optind++];
+    if (optind < argc)
+        return cli_usage_error(cmd, "unexpected argument '%s' (use -o OUT for the output)",
+                               argv[optind]);
+    if (a->out && !*a->out)
+        return cli_usage_error(cmd, "empty output name");
+    *done = 0;
+    return CLI_OK;
+}
+
+/* IN without ".rts.png", or IN + ".bin" when it does not end so. */
+static char *default_output(const char *in)
+{
+    size_t n = strlen(in), k = strlen(SUFFIX);
+    char *out;
+
+    if (n > k && cli_ends_with(in, SUFFIX) && in[n - k - 1] != '/') {
+        out = cli_concat(in, "");
+        out[n - k] = '\0';
+        return out;
+    }
+    return cli_concat(in, ".bin");
+}
+
+/* Stream the payload to standard output; *n = bytes written. */
+static int extract_to_stdout(prts_decoder *dec, const char *in, uint64_t *n)
+{
+    FILE *f = fopen(in, "rb");
+    unsigned char *buf = NULL;
+    int rc = CLI_OK, st;
+    size_t got;
+
+    *n = 0;
+    if (!f) {
+        if (errno == ENOENT)
+            cli_error(in, "File not found: %s", in);
+        else
+            cli_error(in, "cannot open: %s", strerror(errno));
+        return CLI_FAIL;
+    }
+    buf = malloc(PULL_CHUNK);
+    if (!buf) {
+        rc = cli_lib_error(in, PRTS_E_NOMEM, NULL);
+        goto out;
+    }
+    if ((st = prts_decoder_open(dec, cli_read_file, f)) != PRTS_OK) {
+        rc = cli_lib_error(in, st, prts_decoder_last_error(dec));
+        goto out;
+    }
+    for (;;) {
+        if ((st = prts_decoder_pull(dec, buf, PULL_CHUNK, &got)) != PRTS_OK) {
+            rc = cli_lib_error(in, st, prts_decoder_last_error(dec));
+            goto out;
+        }
+        if (got == 0)
+            break;
+        if (fwrite(buf, 1, got, stdout) != got)
+            break;
+        *n += got;
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        cli_error("(stdout)", "write failed: %s", strerror(errno));
+        rc = CLI_FAIL;
+    }
+out:
+    free(buf);
+    fclose(f);
+    return rc;
+}
+
+int cli_extract(const struct cli_command *cmd, int argc, char **argv)
+{
+    struct extract_args a;
+    struct cli_progress progress;
+    prts_decoder *dec;
+    char *default_out = NULL;
+    const char *out;
+    int done, rc, st, to_stdout;
+    uint64_t n = 0;
+    double t0;
+
+    rc = parse_args(cmd, argc, argv, &a, &done);
+    if (done)
+        return rc;
+    dec = prts_decoder_new();
+    if (!dec)
+        return cli_lib_error(a.in, PRTS_E_NOMEM, NULL);
+    if ((rc = cli_decoder_backend(cmd, dec, a.backend)) != CLI_OK)
+        goto out;
+    if (a.verify && (st = prts_decoder_set_option(dec, PRTS_OPT_VERIFY_HASH, 1)) != PRTS_OK) {
+        rc = cli_lib_error(a.in, st, prts_decoder_last_error(dec));
+        goto out;
+    }
+    to_stdout = a.out && strcmp(a.out, "-") == 0;
+    if (!a.out)
+        default_out = default_output(a.in);
+    out = a.out ? a.out : default_out;
+
+    cli_progress_decoder(&progress, dec, "decode");
+    t0 = cli_now();
+    if (to_stdout) {
+        rc = extract_to_stdout(dec, a.in, &n);
+        cli_progress_end(&progress);
+        goto out; /* nothing but the payload on stdout */
+    }
+    st = prts_decode_file(dec, a.in, out);
+    cli_progress_end(&progress);
+    if (st != PRTS_OK) {
+        rc = cli_lib_error(st == PRTS_E_OUTPUT ? out : a.in, st, prts_decoder_last_error(dec));
+        goto out;
+    }
+    {
+        int64_t size = 0;
+        double secs = cli_now() - t0;
+        char h[32];
+
+        prts_decoder_info(dec, PRTS_INFO_DATA_SIZE, &size);
+        printf("%s -> %s: %s%s, %.3f s (%.1f MB/s)\n", a.in, out,
+               cli_human_size((uint64_t)size, h, sizeof h),
+               a.verify ? ", sha256 verified" : "", secs, cli_rate((uint64_t)size, secs));
+    }
+out:
+    free(default_out);
+    prts_decoder_free(dec);
+    return rc;
+}

@@ -1,0 +1,178 @@
+/* cli_info.c: `pixelrts info IN.rts.png [--json]`: metadata only, through
+ * prts_read_info() (no pixel is decoded, so it is instant on any size). */
+#include "cli.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { OPT_JSON = 256 };
+
+static const struct option longopts[] = {
+    {"json", no_argument, NULL, OPT_JSON},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* Keys the format itself defines (format.md §5); the rest are the user's. */
+static const char *const format_keys[] = {
+    "format", "format_version", "grid_size", "encoding", "offsets", "hashes",
+    "encoding_mode", "data_hash", "data_size", "compression", "encoded_size",
+    "original_data_b64",
+};
+
+static int is_format_key(const char *key)
+{
+    for (size_t i = 0; i < sizeof format_keys / sizeof format_keys[0]; i++)
+        if (strcmp(key, format_keys[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int64_t info_value(const prts_decoder *dec, prts_info_key key, int64_t fallback)
+{
+    int64_t v;
+
+    return prts_decoder_info(dec, key, &v) == PRTS_OK ? v : fallback;
+}
+
+/* Where the metadata came from, as a phrase. */
+static void print_source(const char *path, int64_t source)
+{
+    size_t n = strlen(path);
+
+    switch (source) {
+    case PRTS_META_SIDECAR:
+        printf("sidecar %s.meta.json\n", path);
+        break;
+    case PRTS_META_ALT_SIDECAR:
+        if (cli_ends_with(path, ".png"))
+            printf("sidecar %.*s.meta.json\n", (int)(n - 4), path);
+        else
+            printf("alternate sidecar\n");
+        break;
+    case PRTS_META_CHUNK:
+        printf("PNG tEXt chunk\n");
+        break;
+    default:
+        printf("unknown (%" PRId64 ")\n", source);
+        break;
+    }
+}
+
+/* One user key: strings as they are, anything else as compact JSON. */
+static void print_user_key(const char *key, const json_t *value)
+{
+    const int max = 100;
+    char *text;
+
+    if (json_is_string(value)) {
+        printf("  %s: %s\n", key, json_string_value(value));
+        return;
+    }
+    text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (!text)
+        return;
+    if ((int)strlen(text) > max)
+        printf("  %s: %.*s...\n", key, max, text);
+    else
+        printf("  %s: %s\n", key, text);
+    free(text);
+}
+
+static void print_human(const char *path, const prts_decoder *dec, const json_t *meta)
+{
+    int64_t grid = info_value(dec, PRTS_INFO_GRID_SIZE, cli_json_int(meta, "grid_size", 0));
+    int64_t size = info_value(dec, PRTS_INFO_DATA_SIZE, 0);
+    int64_t mode = info_value(dec, PRTS_INFO_MODE, PRTS_MODE_STANDARD);
+    const char *format = cli_json_str(meta, "format");
+    const char *encoding = cli_json_str(meta, "encoding_mode");
+    const char *hash = cli_json_str(meta, "data_hash");
+    const char *key;
+    json_t *value;
+    char h[32];
+    int users = 0;
+
+    printf("file:        %s\n", path);
+    printf("format:      %s (format_version %" PRId64 ")\n", format ? format : "?",
+           cli_json_int(meta, "format_version", 0));
+    printf("grid:        %" PRId64 " x %" PRId64 "\n", grid, grid);
+    printf("mode:        %s (%s)\n", mode == PRTS_MODE_CODE ? "code" : "standard",
+           encoding ? encoding : "?");
+    printf("data size:   %" PRId64 " bytes (%s)\n", size, cli_human_size((uint64_t)size, h, sizeof h));
+    if (info_value(dec, PRTS_INFO_COMPRESSED, 0)) {
+        const char *type = cli_json_str(json_object_get(meta, "compression"), "type");
+        printf("compressed:  %s, %" PRId64 " bytes in the pixels\n", type ? type : "yes",
+               info_value(dec, PRTS_INFO_ENCODED_SIZE, 0));
+    }
+    printf("sha256:      %s\n", hash ? hash : "(none: the file cannot be verified)");
+    printf("metadata:    ");
+    print_source(path, info_value(dec, PRTS_INFO_METADATA_SOURCE, PRTS_META_CHUNK));
+    json_object_foreach((json_t *)meta, key, value) {
+        if (is_format_key(key))
+            continue;
+        if (!users++)
+            printf("user keys:\n");
+        print_user_key(key, value);
+    }
+    if (!users)
+        printf("user keys:   (none)\n");
+    if (info_value(dec, PRTS_INFO_SIDECAR_MISMATCH, 0))
+        printf("warning:     the sidecar and the PNG chunk disagree (shown: the sidecar)\n");
+}
+
+int cli_info(const struct cli_command *cmd, int argc, char **argv)
+{
+    const char *path;
+    prts_decoder *dec;
+    char *text = NULL;
+    json_t *meta = NULL;
+    int c, json = 0, rc = CLI_OK, st;
+
+    cli_getopt_reset();
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_JSON: json = 1; break;
+        case 'h': return cli_print_help(cmd);
+        default: return cli_bad_option(cmd, c, argv);
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_error(cmd, "missing input file");
+    path = argv[optind++];
+    if (optind < argc)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+
+    dec = prts_decoder_new();
+    if (!dec)
+        return cli_lib_error(path, PRTS_E_NOMEM, NULL);
+    if ((st = prts_read_info(dec, path)) != PRTS_OK) {
+        rc = cli_lib_error(path, st, prts_decoder_last_error(dec));
+        goto out;
+    }
+    text = prts_decoder_metadata_json(dec);
+    meta = cli_json_parse(text);
+    if (!json_is_object(meta)) {
+        rc = cli_lib_error(path, PRTS_E_BAD_METADATA, "metadata is not a JSON object");
+        goto out;
+    }
+    if (json) {
+        /* Same shape as the sidecar: indented by 2, ASCII. */
+        char *pretty = json_dumps(meta, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+        if (!pretty) {
+            rc = cli_lib_error(path, PRTS_E_NOMEM, NULL);
+            goto out;
+        }
+        puts(pretty);
+        free(pretty);
+        if (info_value(dec, PRTS_INFO_SIDECAR_MISMATCH, 0))
+            cli_error(path, "warning: the sidecar and the PNG chunk disagree (shown: the sidecar)");
+    } else {
+        print_human(path, dec, meta);
+    }
+out:
+    json_decref(meta);
+    prts_free(text);
+    prts_decoder_free(dec);
+    return rc;
+}

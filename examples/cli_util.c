@@ -1,0 +1,270 @@
+/* cli_util.c: messages, number parsing, JSON access, progress bar and other
+ * helpers shared by the pixelrts commands. */
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- messages ---------------------------------------------------- */
+
+void cli_error(const char *file, const char *fmt, ...)
+{
+    va_list ap;
+
+    fflush(stdout);
+    fputs("pixelrts: ", stderr);
+    if (file)
+        fprintf(stderr, "%s: ", file);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_lib_error(const char *file, int status, const char *detail)
+{
+    size_t n = file ? strlen(file) : 0;
+
+    /* The library's message often starts with the file name already. */
+    if (detail && *detail && file && strncmp(detail, file, n) == 0 && detail[n] == ':')
+        cli_error(NULL, "%s", detail);
+    else if (detail && *detail)
+        cli_error(file, "%s", detail);
+    else
+        cli_error(file, "%s", prts_strerror(status));
+    return CLI_FAIL;
+}
+
+int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fflush(stdout);
+    fprintf(stderr, "pixelrts %s: ", cmd->name);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'pixelrts %s --help'.\n", cmd->name);
+    return CLI_USAGE;
+}
+
+int cli_bad_option(const struct cli_command *cmd, int c, char **argv)
+{
+    const char *word = argv[optind - 1];
+    char shortopt[3] = {'-', (char)optopt, '\0'};
+
+    /* For a short option inside a cluster, argv[optind-1] is the cluster;
+     * name the option itself then. */
+    if (optopt > 0 && optopt < 128 && word[0] == '-' && word[1] != '-')
+        word = shortopt;
+    if (c == ':')
+        return cli_usage_error(cmd, "option '%s' needs an argument", word);
+    return cli_usage_error(cmd, "unknown option '%s'", word);
+}
+
+int cli_print_help(const struct cli_command *cmd)
+{
+    fputs(cmd->help, stdout);
+    return CLI_OK;
+}
+
+void cli_getopt_reset(void)
+{
+    optind = 0; /* glibc: full re-initialisation */
+    opterr = 0; /* we print our own messages */
+}
+
+/* ---- values ------------------------------------------------------ */
+
+int cli_parse_i64(const char *s, int64_t *out)
+{
+    char *end;
+    long long v;
+
+    if (!s || !*s)
+        return -1;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno || *end != '\0')
+        return -1;
+    *out = (int64_t)v;
+    return 0;
+}
+
+json_t *cli_json_parse(const char *text)
+{
+    json_error_t err;
+
+    if (!text)
+        return NULL;
+    return json_loads(text, JSON_DECODE_ANY, &err);
+}
+
+int64_t cli_json_int(const json_t *obj, const char *key, int64_t fallback)
+{
+    json_t *v = json_object_get(obj, key);
+
+    return json_is_integer(v) ? (int64_t)json_integer_value(v) : fallback;
+}
+
+const char *cli_json_str(const json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+const char *cli_human_size(uint64_t n, char *buf, size_t len)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double v = (double)n;
+    unsigned u = 0;
+
+    while (v >= 1024.0 && u + 1 < sizeof units / sizeof units[0]) {
+        v /= 1024.0;
+        u++;
+    }
+    if (u == 0)
+        snprintf(buf, len, "%" PRIu64 " B", n);
+    else
+        snprintf(buf, len, "%.1f %s", v, units[u]);
+    return buf;
+}
+
+double cli_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double cli_rate(uint64_t n, double secs)
+{
+    return secs > 1e-6 ? (double)n / secs / 1e6 : 0.0;
+}
+
+char *cli_concat(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    char *s = malloc(la + lb + 1);
+
+    if (!s) {
+        cli_error(NULL, "out of memory");
+        exit(CLI_FAIL);
+    }
+    memcpy(s, a, la);
+    memcpy(s + la, b, lb + 1);
+    return s;
+}
+
+int cli_ends_with(const char *s, const char *suffix)
+{
+    size_t ls = strlen(s), lx = strlen(suffix);
+
+    return ls >= lx && strcmp(s + ls - lx, suffix) == 0;
+}
+
+int64_t cli_file_size(const char *path)
+{
+    struct stat st;
+
+    if (stat(path, &st) != 0)
+        return -1;
+    return (int64_t)st.st_size;
+}
+
+/* Is `name` a backend this library knows ("auto" included)? */
+int cli_backend_known(const char *name)
+{
+    if (strcmp(name, "auto") == 0)
+        return 1;
+    for (int i = 0; i < prts_backend_count(); i++)
+        if (strcmp(prts_backend_name(i), name) == 0)
+            return 1;
+    return 0;
+}
+
+int cli_decoder_backend(const struct cli_command *cmd, prts_decoder *dec, const char *name)
+{
+    int st;
+
+    if (!name)
+        return CLI_OK;
+    if (!cli_backend_known(name))
+        return cli_usage_error(cmd, "unknown backend '%s' (see `pixelrts backends`)", name);
+    st = prts_decoder_set_backend(dec, name);
+    if (st != PRTS_OK)
+        return cli_lib_error(NULL, st, prts_decoder_last_error(dec));
+    return CLI_OK;
+}
+
+/* ---- streaming helpers ------------------------------------------- */
+
+ptrdiff_t cli_read_file(void *user, void *buf, size_t cap)
+{
+    FILE *f = user;
+    size_t n = fread(buf, 1, cap, f);
+
+    if (n == 0 && ferror(f))
+        return -1;
+    return (ptrdiff_t)n;
+}
+
+/* ---- progress bar ------------------------------------------------ */
+
+#define BAR_WIDTH 32
+
+static int progress_draw(void *user, uint64_t done, uint64_t total)
+{
+    static const char hashes[BAR_WIDTH + 1] = "################################";
+    struct cli_progress *p = user;
+    int permille = total ? (int)(done >= total ? 1000 : done * 1000 / total) : 1000;
+    int filled = permille * BAR_WIDTH / 1000;
+    char a[32], b[32];
+
+    if (permille == p->last)
+        return 0;
+    p->last = permille;
+    p->drawn = 1;
+    fprintf(stderr, "\r%-8s [%.*s%*s] %5.1f%%  %s / %s", p->label, filled, hashes,
+            BAR_WIDTH - filled, "", permille / 10.0, cli_human_size(done, a, sizeof a),
+            cli_human_size(total, b, sizeof b));
+    fflush(stderr);
+    return 0;
+}
+
+static int progress_begin(struct cli_progress *p, const char *label)
+{
+    p->label = label;
+    p->last = -1;
+    p->drawn = 0;
+    return isatty(STDERR_FILENO);
+}
+
+void cli_progress_encoder(struct cli_progress *p, prts_encoder *enc, const char *label)
+{
+    if (progress_begin(p, label))
+        prts_encoder_set_progress(enc, progress_draw, p);
+}
+
+void cli_progress_decoder(struct cli_progress *p, prts_decoder *dec, const char *label)
+{
+    if (progress_begin(p, label))
+        prts_decoder_set_progress(dec, progress_draw, p);
+}
+
+void cli_progress_end(struct cli_progress *p)
+{
+    if (p->drawn) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+        p->drawn = 0;
+    }
+}

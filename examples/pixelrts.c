@@ -1,0 +1,212 @@
+/* pixelrts.c: the `pixelrts` command-line tool: command table, top-level
+ * help, and the small commands (version, backends, help).
+ *
+ * Exit codes: 0 success, 1 failure, 2 usage error. */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int cmd_version(const struct cli_command *cmd, int argc, char **argv);
+static int cmd_backends(const struct cli_command *cmd, int argc, char **argv);
+static int cmd_help(const struct cli_command *cmd, int argc, char **argv);
+
+static const struct cli_command commands[] = {
+    {"convert", cli_convert, "store a file inside a PNG (IN -> IN.rts.png)",
+     "Usage: pixelrts convert IN [OUT] [options]\n"
+     "\n"
+     "Store file IN inside PNG OUT (default: IN.rts.png) and write the\n"
+     "metadata sidecar OUT.meta.json beside it.\n"
+     "\n"
+     "Options:\n"
+     "  --type T            metadata key \"type\"\n"
+     "  --name N            metadata key \"name\"\n"
+     "  --version V         metadata key \"version\" (stored as content_version)\n"
+     "  --description D     metadata key \"description\"\n"
+     "  --grid-size N       image side N (a power of two; default: smallest that fits)\n"
+     "  --level N           zlib level of the PNG, 0..9 (default 1)\n"
+     "  --mode M            standard (default) or code (WASM colouring)\n"
+     "  --no-sidecar        do not write OUT.meta.json\n"
+     "  --backend NAME      pixel backend (see `pixelrts backends`; default auto)\n"
+     "  -h, --help          show this help\n"},
+    {"extract", cli_extract, "get the original file back from a .rts.png",
+     "Usage: pixelrts extract IN.rts.png [-o OUT | -o -] [--verify]\n"
+     "\n"
+     "Decode the payload of IN.rts.png into OUT (default: IN without .rts.png,\n"
+     "or IN.bin when IN does not end in .rts.png).  With -o - the payload goes\n"
+     "to standard output.  OUT appears complete or not at all.\n"
+     "\n"
+     "Options:\n"
+     "  -o, --output OUT    output file, or - for standard output\n"
+     "  --verify            check the SHA-256 against data_hash before writing\n"
+     "                      anything; on a mismatch exit 1 with both hashes\n"
+     "  --backend NAME      pixel backend (default auto)\n"
+     "  -h, --help          show this help\n"},
+    {"info", cli_info, "show the metadata of a .rts.png (no pixel decoding)",
+     "Usage: pixelrts info IN.rts.png [--json]\n"
+     "\n"
+     "Show the metadata of IN.rts.png: format, grid, mode, payload size and\n"
+     "hash, user keys, and where the metadata came from (sidecar or PNG\n"
+     "chunk).  Only the header chunks are read, so it is instant on files of\n"
+     "any size.\n"
+     "\n"
+     "Options:\n"
+     "  --json              print the metadata JSON object (indented)\n"
+     "  -h, --help          show this help\n"},
+    {"verify", cli_verify, "decode a .rts.png and check its hash, grid and sizes",
+     "Usage: pixelrts verify IN.rts.png\n"
+     "\n"
+     "Decode IN.rts.png without writing anything, and check the payload's\n"
+     "SHA-256 against data_hash, the image side against grid_size, the\n"
+     "decoded size against data_size, and that a sidecar agrees with the PNG\n"
+     "chunk.  Prints OK, or each problem found (exit 1).\n"
+     "\n"
+     "Options:\n"
+     "  --backend NAME      pixel backend (default auto)\n"
+     "  -h, --help          show this help\n"},
+    {"backends", cmd_backends, "list the pixel backends and whether they can run here",
+     "Usage: pixelrts backends\n"
+     "\n"
+     "List the backends compiled into the library, whether each can run on\n"
+     "this machine (and why not), and which one `auto` picks.\n"},
+    {"version", cmd_version, "show the versions of the tool and of the library",
+     "Usage: pixelrts version\n"
+     "\n"
+     "Show the version the tool was built against and the version of the\n"
+     "libpixelrts actually loaded.\n"},
+    {"help", cmd_help, "show help for a command",
+     "Usage: pixelrts help [COMMAND]\n"},
+};
+
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static const struct cli_command *find_command(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static void print_main_help(FILE *out)
+{
+    fputs("Usage: pixelrts COMMAND [ARGS...]\n"
+          "\n"
+          "Store any file inside a PNG (PixelRTS v2, .rts.png) and get it back bit-exact.\n"
+          "\n"
+          "Commands:\n",
+          out);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fputs("\n"
+          "Run `pixelrts COMMAND --help` for the options of a command.\n"
+          "Exit status: 0 success, 1 failure, 2 usage error.\n",
+          out);
+}
+
+/* Commands without options still accept -h/--help and reject the rest. */
+static int no_options(const struct cli_command *cmd, int argc, char **argv, int *done)
+{
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+
+    *done = 0;
+    cli_getopt_reset();
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        if (c == 'h') {
+            *done = 1;
+            return cli_print_help(cmd);
+        }
+        *done = 1;
+        return cli_bad_option(cmd, c, argv);
+    }
+    return CLI_OK;
+}
+
+static int cmd_version(const struct cli_command *cmd, int argc, char **argv)
+{
+    int done, rc = no_options(cmd, argc, argv, &done);
+
+    if (done)
+        return rc;
+    if (optind < argc)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    printf("pixelrts %s\n", PRTS_VERSION_STRING);
+    printf("libpixelrts %s (built against %s)\n", prts_version_string(), PRTS_VERSION_STRING);
+    return CLI_OK;
+}
+
+static int cmd_backends(const struct cli_command *cmd, int argc, char **argv)
+{
+    int done, rc = no_options(cmd, argc, argv, &done);
+    prts_encoder *enc;
+
+    if (done)
+        return rc;
+    if (optind < argc)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    for (int i = 0; i < prts_backend_count(); i++) {
+        const char *name = prts_backend_name(i);
+        char why[256] = "";
+
+        if (prts_backend_probe(name, why, sizeof why) == PRTS_OK)
+            printf("%-10s available\n", name);
+        else
+            printf("%-10s unavailable: %s\n", name, why[0] ? why : "not usable here");
+    }
+    enc = prts_encoder_new();
+    if (!enc)
+        return cli_lib_error(NULL, PRTS_E_NOMEM, NULL);
+    printf("auto -> %s%s\n", prts_encoder_backend(enc),
+           getenv("PIXELRTS_BACKEND") ? " (from PIXELRTS_BACKEND)" : "");
+    prts_encoder_free(enc);
+    return CLI_OK;
+}
+
+static int cmd_help(const struct cli_command *cmd, int argc, char **argv)
+{
+    const struct cli_command *topic;
+
+    if (argc < 2) {
+        print_main_help(stdout);
+        return CLI_OK;
+    }
+    if (argc > 2)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[2]);
+    topic = find_command(argv[1]);
+    if (!topic) {
+        fprintf(stderr, "pixelrts: unknown command '%s'\n", argv[1]);
+        print_main_help(stderr);
+        return CLI_USAGE;
+    }
+    return cli_print_help(topic);
+}
+
+int main(int argc, char **argv)
+{
+    const struct cli_command *cmd;
+
+    if (argc < 2) {
+        print_main_help(stderr);
+        return CLI_USAGE;
+    }
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+        print_main_help(stdout);
+        return CLI_OK;
+    }
+    if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)
+        return cmd_version(find_command("version"), 1, argv + 1);
+    cmd = find_command(argv[1]);
+    if (!cmd) {
+        if (argv[1][0] == '-')
+            fprintf(stderr, "pixelrts: unknown option '%s'\n", argv[1]);
+        else
+            fprintf(stderr, "pixelrts: unknown command '%s'\n", argv[1]);
+        fputs("Try 'pixelrts --help'.\n", stderr);
+        return CLI_USAGE;
+    }
+    return cmd->run(cmd, argc - 1, argv + 1);
+}
