@@ -27,6 +27,7 @@ struct prts_decoder {
     void *progress_user;
     prts__png_reader png;  /* open while pixels remain to be read */
     int png_open;
+    uint32_t side;         /* image side of the current file */
     int fd;                /* input file of the file API, else -1 */
     prts__meta meta;       /* metadata of the current file */
     int have_meta;
@@ -158,7 +159,8 @@ int prts_decoder_info(const prts_decoder *dec, prts_info_key key, int64_t *value
         return PRTS_E_BAD_STATE;
     const prts__meta *m = &dec->meta;
     switch (key) {
-    case PRTS_INFO_GRID_SIZE: *value = dec->png_open ? dec->png.side : m->grid; break;
+    case PRTS_INFO_GRID_SIZE: *value = dec->side; break;
+    case PRTS_INFO_METADATA_GRID_SIZE: *value = m->grid; break;
     case PRTS_INFO_DATA_SIZE: *value = (int64_t)m->data_size; break;
     case PRTS_INFO_ENCODED_SIZE: *value = (int64_t)m->encoded_size; break;
     case PRTS_INFO_MODE: *value = m->mode; break;
@@ -180,6 +182,7 @@ static int open_png(prts_decoder *dec, prts_read_fn read, void *user, const char
                                  (uint32_t)dec->opts[PRTS_OPT_MAX_GRID_SIZE],
                                  (uint64_t)dec->opts[PRTS_OPT_MAX_METADATA_SIZE], &dec->err);
     dec->png_open = 1;
+    dec->side = dec->png.side;
     return rc;
 }
 

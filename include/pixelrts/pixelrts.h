@@ -217,14 +217,16 @@ PRTS_API const char *prts_encoder_last_error(const prts_encoder *enc);
 typedef struct prts_decoder prts_decoder;
 
 typedef enum prts_info_key {
-    PRTS_INFO_GRID_SIZE = 1,       /* image side in pixels */
+    PRTS_INFO_GRID_SIZE = 1,       /* image side in pixels, from the PNG header */
     PRTS_INFO_DATA_SIZE = 2,       /* payload bytes (after decompression) */
     PRTS_INFO_ENCODED_SIZE = 3,    /* bytes held in the pixels */
     PRTS_INFO_MODE = 4,            /* prts_mode */
     PRTS_INFO_COMPRESSED = 5,      /* 1 if the payload was deflated before placement */
     PRTS_INFO_METADATA_SOURCE = 6, /* prts_metadata_source */
     PRTS_INFO_SIDECAR_MISMATCH = 7,/* 1 if a sidecar and the PNG chunk disagree */
-    PRTS_INFO_HAS_HASH = 8         /* 1 if the metadata carries data_hash */
+    PRTS_INFO_HAS_HASH = 8,        /* 1 if the metadata carries data_hash */
+    PRTS_INFO_METADATA_GRID_SIZE = 9 /* grid_size recorded in the metadata (0 if absent);
+                                        `verify` checks it equals PRTS_INFO_GRID_SIZE */
 } prts_info_key;
 
 typedef enum prts_metadata_source {
