@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# scripts/test.sh: build libpixelrts and run the whole test suite (the README's test command,
+# called by .ci/run).  Installs the Debian packages it needs when they are missing, builds in
+# build-test/, runs `meson test`, and ends with one line "N passed, N failed" counting the
+# individual cmocka test cases (plus one per non-cmocka meson test).  Exit status 0 only if
+# nothing failed.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+BUILD_DIR=${BUILD_DIR:-build-test}
+PACKAGES=(build-essential meson ninja-build pkg-config libspng-dev libjansson-dev libssl-dev
+          zlib1g-dev libcmocka-dev abigail-tools)
+
+# ---- Debian packages ------------------------------------------------------------------------
+missing=()
+for p in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+if ((${#missing[@]})); then
+    echo "test.sh: installing ${missing[*]}"
+    SUDO=()
+    if [ "$(id -u)" -ne 0 ]; then
+        SUDO=(sudo)
+    fi
+    "${SUDO[@]}" apt-get update
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+fi
+
+# ---- build --------------------------------------------------------------------------------
+build_failed() {
+    echo "test.sh: $1 failed" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+}
+
+if [ -d "$BUILD_DIR/meson-private" ]; then
+    meson setup --wipe "$BUILD_DIR" || build_failed "meson setup --wipe"
+else
+    rm -rf "$BUILD_DIR"
+    meson setup "$BUILD_DIR" || build_failed "meson setup"
+fi
+ninja -C "$BUILD_DIR" || build_failed "ninja"
+
+# ---- tests --------------------------------------------------------------------------------
+rm -f "$BUILD_DIR/meson-logs/testlog.json"
+meson_rc=0
+meson test -C "$BUILD_DIR" --print-errorlogs || meson_rc=$?
+
+LOG="$BUILD_DIR/meson-logs/testlog.json"
+if [ ! -s "$LOG" ]; then
+    echo "test.sh: meson test wrote no $LOG (exit $meson_rc)" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+
+counts=$("$PY" - "$LOG" <<'EOF'
+import json, re, sys
+
+RUNNING = re.compile(r'^\[=+\] Running (\d+) test\(s\)\.', re.M)
+PASSED = re.compile(r'^\[  PASSED  \] (\d+) test\(s\)\.', re.M)
+FAILED = re.compile(r'^\[  FAILED  \] (\d+) test\(s\), listed below:', re.M)
+SKIPPED = re.compile(r'^\[  SKIPPED \] (\d+) test\(s\)', re.M)
+OK_LINE = re.compile(r'^\[       OK \] ', re.M)
+SKIP_LINE = re.compile(r'^\[  SKIPPED \] (?!\d+ test\(s\))', re.M)
+GOOD = ('OK', 'EXPECTEDFAIL')
+
+total_pass = total_fail = 0
+for line in open(sys.argv[1], encoding='utf-8', errors='replace'):
+    line = line.strip()
+    if not line:
+        continue
+    try:
+        t = json.loads(line)
+    except ValueError:
+        continue
+    out = (t.get('stdout') or '') + '\n' + (t.get('stderr') or '')
+    result = t.get('result', '')
+    name = t.get('name', '?')
+    running = sum(int(n) for n in RUNNING.findall(out))
+    if running == 0:
+        # not a cmocka program: one test, by its meson result
+        if result in GOOD:
+            total_pass += 1
+        elif result != 'SKIP':
+            total_fail += 1
+            print('  %s: %s' % (name, result), file=sys.stderr)
+        continue
+    p = sum(int(n) for n in PASSED.findall(out))
+    f = sum(int(n) for n in FAILED.findall(out))
+    s = sum(int(n) for n in SKIPPED.findall(out))
+    if p + f + s < running:
+        # crashed or timed out before cmocka's summary: count what finished
+        p = len(OK_LINE.findall(out))
+        s = len(SKIP_LINE.findall(out))
+        f = max(1, running - p - s)
+    if result not in GOOD and f == 0:
+        f = 1  # the program failed although every case passed (exit status, sanitizer...)
+    if f:
+        print('  %s: %d of %d case(s) failed (%s)' % (name, f, running, result), file=sys.stderr)
+    total_pass += p
+    total_fail += f
+print('%d %d' % (total_pass, total_fail))
+EOF
+) || { echo "test.sh: cannot read $LOG" >&2; echo "0 passed, 1 failed"; exit 1; }
+
+read -r npass nfail <<<"$counts"
+if [ "$meson_rc" -ne 0 ] && [ "$nfail" -eq 0 ]; then
+    nfail=1  # meson itself failed (e.g. a test could not be started)
+fi
+echo "$npass passed, $nfail failed"
+[ "$nfail" -eq 0 ]
