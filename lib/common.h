@@ -24,7 +24,7 @@ typedef struct prts__err {
 int prts__fail(prts__err *e, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Prefix the message already in `e` with "PATH: " (keeps the code). */
+/* Prefix the message already in `e` with "PATH: " unless it starts so (keeps the code). */
 int prts__fail_path(prts__err *e, const char *path);
 
 /* ------------------------------------------------------------------ */

@@ -70,6 +70,7 @@ prts_decoder *prts_decoder_new(void)
     prts__options_defaults(dec->opts);
     prts__stage_init(&dec->payload, (uint64_t)dec->opts[PRTS_OPT_MEMORY_BUDGET]);
     prts_decoder_set_backend(dec, prts__backend_default_name());
+    dec->state = DEC_IDLE; /* a bad $PIXELRTS_BACKEND is reported by the first operation */
     dec->err.code = 0;
     dec->err.msg[0] = '\0';
     return dec;
@@ -90,6 +91,8 @@ int prts_decoder_reset(prts_decoder *dec)
         return PRTS_E_INVALID_ARG;
     close_file(dec);
     dec->state = DEC_IDLE;
+    if (dec->backend)
+        dec->backend_err[0] = '\0'; /* back to the last backend that was accepted */
     dec->err.code = 0;
     dec->err.msg[0] = '\0';
     return PRTS_OK;
@@ -117,12 +120,15 @@ int prts_decoder_set_backend(prts_decoder *dec, const char *name)
     const prts__backend_ops *b = NULL;
     int rc = prts__backend_select(name, &b, &e);
     if (rc) {
+        /* no silent fallback: the previous choice stays, but this handle
+         * fails (stream calls: BAD_STATE; file calls: BACKEND) until reset */
         dec->err = e;
-        dec->backend = NULL; /* never a silent fallback */
+        dec->state = DEC_FAILED;
         memcpy(dec->backend_err, e.msg, sizeof e.msg);
         return rc;
     }
     dec->backend = b;
+    dec->backend_err[0] = '\0';
     return PRTS_OK;
 }
 
@@ -240,7 +246,7 @@ static int load_file(prts_decoder *dec, const char *path)
         dec->meta_source = PRTS_META_CHUNK;
         if (chunk_rc) {
             *e = chunk_err;
-            return chunk_rc;
+            return prts__fail_path(e, path);
         }
     } else {
         dec->sidecar_mismatch = !chunk || !json_equal(side, chunk);
@@ -261,7 +267,7 @@ static int load_file(prts_decoder *dec, const char *path)
 static int read_pixels(prts_decoder *dec, uint8_t *dest, int mapped)
 {
     prts__err *e = &dec->err;
-    if (!dec->backend)
+    if (!dec->backend || dec->backend_err[0])
         return prts__fail(e, PRTS_E_BACKEND, "%s", dec->backend_err);
     int rc = prts__png_read_begin(&dec->png, e);
     if (rc)
@@ -294,7 +300,7 @@ static int read_pixels(prts_decoder *dec, uint8_t *dest, int mapped)
     }
     free(rows);
     free(tiles);
-    return rc;
+    return rc ? rc : prts__png_read_end(&dec->png, e);
 }
 
 /* Where the final payload bytes go: a hash, and a file or a stage. */
@@ -460,6 +466,9 @@ int prts_decoder_open(prts_decoder *dec, prts_read_fn read, void *user)
 {
     if (!valid(dec) || !read)
         return PRTS_E_INVALID_ARG;
+    if (dec->state == DEC_FAILED)
+        return prts__fail(&dec->err, PRTS_E_BAD_STATE,
+                          "the last stream failed; call prts_decoder_reset() first");
     close_file(dec);
     json_t *obj = NULL;
     int rc;

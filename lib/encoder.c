@@ -43,6 +43,7 @@ prts_encoder *prts_encoder_new(void)
     prts__options_defaults(enc->opts);
     prts__stage_init(&enc->stage, (uint64_t)enc->opts[PRTS_OPT_MEMORY_BUDGET]);
     prts_encoder_set_backend(enc, prts__backend_default_name());
+    enc->state = ENC_IDLE; /* a bad $PIXELRTS_BACKEND is reported by the first operation */
     enc->err.code = 0;
     enc->err.msg[0] = '\0';
     return enc;
@@ -73,6 +74,8 @@ int prts_encoder_reset(prts_encoder *enc)
     json_decref(enc->result);
     enc->result = NULL;
     enc->state = ENC_IDLE;
+    if (enc->backend)
+        enc->backend_err[0] = '\0'; /* back to the last backend that was accepted */
     enc->err.code = 0;
     enc->err.msg[0] = '\0';
     return PRTS_OK;
@@ -123,13 +126,15 @@ int prts_encoder_set_backend(prts_encoder *enc, const char *name)
     const prts__backend_ops *b = NULL;
     int rc = prts__backend_select(name, &b, &e);
     if (rc) {
+        /* no silent fallback: the previous choice stays, but this handle
+         * fails (stream calls: BAD_STATE; file calls: BACKEND) until reset */
         enc->err = e;
-        /* a failed explicit choice never falls back silently: keep it failing */
-        enc->backend = NULL;
+        enc->state = ENC_FAILED;
         memcpy(enc->backend_err, e.msg, sizeof e.msg);
         return rc;
     }
     enc->backend = b;
+    enc->backend_err[0] = '\0';
     return PRTS_OK;
 }
 
@@ -238,7 +243,7 @@ static int write_pixels(prts_encoder *enc, prts__png_writer *png, uint32_t g, co
 static int encode_buffer(prts_encoder *enc, const uint8_t *data, uint64_t len, int mapped,
                          const char *hash_hex, prts_write_fn write, void *user, prts__err *e)
 {
-    if (!enc->backend)
+    if (!enc->backend || enc->backend_err[0])
         return prts__fail(e, PRTS_E_BACKEND, "%s", enc->backend_err);
     uint32_t g = 0;
     int rc = choose_grid(enc, len, &g, e);

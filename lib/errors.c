@@ -50,6 +50,9 @@ int prts__fail(prts__err *e, int code, const char *fmt, ...)
 
 int prts__fail_path(prts__err *e, const char *path)
 {
+    size_t n = strlen(path);
+    if (strncmp(e->msg, path, n) == 0 && e->msg[n] == ':')
+        return e->code; /* already names it */
     char old[PRTS__ERRMSG_MAX];
     memcpy(old, e->msg, sizeof old);
     if (snprintf(e->msg, sizeof e->msg, "%s: %s", path, old) >= (int)sizeof e->msg)

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "metadata.h"
 #include "png_read.h"
@@ -22,6 +23,81 @@ ptrdiff_t prts__fd_read(void *user, void *buf, size_t cap)
     }
 }
 
+static const uint8_t png_signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+
+enum { PHASE_SIGNATURE, PHASE_HEADER, PHASE_DATA, PHASE_CRC };
+
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void crc_track(prts__crc_tracker *t, const uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        size_t take = n < t->left ? n : t->left;
+        switch (t->phase) {
+        case PHASE_SIGNATURE:
+            break;
+        case PHASE_HEADER:
+        case PHASE_CRC:
+            memcpy(t->field + (t->phase == PHASE_HEADER ? 8 : 4) - t->left, p, take);
+            break;
+        case PHASE_DATA:
+            t->crc = (uint32_t)crc32(t->crc, p, (uInt)take);
+            break;
+        }
+        p += take;
+        n -= take;
+        t->offset += take;
+        if ((t->left -= (uint32_t)take) > 0)
+            continue;
+        if (t->phase == PHASE_HEADER) {
+            memcpy(t->type, t->field + 4, 4);
+            t->type[4] = '\0';
+            t->crc = (uint32_t)crc32(0, t->field + 4, 4);
+            t->left = be32(t->field);
+            t->phase = t->left ? PHASE_DATA : PHASE_CRC;
+            if (!t->left)
+                t->left = 4;
+            continue;
+        }
+        if (t->phase == PHASE_DATA) {
+            t->phase = PHASE_CRC;
+            t->left = 4;
+            continue;
+        }
+        if (t->phase == PHASE_CRC && be32(t->field) != t->crc)
+            t->bad = 1;
+        if (t->bad)
+            return; /* keep the damaged chunk's name and offset */
+        t->chunk_at = t->offset;
+        t->phase = PHASE_HEADER;
+        t->left = 8;
+    }
+}
+
+/* Refill the read-ahead buffer; 1 if bytes are available, 0 at EOF, -1 on error. */
+static int refill(prts__png_reader *r)
+{
+    if (r->pos < r->fill)
+        return 1;
+    if (r->eof)
+        return 0;
+    ptrdiff_t n = r->read(r->user, r->buf, READ_BUF_SIZE);
+    if (n < 0) {
+        r->callback_failed = 1;
+        return -1;
+    }
+    if (n == 0) {
+        r->eof = 1;
+        return 0;
+    }
+    r->pos = 0;
+    r->fill = (size_t)n;
+    return 1;
+}
+
 /* libspng wants exactly `length` bytes; the user callback may return less. */
 static int read_cb(spng_ctx *ctx, void *user, void *dst, size_t length)
 {
@@ -29,23 +105,14 @@ static int read_cb(spng_ctx *ctx, void *user, void *dst, size_t length)
     prts__png_reader *r = user;
     uint8_t *out = dst;
     while (length > 0) {
-        if (r->pos == r->fill) {
-            if (r->eof)
-                return SPNG_IO_EOF;
-            ptrdiff_t n = r->read(r->user, r->buf, READ_BUF_SIZE);
-            if (n < 0) {
-                r->callback_failed = 1;
-                return SPNG_IO_ERROR;
-            }
-            if (n == 0) {
-                r->eof = 1;
-                return SPNG_IO_EOF;
-            }
-            r->pos = 0;
-            r->fill = (size_t)n;
-        }
+        int got = refill(r);
+        if (got <= 0)
+            return got < 0 ? SPNG_IO_ERROR : SPNG_IO_EOF;
         size_t take = r->fill - r->pos < length ? r->fill - r->pos : length;
         memcpy(out, r->buf + r->pos, take);
+        crc_track(&r->crc, out, take);
+        if (r->crc.bad)
+            return SPNG_IO_ERROR;
         r->pos += take;
         out += take;
         length -= take;
@@ -53,9 +120,54 @@ static int read_cb(spng_ctx *ctx, void *user, void *dst, size_t length)
     return 0;
 }
 
+/* After libspng rejected a chunk's contents, read on to the end of that
+ * chunk: if its CRC fails, the real problem is damage, not a bad encoder. */
+static void drain_current_chunk(prts__png_reader *r)
+{
+    prts__crc_tracker *t = &r->crc;
+    uint64_t chunk = t->chunk_at;
+    while (!t->bad && t->chunk_at == chunk && t->phase != PHASE_SIGNATURE && refill(r) > 0) {
+        size_t take = r->fill - r->pos;
+        uint64_t rest = t->left + (t->phase == PHASE_DATA ? 4 : 0);
+        if (take > rest)
+            take = (size_t)rest;
+        crc_track(t, r->buf + r->pos, take);
+        r->pos += take;
+    }
+}
+
+/* Check the signature before libspng asks for signature + IHDR at once, so
+ * that a short file that is not a PNG is "not a PNG", not "truncated". */
+static int check_signature(prts__png_reader *r, prts__err *e)
+{
+    while (r->fill < sizeof png_signature && !r->eof) {
+        ptrdiff_t n = r->read(r->user, r->buf + r->fill, READ_BUF_SIZE - r->fill);
+        if (n < 0) {
+            r->callback_failed = 1;
+            return prts__fail(e, PRTS_E_CALLBACK, "%s: the read callback failed", r->name);
+        }
+        if (n == 0)
+            r->eof = 1;
+        r->fill += (size_t)n;
+    }
+    size_t n = r->fill < sizeof png_signature ? r->fill : sizeof png_signature;
+    if (memcmp(r->buf, png_signature, n) != 0 || n == 0)
+        return prts__fail(e, PRTS_E_NOT_PNG, "%s: not a PNG file (bad signature)", r->name);
+    if (n < sizeof png_signature)
+        return prts__fail(e, PRTS_E_TRUNCATED, "%s: PNG is truncated (%zu bytes)", r->name, n);
+    return PRTS_OK;
+}
+
 static int spng_fail(prts__png_reader *r, int rc, prts__err *e)
 {
     const char *n = r->name;
+    int limit = rc == SPNG_EUSER_WIDTH || rc == SPNG_EUSER_HEIGHT || rc == SPNG_ECHUNK_LIMITS ||
+                rc == SPNG_EMEM;
+    if (!r->crc.bad && !r->callback_failed && rc > 0 && !limit)
+        drain_current_chunk(r);
+    if (r->crc.bad)
+        return prts__fail(e, PRTS_E_CRC, "%s: %s chunk at offset %llu fails its CRC check", n,
+                          r->crc.type, (unsigned long long)r->crc.chunk_at);
     if (r->callback_failed)
         return prts__fail(e, PRTS_E_CALLBACK, "%s: the read callback failed", n);
     switch (rc) {
@@ -90,10 +202,15 @@ int prts__png_read_open(prts__png_reader *r, prts_read_fn read, void *user, cons
     r->ctx = spng_ctx_new(0);
     if (!r->buf || !r->ctx)
         return prts__fail(e, PRTS_E_NOMEM, "%s: cannot create a PNG decoder", name);
+    r->crc.phase = PHASE_SIGNATURE;
+    r->crc.left = sizeof png_signature;
     struct spng_ihdr ihdr;
-    int rc;
+    int rc = check_signature(r, e);
+    if (rc)
+        return rc;
+    /* CRCs are checked by our tracker (see prts__crc_tracker) */
     if ((rc = spng_set_png_stream(r->ctx, read_cb, r)) ||
-        (rc = spng_set_crc_action(r->ctx, SPNG_CRC_ERROR, SPNG_CRC_ERROR)) ||
+        (rc = spng_set_crc_action(r->ctx, SPNG_CRC_USE, SPNG_CRC_USE)) ||
         (rc = spng_set_chunk_limits(r->ctx, max_chunk, 2 * max_chunk)) ||
         (rc = spng_get_ihdr(r->ctx, &ihdr)))
         return spng_fail(r, rc, e);
@@ -176,6 +293,13 @@ int prts__png_read_rows(prts__png_reader *r, uint8_t *rows, size_t stride, uint3
             return spng_fail(r, rc, e);
     }
     return PRTS_OK;
+}
+
+int prts__png_read_end(prts__png_reader *r, prts__err *e)
+{
+    /* the last IDAT's CRC and IEND are only read when asked for */
+    int rc = spng_decode_chunks(r->ctx);
+    return rc ? spng_fail(r, rc, e) : PRTS_OK;
 }
 
 void prts__png_read_free(prts__png_reader *r)

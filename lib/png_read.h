@@ -8,6 +8,21 @@
 
 #include "common.h"
 
+/* Follows the chunk framing of the bytes handed to libspng and checks each
+ * chunk's CRC itself, so that a damaged chunk is reported as a CRC error
+ * even when libspng trips over its contents (an inflate error) before it
+ * reaches the chunk's CRC field. */
+typedef struct prts__crc_tracker {
+    int phase;             /* signature, header, data or crc */
+    uint32_t left;         /* bytes left in this phase */
+    uint8_t field[8];      /* chunk header or CRC being collected */
+    uint32_t crc;          /* running CRC of type + data */
+    uint64_t offset;       /* bytes seen so far */
+    uint64_t chunk_at;     /* offset of the current chunk */
+    char type[5];
+    int bad;               /* a chunk failed its CRC: type/chunk_at name it */
+} prts__crc_tracker;
+
 typedef struct prts__png_reader {
     spng_ctx *ctx;
     prts_read_fn read;
@@ -17,6 +32,7 @@ typedef struct prts__png_reader {
     size_t pos, fill;
     int eof;
     int callback_failed;
+    prts__crc_tracker crc;
     uint32_t side;         /* image width == height */
     uint8_t *image;        /* whole image, only for interlaced files */
     uint32_t next_row;
@@ -34,6 +50,8 @@ int prts__png_read_begin(prts__png_reader *r, prts__err *e);
 /* Decode the next `n` rows into rows[0], rows[stride], ... */
 int prts__png_read_rows(prts__png_reader *r, uint8_t *rows, size_t stride, uint32_t n,
                         prts__err *e);
+/* Read the chunks after the image, through IEND, checking their CRCs. */
+int prts__png_read_end(prts__png_reader *r, prts__err *e);
 void prts__png_read_free(prts__png_reader *r);
 
 /* prts_read_fn over a file descriptor (user = pointer to int fd). */

@@ -127,7 +127,7 @@ static void t_decoder_defaults(void **state)
     static const struct { prts_option o; int64_t v; } d[] = {
         { PRTS_OPT_MEMORY_BUDGET, 64ll << 20 }, { PRTS_OPT_VERIFY_HASH, 0 },
         { PRTS_OPT_READ_SIDECAR, 1 }, { PRTS_OPT_MAX_GRID_SIZE, 65536 },
-        { PRTS_OPT_MAX_METADATA_SIZE, 1ll << 30 },
+        { PRTS_OPT_MAX_METADATA_SIZE, 256ll << 20 },
     };
     for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
         v = -999;

@@ -12,9 +12,10 @@
  *   which limit).
  * - Handles are opaque.  A handle is used by one thread at a time; different
  *   handles are independent (the library has no process-wide mutable state).
- * - A fatal error (anything except PRTS_E_INVALID_ARG on a setter) poisons
- *   the current operation: later calls return PRTS_E_BAD_STATE until
- *   *_reset() or the handle is freed.
+ * - A fatal error in a stream (push/finish, open/pull) poisons it: later
+ *   stream calls return PRTS_E_BAD_STATE until *_reset().  The whole-file
+ *   calls (prts_encode_file, prts_decode_file, prts_read_info) start afresh
+ *   each time, so one bad file never blocks the next.
  * - Passing NULL to *_free() is a no-op.
  * - Sizes and offsets are 64-bit.
  *
@@ -123,7 +124,7 @@ typedef enum prts_option {
     PRTS_OPT_VERIFY_HASH = 7,       /* D: 1 = check SHA-256 before any byte is delivered.  Default 0 */
     PRTS_OPT_READ_SIDECAR = 8,      /* D: 1 = file API prefers a sidecar to the chunk.  Default 1 */
     PRTS_OPT_MAX_GRID_SIZE = 9,     /* D: largest accepted image side.  Default 65536 */
-    PRTS_OPT_MAX_METADATA_SIZE = 10 /* D: largest accepted text chunk / sidecar.  Default 1 GiB */
+    PRTS_OPT_MAX_METADATA_SIZE = 10 /* D: largest accepted text chunk / sidecar.  Default 256 MiB */
 } prts_option;
 
 /* Valid range of an option (inclusive).  PRTS_E_INVALID_ARG for unknown keys. */
@@ -180,8 +181,11 @@ PRTS_API int prts_encoder_get_option(const prts_encoder *enc, prts_option option
 PRTS_API int prts_encoder_set_metadata_json(prts_encoder *enc, const char *json);
 
 /* Choose a backend by name ("scalar", ..., or "auto").  PRTS_E_BACKEND,
- * with the reason in last_error(), if it is unknown or cannot run here:
- * there is never a silent fallback. */
+ * with the reason in last_error(), if it is unknown or cannot run here.
+ * There is never a silent fallback: after such a failure the handle's
+ * stream calls return PRTS_E_BAD_STATE and its file calls PRTS_E_BACKEND
+ * until a successful set_backend or a reset (which returns to the last
+ * backend accepted). */
 PRTS_API int prts_encoder_set_backend(prts_encoder *enc, const char *name);
 /* Name of the backend this handle uses (never "auto"). */
 PRTS_API const char *prts_encoder_backend(const prts_encoder *enc);
