@@ -556,6 +556,7 @@ int main(void)
         fprintf(stderr, "cannot load %s: %s\n", mp, err.text);
         return 1;
     }
+    free(mp);
     size_t nv = json_array_size(man);
     vec *vecs = calloc(nv, sizeof *vecs);
     for (size_t i = 0; i < nv; i++) {
@@ -608,6 +609,10 @@ int main(void)
     tests[nt++].test_func = t_code_mode_example;
 
     int failed = _cmocka_run_group_tests("vectors", tests, nt, NULL, NULL);
+    for (size_t i = 0; i + 2 < nt; i++)
+        free((char *)tests[i].name);
+    free(tests);
+    free(vecs);
     json_decref(man);
     return failed;
 }
