@@ -441,6 +441,8 @@ int prts_decode_file(prts_decoder *dec, const char *in, const char *out)
         goto fail;
     prts__png_read_free(&dec->png);
     dec->png_open = 0;
+    close(dec->fd);
+    dec->fd = -1;
     return PRTS_OK;
 fail:
     prts__sha256_free(&sha);
