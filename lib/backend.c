@@ -41,7 +41,7 @@ int prts_backend_probe(const char *name, char *why, size_t why_len)
     return ok ? PRTS_OK : PRTS_E_BACKEND;
 }
 
-int prts__backend_select(const char *name, const prts__backend_ops **out, prts__err *e)
+static int select_ops(const char *name, const prts__backend_ops **out, prts__err *e)
 {
     char why[256] = "";
     if (!name || strcmp(name, "auto") == 0) {
@@ -67,6 +67,28 @@ int prts__backend_select(const char *name, const prts__backend_ops **out, prts__
         return prts__fail(e, PRTS_E_BACKEND, "backend '%s' is unavailable: %s", name, why);
     *out = b;
     return PRTS_OK;
+}
+
+int prts__backend_open(const char *name, prts__backend *out, prts__err *e)
+{
+    const prts__backend_ops *ops = NULL;
+    void *state = NULL;
+    int rc = select_ops(name, &ops, e);
+    if (rc == PRTS_OK && ops->create)
+        rc = ops->create(&state, e);
+    if (rc)
+        return rc;
+    out->ops = ops;
+    out->state = state;
+    return PRTS_OK;
+}
+
+void prts__backend_close(prts__backend *b)
+{
+    if (b->ops && b->ops->destroy)
+        b->ops->destroy(b->state);
+    b->ops = NULL;
+    b->state = NULL;
 }
 
 const char *prts__backend_default_name(void)

@@ -1,8 +1,10 @@
 /* backend.h: the pixel-transform backends and their vtable (design.md §3).
  *
- * A backend moves one strip (tile-side rows) between payload order and PNG
- * row order.  The core plans the strip (which contiguous payload span and
- * which orientation each tile has); the backend does the byte moving. */
+ * A backend moves a band of strips (each strip = tile-side rows) between
+ * payload order and PNG row order.  The core plans the band (which
+ * contiguous payload span and which orientation each tile has); the backend
+ * does the byte moving.  Every backend must give exactly the bytes the
+ * scalar backend gives. */
 #ifndef PRTS__BACKEND_H
 #define PRTS__BACKEND_H
 
@@ -12,32 +14,56 @@
 #include "common.h"
 #include "hilbert.h"
 
-typedef struct prts__strip_job {
+typedef struct prts__band {
     const prts__layout *lay;
-    const prts__tile *tiles; /* lay->tiles entries, left to right */
-    uint8_t *rows;           /* lay->tile rows of 4*grid bytes */
+    const prts__tile *tiles; /* nstrips * lay->tiles entries, strip by strip, left to right */
+    uint32_t first_strip;
+    uint32_t nstrips;
+    uint8_t *rows;           /* nstrips * lay->tile rows of 4*grid bytes */
     size_t stride;           /* bytes from one row to the next */
     uint64_t len;            /* payload bytes held by the pixels */
     /* Code mode (encode only): colour each data pixel as
      * (code_r[b0], b1, b2, code_a[b0]); NULL for standard mode. */
     const uint8_t *code_r, *code_a;
-} prts__strip_job;
+} prts__band;
 
 typedef struct prts__backend_ops {
     const char *name;
     /* 1 if usable here; else 0 and a reason in `why`. Never crashes or hangs. */
     int (*probe)(char *why, size_t why_len);
+    /* Optional per-handle state (devices, buffers); NULL members = none. */
+    int (*create)(void **state, prts__err *e);
+    void (*destroy)(void *state);
+    /* Strips per call that suit this backend for a grid (>= 1). */
+    uint32_t (*band_strips)(void *state, const prts__layout *lay);
     /* payload -> rows; pixels past the payload become (0,0,0,0) */
-    void (*encode_strip)(const prts__strip_job *job, const uint8_t *payload);
+    int (*encode)(void *state, const prts__band *band, const uint8_t *payload, prts__err *e);
     /* rows -> payload; only payload bytes [0, len) are written */
-    void (*decode_strip)(const prts__strip_job *job, uint8_t *payload);
+    int (*decode)(void *state, const prts__band *band, uint8_t *payload, prts__err *e);
+    /* Optional: what it runs on ("AVX2", a device name), for reports. */
+    void (*describe)(char *buf, size_t len);
 } prts__backend_ops;
+
+/* A handle's backend: the ops and their per-handle state. */
+typedef struct prts__backend {
+    const prts__backend_ops *ops;
+    void *state;
+} prts__backend;
 
 extern const prts__backend_ops prts__backend_scalar;
 
+/* The portable per-band transforms, also the fallback of other backends
+ * for partial tiles (those holding the end of the payload). */
+void prts__scalar_encode_tile(const prts__band *band, uint32_t strip, uint32_t i,
+                              const uint8_t *payload);
+void prts__scalar_decode_tile(const prts__band *band, uint32_t strip, uint32_t i,
+                              uint8_t *payload);
+
 /* Resolve `name` ("auto" or NULL = best available; else exact) to a backend
- * that can run here.  PRTS_E_BACKEND with the reason otherwise. */
-int prts__backend_select(const char *name, const prts__backend_ops **out, prts__err *e);
+ * that can run here, and create its state.  PRTS_E_BACKEND with the reason
+ * otherwise. */
+int prts__backend_open(const char *name, prts__backend *out, prts__err *e);
+void prts__backend_close(prts__backend *b);
 
 /* The initial choice of a new handle: $PIXELRTS_BACKEND if set, else auto.
  * An unusable $PIXELRTS_BACKEND is reported by the first operation. */

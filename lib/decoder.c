@@ -14,6 +14,7 @@
 #include "png_read.h"
 #include "sha256.h"
 #include "stage.h"
+#include "transform.h"
 
 enum { DEC_IDLE, DEC_OPEN, DEC_READY, DEC_FAILED };
 
@@ -21,7 +22,7 @@ struct prts_decoder {
     uint32_t magic;
     int state;
     int64_t opts[PRTS__OPT_COUNT];
-    const prts__backend_ops *backend;
+    prts__backend backend;
     char backend_err[PRTS__ERRMSG_MAX];
     prts_progress_fn progress;
     void *progress_user;
@@ -81,6 +82,7 @@ void prts_decoder_free(prts_decoder *dec)
     if (!valid(dec))
         return;
     close_file(dec);
+    prts__backend_close(&dec->backend);
     dec->magic = 0;
     free(dec);
 }
@@ -91,7 +93,7 @@ int prts_decoder_reset(prts_decoder *dec)
         return PRTS_E_INVALID_ARG;
     close_file(dec);
     dec->state = DEC_IDLE;
-    if (dec->backend)
+    if (dec->backend.ops)
         dec->backend_err[0] = '\0'; /* back to the last backend that was accepted */
     dec->err.code = 0;
     dec->err.msg[0] = '\0';
@@ -117,8 +119,8 @@ int prts_decoder_set_backend(prts_decoder *dec, const char *name)
     if (!valid(dec))
         return PRTS_E_INVALID_ARG;
     prts__err e = {0, ""};
-    const prts__backend_ops *b = NULL;
-    int rc = prts__backend_select(name, &b, &e);
+    prts__backend b = {0};
+    int rc = prts__backend_open(name, &b, &e);
     if (rc) {
         /* no silent fallback: the previous choice stays, but this handle
          * fails (stream calls: BAD_STATE; file calls: BACKEND) until reset */
@@ -127,6 +129,7 @@ int prts_decoder_set_backend(prts_decoder *dec, const char *name)
         memcpy(dec->backend_err, e.msg, sizeof e.msg);
         return rc;
     }
+    prts__backend_close(&dec->backend);
     dec->backend = b;
     dec->backend_err[0] = '\0';
     return PRTS_OK;
@@ -134,7 +137,7 @@ int prts_decoder_set_backend(prts_decoder *dec, const char *name)
 
 const char *prts_decoder_backend(const prts_decoder *dec)
 {
-    return valid(dec) && dec->backend ? dec->backend->name : NULL;
+    return valid(dec) && dec->backend.ops ? dec->backend.ops->name : NULL;
 }
 
 void prts_decoder_set_progress(prts_decoder *dec, prts_progress_fn fn, void *user)
@@ -267,39 +270,32 @@ static int load_file(prts_decoder *dec, const char *path)
 static int read_pixels(prts_decoder *dec, uint8_t *dest, int mapped)
 {
     prts__err *e = &dec->err;
-    if (!dec->backend || dec->backend_err[0])
+    if (!dec->backend.ops || dec->backend_err[0])
         return prts__fail(e, PRTS_E_BACKEND, "%s", dec->backend_err);
     int rc = prts__png_read_begin(&dec->png, e);
     if (rc)
         return rc;
-    uint32_t g = dec->png.side;
     uint64_t len = dec->meta.encoded_size;
-    prts__layout lay;
-    prts__layout_init(&lay, g);
-    size_t stride = (size_t)g * 4;
-    uint8_t *rows = malloc(stride * lay.tile);
-    prts__tile *tiles = malloc(sizeof *tiles * lay.tiles);
-    prts__strip_job job = {.lay = &lay, .tiles = tiles, .rows = rows, .stride = stride, .len = len};
-    if (!rows || !tiles)
-        rc = prts__fail(e, PRTS_E_NOMEM, "cannot allocate a %zu-byte strip", stride * lay.tile);
+    prts__pass pass;
+    if ((rc = prts__pass_init(&pass, &dec->backend, dec->png.side, len, 0, e)))
+        return rc;
     uint64_t touched = 0;
-    for (uint32_t s = 0; rc == PRTS_OK && s < lay.strips; s++) {
-        if ((rc = prts__png_read_rows(&dec->png, rows, stride, lay.tile, e)))
+    for (uint32_t s = 0; rc == PRTS_OK && s < pass.lay.strips; s += pass.band.nstrips) {
+        uint32_t rows = prts__pass_plan(&pass, s);
+        if ((rc = prts__png_read_rows(&dec->png, pass.band.rows, pass.band.stride, rows, e)))
             break;
-        if (dest) {
-            prts__layout_strip(&lay, s, tiles);
-            dec->backend->decode_strip(&job, dest);
-        }
-        touched += stride * lay.tile;
+        if (dest && (rc = prts__pass_decode(&pass, dest, e)))
+            break;
+        touched += pass.band.stride * rows;
         if (mapped && touched >= PRTS__RELEASE_EVERY) {
             prts__release_pages(dest, len);
             touched = 0;
         }
-        if (dec->progress && dec->progress(dec->progress_user, len * (s + 1) / lay.strips, len))
+        uint64_t done = len * (s + pass.band.nstrips) / pass.lay.strips;
+        if (dec->progress && dec->progress(dec->progress_user, done, len))
             rc = prts__fail(e, PRTS_E_CANCELLED, "cancelled by the progress callback");
     }
-    free(rows);
-    free(tiles);
+    prts__pass_free(&pass);
     return rc ? rc : prts__png_read_end(&dec->png, e);
 }
 

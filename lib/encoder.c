@@ -11,6 +11,7 @@
 #include "png_write.h"
 #include "sha256.h"
 #include "stage.h"
+#include "transform.h"
 
 enum { ENC_IDLE, ENC_PUSHING, ENC_DONE, ENC_FAILED };
 
@@ -19,7 +20,7 @@ struct prts_encoder {
     int state;
     int64_t opts[PRTS__OPT_COUNT];
     json_t *user_meta;                /* caller's keys, or NULL */
-    const prts__backend_ops *backend; /* NULL if the requested one cannot run */
+    prts__backend backend;            /* ops NULL if the requested one cannot run */
     char backend_err[PRTS__ERRMSG_MAX];
     prts_progress_fn progress;
     void *progress_user;
@@ -62,6 +63,7 @@ void prts_encoder_free(prts_encoder *enc)
     drop_stream(enc);
     json_decref(enc->user_meta);
     json_decref(enc->result);
+    prts__backend_close(&enc->backend);
     enc->magic = 0;
     free(enc);
 }
@@ -74,7 +76,7 @@ int prts_encoder_reset(prts_encoder *enc)
     json_decref(enc->result);
     enc->result = NULL;
     enc->state = ENC_IDLE;
-    if (enc->backend)
+    if (enc->backend.ops)
         enc->backend_err[0] = '\0'; /* back to the last backend that was accepted */
     enc->err.code = 0;
     enc->err.msg[0] = '\0';
@@ -123,8 +125,8 @@ int prts_encoder_set_backend(prts_encoder *enc, const char *name)
     if (!valid(enc))
         return PRTS_E_INVALID_ARG;
     prts__err e = {0, ""};
-    const prts__backend_ops *b = NULL;
-    int rc = prts__backend_select(name, &b, &e);
+    prts__backend b = {0};
+    int rc = prts__backend_open(name, &b, &e);
     if (rc) {
         /* no silent fallback: the previous choice stays, but this handle
          * fails (stream calls: BAD_STATE; file calls: BACKEND) until reset */
@@ -133,6 +135,7 @@ int prts_encoder_set_backend(prts_encoder *enc, const char *name)
         memcpy(enc->backend_err, e.msg, sizeof e.msg);
         return rc;
     }
+    prts__backend_close(&enc->backend);
     enc->backend = b;
     enc->backend_err[0] = '\0';
     return PRTS_OK;
@@ -140,7 +143,7 @@ int prts_encoder_set_backend(prts_encoder *enc, const char *name)
 
 const char *prts_encoder_backend(const prts_encoder *enc)
 {
-    return valid(enc) && enc->backend ? enc->backend->name : NULL;
+    return valid(enc) && enc->backend.ops ? enc->backend.ops->name : NULL;
 }
 
 void prts_encoder_set_progress(prts_encoder *enc, prts_progress_fn fn, void *user)
@@ -199,42 +202,30 @@ static int choose_grid(const prts_encoder *enc, uint64_t len, uint32_t *grid, pr
     return PRTS_OK;
 }
 
-/* Write the rows of the image, one strip of tiles at a time. */
+/* Write the rows of the image, one band of strips at a time. */
 static int write_pixels(prts_encoder *enc, prts__png_writer *png, uint32_t g, const uint8_t *data,
                         uint64_t len, int mapped, prts__err *e)
 {
-    prts__layout lay;
-    prts__layout_init(&lay, g);
-    size_t stride = (size_t)g * 4;
-    uint8_t *rows = malloc(stride * lay.tile);
-    prts__tile *tiles = malloc(sizeof *tiles * lay.tiles);
-    uint8_t red[256], alpha[256];
-    prts__strip_job job = {.lay = &lay, .tiles = tiles, .rows = rows, .stride = stride, .len = len};
-    if (enc->opts[PRTS_OPT_MODE] == PRTS_MODE_CODE && prts__is_wasm(data, len)) {
-        prts__code_tables(red, alpha);
-        job.code_r = red;
-        job.code_a = alpha;
-    }
-    int rc = PRTS_OK;
-    if (!rows || !tiles)
-        rc = prts__fail(e, PRTS_E_NOMEM, "cannot allocate a %zu-byte strip", stride * lay.tile);
+    int code = enc->opts[PRTS_OPT_MODE] == PRTS_MODE_CODE && prts__is_wasm(data, len);
+    prts__pass pass;
+    int rc = prts__pass_init(&pass, &enc->backend, g, len, code, e);
     uint64_t touched = 0;
-    for (uint32_t s = 0; rc == PRTS_OK && s < lay.strips; s++) {
-        prts__layout_strip(&lay, s, tiles);
-        enc->backend->encode_strip(&job, data);
-        for (uint32_t r = 0; rc == PRTS_OK && r < lay.tile; r++)
-            rc = prts__png_write_row(png, rows + r * stride, stride, e);
-        touched += stride * lay.tile;
+    for (uint32_t s = 0; rc == PRTS_OK && s < pass.lay.strips; s += pass.band.nstrips) {
+        uint32_t rows = prts__pass_plan(&pass, s);
+        if ((rc = prts__pass_encode(&pass, data, e)))
+            break;
+        for (uint32_t r = 0; rc == PRTS_OK && r < rows; r++)
+            rc = prts__png_write_row(png, pass.band.rows + r * pass.band.stride, pass.band.stride, e);
+        touched += pass.band.stride * rows;
         if (mapped && touched >= PRTS__RELEASE_EVERY) {
             prts__release_pages(data, len);
             touched = 0;
         }
-        if (rc == PRTS_OK && enc->progress &&
-            enc->progress(enc->progress_user, len * (s + 1) / lay.strips, len) != 0)
+        uint64_t done = len * (s + pass.band.nstrips) / pass.lay.strips;
+        if (rc == PRTS_OK && enc->progress && enc->progress(enc->progress_user, done, len) != 0)
             rc = prts__fail(e, PRTS_E_CANCELLED, "cancelled by the progress callback");
     }
-    free(rows);
-    free(tiles);
+    prts__pass_free(&pass);
     return rc;
 }
 
@@ -243,7 +234,7 @@ static int write_pixels(prts_encoder *enc, prts__png_writer *png, uint32_t g, co
 static int encode_buffer(prts_encoder *enc, const uint8_t *data, uint64_t len, int mapped,
                          const char *hash_hex, prts_write_fn write, void *user, prts__err *e)
 {
-    if (!enc->backend || enc->backend_err[0])
+    if (!enc->backend.ops || enc->backend_err[0])
         return prts__fail(e, PRTS_E_BACKEND, "%s", enc->backend_err);
     uint32_t g = 0;
     int rc = choose_grid(enc, len, &g, e);

@@ -1,0 +1,66 @@
+/* transform.c: bands of strips: allocation, planning, dispatch to the backend. */
+#include <stdlib.h>
+
+#include "payload.h"
+#include "transform.h"
+
+int prts__pass_init(prts__pass *p, const prts__backend *b, uint32_t g, uint64_t len, int code,
+                    prts__err *e)
+{
+    prts__layout_init(&p->lay, g);
+    p->backend = b;
+    p->band_strips = b->ops->band_strips ? b->ops->band_strips(b->state, &p->lay) : 1;
+    if (p->band_strips < 1)
+        p->band_strips = 1;
+    if (p->band_strips > p->lay.strips)
+        p->band_strips = p->lay.strips;
+    prts__band *band = &p->band;
+    band->lay = &p->lay;
+    band->stride = (size_t)g * 4;
+    band->len = len;
+    band->code_r = band->code_a = NULL;
+    if (code) {
+        prts__code_tables(p->code_r, p->code_a);
+        band->code_r = p->code_r;
+        band->code_a = p->code_a;
+    }
+    size_t rows = band->stride * p->lay.tile * p->band_strips;
+    band->rows = malloc(rows);
+    band->tiles = malloc(sizeof(prts__tile) * p->lay.tiles * p->band_strips);
+    if (!band->rows || !band->tiles) {
+        prts__pass_free(p);
+        return prts__fail(e, PRTS_E_NOMEM, "cannot allocate a %zu-byte band of rows", rows);
+    }
+    return PRTS_OK;
+}
+
+uint32_t prts__pass_plan(prts__pass *p, uint32_t first)
+{
+    uint32_t n = p->lay.strips - first;
+    if (n > p->band_strips)
+        n = p->band_strips;
+    prts__tile *tiles = (prts__tile *)p->band.tiles;
+    for (uint32_t s = 0; s < n; s++)
+        prts__layout_strip(&p->lay, first + s, tiles + (size_t)s * p->lay.tiles);
+    p->band.first_strip = first;
+    p->band.nstrips = n;
+    return n * p->lay.tile;
+}
+
+int prts__pass_encode(prts__pass *p, const uint8_t *payload, prts__err *e)
+{
+    return p->backend->ops->encode(p->backend->state, &p->band, payload, e);
+}
+
+int prts__pass_decode(prts__pass *p, uint8_t *payload, prts__err *e)
+{
+    return p->backend->ops->decode(p->backend->state, &p->band, payload, e);
+}
+
+void prts__pass_free(prts__pass *p)
+{
+    free(p->band.rows);
+    free((void *)p->band.tiles);
+    p->band.rows = NULL;
+    p->band.tiles = NULL;
+}
