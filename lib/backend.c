@@ -7,6 +7,9 @@
 
 /* In order of preference for "auto". */
 static const prts__backend_ops *const registry[] = {
+#ifdef PRTS_HAVE_SIMD
+    &prts__backend_simd,
+#endif
     &prts__backend_scalar,
 };
 #define REGISTRY_COUNT ((int)(sizeof registry / sizeof registry[0]))

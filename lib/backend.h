@@ -51,6 +51,9 @@ typedef struct prts__backend {
 } prts__backend;
 
 extern const prts__backend_ops prts__backend_scalar;
+#ifdef PRTS_HAVE_SIMD
+extern const prts__backend_ops prts__backend_simd;
+#endif
 
 /* The portable per-band transforms, also the fallback of other backends
  * for partial tiles (those holding the end of the payload). */

@@ -97,29 +97,42 @@ void prts__layout_init(prts__layout *lay, uint32_t g)
     }
 }
 
-/* The orientation follows from where the curve enters and leaves the block
- * (local coordinates): the base curve runs from (0,0) to (t-1,0). */
-static uint8_t tile_orientation(uint32_t entry_x, uint32_t exit_x, uint32_t exit_y)
+/* xy2d restricted to the levels above the tile: gives the tile's first
+ * index, and the symmetry those levels applied to the in-tile coordinates.
+ * The four symmetries form a commutative group in which each is its own
+ * inverse, so the accumulated transform is the tile's orientation. */
+static void plan_tile(uint32_t g, uint32_t t, uint32_t px, uint32_t py, prts__tile *tile)
 {
-    if (entry_x == 0)                 /* enters at (0,0): leaves at (t-1,0) or (0,t-1) */
-        return exit_y == 0 ? PRTS__ORIENT_ID : PRTS__ORIENT_T;
-    /* enters at (t-1,t-1): leaves at (t-1,0) or (0,t-1) */
-    return exit_x == 0 ? PRTS__ORIENT_ROT180 : PRTS__ORIENT_ANTI_T;
+    uint64_t x = px, y = py, d = 0;
+    int swapped = 0, flipped = 0;
+    for (uint64_t s = (uint64_t)g / 2; s >= t && s > 0; s >>= 1) {
+        uint64_t rx = (x & s) > 0;
+        uint64_t ry = (y & s) > 0;
+        d += s * s * ((3 * rx) ^ ry);
+        if (ry == 0) {
+            if (rx == 1) {
+                x = s - 1 - (x & (s - 1));
+                y = s - 1 - (y & (s - 1));
+                flipped ^= 1;
+            }
+            uint64_t tmp = x;
+            x = y;
+            y = tmp;
+            swapped ^= 1;
+        }
+        x &= s - 1;
+        y &= s - 1;
+    }
+    static const uint8_t orient[2][2] = {
+        {PRTS__ORIENT_ID, PRTS__ORIENT_ROT180}, /* [swapped][flipped] */
+        {PRTS__ORIENT_T, PRTS__ORIENT_ANTI_T},
+    };
+    tile->d0 = d;
+    tile->orient = orient[swapped][flipped];
 }
 
 void prts__layout_strip(const prts__layout *lay, uint32_t strip, prts__tile *tiles)
 {
-    uint32_t g = lay->grid, t = lay->tile;
-    uint64_t area = (uint64_t)t * t;
-    uint32_t oy = strip * t;
-    for (uint32_t i = 0; i < lay->tiles; i++) {
-        uint32_t ox = i * t;
-        uint64_t d0 = prts__xy2d(g, ox, oy) & ~(area - 1);
-        uint32_t ex, ey, xx, xy;  /* entry and exit points */
-        prts__d2xy(g, d0, &ex, &ey);
-        prts__d2xy(g, d0 + area - 1, &xx, &xy);
-        tiles[i].d0 = d0;
-        tiles[i].orient = t == 1 ? PRTS__ORIENT_ID
-                                 : tile_orientation(ex - ox, xx - ox, xy - oy);
-    }
+    for (uint32_t i = 0; i < lay->tiles; i++)
+        plan_tile(lay->grid, lay->tile, i * lay->tile, strip * lay->tile, &tiles[i]);
 }

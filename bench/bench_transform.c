@@ -1,0 +1,123 @@
+/* bench_transform.c: transform throughput of each backend against memcpy.
+ *
+ * Moves a payload (default 256 MiB of random bytes) into PNG rows and back
+ * through every backend that can run here, one band at a time as the
+ * encoder and decoder do, and prints GB/s next to memcpy of the same bytes
+ * (the physical limit) on this machine.  Checks each backend's bytes
+ * against scalar.  Usage: bench_transform [MiB] [repeats] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "backend.h"
+#include "transform.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* One whole-image pass; returns seconds.  With image == NULL the band's
+ * rows are left where the backend put them (timed runs: the transform
+ * alone); with an image, rows are copied to or from it (the check). */
+static double run(prts__pass *p, uint8_t *payload, uint8_t *image, int encode)
+{
+    prts__err e = {0, ""};
+    double t0 = now();
+    for (uint32_t s = 0; s < p->lay.strips; s += p->band.nstrips) {
+        uint32_t rows = prts__pass_plan(p, s);
+        size_t bytes = rows * p->band.stride;
+        uint8_t *at = image ? image + (size_t)s * p->lay.tile * p->band.stride : NULL;
+        if (encode) {
+            if (prts__pass_encode(p, payload, &e))
+                break;
+            if (at)
+                memcpy(at, p->band.rows, bytes);
+        } else {
+            if (at)
+                memcpy(p->band.rows, at, bytes);
+            if (prts__pass_decode(p, payload, &e))
+                break;
+        }
+    }
+    if (e.code)
+        fprintf(stderr, "backend failed: %s\n", e.msg);
+    return now() - t0;
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t mib = argc > 1 ? strtoull(argv[1], NULL, 10) : 256;
+    int reps = argc > 2 ? atoi(argv[2]) : 3;
+    uint64_t len = mib << 20;
+    uint32_t g = prts_grid_size_for(len);
+    size_t image_len = (size_t)g * g * 4;
+    uint8_t *payload = malloc(len), *back = malloc(len), *image = malloc(image_len);
+    uint8_t *reference = malloc(image_len);
+    if (!payload || !back || !image || !reference)
+        return 1;
+    srand(1);
+    for (uint64_t i = 0; i < len; i++)
+        payload[i] = (uint8_t)rand();
+    memset(image, 0, image_len);
+    memset(back, 0, len);
+
+    double best = 1e9;
+    for (int r = 0; r < reps; r++) {
+        double t0 = now();
+        memcpy(back, payload, len);
+        double t = now() - t0;
+        best = t < best ? t : best;
+    }
+    double memcpy_gbs = len / best / 1e9;
+    printf("payload %llu MiB, grid %u, best of %d\n", (unsigned long long)mib, g, reps);
+    printf("%-8s %-28s %10s %10s %8s\n", "backend", "runs on", "encode", "decode", "check");
+    printf("%-8s %-28s %8.2f GB/s %6.2f GB/s\n", "memcpy", "this CPU", memcpy_gbs, memcpy_gbs);
+
+    /* scalar (the last) first: it is the reference the others must match */
+    for (int b = prts_backend_count() - 1; b >= 0; b--) {
+        const char *name = prts_backend_name(b);
+        char why[256];
+        if (prts_backend_probe(name, why, sizeof why) != PRTS_OK) {
+            printf("%-8s unavailable: %s\n", name, why);
+            continue;
+        }
+        prts__backend be;
+        prts__err e = {0, ""};
+        if (prts__backend_open(name, &be, &e)) {
+            printf("%-8s unavailable: %s\n", name, e.msg);
+            continue;
+        }
+        char desc[128] = "";
+        if (be.ops->describe)
+            be.ops->describe(desc, sizeof desc);
+        prts__pass p;
+        if (prts__pass_init(&p, &be, g, len, 0, &e))
+            return 1;
+        double enc = 1e9, dec = 1e9;
+        for (int r = 0; r < reps; r++) {
+            double t = run(&p, payload, NULL, 1);
+            enc = t < enc ? t : enc;
+            t = run(&p, back, NULL, 0);
+            dec = t < dec ? t : dec;
+        }
+        memset(back, 0, len);
+        run(&p, payload, image, 1); /* untimed: the whole image, for the checks */
+        run(&p, back, image, 0);
+        int ok = memcmp(back, payload, len) == 0;
+        if (strcmp(name, "scalar") == 0)
+            memcpy(reference, image, image_len);
+        else
+            ok = ok && memcmp(reference, image, image_len) == 0;
+        printf("%-8s %-28s %8.2f GB/s %6.2f GB/s %8s\n", name, desc, len / enc / 1e9,
+               len / dec / 1e9, ok ? "same as scalar" : "MISMATCH");
+        prts__pass_free(&p);
+        prts__backend_close(&be);
+        if (!ok)
+            return 1;
+    }
+    return 0;
+}

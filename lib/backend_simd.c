@@ -1,0 +1,247 @@
+/* backend_simd.c: x86-64 SSE4.1 / AVX2 / AVX-512 transforms, chosen at run time.
+ *
+ * The variants come from backend_simd_template.h, compiled once per
+ * instruction set with a target attribute (not with flags for the whole
+ * library), and the best one the CPU and OS support is picked when the
+ * backend is created.  Tiles holding the end of the payload, tiles past it
+ * and grids smaller than one 16x16 tile use the scalar code. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "cpu_features.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define PRTS__SIMD_X86 1
+
+/* ---- SSE4.1: no gather instruction; four scalar loads per vector ---- */
+__attribute__((target("sse4.1")))
+static inline __m128i gather_sse41(const int32_t *base, __m128i idx)
+{
+    return _mm_setr_epi32(base[_mm_extract_epi32(idx, 0)], base[_mm_extract_epi32(idx, 1)],
+                          base[_mm_extract_epi32(idx, 2)], base[_mm_extract_epi32(idx, 3)]);
+}
+#define SIMD_FN(name) sse41_##name
+#define SIMD_TARGET "sse4.1"
+#define LANES 4
+#define vec __m128i
+#define V_LOAD(p) _mm_loadu_si128((const __m128i *)(p))
+#define V_STORE(p, v) _mm_storeu_si128((__m128i *)(p), (v))
+#define V_GATHER(base, idx) gather_sse41((base), (idx))
+#define V_AND _mm_and_si128
+#define V_OR _mm_or_si128
+#define V_SET1 _mm_set1_epi32
+#define V_SLLI _mm_slli_epi32
+#define V_STREAM(p, v) _mm_stream_si128((__m128i *)(p), (v))
+#include "backend_simd_template.h"
+#undef SIMD_FN
+#undef SIMD_TARGET
+#undef LANES
+#undef vec
+#undef V_LOAD
+#undef V_STORE
+#undef V_GATHER
+#undef V_AND
+#undef V_OR
+#undef V_SET1
+#undef V_SLLI
+#undef V_STREAM
+
+/* ---- AVX2: 8-lane gathers ---- */
+#define SIMD_FN(name) avx2_##name
+#define SIMD_TARGET "avx2"
+#define LANES 8
+#define vec __m256i
+#define V_LOAD(p) _mm256_loadu_si256((const __m256i *)(p))
+#define V_STORE(p, v) _mm256_storeu_si256((__m256i *)(p), (v))
+#define V_GATHER(base, idx) _mm256_i32gather_epi32((const int *)(base), (idx), 4)
+#define V_AND _mm256_and_si256
+#define V_OR _mm256_or_si256
+#define V_SET1 _mm256_set1_epi32
+#define V_SLLI _mm256_slli_epi32
+#define V_STREAM(p, v) _mm256_stream_si256((__m256i *)(p), (v))
+#include "backend_simd_template.h"
+#undef SIMD_FN
+#undef SIMD_TARGET
+#undef LANES
+#undef vec
+#undef V_LOAD
+#undef V_STORE
+#undef V_GATHER
+#undef V_AND
+#undef V_OR
+#undef V_SET1
+#undef V_SLLI
+#undef V_STREAM
+
+/* ---- AVX-512: 16-lane gathers, one tile row per vector ---- */
+#define SIMD_FN(name) avx512_##name
+#define SIMD_TARGET "avx512f,avx512bw,avx512vl"
+#define LANES 16
+#define vec __m512i
+#define V_LOAD(p) _mm512_loadu_si512((const void *)(p))
+#define V_STORE(p, v) _mm512_storeu_si512((void *)(p), (v))
+#define V_GATHER(base, idx) _mm512_i32gather_epi32((idx), (const void *)(base), 4)
+#define V_AND _mm512_and_si512
+#define V_OR _mm512_or_si512
+#define V_SET1 _mm512_set1_epi32
+#define V_SLLI _mm512_slli_epi32
+#define V_STREAM(p, v) _mm512_stream_si512((void *)(p), (v))
+#include "backend_simd_template.h"
+#undef SIMD_FN
+#undef SIMD_TARGET
+#undef LANES
+#undef vec
+#undef V_LOAD
+#undef V_STORE
+#undef V_GATHER
+#undef V_AND
+#undef V_OR
+#undef V_SET1
+#undef V_SLLI
+#undef V_STREAM
+#endif /* x86-64 */
+
+typedef void (*encode_tile_fn)(const int32_t *idx, const uint8_t *src, uint8_t *origin,
+                               size_t stride, const int32_t *red, const int32_t *alpha);
+typedef void (*decode_tile_fn)(const int32_t *idx, const uint8_t *origin, uint8_t *dst);
+
+typedef struct variant {
+    const char *name;
+    unsigned needs;
+    encode_tile_fn encode_tile;
+    decode_tile_fn decode_tile;
+} variant;
+
+/* Best first. */
+static const variant variants[] = {
+#ifdef PRTS__SIMD_X86
+    {"AVX-512", PRTS__CPU_AVX512, avx512_encode_tile, avx512_decode_tile},
+    {"AVX2", PRTS__CPU_AVX2, avx2_encode_tile, avx2_decode_tile},
+    {"SSE4.1", PRTS__CPU_SSE41, sse41_encode_tile, sse41_decode_tile},
+#endif
+    {NULL, 0, NULL, NULL},
+};
+
+static const variant *best_variant(void)
+{
+    unsigned have = prts__cpu_features();
+    for (const variant *v = variants; v->name; v++)
+        if ((have & v->needs) == v->needs)
+            return v;
+    return NULL;
+}
+
+static int simd_probe(char *why, size_t why_len)
+{
+    if (best_variant())
+        return 1;
+#ifdef PRTS__SIMD_X86
+    snprintf(why, why_len, "the CPU (or the OS, or PIXELRTS_SIMD_MAX) offers none of "
+                           "SSE4.1, AVX2, AVX-512");
+#else
+    snprintf(why, why_len, "no SIMD variant is built for this architecture");
+#endif
+    return 0;
+}
+
+static int simd_create(void **state, prts__err *e)
+{
+    const variant *v = best_variant();
+    if (!v)
+        return prts__fail(e, PRTS_E_BACKEND, "backend 'simd' is unavailable");
+    *state = (void *)v;
+    return PRTS_OK;
+}
+
+static void simd_describe(char *buf, size_t len)
+{
+    const variant *v = best_variant();
+    snprintf(buf, len, "%s", v ? v->name : "none");
+}
+
+/* Whether tile k of the band is a full 16x16 tile of payload pixels. */
+static int full_tile(const prts__band *band, const prts__tile *tile)
+{
+    return band->lay->tile == 16 && tile->d0 + 256 <= band->len / 4;
+}
+
+/* How many tiles ahead the encoder prefetches a tile's 1 KiB span. */
+#define PREFETCH_TILES 4
+
+static void prefetch_span(const uint8_t *span)
+{
+    for (int line = 0; line < 1024; line += 64)
+        __builtin_prefetch(span + line);
+}
+
+static int simd_encode(void *state, const prts__band *band, const uint8_t *payload, prts__err *e)
+{
+    (void)e;
+    const variant *v = state;
+    const prts__layout *lay = band->lay;
+    int32_t idx[4][256], red[256], alpha[256];
+    for (int o = 0; o < 4; o++)
+        for (int p = 0; p < 256; p++)
+            idx[o][p] = lay->inv[o][p];
+    if (band->code_r)
+        for (int b = 0; b < 256; b++) {
+            red[b] = band->code_r[b];
+            alpha[b] = band->code_a[b];
+        }
+    for (uint32_t s = 0; s < band->nstrips; s++) {
+        uint8_t *strip = band->rows + (size_t)s * lay->tile * band->stride;
+        for (uint32_t i = 0; i < lay->tiles; i++) {
+            const prts__tile *tile = &band->tiles[(size_t)s * lay->tiles + i];
+            if (!full_tile(band, tile)) {
+                prts__scalar_encode_tile(band, s, i, payload);
+                continue;
+            }
+            /* the spans of successive tiles are far apart: fetch ahead */
+            if (i + PREFETCH_TILES < lay->tiles && full_tile(band, tile + PREFETCH_TILES))
+                prefetch_span(payload + tile[PREFETCH_TILES].d0 * 4);
+            v->encode_tile(idx[tile->orient], payload + tile->d0 * 4, strip + (size_t)i * 64,
+                           band->stride, band->code_r ? red : NULL, alpha);
+        }
+    }
+    return PRTS_OK;
+}
+
+static int simd_decode(void *state, const prts__band *band, uint8_t *payload, prts__err *e)
+{
+    (void)e;
+    const variant *v = state;
+    const prts__layout *lay = band->lay;
+    /* gather offsets, in pixels, from a tile's top-left corner in the rows */
+    int32_t idx[4][256];
+    size_t row_pixels = band->stride / 4;
+    for (int o = 0; o < 4; o++)
+        for (uint32_t p = 0; p < 256 && lay->tile == 16; p++)
+            idx[o][lay->inv[o][p]] = (int32_t)((p >> 4) * row_pixels + (p & 15));
+    for (uint32_t s = 0; s < band->nstrips; s++) {
+        const uint8_t *strip = band->rows + (size_t)s * lay->tile * band->stride;
+        for (uint32_t i = 0; i < lay->tiles; i++) {
+            const prts__tile *tile = &band->tiles[(size_t)s * lay->tiles + i];
+            if (!full_tile(band, tile)) {
+                prts__scalar_decode_tile(band, s, i, payload);
+                continue;
+            }
+            v->decode_tile(idx[tile->orient], strip + (size_t)i * 64, payload + tile->d0 * 4);
+        }
+    }
+#ifdef PRTS__SIMD_X86
+    _mm_sfence(); /* order the non-temporal stores before the caller reads the payload */
+#endif
+    return PRTS_OK;
+}
+
+const prts__backend_ops prts__backend_simd = {
+    .name = "simd",
+    .probe = simd_probe,
+    .create = simd_create,
+    .encode = simd_encode,
+    .decode = simd_decode,
+    .describe = simd_describe,
+};

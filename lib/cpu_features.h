@@ -1,0 +1,16 @@
+/* cpu_features.h: x86-64 SIMD detection (CPUID + the OS's register state), done once. */
+#ifndef PRTS__CPU_FEATURES_H
+#define PRTS__CPU_FEATURES_H
+
+enum {
+    PRTS__CPU_SSE41 = 1 << 0,
+    PRTS__CPU_AVX2 = 1 << 1,
+    PRTS__CPU_AVX512 = 1 << 2, /* F + BW + VL, with ZMM state enabled by the OS */
+};
+
+/* Usable features, detected once per process (thread-safe).  The
+ * environment variable PIXELRTS_SIMD_MAX=sse4.1|avx2|avx512 caps them, so
+ * tests can run every variant on one machine. */
+unsigned prts__cpu_features(void);
+
+#endif
