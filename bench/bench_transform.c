@@ -4,7 +4,7 @@
  * through every backend that can run here, one band at a time as the
  * encoder and decoder do, and prints GB/s next to memcpy of the same bytes
  * (the physical limit) on this machine.  Checks each backend's bytes
- * against scalar.  Usage: bench_transform [MiB] [repeats] */
+ * against scalar.  Usage: bench_transform [MiB] [memcpy repeats] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,32 +20,27 @@ static double now(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* One whole-image pass; returns seconds.  With image == NULL the band's
- * rows are left where the backend put them (timed runs: the transform
- * alone); with an image, rows are copied to or from it (the check). */
-static double run(prts__pass *p, uint8_t *payload, uint8_t *image, int encode)
+/* One whole-image pass through `image`, for the byte checks (the timing
+ * is prts_backend_measure's, the same code `pixelrts backends` reports). */
+static void run(prts__pass *p, uint8_t *payload, uint8_t *image, int encode)
 {
     prts__err e = {0, ""};
-    double t0 = now();
     for (uint32_t s = 0; s < p->lay.strips; s += p->band.nstrips) {
         uint32_t rows = prts__pass_plan(p, s);
         size_t bytes = rows * p->band.stride;
-        uint8_t *at = image ? image + (size_t)s * p->lay.tile * p->band.stride : NULL;
+        uint8_t *at = image + (size_t)s * p->lay.tile * p->band.stride;
         if (encode) {
             if (prts__pass_encode(p, payload, &e))
                 break;
-            if (at)
-                memcpy(at, p->band.rows, bytes);
+            memcpy(at, p->band.rows, bytes);
         } else {
-            if (at)
-                memcpy(p->band.rows, at, bytes);
+            memcpy(p->band.rows, at, bytes);
             if (prts__pass_decode(p, payload, &e))
                 break;
         }
     }
     if (e.code)
         fprintf(stderr, "backend failed: %s\n", e.msg);
-    return now() - t0;
 }
 
 int main(int argc, char **argv)
@@ -97,23 +92,19 @@ int main(int argc, char **argv)
         prts__pass p;
         if (prts__pass_init(&p, &be, g, len, 0, &e))
             return 1;
-        double enc = 1e9, dec = 1e9;
-        for (int r = 0; r < reps; r++) {
-            double t = run(&p, payload, NULL, 1);
-            enc = t < enc ? t : enc;
-            t = run(&p, back, NULL, 0);
-            dec = t < dec ? t : dec;
-        }
+        double enc_gbs = 0, dec_gbs = 0;
+        if (prts_backend_measure(name, len, &enc_gbs, &dec_gbs) != PRTS_OK)
+            return 1;
         memset(back, 0, len);
-        run(&p, payload, image, 1); /* untimed: the whole image, for the checks */
+        run(&p, payload, image, 1);
         run(&p, back, image, 0);
         int ok = memcmp(back, payload, len) == 0;
         if (strcmp(name, "scalar") == 0)
             memcpy(reference, image, image_len);
         else
             ok = ok && memcmp(reference, image, image_len) == 0;
-        printf("%-8s %-28s %8.2f GB/s %6.2f GB/s %8s\n", name, desc, len / enc / 1e9,
-               len / dec / 1e9, ok ? "same as scalar" : "MISMATCH");
+        printf("%-8s %-28s %8.2f GB/s %6.2f GB/s %8s\n", name, desc, enc_gbs, dec_gbs,
+               ok ? "same as scalar" : "MISMATCH");
         prts__pass_free(&p);
         prts__backend_close(&be);
         if (!ok)

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pthread.h>
+
 #include "backend.h"
 
 /* In order of preference for "auto". */
@@ -44,17 +46,49 @@ int prts_backend_probe(const char *name, char *why, size_t why_len)
     return ok ? PRTS_OK : PRTS_E_BACKEND;
 }
 
+/* `auto` never picks a backend slower than scalar for the job: among the
+ * backends that run on the host CPU it measures each once per process on
+ * AUTO_PROBE_BYTES (a few milliseconds) and keeps the fastest.  Device
+ * backends (OpenCL) are never chosen by auto: their set-up alone costs more
+ * than the whole transform of a typical file, and for this memory-bound
+ * permutation the transfers outweigh the kernel (see `pixelrts backends`). */
+#define AUTO_PROBE_BYTES (1u << 20)
+
+static const prts__backend_ops *auto_choice;
+static pthread_once_t auto_once = PTHREAD_ONCE_INIT;
+
+static void choose_auto(void)
+{
+    double best = -1;
+    char why[256];
+    for (int i = 0; i < REGISTRY_COUNT; i++) {
+        const prts__backend_ops *ops = registry[i];
+        if (!ops->host_cpu || !ops->probe(why, sizeof why))
+            continue;
+        prts__backend b = {ops, NULL};
+        prts__err e = {0, ""};
+        double enc = 0, dec = 0;
+        if ((ops->create && ops->create(&b.state, &e)) ||
+            prts__backend_measure(&b, AUTO_PROBE_BYTES, 2, &enc, &dec, &e) != PRTS_OK)
+            enc = dec = 0;
+        if (ops->destroy)
+            ops->destroy(b.state);
+        if (enc + dec > best) {
+            best = enc + dec;
+            auto_choice = ops;
+        }
+    }
+}
+
 static int select_ops(const char *name, const prts__backend_ops **out, prts__err *e)
 {
     char why[256] = "";
     if (!name || strcmp(name, "auto") == 0) {
-        for (int i = 0; i < REGISTRY_COUNT; i++) {
-            if (registry[i]->probe(why, sizeof why)) {
-                *out = registry[i];
-                return PRTS_OK;
-            }
-        }
-        return prts__fail(e, PRTS_E_BACKEND, "no backend can run on this machine");
+        pthread_once(&auto_once, choose_auto);
+        if (!auto_choice)
+            return prts__fail(e, PRTS_E_BACKEND, "no backend can run on this machine");
+        *out = auto_choice;
+        return PRTS_OK;
     }
     const prts__backend_ops *b = find(name);
     if (!b) {
@@ -84,6 +118,34 @@ int prts__backend_open(const char *name, prts__backend *out, prts__err *e)
     out->ops = ops;
     out->state = state;
     return PRTS_OK;
+}
+
+int prts_backend_describe(const char *name, char *buf, size_t len)
+{
+    const prts__backend_ops *b = name ? find(name) : NULL;
+    if (!b || !buf || !len)
+        return PRTS_E_INVALID_ARG;
+    buf[0] = '\0';
+    char why[256];
+    if (!b->probe(why, sizeof why))
+        return PRTS_E_BACKEND;
+    if (b->describe)
+        b->describe(buf, len);
+    return PRTS_OK;
+}
+
+int prts_backend_measure(const char *name, uint64_t bytes, double *encode_gbs, double *decode_gbs)
+{
+    if (!name || !encode_gbs || !decode_gbs)
+        return PRTS_E_INVALID_ARG;
+    prts__backend b;
+    prts__err e = {0, ""};
+    int rc = prts__backend_open(name, &b, &e);
+    if (rc == PRTS_OK) {
+        rc = prts__backend_measure(&b, bytes, 3, encode_gbs, decode_gbs, &e);
+        prts__backend_close(&b);
+    }
+    return rc;
 }
 
 void prts__backend_close(prts__backend *b)

@@ -29,6 +29,7 @@ typedef struct prts__band {
 
 typedef struct prts__backend_ops {
     const char *name;
+    int host_cpu;  /* runs on the host CPU (a candidate for `auto`) */
     /* 1 if usable here; else 0 and a reason in `why`. Never crashes or hangs. */
     int (*probe)(char *why, size_t why_len);
     /* Optional per-handle state (devices, buffers); NULL members = none. */
@@ -67,6 +68,11 @@ void prts__scalar_decode_tile(const prts__band *band, uint32_t strip, uint32_t i
  * otherwise. */
 int prts__backend_open(const char *name, prts__backend *out, prts__err *e);
 void prts__backend_close(prts__backend *b);
+
+/* Best-of-`repeats` transform throughput (payload GB/s) of a backend on
+ * `bytes` of incompressible data, in both directions. */
+int prts__backend_measure(const prts__backend *b, uint64_t bytes, int repeats, double *encode_gbs,
+                          double *decode_gbs, prts__err *e);
 
 /* The initial choice of a new handle: $PIXELRTS_BACKEND if set, else auto.
  * An unusable $PIXELRTS_BACKEND is reported by the first operation. */

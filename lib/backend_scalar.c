@@ -111,6 +111,7 @@ static void scalar_describe(char *buf, size_t len)
 
 const prts__backend_ops prts__backend_scalar = {
     .name = "scalar",
+    .host_cpu = 1,
     .probe = scalar_probe,
     .encode = scalar_encode,
     .decode = scalar_decode,

@@ -239,6 +239,7 @@ static int simd_decode(void *state, const prts__band *band, uint8_t *payload, pr
 
 const prts__backend_ops prts__backend_simd = {
     .name = "simd",
+    .host_cpu = 1,
     .probe = simd_probe,
     .create = simd_create,
     .encode = simd_encode,

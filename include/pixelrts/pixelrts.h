@@ -157,6 +157,15 @@ PRTS_API const char *prts_backend_name(int index);
 /* PRTS_OK if the named backend can run here; otherwise PRTS_E_BACKEND and,
  * if `why` is non-NULL, the reason in `why` (NUL-terminated, truncated). */
 PRTS_API int prts_backend_probe(const char *name, char *why, size_t why_len);
+/* What the named backend runs on here ("AVX-512", an OpenCL device name):
+ * PRTS_OK, or PRTS_E_BACKEND when it cannot run (see prts_backend_probe). */
+PRTS_API int prts_backend_describe(const char *name, char *buf, size_t len);
+/* Measure the named backend's transform throughput on this machine: best of
+ * three passes over `bytes` of incompressible payload in each direction, in
+ * payload GB/s (10^9 bytes per second), transfers to a device included.
+ * Slow for big sizes; meant for reports and benchmarks. */
+PRTS_API int prts_backend_measure(const char *name, uint64_t bytes, double *encode_gbs,
+                                  double *decode_gbs);
 
 /* ------------------------------------------------------------------ */
 /* Encoder                                                             */
@@ -165,7 +174,9 @@ PRTS_API int prts_backend_probe(const char *name, char *why, size_t why_len);
 typedef struct prts_encoder prts_encoder;
 
 /* New encoder with default options and the backend named by the
- * PIXELRTS_BACKEND environment variable, or "auto".  NULL on OOM. */
+ * PIXELRTS_BACKEND environment variable, or "auto": the fastest backend
+ * that runs on the host CPU, measured once per process (a few ms).
+ * NULL on OOM. */
 PRTS_API prts_encoder *prts_encoder_new(void);
 PRTS_API void prts_encoder_free(prts_encoder *enc);
 /* Forget pushed data, metadata result and errors; keep options. */
