@@ -2,14 +2,18 @@
 # scripts/test.sh: build libpixelrts and run the whole test suite (the README's test command,
 # called by .ci/run).  Installs the Debian packages it needs when they are missing, builds in
 # build-test/, runs `meson test`, and ends with one line "N passed, N failed" counting the
-# individual cmocka test cases (plus one per non-cmocka meson test).  Exit status 0 only if
-# nothing failed.
+# individual cmocka test cases (plus one per non-cmocka meson test), followed by ", N skipped"
+# when cmocka cases were skipped or meson tests exited 77 (skipped: a backend that cannot run
+# here); skipped tests count as neither passed nor failed.  Exit status 0 only if nothing
+# failed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 BUILD_DIR=${BUILD_DIR:-build-test}
 PACKAGES=(build-essential meson ninja-build pkg-config libspng-dev libjansson-dev libssl-dev
-          zlib1g-dev libcmocka-dev abigail-tools)
+          zlib1g-dev libcmocka-dev abigail-tools
+          # the OpenCL backend: ICD loader + headers to build it, PoCL to run it on the CPU
+          ocl-icd-opencl-dev opencl-headers pocl-opencl-icd)
 
 # ---- Debian packages ------------------------------------------------------------------------
 missing=()
@@ -69,7 +73,7 @@ OK_LINE = re.compile(r'^\[       OK \] ', re.M)
 SKIP_LINE = re.compile(r'^\[  SKIPPED \] (?!\d+ test\(s\))', re.M)
 GOOD = ('OK', 'EXPECTEDFAIL')
 
-total_pass = total_fail = 0
+total_pass = total_fail = total_skip = 0
 for line in open(sys.argv[1], encoding='utf-8', errors='replace'):
     line = line.strip()
     if not line:
@@ -86,7 +90,9 @@ for line in open(sys.argv[1], encoding='utf-8', errors='replace'):
         # not a cmocka program: one test, by its meson result
         if result in GOOD:
             total_pass += 1
-        elif result != 'SKIP':
+        elif result == 'SKIP':
+            total_skip += 1
+        else:
             total_fail += 1
             print('  %s: %s' % (name, result), file=sys.stderr)
         continue
@@ -104,13 +110,18 @@ for line in open(sys.argv[1], encoding='utf-8', errors='replace'):
         print('  %s: %d of %d case(s) failed (%s)' % (name, f, running, result), file=sys.stderr)
     total_pass += p
     total_fail += f
-print('%d %d' % (total_pass, total_fail))
+    total_skip += s
+print('%d %d %d' % (total_pass, total_fail, total_skip))
 EOF
 ) || { echo "test.sh: cannot read $LOG" >&2; echo "0 passed, 1 failed"; exit 1; }
 
-read -r npass nfail <<<"$counts"
+read -r npass nfail nskip <<<"$counts"
 if [ "$meson_rc" -ne 0 ] && [ "$nfail" -eq 0 ]; then
     nfail=1  # meson itself failed (e.g. a test could not be started)
 fi
-echo "$npass passed, $nfail failed"
+if [ "${nskip:-0}" -gt 0 ]; then
+    echo "$npass passed, $nfail failed, $nskip skipped"
+else
+    echo "$npass passed, $nfail failed"
+fi
 [ "$nfail" -eq 0 ]
