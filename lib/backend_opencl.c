@@ -6,8 +6,8 @@
  *    gets a slot in a packed buffer; every other tile is padding (all zero) or partial (it
  *    holds the end of the payload);
  *  - encode: the host copies each full tile's contiguous payload span into its slot of a
- *    pinned staging buffer; the device permutes the slots into rows (one work-item per
- *    pixel, through the inverse tables of hilbert.h, plus the code-mode colouring); padding
+ *    pinned staging buffer; the device permutes the slots into rows (through the inverse
+ *    tables of hilbert.h, plus the code-mode colouring; see kernel_source); padding
  *    pixels become zero on the device and partial tiles are redone on the host by
  *    prts__scalar_encode_tile() after the rows are back;
  *  - decode: the device gathers the rows of full tiles into slots, the host copies each slot
@@ -26,6 +26,9 @@
  *                              platform in the order the ICD loader lists them (platform 0's
  *                              devices first, as `clinfo -l` shows them).  Without it the
  *                              first GPU is used, else the first device of any type.
+ *   PIXELRTS_OPENCL_KERNEL=px|row  force a shape of the kernels (see kernel_source; a testing
+ *                              aid: by default CPU devices get "row", others "px").
+ * Both are read once, by the first probe of the process.
  *
  * Every OpenCL failure becomes PRTS_E_BACKEND naming the call and the error code. */
 #define CL_TARGET_OPENCL_VERSION 120
@@ -47,41 +50,85 @@
 #define CHUNKS 4                       /* transfer/compute groups per band */
 #define NOT_FULL 0xffffffffu           /* tile info of padding and partial tiles */
 
-/* One work-item per pixel of the band: global id (x, y) = (column, row in the band).
- * info[tile] = slot << 2 | orientation for full tiles, NOT_FULL otherwise;
- * inv = the four 256-entry tables of prts__layout; code = code_r then code_a. */
+/* info[tile] = slot << 2 | orientation for full tiles, NOT_FULL otherwise; inv = the four
+ * 256-entry tables of prts__layout; code = code_r then code_a.  Two shapes of the same
+ * transform: "px" kernels have one work-item per pixel (global id = column, band row:
+ * coalesced rows for GPUs), "row" kernels one per row of a tile (global id = tile, band row:
+ * a 16-pixel loop that suits CPU devices such as PoCL, about twice as fast there). */
 static const char kernel_source[] =
     "#define NOT_FULL 0xffffffffu\n"
-    "__kernel void prts_encode(__global uchar4 *rows, __global const uchar4 *packed,\n"
-    "                          __global const uint *info, __constant uchar *inv,\n"
-    "                          __constant uchar *code, uint g, uint tlog2, uint tiles,\n"
-    "                          uint coded)\n"
+    "uint colour(uint v, __constant uchar *code) /* (code_r[b0], b1, b2, code_a[b0]) */\n"
     "{\n"
-    "    uint x = get_global_id(0), y = get_global_id(1), m = (1u << tlog2) - 1u;\n"
-    "    uint in = info[(y >> tlog2) * tiles + (x >> tlog2)];\n"
-    "    uchar4 px = (uchar4)(0, 0, 0, 0);\n"
-    "    if (in != NOT_FULL) {\n"
-    "        uint j = inv[((in & 3u) << 8) + ((y & m) << tlog2) + (x & m)];\n"
-    "        px = packed[((in >> 2) << (2u * tlog2)) + j];\n"
-    "        if (coded) {\n"
-    "            uchar b0 = px.s0;\n"
-    "            px.s0 = code[b0];\n"
-    "            px.s3 = code[256u + b0];\n"
-    "        }\n"
-    "    }\n"
-    "    rows[y * g + x] = px;\n"
+    "    uchar4 p = as_uchar4(v); /* p.s0 = the pixel's first byte, whatever the endianness */\n"
+    "    uchar b0 = p.s0;\n"
+    "    p.s0 = code[b0];\n"
+    "    p.s3 = code[256u + b0];\n"
+    "    return as_uint(p);\n"
     "}\n"
     "\n"
-    "__kernel void prts_decode(__global const uchar4 *rows, __global uchar4 *packed,\n"
-    "                          __global const uint *info, __constant uchar *inv,\n"
-    "                          uint g, uint tlog2, uint tiles)\n"
+    "__kernel void prts_encode_px(__global uint *rows, __global const uint *packed,\n"
+    "                             __global const uint *info, __constant uchar *inv,\n"
+    "                             __constant uchar *code, uint g, uint tlog2, uint tiles,\n"
+    "                             uint coded)\n"
+    "{\n"
+    "    uint x = get_global_id(0), y = get_global_id(1), m = (1u << tlog2) - 1u;\n"
+    "    uint in = info[(y >> tlog2) * tiles + (x >> tlog2)], v = 0;\n"
+    "    if (in != NOT_FULL) {\n"
+    "        v = packed[((in >> 2) << (2u * tlog2)) +\n"
+    "                   inv[((in & 3u) << 8) + ((y & m) << tlog2) + (x & m)]];\n"
+    "        if (coded)\n"
+    "            v = colour(v, code);\n"
+    "    }\n"
+    "    rows[y * g + x] = v;\n"
+    "}\n"
+    "\n"
+    "__kernel void prts_decode_px(__global const uint *rows, __global uint *packed,\n"
+    "                             __global const uint *info, __constant uchar *inv,\n"
+    "                             uint g, uint tlog2, uint tiles)\n"
     "{\n"
     "    uint x = get_global_id(0), y = get_global_id(1), m = (1u << tlog2) - 1u;\n"
     "    uint in = info[(y >> tlog2) * tiles + (x >> tlog2)];\n"
-    "    if (in != NOT_FULL) {\n"
-    "        uint j = inv[((in & 3u) << 8) + ((y & m) << tlog2) + (x & m)];\n"
-    "        packed[((in >> 2) << (2u * tlog2)) + j] = rows[y * g + x];\n"
+    "    if (in != NOT_FULL)\n"
+    "        packed[((in >> 2) << (2u * tlog2)) +\n"
+    "               inv[((in & 3u) << 8) + ((y & m) << tlog2) + (x & m)]] = rows[y * g + x];\n"
+    "}\n"
+    "\n"
+    "__kernel void prts_encode_row(__global uint *rows, __global const uint *packed,\n"
+    "                              __global const uint *info, __constant uchar *inv,\n"
+    "                              __constant uchar *code, uint g, uint tlog2, uint tiles,\n"
+    "                              uint coded)\n"
+    "{\n"
+    "    uint i = get_global_id(0), y = get_global_id(1), t = 1u << tlog2;\n"
+    "    uint in = info[(y >> tlog2) * tiles + i];\n"
+    "    __global uint *dst = rows + y * g + (i << tlog2);\n"
+    "    if (in == NOT_FULL) {\n"
+    "        for (uint lx = 0; lx < t; lx++)\n"
+    "            dst[lx] = 0;\n"
+    "        return;\n"
     "    }\n"
+    "    __constant uchar *iv = inv + ((in & 3u) << 8) + ((y & (t - 1u)) << tlog2);\n"
+    "    __global const uint *src = packed + ((in >> 2) << (2u * tlog2));\n"
+    "    if (coded)\n"
+    "        for (uint lx = 0; lx < t; lx++)\n"
+    "            dst[lx] = colour(src[iv[lx]], code);\n"
+    "    else\n"
+    "        for (uint lx = 0; lx < t; lx++)\n"
+    "            dst[lx] = src[iv[lx]];\n"
+    "}\n"
+    "\n"
+    "__kernel void prts_decode_row(__global const uint *rows, __global uint *packed,\n"
+    "                              __global const uint *info, __constant uchar *inv,\n"
+    "                              uint g, uint tlog2, uint tiles)\n"
+    "{\n"
+    "    uint i = get_global_id(0), y = get_global_id(1), t = 1u << tlog2;\n"
+    "    uint in = info[(y >> tlog2) * tiles + i];\n"
+    "    if (in == NOT_FULL)\n"
+    "        return;\n"
+    "    __global const uint *src = rows + y * g + (i << tlog2);\n"
+    "    __constant uchar *iv = inv + ((in & 3u) << 8) + ((y & (t - 1u)) << tlog2);\n"
+    "    __global uint *dst = packed + ((in >> 2) << (2u * tlog2));\n"
+    "    for (uint lx = 0; lx < t; lx++)\n"
+    "        dst[iv[lx]] = src[lx];\n"
     "}\n";
 
 /* ------------------------------------------------------------------ */
@@ -130,6 +177,7 @@ static struct {
     cl_platform_id platform;
     cl_device_id device;
     cl_ulong max_alloc;
+    int row_kernels; /* 1: the "row" kernels, 0: the "px" ones */
 } probed;
 static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
 
@@ -247,6 +295,24 @@ static void probe_init(void)
                  dname);
         return;
     }
+    /* The tile table and the pixels cross as 32-bit words: the byte orders must agree. */
+    const uint16_t one = 1;
+    cl_bool little = CL_TRUE;
+    clGetDeviceInfo(devs[pick], CL_DEVICE_ENDIAN_LITTLE, sizeof little, &little, NULL);
+    if (!little != (*(const uint8_t *)&one == 0)) {
+        snprintf(probed.why, sizeof probed.why,
+                 "OpenCL device '%s' has another byte order than the host", dname);
+        return;
+    }
+    cl_device_type type = 0;
+    clGetDeviceInfo(devs[pick], CL_DEVICE_TYPE, sizeof type, &type, NULL);
+    const char *shape = getenv("PIXELRTS_OPENCL_KERNEL");
+    if (shape && strcmp(shape, "px") == 0)
+        probed.row_kernels = 0;
+    else if (shape && strcmp(shape, "row") == 0)
+        probed.row_kernels = 1;
+    else
+        probed.row_kernels = (type & CL_DEVICE_TYPE_CPU) != 0;
     snprintf(probed.desc, sizeof probed.desc, "OpenCL: %s / %s", pname, dname);
     probed.platform = owner[pick];
     probed.device = devs[pick];
@@ -387,10 +453,11 @@ static int ocl_create(void **out, prts__err *e)
     if (!st->queue)
         goto fail;
     call = "clCreateKernel";
-    st->kenc = clCreateKernel(shared.prog, "prts_encode", &err);
+    int row = probed.row_kernels;
+    st->kenc = clCreateKernel(shared.prog, row ? "prts_encode_row" : "prts_encode_px", &err);
     if (!st->kenc)
         goto fail;
-    st->kdec = clCreateKernel(shared.prog, "prts_decode", &err);
+    st->kdec = clCreateKernel(shared.prog, row ? "prts_decode_row" : "prts_decode_px", &err);
     if (!st->kdec)
         goto fail;
     call = "clCreateBuffer";
@@ -528,8 +595,12 @@ static int prepare(ocl_state *st, const prts__band *band, plan *pl, prts__err *e
 
     /* Nothing is in flight between bands, so the host copies may change now. */
     cl_int err;
-    if (st->inv_tile != pl->t || memcmp(st->inv, lay->inv, sizeof st->inv) != 0) {
-        memcpy(st->inv, lay->inv, sizeof st->inv);
+    /* Only the first t*t entries of each table are defined (and read by the kernels). */
+    uint8_t inv[sizeof st->inv] = {0};
+    for (int o = 0; o < 4; o++)
+        memcpy(inv + o * 256, lay->inv[o], (size_t)pl->t * pl->t);
+    if (st->inv_tile != pl->t || memcmp(st->inv, inv, sizeof inv) != 0) {
+        memcpy(st->inv, inv, sizeof inv);
         st->inv_tile = 0;
         err = clEnqueueWriteBuffer(st->queue, st->inv_buf, CL_FALSE, 0, sizeof st->inv, st->inv,
                                    0, NULL, NULL);
@@ -558,7 +629,7 @@ static int prepare(ocl_state *st, const prts__band *band, plan *pl, prts__err *e
     return PRTS_OK;
 }
 
-/* Move rows s0 .. s1-1 (band-relative) between the device and the host rows. */
+/* Move band rows r0 .. r0+nr-1 between the device and the host (non-blocking). */
 static cl_int move_rows(ocl_state *st, const prts__band *band, const plan *pl, size_t r0,
                         size_t nr, int to_host, cl_event *ev)
 {
@@ -600,7 +671,8 @@ static cl_int set_args(cl_kernel k, const ocl_state *st, const plan *pl, int enc
 static cl_int run_kernel(ocl_state *st, cl_kernel k, const plan *pl, uint32_t c)
 {
     size_t off[2] = {0, (size_t)pl->strip0[c] * pl->t};
-    size_t gsz[2] = {pl->g, (size_t)(pl->strip0[c + 1] - pl->strip0[c]) * pl->t};
+    size_t gsz[2] = {probed.row_kernels ? pl->tiles : pl->g,
+                     (size_t)(pl->strip0[c + 1] - pl->strip0[c]) * pl->t};
     return clEnqueueNDRangeKernel(st->queue, k, 2, off, gsz, NULL, 0, NULL, NULL);
 }
 
@@ -727,6 +799,7 @@ static int ocl_decode(void *vst, const prts__band *band, uint8_t *payload, prts_
 
 const prts__backend_ops prts__backend_opencl = {
     .name = "opencl",
+    .host_cpu = 0, /* a device (even PoCL's CPU one): not a candidate for `auto` */
     .probe = ocl_probe,
     .create = ocl_create,
     .destroy = ocl_destroy,
