@@ -153,26 +153,28 @@ static int cmd_backends(const struct cli_command *cmd, int argc, char **argv)
         return rc;
     if (optind < argc)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    printf("%-8s %-9s %-34s %13s %13s\n", "backend", "status", "runs on",
-           "encode GB/s", "decode GB/s");
+    printf("%-8s %-6s %12s %12s  %s\n", "backend", "runs", "encode GB/s", "decode GB/s",
+           "on");
     for (int i = 0; i < prts_backend_count(); i++) {
         const char *name = prts_backend_name(i);
         char why[256] = "", desc[128] = "";
         double enc_gbs = 0, dec_gbs = 0;
 
         if (prts_backend_probe(name, why, sizeof why) != PRTS_OK) {
-            printf("%-8s %-9s %s\n", name, "no", why[0] ? why : "not usable here");
+            printf("%-8s %-6s %12s %12s  %s\n", name, "no", "-", "-",
+                   why[0] ? why : "not usable here");
             continue;
         }
         prts_backend_describe(name, desc, sizeof desc);
         int st = prts_backend_measure(name, MEASURE_BYTES, &enc_gbs, &dec_gbs);
         if (st != PRTS_OK)
-            printf("%-8s %-9s %-34s measuring failed: %s\n", name, "yes", desc,
-                   prts_strerror(st));
+            printf("%-8s %-6s %12s %12s  %s (measuring failed: %s)\n", name, "yes", "?", "?",
+                   desc, prts_strerror(st));
         else
-            printf("%-8s %-9s %-34s %13.2f %13.2f\n", name, "yes", desc, enc_gbs, dec_gbs);
+            printf("%-8s %-6s %12.2f %12.2f  %s\n", name, "yes", enc_gbs, dec_gbs, desc);
     }
-    printf("(transform alone, best of 3 over %d MiB of random payload, this machine)\n",
+    printf("(pixel transform, device transfers included; best of 3 over %d MiB of random "
+           "payload on this machine)\n",
            MEASURE_BYTES >> 20);
     enc = prts_encoder_new();
     if (!enc)

@@ -13,6 +13,9 @@ static const prts__backend_ops *const registry[] = {
     &prts__backend_simd,
 #endif
     &prts__backend_scalar,
+#ifdef PRTS_HAVE_OPENCL
+    &prts__backend_opencl,
+#endif
 };
 #define REGISTRY_COUNT ((int)(sizeof registry / sizeof registry[0]))
 

@@ -55,6 +55,9 @@ extern const prts__backend_ops prts__backend_scalar;
 #ifdef PRTS_HAVE_SIMD
 extern const prts__backend_ops prts__backend_simd;
 #endif
+#ifdef PRTS_HAVE_OPENCL
+extern const prts__backend_ops prts__backend_opencl;
+#endif
 
 /* The portable per-band transforms, also the fallback of other backends
  * for partial tiles (those holding the end of the payload). */
