@@ -286,7 +286,7 @@ static int read_pixels(prts_decoder *dec, uint8_t *dest, int mapped)
             break;
         if (dest && (rc = prts__pass_decode(&pass, dest, e)))
             break;
-        touched += pass.band.stride * rows;
+        touched += prts__pass_pages_touched(&pass);
         if (mapped && touched >= PRTS__RELEASE_EVERY) {
             prts__release_pages(dest, len);
             touched = 0;

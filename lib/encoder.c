@@ -216,7 +216,7 @@ static int write_pixels(prts_encoder *enc, prts__png_writer *png, uint32_t g, co
             break;
         for (uint32_t r = 0; rc == PRTS_OK && r < rows; r++)
             rc = prts__png_write_row(png, pass.band.rows + r * pass.band.stride, pass.band.stride, e);
-        touched += pass.band.stride * rows;
+        touched += prts__pass_pages_touched(&pass);
         if (mapped && touched >= PRTS__RELEASE_EVERY) {
             prts__release_pages(data, len);
             touched = 0;

@@ -57,6 +57,13 @@ int prts__pass_decode(prts__pass *p, uint8_t *payload, prts__err *e)
     return p->backend->ops->decode(p->backend->state, &p->band, payload, e);
 }
 
+uint64_t prts__pass_pages_touched(const prts__pass *p)
+{
+    uint64_t span = (uint64_t)p->lay.tile * p->lay.tile * 4;
+    uint64_t page = span < 4096 ? 4096 : span;
+    return (uint64_t)p->band.nstrips * p->lay.tiles * page;
+}
+
 void prts__pass_free(prts__pass *p)
 {
     free(p->band.rows);

@@ -21,6 +21,9 @@ int prts__pass_init(prts__pass *p, const prts__backend *b, uint32_t g, uint64_t 
 uint32_t prts__pass_plan(prts__pass *p, uint32_t first);
 int prts__pass_encode(prts__pass *p, const uint8_t *payload, prts__err *e);
 int prts__pass_decode(prts__pass *p, uint8_t *payload, prts__err *e);
+/* Upper bound of the payload bytes the current band made resident: each
+ * tile's span is only 1 KiB, but it maps a whole page of a mapped file. */
+uint64_t prts__pass_pages_touched(const prts__pass *p);
 void prts__pass_free(prts__pass *p);
 
 #endif
