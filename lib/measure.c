@@ -41,11 +41,11 @@ int prts__backend_measure(const prts__backend *b, uint64_t bytes, int repeats, d
         return prts__fail(e, PRTS_E_NOMEM, "cannot allocate %llu bytes to measure",
                           (unsigned long long)bytes);
     uint64_t x = 0x9e3779b97f4a7c15ull; /* xorshift: incompressible, reproducible */
-    for (uint64_t i = 0; i < bytes; i++) {
+    for (uint64_t i = 0; i < bytes; i += 8) {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        payload[i] = (uint8_t)x;
+        memcpy(payload + i, &x, bytes - i < 8 ? (size_t)(bytes - i) : 8);
     }
     prts__pass pass;
     int rc = prts__pass_init(&pass, b, g, bytes, 0, e);
