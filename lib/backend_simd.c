@@ -143,9 +143,14 @@ static pthread_once_t choose_once = PTHREAD_ONCE_INIT;
 static void choose_variant(void)
 {
     double best = -1;
+    const char *cap = getenv("PIXELRTS_SIMD_MAX");
     for (const variant *v = variants; v->name; v++) {
         if (!supported(v))
             continue;
+        if (cap && *cap) { /* a forced cap means: run exactly the widest variant allowed */
+            chosen = v;
+            return;
+        }
         prts__backend b = {&prts__backend_simd, (void *)v};
         prts__err e = {0, ""};
         double enc = 0, dec = 0;
@@ -193,7 +198,7 @@ static int simd_create(void **state, prts__err *e)
 static void simd_describe(char *buf, size_t len)
 {
     const variant *v = best_variant();
-    snprintf(buf, len, "%s (the fastest variant measured here)", v ? v->name : "none");
+    snprintf(buf, len, "%s", v ? v->name : "none");
 }
 
 /* Whether tile k of the band is a full 16x16 tile of payload pixels. */

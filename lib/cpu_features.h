@@ -9,8 +9,9 @@ enum {
 };
 
 /* Usable features, detected once per process (thread-safe).  The
- * environment variable PIXELRTS_SIMD_MAX=sse4.1|avx2|avx512 caps them, so
- * tests can run every variant on one machine. */
+ * environment variable PIXELRTS_SIMD_MAX=sse4.1|avx2|avx512|none caps them,
+ * and the simd backend then runs the widest variant left instead of
+ * measuring which is fastest, so tests can run every variant on one machine. */
 unsigned prts__cpu_features(void);
 
 #endif
