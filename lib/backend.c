@@ -68,7 +68,7 @@ static void choose_auto(void)
         const prts__backend_ops *ops = registry[i];
         if (!ops->host_cpu || !ops->probe(why, sizeof why))
             continue;
-        prts__backend b = {ops, NULL};
+        prts__backend b = {.ops = ops};
         prts__err e = {0, ""};
         double enc = 0, dec = 0;
         if ((ops->create && ops->create(&b.state, &e)) ||
@@ -120,6 +120,7 @@ int prts__backend_open(const char *name, prts__backend *out, prts__err *e)
         return rc;
     out->ops = ops;
     out->state = state;
+    out->refused[0] = '\0';
     return PRTS_OK;
 }
 
@@ -157,6 +158,33 @@ void prts__backend_close(prts__backend *b)
         b->ops->destroy(b->state);
     b->ops = NULL;
     b->state = NULL;
+}
+
+int prts__backend_switch(prts__backend *cur, const char *name, prts__err *e)
+{
+    prts__backend next = {0};
+    int rc = prts__backend_open(name, &next, e);
+    if (rc) {
+        memcpy(cur->refused, e->msg, sizeof cur->refused);
+        return rc;
+    }
+    prts__backend_close(cur);
+    *cur = next;
+    cur->refused[0] = '\0';
+    return PRTS_OK;
+}
+
+int prts__backend_check(const prts__backend *cur, prts__err *e)
+{
+    if (cur->ops && !cur->refused[0])
+        return PRTS_OK;
+    return prts__fail(e, PRTS_E_BACKEND, "%s", cur->refused[0] ? cur->refused : "no backend");
+}
+
+void prts__backend_forgive(prts__backend *cur)
+{
+    if (cur->ops)
+        cur->refused[0] = '\0';
 }
 
 const char *prts__backend_default_name(void)

@@ -45,10 +45,12 @@ typedef struct prts__backend_ops {
     void (*describe)(char *buf, size_t len);
 } prts__backend_ops;
 
-/* A handle's backend: the ops and their per-handle state. */
+/* A handle's backend: the ops and their per-handle state, and why the last
+ * choice asked for was refused ("" when the current choice stands). */
 typedef struct prts__backend {
     const prts__backend_ops *ops;
     void *state;
+    char refused[PRTS__ERRMSG_MAX];
 } prts__backend;
 
 extern const prts__backend_ops prts__backend_scalar;
@@ -71,6 +73,16 @@ void prts__scalar_decode_tile(const prts__band *band, uint32_t strip, uint32_t i
  * otherwise. */
 int prts__backend_open(const char *name, prts__backend *out, prts__err *e);
 void prts__backend_close(prts__backend *b);
+
+/* A handle's choice of backend.  There is never a silent fallback: when
+ * `name` cannot run, *cur keeps its previous backend but remembers the
+ * refusal, so that prts__backend_check() fails until a later switch
+ * succeeds or the handle is reset (prts__backend_forgive). */
+int prts__backend_switch(prts__backend *cur, const char *name, prts__err *e);
+/* PRTS_OK if the handle may transform with its backend, else PRTS_E_BACKEND. */
+int prts__backend_check(const prts__backend *cur, prts__err *e);
+/* Reset: back to the last backend accepted, if there is one. */
+void prts__backend_forgive(prts__backend *cur);
 
 /* Best-of-`repeats` transform throughput (payload GB/s) of a backend on
  * `bytes` of incompressible data, in both directions. */

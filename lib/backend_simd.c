@@ -37,18 +37,6 @@ static inline __m128i gather_sse41(const int32_t *base, __m128i idx)
 #define V_SLLI _mm_slli_epi32
 #define V_STREAM(p, v) _mm_stream_si128((__m128i *)(p), (v))
 #include "backend_simd_template.h"
-#undef SIMD_FN
-#undef SIMD_TARGET
-#undef LANES
-#undef vec
-#undef V_LOAD
-#undef V_STORE
-#undef V_GATHER
-#undef V_AND
-#undef V_OR
-#undef V_SET1
-#undef V_SLLI
-#undef V_STREAM
 
 /* ---- AVX2: 8-lane gathers ---- */
 #define SIMD_FN(name) avx2_##name
@@ -64,18 +52,6 @@ static inline __m128i gather_sse41(const int32_t *base, __m128i idx)
 #define V_SLLI _mm256_slli_epi32
 #define V_STREAM(p, v) _mm256_stream_si256((__m256i *)(p), (v))
 #include "backend_simd_template.h"
-#undef SIMD_FN
-#undef SIMD_TARGET
-#undef LANES
-#undef vec
-#undef V_LOAD
-#undef V_STORE
-#undef V_GATHER
-#undef V_AND
-#undef V_OR
-#undef V_SET1
-#undef V_SLLI
-#undef V_STREAM
 
 /* ---- AVX-512: 16-lane gathers, one tile row per vector ---- */
 #define SIMD_FN(name) avx512_##name
@@ -91,18 +67,6 @@ static inline __m128i gather_sse41(const int32_t *base, __m128i idx)
 #define V_SLLI _mm512_slli_epi32
 #define V_STREAM(p, v) _mm512_stream_si512((void *)(p), (v))
 #include "backend_simd_template.h"
-#undef SIMD_FN
-#undef SIMD_TARGET
-#undef LANES
-#undef vec
-#undef V_LOAD
-#undef V_STORE
-#undef V_GATHER
-#undef V_AND
-#undef V_OR
-#undef V_SET1
-#undef V_SLLI
-#undef V_STREAM
 #endif /* x86-64 */
 
 typedef void (*encode_tile_fn)(const int32_t *idx, const uint8_t *src, uint8_t *origin,
@@ -151,7 +115,7 @@ static void choose_variant(void)
             chosen = v;
             return;
         }
-        prts__backend b = {&prts__backend_simd, (void *)v};
+        prts__backend b = {.ops = &prts__backend_simd, .state = (void *)v};
         prts__err e = {0, ""};
         double enc = 0, dec = 0;
         if (prts__backend_measure(&b, VARIANT_PROBE_BYTES, 2, &enc, &dec, &e) != PRTS_OK)

@@ -52,3 +52,16 @@ static void SIMD_FN(decode_tile)(const int32_t *idx, const uint8_t *origin, uint
 }
 
 #undef TILE
+/* the variant's parameters end here, so the next variant can define its own */
+#undef SIMD_FN
+#undef SIMD_TARGET
+#undef LANES
+#undef vec
+#undef V_LOAD
+#undef V_STORE
+#undef V_GATHER
+#undef V_AND
+#undef V_OR
+#undef V_SET1
+#undef V_SLLI
+#undef V_STREAM

@@ -23,7 +23,6 @@ struct prts_decoder {
     int state;
     int64_t opts[PRTS__OPT_COUNT];
     prts__backend backend;
-    char backend_err[PRTS__ERRMSG_MAX];
     prts_progress_fn progress;
     void *progress_user;
     prts__png_reader png;  /* open while pixels remain to be read */
@@ -93,8 +92,7 @@ int prts_decoder_reset(prts_decoder *dec)
         return PRTS_E_INVALID_ARG;
     close_file(dec);
     dec->state = DEC_IDLE;
-    if (dec->backend.ops)
-        dec->backend_err[0] = '\0'; /* back to the last backend that was accepted */
+    prts__backend_forgive(&dec->backend);
     dec->err.code = 0;
     dec->err.msg[0] = '\0';
     return PRTS_OK;
@@ -118,21 +116,10 @@ int prts_decoder_set_backend(prts_decoder *dec, const char *name)
 {
     if (!valid(dec))
         return PRTS_E_INVALID_ARG;
-    prts__err e = {0, ""};
-    prts__backend b = {0};
-    int rc = prts__backend_open(name, &b, &e);
-    if (rc) {
-        /* no silent fallback: the previous choice stays, but this handle
-         * fails (stream calls: BAD_STATE; file calls: BACKEND) until reset */
-        dec->err = e;
-        dec->state = DEC_FAILED;
-        memcpy(dec->backend_err, e.msg, sizeof e.msg);
-        return rc;
-    }
-    prts__backend_close(&dec->backend);
-    dec->backend = b;
-    dec->backend_err[0] = '\0';
-    return PRTS_OK;
+    int rc = prts__backend_switch(&dec->backend, name, &dec->err);
+    if (rc)
+        dec->state = DEC_FAILED; /* stream calls: BAD_STATE until reset */
+    return rc;
 }
 
 const char *prts_decoder_backend(const prts_decoder *dec)
@@ -270,10 +257,8 @@ static int load_file(prts_decoder *dec, const char *path)
 static int read_pixels(prts_decoder *dec, uint8_t *dest, int mapped)
 {
     prts__err *e = &dec->err;
-    if (!dec->backend.ops || dec->backend_err[0])
-        return prts__fail(e, PRTS_E_BACKEND, "%s", dec->backend_err);
-    int rc = prts__png_read_begin(&dec->png, e);
-    if (rc)
+    int rc = prts__backend_check(&dec->backend, e);
+    if (rc || (rc = prts__png_read_begin(&dec->png, e)))
         return rc;
     uint64_t len = dec->meta.encoded_size;
     prts__pass pass;

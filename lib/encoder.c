@@ -21,7 +21,6 @@ struct prts_encoder {
     int64_t opts[PRTS__OPT_COUNT];
     json_t *user_meta;                /* caller's keys, or NULL */
     prts__backend backend;            /* ops NULL if the requested one cannot run */
-    char backend_err[PRTS__ERRMSG_MAX];
     prts_progress_fn progress;
     void *progress_user;
     prts__stage stage;                /* pushed payload */
@@ -76,8 +75,7 @@ int prts_encoder_reset(prts_encoder *enc)
     json_decref(enc->result);
     enc->result = NULL;
     enc->state = ENC_IDLE;
-    if (enc->backend.ops)
-        enc->backend_err[0] = '\0'; /* back to the last backend that was accepted */
+    prts__backend_forgive(&enc->backend);
     enc->err.code = 0;
     enc->err.msg[0] = '\0';
     return PRTS_OK;
@@ -124,21 +122,10 @@ int prts_encoder_set_backend(prts_encoder *enc, const char *name)
 {
     if (!valid(enc))
         return PRTS_E_INVALID_ARG;
-    prts__err e = {0, ""};
-    prts__backend b = {0};
-    int rc = prts__backend_open(name, &b, &e);
-    if (rc) {
-        /* no silent fallback: the previous choice stays, but this handle
-         * fails (stream calls: BAD_STATE; file calls: BACKEND) until reset */
-        enc->err = e;
-        enc->state = ENC_FAILED;
-        memcpy(enc->backend_err, e.msg, sizeof e.msg);
-        return rc;
-    }
-    prts__backend_close(&enc->backend);
-    enc->backend = b;
-    enc->backend_err[0] = '\0';
-    return PRTS_OK;
+    int rc = prts__backend_switch(&enc->backend, name, &enc->err);
+    if (rc)
+        enc->state = ENC_FAILED; /* stream calls: BAD_STATE until reset */
+    return rc;
 }
 
 const char *prts_encoder_backend(const prts_encoder *enc)
@@ -234,11 +221,9 @@ static int write_pixels(prts_encoder *enc, prts__png_writer *png, uint32_t g, co
 static int encode_buffer(prts_encoder *enc, const uint8_t *data, uint64_t len, int mapped,
                          const char *hash_hex, prts_write_fn write, void *user, prts__err *e)
 {
-    if (!enc->backend.ops || enc->backend_err[0])
-        return prts__fail(e, PRTS_E_BACKEND, "%s", enc->backend_err);
     uint32_t g = 0;
-    int rc = choose_grid(enc, len, &g, e);
-    if (rc)
+    int rc = prts__backend_check(&enc->backend, e);
+    if (rc || (rc = choose_grid(enc, len, &g, e)))
         return rc;
     char hex[65];
     if (!hash_hex) {

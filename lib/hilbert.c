@@ -24,10 +24,15 @@ void prts__d2xy(uint32_t g, uint64_t d, uint32_t *px, uint32_t *py)
     *py = (uint32_t)y;
 }
 
-uint64_t prts__xy2d(uint32_t g, uint32_t px, uint32_t py)
+/* The classic xy2d walk from the top level down to level `stop`: returns
+ * the index contributed by those levels, and reports the symmetry they
+ * applied to the coordinates below them (a transpose, a 180° turn). */
+static uint64_t walk_down(uint32_t g, uint64_t stop, uint64_t x, uint64_t y, int *swapped,
+                          int *flipped)
 {
-    uint64_t x = px, y = py, d = 0;
-    for (uint64_t s = (uint64_t)g / 2; s > 0; s >>= 1) {
+    uint64_t d = 0;
+    *swapped = *flipped = 0;
+    for (uint64_t s = (uint64_t)g / 2; s >= stop && s > 0; s >>= 1) {
         uint64_t rx = (x & s) > 0;
         uint64_t ry = (y & s) > 0;
         d += s * s * ((3 * rx) ^ ry);
@@ -36,15 +41,23 @@ uint64_t prts__xy2d(uint32_t g, uint32_t px, uint32_t py)
             if (rx == 1) {
                 x = s - 1 - (x & (s - 1));
                 y = s - 1 - (y & (s - 1));
+                *flipped ^= 1;
             }
             uint64_t tmp = x;
             x = y;
             y = tmp;
+            *swapped ^= 1;
         }
         x &= s - 1;
         y &= s - 1;
     }
     return d;
+}
+
+uint64_t prts__xy2d(uint32_t g, uint32_t x, uint32_t y)
+{
+    int swapped, flipped;
+    return walk_down(g, 1, x, y, &swapped, &flipped);
 }
 
 int prts__is_pow2(uint64_t g)
@@ -97,37 +110,18 @@ void prts__layout_init(prts__layout *lay, uint32_t g)
     }
 }
 
-/* xy2d restricted to the levels above the tile: gives the tile's first
- * index, and the symmetry those levels applied to the in-tile coordinates.
- * The four symmetries form a commutative group in which each is its own
- * inverse, so the accumulated transform is the tile's orientation. */
+/* The walk over the levels above the tile gives the tile's first index and
+ * the symmetry applied to the in-tile coordinates.  The four symmetries form
+ * a commutative group in which each is its own inverse, so that symmetry is
+ * the tile's orientation. */
 static void plan_tile(uint32_t g, uint32_t t, uint32_t px, uint32_t py, prts__tile *tile)
 {
-    uint64_t x = px, y = py, d = 0;
-    int swapped = 0, flipped = 0;
-    for (uint64_t s = (uint64_t)g / 2; s >= t && s > 0; s >>= 1) {
-        uint64_t rx = (x & s) > 0;
-        uint64_t ry = (y & s) > 0;
-        d += s * s * ((3 * rx) ^ ry);
-        if (ry == 0) {
-            if (rx == 1) {
-                x = s - 1 - (x & (s - 1));
-                y = s - 1 - (y & (s - 1));
-                flipped ^= 1;
-            }
-            uint64_t tmp = x;
-            x = y;
-            y = tmp;
-            swapped ^= 1;
-        }
-        x &= s - 1;
-        y &= s - 1;
-    }
     static const uint8_t orient[2][2] = {
         {PRTS__ORIENT_ID, PRTS__ORIENT_ROT180}, /* [swapped][flipped] */
         {PRTS__ORIENT_T, PRTS__ORIENT_ANTI_T},
     };
-    tile->d0 = d;
+    int swapped, flipped;
+    tile->d0 = walk_down(g, t, px, py, &swapped, &flipped);
     tile->orient = orient[swapped][flipped];
 }
 
