@@ -1,4 +1,4 @@
-/* backend_simd.c: x86-64 SSE4.1 / AVX2 / AVX-512 transforms, chosen at run time.
+/* backend_simd.c: x86-64 SSE4.1 / AVX2 / AVX-512 and AArch64 NEON transforms.
  *
  * The variants come from backend_simd_template.h, compiled once per
  * instruction set with a target attribute (not with flags for the whole
@@ -69,6 +69,34 @@ static inline __m128i gather_sse41(const int32_t *base, __m128i idx)
 #include "backend_simd_template.h"
 #endif /* x86-64 */
 
+#if defined(__aarch64__) && defined(__GNUC__)
+#include <arm_neon.h>
+#define PRTS__SIMD_NEON 1
+
+/* ---- NEON: no gather instruction; four lane loads per vector ---- */
+static inline uint32x4_t gather_neon(const int32_t *base, uint32x4_t idx)
+{
+    const uint32_t *b = (const uint32_t *)base;
+    uint32x4_t v = vdupq_n_u32(b[vgetq_lane_u32(idx, 0)]);
+    v = vsetq_lane_u32(b[vgetq_lane_u32(idx, 1)], v, 1);
+    v = vsetq_lane_u32(b[vgetq_lane_u32(idx, 2)], v, 2);
+    return vsetq_lane_u32(b[vgetq_lane_u32(idx, 3)], v, 3);
+}
+#define SIMD_FN(name) neon_##name
+#define SIMD_TARGET "+simd"
+#define LANES 4
+#define vec uint32x4_t
+#define V_LOAD(p) vld1q_u32((const uint32_t *)(p))
+#define V_STORE(p, v) vst1q_u32((uint32_t *)(p), (v))
+#define V_GATHER(base, idx) gather_neon((const int32_t *)(base), (idx))
+#define V_AND vandq_u32
+#define V_OR vorrq_u32
+#define V_SET1 vdupq_n_u32
+#define V_SLLI vshlq_n_u32
+#define V_STREAM V_STORE
+#include "backend_simd_template.h"
+#endif /* AArch64 */
+
 typedef void (*encode_tile_fn)(const int32_t *idx, const uint8_t *src, uint8_t *origin,
                                size_t stride, const int32_t *red, const int32_t *alpha);
 typedef void (*decode_tile_fn)(const int32_t *idx, const uint8_t *origin, uint8_t *dst);
@@ -86,6 +114,9 @@ static const variant variants[] = {
     {"AVX-512", PRTS__CPU_AVX512, avx512_encode_tile, avx512_decode_tile},
     {"AVX2", PRTS__CPU_AVX2, avx2_encode_tile, avx2_decode_tile},
     {"SSE4.1", PRTS__CPU_SSE41, sse41_encode_tile, sse41_decode_tile},
+#endif
+#ifdef PRTS__SIMD_NEON
+    {"NEON", PRTS__CPU_NEON, neon_encode_tile, neon_decode_tile},
 #endif
     {NULL, 0, NULL, NULL},
 };
@@ -141,9 +172,11 @@ static int simd_probe(char *why, size_t why_len)
 {
     if (best_variant())
         return 1;
-#ifdef PRTS__SIMD_X86
+#if defined(PRTS__SIMD_X86)
     snprintf(why, why_len, "the CPU (or the OS, or PIXELRTS_SIMD_MAX) offers none of "
                            "SSE4.1, AVX2, AVX-512");
+#elif defined(PRTS__SIMD_NEON)
+    snprintf(why, why_len, "NEON is turned off by PIXELRTS_SIMD_MAX=none");
 #else
     snprintf(why, why_len, "no SIMD variant is built for this architecture");
 #endif

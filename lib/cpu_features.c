@@ -37,6 +37,11 @@ static unsigned detect(void)
         f |= PRTS__CPU_AVX512;
     return f;
 }
+#elif defined(__aarch64__)
+static unsigned detect(void)
+{
+    return PRTS__CPU_NEON; /* Advanced SIMD is mandatory in ARMv8-A */
+}
 #else
 static unsigned detect(void)
 {

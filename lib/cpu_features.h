@@ -6,10 +6,12 @@ enum {
     PRTS__CPU_SSE41 = 1 << 0,
     PRTS__CPU_AVX2 = 1 << 1,
     PRTS__CPU_AVX512 = 1 << 2, /* F + BW + VL, with ZMM state enabled by the OS */
+    PRTS__CPU_NEON = 1 << 3,   /* AArch64 Advanced SIMD (part of every ARMv8-A CPU) */
 };
 
 /* Usable features, detected once per process (thread-safe).  The
- * environment variable PIXELRTS_SIMD_MAX=sse4.1|avx2|avx512|none caps them,
+ * environment variable PIXELRTS_SIMD_MAX=sse4.1|avx2|avx512|none caps them
+ * (on AArch64, `none` turns NEON off),
  * and the simd backend then runs the widest variant left instead of
  * measuring which is fastest, so tests can run every variant on one machine. */
 unsigned prts__cpu_features(void);
