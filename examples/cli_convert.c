@@ -16,6 +16,7 @@ enum {
     OPT_MODE,
     OPT_NO_SIDECAR,
     OPT_BACKEND,
+    OPT_COMPRESS,
 };
 
 static const struct option longopts[] = {
@@ -28,6 +29,7 @@ static const struct option longopts[] = {
     {"mode", required_argument, NULL, OPT_MODE},
     {"no-sidecar", no_argument, NULL, OPT_NO_SIDECAR},
     {"backend", required_argument, NULL, OPT_BACKEND},
+    {"compress", required_argument, NULL, OPT_COMPRESS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -40,7 +42,7 @@ struct convert_args {
     const char *in, *out;
     const char *meta[META_COUNT];
     const char *backend;
-    const char *grid_size, *level, *mode;
+    const char *grid_size, *level, *mode, *compress;
     int no_sidecar;
 };
 
@@ -63,6 +65,7 @@ static int parse_args(const struct cli_command *cmd, int argc, char **argv,
         case OPT_MODE: a->mode = optarg; break;
         case OPT_NO_SIDECAR: a->no_sidecar = 1; break;
         case OPT_BACKEND: a->backend = optarg; break;
+        case OPT_COMPRESS: a->compress = optarg; break;
         case 'h': *done = 1; return cli_print_help(cmd);
         default: *done = 1; return cli_bad_option(cmd, c, argv);
         }
@@ -137,6 +140,18 @@ static int configure(const struct cli_command *cmd, prts_encoder *enc,
         else
             return cli_usage_error(cmd, "Invalid mode: %s. Must be 'standard' or 'code'", a->mode);
         if ((st = prts_encoder_set_option(enc, PRTS_OPT_MODE, mode)) != PRTS_OK)
+            return cli_lib_error(a->in, st, prts_encoder_last_error(enc));
+    }
+    if (a->compress) {
+        static const char *const names[] = {"none", "zlib", "zstd"}; /* prts_compression order */
+        int64_t type = -1;
+        for (int i = 0; i < 3; i++)
+            if (strcmp(a->compress, names[i]) == 0)
+                type = i;
+        if (type < 0)
+            return cli_usage_error(cmd, "--compress must be none, zlib or zstd, got '%s'",
+                                   a->compress);
+        if ((st = prts_encoder_set_option(enc, PRTS_OPT_PAYLOAD_COMPRESSION, type)) != PRTS_OK)
             return cli_lib_error(a->in, st, prts_encoder_last_error(enc));
     }
     if (a->level && (rc = set_int_option(cmd, enc, PRTS_OPT_COMPRESSION_LEVEL, "--level",

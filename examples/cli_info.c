@@ -80,6 +80,21 @@ static void print_user_key(const char *key, const json_t *value)
     free(text);
 }
 
+/* Code mode: the opcode categories of the payload (from its base64 copy in
+ * the metadata, so still no pixel is decoded). */
+static void print_wasm_histogram(const prts_decoder *dec)
+{
+    uint64_t counts[PRTS_WASM_CATEGORY_COUNT], total = 0;
+    if (prts_decoder_wasm_histogram(dec, counts) != PRTS_OK)
+        return;
+    for (int c = 0; c < PRTS_WASM_CATEGORY_COUNT; c++)
+        total += counts[c];
+    printf("opcodes:     (first byte of each 4-byte pixel group)\n");
+    for (int c = 0; c < PRTS_WASM_CATEGORY_COUNT; c++)
+        printf("  %-11s %10" PRIu64 "  %5.1f%%\n", prts_wasm_category_name(c), counts[c],
+               total ? 100.0 * (double)counts[c] / (double)total : 0.0);
+}
+
 static void print_human(const char *path, const prts_decoder *dec, const json_t *meta)
 {
     int64_t grid = info_value(dec, PRTS_INFO_GRID_SIZE, cli_json_int(meta, "grid_size", 0));
@@ -117,6 +132,8 @@ static void print_human(const char *path, const prts_decoder *dec, const json_t 
     }
     if (!users)
         printf("user keys:   (none)\n");
+    if (mode == PRTS_MODE_CODE)
+        print_wasm_histogram(dec);
     if (info_value(dec, PRTS_INFO_SIDECAR_MISMATCH, 0))
         printf("warning:     the sidecar and the PNG chunk disagree (shown: the sidecar)\n");
 }

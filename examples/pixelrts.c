@@ -26,6 +26,8 @@ static const struct cli_command commands[] = {
      "  --grid-size N       image side N (a power of two; default: smallest that fits)\n"
      "  --level N           zlib level of the PNG, 0..9 (default 1)\n"
      "  --mode M            standard (default) or code (WASM colouring)\n"
+     "  --compress C        none (default), zlib or zstd: compress the payload before\n"
+     "                      placing it (zlib decodes with the original implementation)\n"
      "  --no-sidecar        do not write OUT.meta.json\n"
      "  --backend NAME      pixel backend (see `pixelrts backends`; default auto)\n"
      "  -h, --help          show this help\n"},

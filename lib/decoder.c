@@ -327,7 +327,7 @@ static int produce_indirect(prts_decoder *dec, sink *out)
     }
     /* the original's code mode keeps the compressed bytes in base64 */
     if (m->compressed && (m->mode != PRTS_MODE_CODE || n == m->encoded_size))
-        rc = prts__inflate(bytes, n, m->data_size, sink_emit, out, e);
+        rc = prts__decompress(bytes, n, m->data_size, sink_emit, out, e);
     else if (n != m->data_size)
         rc = prts__fail(e, PRTS_E_BAD_METADATA, "payload has %llu bytes, data_size says %llu",
                         (unsigned long long)n, (unsigned long long)m->data_size);
@@ -524,4 +524,42 @@ int prts_decoder_pull(prts_decoder *dec, void *buf, size_t cap, size_t *got)
     dec->pos += n;
     *got = n;
     return PRTS_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Code mode                                                           */
+
+static int append_stage(void *user, const uint8_t *data, size_t len)
+{
+    prts__err ignored;
+    return prts__stage_append(user, data, len, &ignored);
+}
+
+int prts_decoder_wasm_histogram(const prts_decoder *dec, uint64_t counts[PRTS_WASM_CATEGORY_COUNT])
+{
+    if (!valid(dec) || !counts)
+        return PRTS_E_INVALID_ARG;
+    if (!dec->have_meta)
+        return PRTS_E_BAD_STATE;
+    const prts__meta *m = &dec->meta;
+    if (!m->b64)
+        return PRTS_E_NO_ORIGINAL;
+    prts__err e;
+    uint8_t *bytes = NULL;
+    uint64_t n = 0;
+    int rc = prts__base64_decode(m->b64, m->b64_len, &bytes, &n, &e);
+    if (rc)
+        return rc;
+    prts__stage plain;
+    prts__stage_init(&plain, (uint64_t)dec->opts[PRTS_OPT_MEMORY_BUDGET]);
+    /* the original keeps the compressed bytes in base64: count the payload's */
+    if (m->compressed && n == m->encoded_size &&
+        (rc = prts__decompress(bytes, n, m->data_size, append_stage, &plain, &e)) == PRTS_OK &&
+        (rc = prts__stage_map(&plain, &e)) == PRTS_OK)
+        rc = prts_wasm_histogram(plain.base, (size_t)plain.len, counts);
+    else if (rc == PRTS_OK)
+        rc = prts_wasm_histogram(bytes, (size_t)n, counts);
+    prts__stage_free(&plain);
+    free(bytes);
+    return rc;
 }

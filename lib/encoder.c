@@ -216,50 +216,103 @@ static int write_pixels(prts_encoder *enc, prts__png_writer *png, uint32_t g, co
     return rc;
 }
 
+typedef struct stage_sink {
+    prts__stage *stage;
+    prts__err *e;
+} stage_sink;
+
+static int append_to_stage(void *user, const uint8_t *data, size_t len)
+{
+    stage_sink *s = user;
+    return prts__stage_append(s->stage, data, len, s->e);
+}
+
+/* Compress the payload into `packed` when the options ask for it
+ * (format.md §7); *compression gets the metadata object, else NULL. */
+static int pack_payload(prts_encoder *enc, const uint8_t *data, uint64_t len, prts__stage *packed,
+                        json_t **compression, prts__err *e)
+{
+    int type = (int)enc->opts[PRTS_OPT_PAYLOAD_COMPRESSION];
+    *compression = NULL;
+    if (type == PRTS_COMPRESS_NONE)
+        return PRTS_OK;
+    int level = prts__compress_level(type, (int)enc->opts[PRTS_OPT_PAYLOAD_LEVEL]);
+    stage_sink sink = {packed, e};
+    int rc = prts__compress(type, level, data, len, append_to_stage, &sink, e);
+    if (rc || (rc = prts__stage_map(packed, e)))
+        return rc;
+    *compression = json_pack("{s:s, s:i, s:I, s:I, s:f}", "type", prts__compress_label(type),
+                             "level", level, "original_size", (json_int_t)len,
+                             "compressed_size", (json_int_t)packed->len,
+                             "ratio", len ? (double)packed->len / (double)len : 0.0);
+    return *compression ? PRTS_OK : prts__fail(e, PRTS_E_NOMEM, "cannot build the metadata");
+}
+
 /* Encode `len` bytes at `data` (hash_hex may be precomputed) as a PNG
  * written through `write`; on success enc->result holds the metadata. */
 static int encode_buffer(prts_encoder *enc, const uint8_t *data, uint64_t len, int mapped,
                          const char *hash_hex, prts_write_fn write, void *user, prts__err *e)
 {
-    uint32_t g = 0;
-    int rc = prts__backend_check(&enc->backend, e);
-    if (rc || (rc = choose_grid(enc, len, &g, e)))
-        return rc;
     char hex[65];
-    if (!hash_hex) {
-        if ((rc = hash_buffer(data, len, mapped, hex, e)))
-            return rc;
+    int rc = prts__backend_check(&enc->backend, e);
+    if (rc == PRTS_OK && !hash_hex && (rc = hash_buffer(data, len, mapped, hex, e)) == PRTS_OK)
         hash_hex = hex;
-    }
-    int mode = (int)enc->opts[PRTS_OPT_MODE];
-    char *b64 = NULL;
-    if (mode == PRTS_MODE_CODE && !(b64 = prts__base64_encode(data, len)))
-        return prts__fail(e, PRTS_E_NOMEM, "cannot base64-encode %llu bytes",
-                          (unsigned long long)len);
-    json_t *meta = prts__meta_build(enc->user_meta, g, mode, hash_hex, len, b64, e);
-    free(b64);
-    if (!meta)
-        return e->code;
-    size_t text_len = 0;
-    char *text = prts__meta_chunk_text(meta, &text_len);
-    prts__png_writer png;
-    if (!text) {
-        json_decref(meta);
-        return prts__fail(e, PRTS_E_NOMEM, "cannot serialise the metadata");
-    }
-    rc = prts__png_write_begin(&png, g, text, text_len, (int)enc->opts[PRTS_OPT_COMPRESSION_LEVEL],
-                               (int)enc->opts[PRTS_OPT_FILTER], write, user, e);
-    if (rc == PRTS_OK)
-        rc = write_pixels(enc, &png, g, data, len, mapped, e);
-    prts__png_write_free(&png);
-    free(text);
-    if (rc) {
-        json_decref(meta);
+    if (rc)
+        return rc;
+
+    /* the bytes that go into the pixels: the payload, or its compressed form */
+    prts__stage packed;
+    prts__stage_init(&packed, (uint64_t)enc->opts[PRTS_OPT_MEMORY_BUDGET]);
+    json_t *compression = NULL;
+    if ((rc = pack_payload(enc, data, len, &packed, &compression, e))) {
+        prts__stage_free(&packed);
         return rc;
     }
-    json_decref(enc->result);
-    enc->result = meta;
-    return PRTS_OK;
+    const uint8_t *pixels = compression ? packed.base : data;
+    uint64_t npix = compression ? packed.len : len;
+    int pixels_mapped = compression ? prts__stage_is_file(&packed) : mapped;
+    /* compressed bytes do not compress again: the PNG stores them */
+    int png_level = compression ? 0 : (int)enc->opts[PRTS_OPT_COMPRESSION_LEVEL];
+
+    uint32_t g = 0;
+    int mode = (int)enc->opts[PRTS_OPT_MODE];
+    char *b64 = NULL, *text = NULL;
+    json_t *meta = NULL;
+    size_t text_len = 0;
+    if ((rc = choose_grid(enc, npix, &g, e)))
+        goto done;
+    if (mode == PRTS_MODE_CODE && !(b64 = prts__base64_encode(pixels, npix))) {
+        rc = prts__fail(e, PRTS_E_NOMEM, "cannot base64-encode %llu bytes", (unsigned long long)npix);
+        goto done;
+    }
+    meta = prts__meta_build(enc->user_meta, g, mode, hash_hex, len, compression, npix, b64, e);
+    compression = NULL; /* taken over */
+    if (!meta) {
+        rc = e->code;
+        goto done;
+    }
+    if (!(text = prts__meta_chunk_text(meta, &text_len))) {
+        rc = prts__fail(e, PRTS_E_NOMEM, "cannot serialise the metadata");
+        goto done;
+    }
+    prts__png_writer png;
+    rc = prts__png_write_begin(&png, g, text, text_len, png_level, (int)enc->opts[PRTS_OPT_FILTER],
+                               write, user, e);
+    if (rc == PRTS_OK)
+        rc = write_pixels(enc, &png, g, pixels, npix, pixels_mapped, e);
+    prts__png_write_free(&png);
+    if (rc == PRTS_OK) {
+        json_decref(enc->result);
+        enc->result = meta;
+        meta = NULL;
+    }
+done:
+    json_decref(compression);
+    json_decref(meta);
+    free(text);
+    free(b64);
+    prts__stage_free(&packed);
+    return rc;
 }
 
 static int begin_operation(prts_encoder *enc)

@@ -46,7 +46,8 @@ static json_t *segment_hashes(json_t *segments)
 }
 
 json_t *prts__meta_build(const json_t *user, uint32_t grid, int mode, const char *hash_hex,
-                         uint64_t size, const char *b64, prts__err *e)
+                         uint64_t size, json_t *compression, uint64_t encoded_size,
+                         const char *b64, prts__err *e)
 {
     json_t *segments = user ? json_object_get(user, "segments") : NULL;
     json_t *m = json_object();
@@ -75,10 +76,16 @@ json_t *prts__meta_build(const json_t *user, uint32_t grid, int mode, const char
     }
     json_object_set_new(m, "data_hash", json_string(hash_hex));
     json_object_set_new(m, "data_size", json_integer((json_int_t)size));
+    if (compression) {
+        json_object_set_new(m, "compression", compression);
+        compression = NULL;
+        json_object_set_new(m, "encoded_size", json_integer((json_int_t)encoded_size));
+    }
     if (b64 && json_object_set_new(m, "original_data_b64", json_string(b64)) != 0)
         goto oom;
     return m;
 oom:
+    json_decref(compression);
     json_decref(enc);
     json_decref(m);
     prts__fail(e, PRTS_E_NOMEM, "cannot build the metadata");

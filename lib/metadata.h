@@ -25,9 +25,12 @@ typedef struct prts__meta {
 } prts__meta;
 
 /* The full object for an encoded payload, keys in format order; `user` may
- * be NULL; `b64` is the code-mode copy of the payload or NULL. */
+ * be NULL; `compression` (the §7 object, taken over) is NULL for a payload
+ * placed as it is, else `encoded_size` is the bytes in the pixels; `b64` is
+ * the code-mode copy of the bytes in the pixels, or NULL. */
 json_t *prts__meta_build(const json_t *user, uint32_t grid, int mode, const char *hash_hex,
-                         uint64_t size, const char *b64, prts__err *e);
+                         uint64_t size, json_t *compression, uint64_t encoded_size,
+                         const char *b64, prts__err *e);
 
 /* "PixelRTS" + compact ASCII JSON (the tEXt chunk text); malloc'd. */
 char *prts__meta_chunk_text(const json_t *meta, size_t *len);

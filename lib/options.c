@@ -19,6 +19,8 @@ static const option_spec specs[PRTS__OPT_COUNT] = {
     [PRTS_OPT_READ_SIDECAR] = {0, 1, 1, PRTS__FOR_DECODER},
     [PRTS_OPT_MAX_GRID_SIZE] = {1, 1ll << 31, 65536, PRTS__FOR_DECODER},
     [PRTS_OPT_MAX_METADATA_SIZE] = {64, INT32_MAX, 256ll << 20, PRTS__FOR_DECODER},
+    [PRTS_OPT_PAYLOAD_COMPRESSION] = {0, 2, PRTS_COMPRESS_NONE, PRTS__FOR_ENCODER},
+    [PRTS_OPT_PAYLOAD_LEVEL] = {0, 19, 0, PRTS__FOR_ENCODER},
 };
 
 static const option_spec *find(prts_option option)

@@ -6,10 +6,15 @@
 
 #include "payload.h"
 
-#define INFLATE_CHUNK (1u << 20)
+#ifdef PRTS_HAVE_ZSTD
+#include <zstd.h>
+#endif
 
-int prts__inflate(const uint8_t *in, uint64_t n, uint64_t expect, prts__emit_fn emit,
-                  void *user, prts__err *e)
+#define INFLATE_CHUNK (1u << 20)
+#define ZLIB_MAX_IN (1u << 30) /* zlib counts in 32-bit uInt */
+
+static int inflate_zlib(const uint8_t *in, uint64_t n, uint64_t expect, prts__emit_fn emit,
+                        void *user, prts__err *e)
 {
     z_stream zs;
     memset(&zs, 0, sizeof zs);
@@ -25,7 +30,7 @@ int prts__inflate(const uint8_t *in, uint64_t n, uint64_t expect, prts__emit_fn 
     while (zrc != Z_STREAM_END) {
         if (zs.avail_in == 0 && n > 0) {
             zs.next_in = (uint8_t *)in;
-            zs.avail_in = n > (1u << 30) ? (1u << 30) : (uInt)n;
+            zs.avail_in = n > ZLIB_MAX_IN ? ZLIB_MAX_IN : (uInt)n;
             in += zs.avail_in;
             n -= zs.avail_in;
         }
@@ -55,6 +60,166 @@ int prts__inflate(const uint8_t *in, uint64_t n, uint64_t expect, prts__emit_fn 
     free(out);
     inflateEnd(&zs);
     return rc;
+}
+
+static int size_mismatch(uint64_t total, uint64_t expect, prts__err *e)
+{
+    return prts__fail(e, PRTS_E_DECOMPRESS,
+                      "compressed payload inflates to %s%llu bytes, metadata says %llu",
+                      total > expect ? "more than " : "", (unsigned long long)total,
+                      (unsigned long long)expect);
+}
+
+static int is_zstd(const uint8_t *in, uint64_t n)
+{
+    return n >= 4 && in[0] == 0x28 && in[1] == 0xB5 && in[2] == 0x2F && in[3] == 0xFD;
+}
+
+#ifdef PRTS_HAVE_ZSTD
+static int inflate_zstd(const uint8_t *in, uint64_t n, uint64_t expect, prts__emit_fn emit,
+                        void *user, prts__err *e)
+{
+    ZSTD_DCtx *z = ZSTD_createDCtx();
+    uint8_t *out = malloc(INFLATE_CHUNK);
+    int rc = PRTS_OK;
+    if (!z || !out) {
+        rc = prts__fail(e, PRTS_E_NOMEM, "cannot create a zstd decoder");
+        goto done;
+    }
+    /* a frame may claim any window; refuse ones larger than 128 MiB */
+    ZSTD_DCtx_setParameter(z, ZSTD_d_windowLogMax, 27);
+    ZSTD_inBuffer src = {in, (size_t)n, 0};
+    uint64_t total = 0;
+    size_t left = 1;
+    while (rc == PRTS_OK && left != 0) {
+        ZSTD_outBuffer dst = {out, INFLATE_CHUNK, 0};
+        left = ZSTD_decompressStream(z, &dst, &src);
+        if (ZSTD_isError(left)) {
+            rc = prts__fail(e, PRTS_E_DECOMPRESS, "compressed payload is corrupt: zstd: %s",
+                            ZSTD_getErrorName(left));
+            break;
+        }
+        total += dst.pos;
+        if (total > expect)
+            rc = size_mismatch(total, expect, e);
+        else if (dst.pos)
+            rc = emit(user, out, dst.pos);
+        if (rc == PRTS_OK && left != 0 && src.pos == src.size && dst.pos < dst.size)
+            rc = prts__fail(e, PRTS_E_DECOMPRESS, "compressed payload ends inside its zstd frame");
+    }
+    if (rc == PRTS_OK && total != expect)
+        rc = size_mismatch(total, expect, e);
+done:
+    free(out);
+    ZSTD_freeDCtx(z);
+    return rc;
+}
+#endif
+
+int prts__decompress(const uint8_t *in, uint64_t n, uint64_t expect, prts__emit_fn emit,
+                     void *user, prts__err *e)
+{
+    if (!is_zstd(in, n))
+        return inflate_zlib(in, n, expect, emit, user, e);
+#ifdef PRTS_HAVE_ZSTD
+    return inflate_zstd(in, n, expect, emit, user, e);
+#else
+    return prts__fail(e, PRTS_E_UNSUPPORTED,
+                      "the payload is zstd-compressed and this libpixelrts was built without libzstd");
+#endif
+}
+
+const char *prts__compress_label(int type)
+{
+    return type == PRTS_COMPRESS_ZSTD ? "zstd" : "zlib";
+}
+
+int prts__compress_level(int type, int level)
+{
+    if (level > 0)
+        return level;
+    return type == PRTS_COMPRESS_ZSTD ? 3 : 6;
+}
+
+static int deflate_zlib(int level, const uint8_t *in, uint64_t n, prts__emit_fn emit, void *user,
+                        prts__err *e)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    uint8_t *out = malloc(INFLATE_CHUNK);
+    if (!out || deflateInit(&zs, level) != Z_OK) {
+        free(out);
+        return prts__fail(e, PRTS_E_NOMEM, "cannot initialise zlib");
+    }
+    int rc = PRTS_OK, zrc = Z_OK;
+    while (rc == PRTS_OK && zrc != Z_STREAM_END) {
+        if (zs.avail_in == 0 && n > 0) {
+            zs.next_in = (uint8_t *)in;
+            zs.avail_in = n > ZLIB_MAX_IN ? ZLIB_MAX_IN : (uInt)n;
+            in += zs.avail_in;
+            n -= zs.avail_in;
+        }
+        zs.next_out = out;
+        zs.avail_out = INFLATE_CHUNK;
+        zrc = deflate(&zs, n == 0 ? Z_FINISH : Z_NO_FLUSH);
+        if (zrc == Z_STREAM_ERROR)
+            rc = prts__fail(e, PRTS_E_NOMEM, "zlib deflate failed");
+        else if (INFLATE_CHUNK - zs.avail_out)
+            rc = emit(user, out, INFLATE_CHUNK - zs.avail_out);
+    }
+    deflateEnd(&zs);
+    free(out);
+    return rc;
+}
+
+#ifdef PRTS_HAVE_ZSTD
+static int deflate_zstd(int level, const uint8_t *in, uint64_t n, prts__emit_fn emit, void *user,
+                        prts__err *e)
+{
+    ZSTD_CCtx *z = ZSTD_createCCtx();
+    uint8_t *out = malloc(INFLATE_CHUNK);
+    int rc = PRTS_OK;
+    if (!z || !out) {
+        rc = prts__fail(e, PRTS_E_NOMEM, "cannot create a zstd encoder");
+        goto done;
+    }
+    ZSTD_CCtx_setParameter(z, ZSTD_c_compressionLevel, level);
+    ZSTD_CCtx_setPledgedSrcSize(z, n); /* the frame records the size */
+    ZSTD_inBuffer src = {in, (size_t)n, 0};
+    size_t left = 1;
+    while (rc == PRTS_OK && left != 0) {
+        ZSTD_outBuffer dst = {out, INFLATE_CHUNK, 0};
+        left = ZSTD_compressStream2(z, &dst, &src, ZSTD_e_end);
+        if (ZSTD_isError(left))
+            rc = prts__fail(e, PRTS_E_NOMEM, "zstd: %s", ZSTD_getErrorName(left));
+        else if (dst.pos)
+            rc = emit(user, out, dst.pos);
+    }
+done:
+    free(out);
+    ZSTD_freeCCtx(z);
+    return rc;
+}
+#endif
+
+int prts__compress(int type, int level, const uint8_t *in, uint64_t n, prts__emit_fn emit,
+                   void *user, prts__err *e)
+{
+    level = prts__compress_level(type, level);
+    if (type == PRTS_COMPRESS_ZLIB) {
+        if (level > 9)
+            return prts__fail(e, PRTS_E_INVALID_ARG, "zlib levels are 1..9, got %d", level);
+        return deflate_zlib(level, in, n, emit, user, e);
+    }
+#ifdef PRTS_HAVE_ZSTD
+    return deflate_zstd(level, in, n, emit, user, e);
+#else
+    (void)in;
+    (void)n;
+    (void)emit;
+    (void)user;
+    return prts__fail(e, PRTS_E_UNSUPPORTED, "this libpixelrts was built without libzstd");
+#endif
 }
 
 char *prts__base64_encode(const uint8_t *data, uint64_t len)
@@ -117,25 +282,62 @@ static int in(int b, int lo, int hi)
     return b >= lo && b <= hi;
 }
 
+/* The opcode category of a byte (format.md §6; "variable" is the
+ * local/global get/set range that the colouring weighs as memory). */
+static int category(int b)
+{
+    if (in(b, 0x00, 0x05) || in(b, 0x0B, 0x11))
+        return PRTS_WASM_CONTROL;
+    if (in(b, 0x45, 0x66) || in(b, 0x6A, 0x78) || in(b, 0x7C, 0x8A) || in(b, 0x92, 0x97) ||
+        in(b, 0xA0, 0xA5))
+        return PRTS_WASM_ARITHMETIC;
+    if (in(b, 0x20, 0x24))
+        return PRTS_WASM_VARIABLE;
+    if (in(b, 0x28, 0x40))
+        return PRTS_WASM_MEMORY;
+    if (b == 0x0A || b == 0x1B || b == 0x1C)
+        return PRTS_WASM_PARAMETRIC;
+    if (in(b, 0x41, 0x44))
+        return PRTS_WASM_CONST;
+    return PRTS_WASM_OTHER;
+}
+
 void prts__code_tables(uint8_t red[256], uint8_t alpha[256])
 {
     for (int b = 0; b < 256; b++) {
-        int control = in(b, 0x00, 0x05) || in(b, 0x0B, 0x11);
-        int arith = in(b, 0x45, 0x66) || in(b, 0x6A, 0x78) || in(b, 0x7C, 0x8A) ||
-                    in(b, 0x92, 0x97) || in(b, 0xA0, 0xA5);
-        int memory = in(b, 0x20, 0x24) || in(b, 0x28, 0x40);
-        int parametric = b == 0x0A || b == 0x1B || b == 0x1C;
-        int constant = in(b, 0x41, 0x44);
-        int w = 0;
+        int c = category(b), w = 0;
         if (b == 0x00) w = 255;
         else if (in(b, 0x02, 0x04)) w = 200;
         else if (b == 0x0C || b == 0x0D || b == 0x0F || b == 0x10) w = 150;
         else if (b == 0x01) w = 0;
         else if (b == 0x05 || b == 0x0B || b == 0x0E || b == 0x11) w = 100;
-        else if (arith) w = 80;
-        else if (memory) w = 50;
-        else if (constant) w = 30;
+        else if (c == PRTS_WASM_ARITHMETIC) w = 80;
+        else if (c == PRTS_WASM_MEMORY || c == PRTS_WASM_VARIABLE) w = 50;
+        else if (c == PRTS_WASM_CONST) w = 30;
         red[b] = (uint8_t)w;
-        alpha[b] = control || arith || memory || parametric || constant ? 255 : 0;
+        alpha[b] = c != PRTS_WASM_OTHER ? 255 : 0;
     }
+}
+
+int prts_wasm_histogram(const void *data, size_t len, uint64_t counts[PRTS_WASM_CATEGORY_COUNT])
+{
+    if ((!data && len) || !counts)
+        return PRTS_E_INVALID_ARG;
+    uint64_t by_byte[256] = {0};
+    const uint8_t *p = data;
+    for (size_t at = 0; at < len; at += 4)
+        by_byte[p[at]]++;
+    for (int c = 0; c < PRTS_WASM_CATEGORY_COUNT; c++)
+        counts[c] = 0;
+    for (int b = 0; b < 256; b++)
+        counts[category(b)] += by_byte[b];
+    return PRTS_OK;
+}
+
+const char *prts_wasm_category_name(int c)
+{
+    static const char *const names[PRTS_WASM_CATEGORY_COUNT] = {
+        "control", "arithmetic", "memory", "parametric", "variable", "const", "other",
+    };
+    return c >= 0 && c < PRTS_WASM_CATEGORY_COUNT ? names[c] : NULL;
 }

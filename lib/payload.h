@@ -11,10 +11,20 @@
 /* Receives decoded bytes; returns 0 or a negative prts_status. */
 typedef int (*prts__emit_fn)(void *user, const uint8_t *data, size_t len);
 
-/* Inflate a zlib stream of `n` bytes, emitting exactly `expect` bytes;
- * PRTS_E_DECOMPRESS if it is corrupt or of another length. */
-int prts__inflate(const uint8_t *in, uint64_t n, uint64_t expect, prts__emit_fn emit,
-                  void *user, prts__err *e);
+/* Decompress a payload of `n` bytes (a zstd frame if it starts with the
+ * zstd magic, else a zlib stream: format.md §7), emitting exactly `expect`
+ * bytes; PRTS_E_DECOMPRESS if it is corrupt or inflates to another length
+ * (it stops as soon as it passes `expect`: bombs cost no memory). */
+int prts__decompress(const uint8_t *in, uint64_t n, uint64_t expect, prts__emit_fn emit,
+                     void *user, prts__err *e);
+
+/* Compress `n` bytes with `type` (PRTS_COMPRESS_ZLIB or _ZSTD) at `level`
+ * (0 = default), emitting the compressed stream. */
+int prts__compress(int type, int level, const uint8_t *in, uint64_t n, prts__emit_fn emit,
+                   void *user, prts__err *e);
+/* The level prts__compress uses for `level` 0, and the metadata label. */
+int prts__compress_level(int type, int level);
+const char *prts__compress_label(int type);
 
 /* Standard base64 with padding; malloc'd, NUL-terminated. */
 char *prts__base64_encode(const uint8_t *data, uint64_t len);

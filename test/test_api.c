@@ -90,7 +90,7 @@ static void t_option_bounds(void **state)
     assert_true(mn <= 4096 && mx >= (1 << 30));
     /* unknown keys */
     assert_int_equal(prts_option_bounds((prts_option)0, &mn, &mx), PRTS_E_INVALID_ARG);
-    assert_int_equal(prts_option_bounds((prts_option)11, &mn, &mx), PRTS_E_INVALID_ARG);
+    assert_int_equal(prts_option_bounds((prts_option)13, &mn, &mx), PRTS_E_INVALID_ARG);
     assert_int_equal(prts_option_bounds((prts_option)-1, &mn, &mx), PRTS_E_INVALID_ARG);
     assert_int_equal(prts_option_bounds((prts_option)1000, &mn, &mx), PRTS_E_INVALID_ARG);
 }

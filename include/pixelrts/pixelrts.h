@@ -106,6 +106,13 @@ typedef enum prts_mode {
     PRTS_MODE_CODE = 1            /* RGBA-code: WASM colouring, payload kept as base64 */
 } prts_mode;
 
+typedef enum prts_compression {
+    PRTS_COMPRESS_NONE = 0,       /* payload bytes go into the pixels as they are */
+    PRTS_COMPRESS_ZLIB = 1,       /* deflated first (type "zlib"): the original decodes it */
+    PRTS_COMPRESS_ZSTD = 2        /* Zstandard first (type "zstd"): smaller and faster; needs
+                                     a libpixelrts built with libzstd to read */
+} prts_compression;
+
 typedef enum prts_filter {
     PRTS_FILTER_NONE = 0,         /* fastest, and best for binary payloads */
     PRTS_FILTER_ADAPTIVE = 1      /* libspng's per-row heuristic over all five filters */
@@ -124,7 +131,12 @@ typedef enum prts_option {
     PRTS_OPT_VERIFY_HASH = 7,       /* D: 1 = check SHA-256 before any byte is delivered.  Default 0 */
     PRTS_OPT_READ_SIDECAR = 8,      /* D: 1 = file API prefers a sidecar to the chunk.  Default 1 */
     PRTS_OPT_MAX_GRID_SIZE = 9,     /* D: largest accepted image side.  Default 65536 */
-    PRTS_OPT_MAX_METADATA_SIZE = 10 /* D: largest accepted text chunk / sidecar.  Default 256 MiB */
+    PRTS_OPT_MAX_METADATA_SIZE = 10,/* D: largest accepted text chunk / sidecar.  Default 256 MiB */
+    PRTS_OPT_PAYLOAD_COMPRESSION = 11,/* E: prts_compression of the payload before it is placed
+                                         (format.md §7); the PNG itself then uses level 0.
+                                         Default NONE */
+    PRTS_OPT_PAYLOAD_LEVEL = 12     /* E: level of that compression: zlib 1..9, zstd 1..19;
+                                       0 = the library's default (zlib 6, zstd 3).  Default 0 */
 } prts_option;
 
 /* Valid range of an option (inclusive).  PRTS_E_INVALID_ARG for unknown keys. */
@@ -291,6 +303,31 @@ PRTS_API const char *prts_decoder_last_error(const prts_decoder *dec);
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
 /* ------------------------------------------------------------------ */
+
+/* Opcode categories of the code-mode visualisation (format.md §6). */
+typedef enum prts_wasm_category {
+    PRTS_WASM_CONTROL = 0,    /* 0x00-0x05, 0x0B-0x11 */
+    PRTS_WASM_ARITHMETIC = 1, /* 0x45-0x66, 0x6A-0x78, 0x7C-0x8A, 0x92-0x97, 0xA0-0xA5 */
+    PRTS_WASM_MEMORY = 2,     /* 0x28-0x40 */
+    PRTS_WASM_PARAMETRIC = 3, /* 0x0A, 0x1B, 0x1C */
+    PRTS_WASM_VARIABLE = 4,   /* 0x20-0x24 */
+    PRTS_WASM_CONST = 5,      /* 0x41-0x44 */
+    PRTS_WASM_OTHER = 6,      /* everything else */
+    PRTS_WASM_CATEGORY_COUNT = 7
+} prts_wasm_category;
+
+/* Count the 4-byte groups of `data` (one per pixel, as code mode colours
+ * them) by the category of their first byte; a last partial group counts.
+ * Since 1.0. */
+PRTS_API int prts_wasm_histogram(const void *data, size_t len,
+                                 uint64_t counts[PRTS_WASM_CATEGORY_COUNT]);
+/* "control", "arithmetic", ...; NULL for an unknown category. */
+PRTS_API const char *prts_wasm_category_name(int category);
+/* The histogram of the current code-mode file's payload, from its
+ * original_data_b64 (works after prts_read_info: no pixel is decoded).
+ * PRTS_E_NO_ORIGINAL if the metadata carries no payload copy. */
+PRTS_API int prts_decoder_wasm_histogram(const prts_decoder *dec,
+                                         uint64_t counts[PRTS_WASM_CATEGORY_COUNT]);
 
 /* Smallest grid side for an n-byte payload (format.md §2): 1 for 0 bytes,
  * else the smallest power of two g >= 4 with 4*g*g >= n. */
