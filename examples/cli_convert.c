@@ -17,6 +17,7 @@ enum {
     OPT_NO_SIDECAR,
     OPT_BACKEND,
     OPT_COMPRESS,
+    OPT_BLUEPRINT,
 };
 
 static const struct option longopts[] = {
@@ -30,6 +31,7 @@ static const struct option longopts[] = {
     {"no-sidecar", no_argument, NULL, OPT_NO_SIDECAR},
     {"backend", required_argument, NULL, OPT_BACKEND},
     {"compress", required_argument, NULL, OPT_COMPRESS},
+    {"blueprint", required_argument, NULL, OPT_BLUEPRINT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -42,7 +44,7 @@ struct convert_args {
     const char *in, *out;
     const char *meta[META_COUNT];
     const char *backend;
-    const char *grid_size, *level, *mode, *compress;
+    const char *grid_size, *level, *mode, *compress, *blueprint;
     int no_sidecar;
 };
 
@@ -66,6 +68,7 @@ static int parse_args(const struct cli_command *cmd, int argc, char **argv,
         case OPT_NO_SIDECAR: a->no_sidecar = 1; break;
         case OPT_BACKEND: a->backend = optarg; break;
         case OPT_COMPRESS: a->compress = optarg; break;
+        case OPT_BLUEPRINT: a->blueprint = optarg; break;
         case 'h': *done = 1; return cli_print_help(cmd);
         default: *done = 1; return cli_bad_option(cmd, c, argv);
         }
@@ -125,6 +128,25 @@ static char *user_metadata(const struct convert_args *a)
 }
 
 /* Apply every option to the encoder.  Returns an exit code. */
+/* --blueprint FILE.json: any JSON object, carried into the PNG and beside it. */
+static int set_blueprint(const struct cli_command *cmd, prts_encoder *enc, const char *path)
+{
+    if (cli_ends_with(path, ".yaml") || cli_ends_with(path, ".yml"))
+        return cli_usage_error(cmd, "%s: YAML blueprints are not supported yet; give JSON", path);
+    json_error_t jerr;
+    json_t *bp = json_load_file(path, 0, &jerr);
+    if (!json_is_object(bp)) {
+        json_decref(bp);
+        cli_error(path, "blueprint is not a JSON object: %s (line %d)", jerr.text, jerr.line);
+        return CLI_FAIL;
+    }
+    char *text = json_dumps(bp, JSON_COMPACT);
+    json_decref(bp);
+    int st = text ? prts_encoder_set_blueprint_json(enc, text) : PRTS_E_NOMEM;
+    free(text);
+    return st == PRTS_OK ? CLI_OK : cli_lib_error(path, st, prts_encoder_last_error(enc));
+}
+
 static int configure(const struct cli_command *cmd, prts_encoder *enc,
                      const struct convert_args *a)
 {
@@ -142,6 +164,8 @@ static int configure(const struct cli_command *cmd, prts_encoder *enc,
         if ((st = prts_encoder_set_option(enc, PRTS_OPT_MODE, mode)) != PRTS_OK)
             return cli_lib_error(a->in, st, prts_encoder_last_error(enc));
     }
+    if (a->blueprint && (rc = set_blueprint(cmd, enc, a->blueprint)) != CLI_OK)
+        return rc;
     if (a->compress) {
         static const char *const names[] = {"none", "zlib", "zstd"}; /* prts_compression order */
         int64_t type = -1;

@@ -134,6 +134,10 @@ static void print_human(const char *path, const prts_decoder *dec, const json_t 
         printf("user keys:   (none)\n");
     if (mode == PRTS_MODE_CODE)
         print_wasm_histogram(dec);
+    char *blueprint = prts_decoder_blueprint_json(dec);
+    if (blueprint)
+        printf("blueprint:   %s\n", blueprint);
+    prts_free(blueprint);
     if (info_value(dec, PRTS_INFO_SIDECAR_MISMATCH, 0))
         printf("warning:     the sidecar and the PNG chunk disagree (shown: the sidecar)\n");
 }

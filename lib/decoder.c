@@ -33,6 +33,7 @@ struct prts_decoder {
     int have_meta;
     int meta_source;
     int sidecar_mismatch;
+    json_t *blueprint;     /* the file's blueprint, or NULL */
     prts__stage payload;   /* pull API: the whole payload, staged */
     uint64_t pos;          /* pull API: bytes delivered */
     prts__err err;
@@ -56,6 +57,8 @@ static void close_file(prts_decoder *dec)
     dec->have_meta = 0;
     dec->meta_source = PRTS_META_CHUNK;
     dec->sidecar_mismatch = 0;
+    json_decref(dec->blueprint);
+    dec->blueprint = NULL;
     prts__stage_free(&dec->payload);
     dec->pos = 0;
 }
@@ -147,6 +150,13 @@ char *prts_decoder_metadata_json(const prts_decoder *dec)
     return json_dumps(dec->meta.obj, JSON_COMPACT | JSON_ENSURE_ASCII);
 }
 
+char *prts_decoder_blueprint_json(const prts_decoder *dec)
+{
+    if (!valid(dec) || !dec->blueprint)
+        return NULL;
+    return json_dumps(dec->blueprint, JSON_COMPACT | JSON_ENSURE_ASCII);
+}
+
 int prts_decoder_info(const prts_decoder *dec, prts_info_key key, int64_t *value)
 {
     if (!valid(dec) || !value)
@@ -182,13 +192,19 @@ static int open_png(prts_decoder *dec, prts_read_fn read, void *user, const char
     return rc;
 }
 
-/* Parse the PNG's metadata chunk into *out (NULL on failure, error in e). */
+/* Parse the PNG's metadata chunk into *out (NULL on failure, error in e),
+ * and keep its blueprint chunk, if any (a broken blueprint is ignored: it
+ * is carried, not interpreted, and never stops a decode). */
 static int chunk_metadata(prts_decoder *dec, json_t **out, prts__err *e)
 {
-    const char *text;
-    size_t len;
+    const char *text, *bp;
+    size_t len, bp_len;
     *out = NULL;
-    int rc = prts__png_read_metadata(&dec->png, &text, &len, e);
+    int rc = prts__png_read_metadata(&dec->png, &text, &len, &bp, &bp_len, e);
+    if (rc == PRTS_OK && bp && !dec->blueprint) {
+        prts__err ignored;
+        prts__blueprint_parse_chunk(bp, bp_len, &dec->blueprint, &ignored);
+    }
     return rc ? rc : prts__meta_parse_chunk(text, len, out, e);
 }
 
@@ -240,6 +256,14 @@ static int load_file(prts_decoder *dec, const char *path)
         }
     } else {
         dec->sidecar_mismatch = !chunk || !json_equal(side, chunk);
+    }
+    if (!dec->blueprint && dec->opts[PRTS_OPT_READ_SIDECAR] &&
+        (rc = prts__sidecar_read_json(path, ".blueprint.json",
+                                      (uint64_t)dec->opts[PRTS_OPT_MAX_METADATA_SIZE],
+                                      &dec->blueprint, e))) {
+        json_decref(side);
+        json_decref(chunk);
+        return rc;
     }
     rc = prts__meta_interpret(use, &dec->meta, e);
     dec->have_meta = 1;

@@ -20,6 +20,7 @@ struct prts_encoder {
     int state;
     int64_t opts[PRTS__OPT_COUNT];
     json_t *user_meta;                /* caller's keys, or NULL */
+    json_t *blueprint;                /* caller's blueprint, or NULL */
     prts__backend backend;            /* ops NULL if the requested one cannot run */
     prts_progress_fn progress;
     void *progress_user;
@@ -95,27 +96,40 @@ int prts_encoder_get_option(const prts_encoder *enc, prts_option option, int64_t
     return prts__option_get(enc->opts, PRTS__FOR_ENCODER, option, value);
 }
 
-int prts_encoder_set_metadata_json(prts_encoder *enc, const char *json)
+/* Parse a caller's JSON object (NULL or "{}" = none) into *slot. */
+static int set_json_object(prts_encoder *enc, const char *json, const char *what, json_t **slot)
 {
-    if (!valid(enc))
-        return PRTS_E_INVALID_ARG;
     json_t *obj = NULL;
     if (json) {
         json_error_t jerr;
         obj = json_loads(json, 0, &jerr);
         if (!json_is_object(obj)) {
             json_decref(obj);
-            return prts__fail(&enc->err, PRTS_E_BAD_METADATA,
-                              "metadata must be a JSON object: %s", obj ? "got another type" : jerr.text);
+            return prts__fail(&enc->err, PRTS_E_BAD_METADATA, "%s must be a JSON object: %s",
+                              what, obj ? "got another type" : jerr.text);
         }
         if (json_object_size(obj) == 0) {
             json_decref(obj);
             obj = NULL;
         }
     }
-    json_decref(enc->user_meta);
-    enc->user_meta = obj;
+    json_decref(*slot);
+    *slot = obj;
     return PRTS_OK;
+}
+
+int prts_encoder_set_metadata_json(prts_encoder *enc, const char *json)
+{
+    if (!valid(enc))
+        return PRTS_E_INVALID_ARG;
+    return set_json_object(enc, json, "metadata", &enc->user_meta);
+}
+
+int prts_encoder_set_blueprint_json(prts_encoder *enc, const char *json)
+{
+    if (!valid(enc))
+        return PRTS_E_INVALID_ARG;
+    return set_json_object(enc, json, "the blueprint", &enc->blueprint);
 }
 
 int prts_encoder_set_backend(prts_encoder *enc, const char *name)
@@ -276,9 +290,9 @@ static int encode_buffer(prts_encoder *enc, const uint8_t *data, uint64_t len, i
 
     uint32_t g = 0;
     int mode = (int)enc->opts[PRTS_OPT_MODE];
-    char *b64 = NULL, *text = NULL;
+    char *b64 = NULL, *text = NULL, *bp_text = NULL;
     json_t *meta = NULL;
-    size_t text_len = 0;
+    size_t text_len = 0, bp_len = 0;
     if ((rc = choose_grid(enc, npix, &g, e)))
         goto done;
     if (mode == PRTS_MODE_CODE && !(b64 = prts__base64_encode(pixels, npix))) {
@@ -291,13 +305,14 @@ static int encode_buffer(prts_encoder *enc, const uint8_t *data, uint64_t len, i
         rc = e->code;
         goto done;
     }
-    if (!(text = prts__meta_chunk_text(meta, &text_len))) {
+    if (!(text = prts__meta_chunk_text(meta, &text_len)) ||
+        (enc->blueprint && !(bp_text = prts__blueprint_chunk_text(enc->blueprint, &bp_len)))) {
         rc = prts__fail(e, PRTS_E_NOMEM, "cannot serialise the metadata");
         goto done;
     }
     prts__png_writer png;
-    rc = prts__png_write_begin(&png, g, text, text_len, png_level, (int)enc->opts[PRTS_OPT_FILTER],
-                               write, user, e);
+    rc = prts__png_write_begin(&png, g, text, text_len, bp_text, bp_len, png_level,
+                               (int)enc->opts[PRTS_OPT_FILTER], write, user, e);
     if (rc == PRTS_OK)
         rc = write_pixels(enc, &png, g, pixels, npix, pixels_mapped, e);
     prts__png_write_free(&png);
@@ -310,6 +325,7 @@ done:
     json_decref(compression);
     json_decref(meta);
     free(text);
+    free(bp_text);
     free(b64);
     prts__stage_free(&packed);
     return rc;
@@ -395,10 +411,17 @@ int prts_encode_file(prts_encoder *enc, const char *in, const char *out)
     }
     if ((rc = prts__out_commit(&o, e)))
         return rc;
-    if (!enc->opts[PRTS_OPT_WRITE_SIDECAR]) {
-        prts__sidecar_remove(out);
-    } else if ((rc = prts__sidecar_write(out, enc->result, e))) {
-        unlink(out); /* all or nothing: no PNG without the sidecar asked for */
+    /* sidecars: written when asked for, else removed so a stale one is never read */
+    int sidecars = (int)enc->opts[PRTS_OPT_WRITE_SIDECAR];
+    if (!sidecars || !enc->blueprint)
+        prts__sidecar_remove(out, ".blueprint.json");
+    if (!sidecars)
+        prts__sidecar_remove(out, ".meta.json");
+    if (sidecars && ((rc = prts__sidecar_write(out, ".meta.json", enc->result, e)) ||
+                     (enc->blueprint &&
+                      (rc = prts__sidecar_write(out, ".blueprint.json", enc->blueprint, e))))) {
+        unlink(out); /* all or nothing: no PNG without the sidecars asked for */
+        prts__sidecar_remove(out, ".meta.json");
         return rc;
     }
     return PRTS_OK;

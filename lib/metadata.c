@@ -92,27 +92,30 @@ oom:
     return NULL;
 }
 
-char *prts__meta_chunk_text(const json_t *meta, size_t *len)
+/* magic + compact ASCII JSON, malloc'd */
+static char *chunk_text(const char *magic, const json_t *obj, size_t *len)
 {
-    char *json = json_dumps(meta, JSON_COMPACT | JSON_ENSURE_ASCII);
+    char *json = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
     if (!json)
         return NULL;
-    size_t n = strlen(json);
-    char *text = malloc(PRTS__MAGIC_LEN + n + 1);
+    size_t m = strlen(magic), n = strlen(json);
+    char *text = malloc(m + n + 1);
     if (text) {
-        memcpy(text, PRTS__MAGIC, PRTS__MAGIC_LEN);
-        memcpy(text + PRTS__MAGIC_LEN, json, n + 1);
-        *len = PRTS__MAGIC_LEN + n;
+        memcpy(text, magic, m);
+        memcpy(text + m, json, n + 1);
+        *len = m + n;
     }
     free(json);
     return text;
 }
 
-int prts__meta_is_chunk_text(const char *text, size_t len)
+/* 1 if text is `magic` followed (after blanks) by a JSON object */
+static int is_chunk_text(const char *magic, const char *text, size_t len)
 {
-    if (len < PRTS__MAGIC_LEN + 1 || memcmp(text, PRTS__MAGIC, PRTS__MAGIC_LEN) != 0)
+    size_t m = strlen(magic);
+    if (len < m + 1 || memcmp(text, magic, m) != 0)
         return 0;
-    for (size_t i = PRTS__MAGIC_LEN; i < len; i++) {
+    for (size_t i = m; i < len; i++) {
         if (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')
             continue;
         return text[i] == '{';
@@ -120,20 +123,52 @@ int prts__meta_is_chunk_text(const char *text, size_t len)
     return 0;
 }
 
-int prts__meta_parse_chunk(const char *text, size_t len, json_t **out, prts__err *e)
+static int parse_chunk(const char *magic, const char *what, const char *text, size_t len,
+                       json_t **out, prts__err *e)
 {
     json_error_t jerr;
-    *out = json_loadb(text + PRTS__MAGIC_LEN, len - PRTS__MAGIC_LEN, 0, &jerr);
+    size_t m = strlen(magic);
+    *out = json_loadb(text + m, len - m, 0, &jerr);
     if (!*out)
         return prts__fail(e, PRTS_E_BAD_METADATA,
-                          "PixelRTS metadata chunk is not valid JSON: %s (line %d, column %d)",
-                          jerr.text, jerr.line, jerr.column);
+                          "%s chunk is not valid JSON: %s (line %d, column %d)", what, jerr.text,
+                          jerr.line, jerr.column);
     if (!json_is_object(*out)) {
         json_decref(*out);
         *out = NULL;
-        return prts__fail(e, PRTS_E_BAD_METADATA, "PixelRTS metadata is not a JSON object");
+        return prts__fail(e, PRTS_E_BAD_METADATA, "%s is not a JSON object", what);
     }
     return PRTS_OK;
+}
+
+char *prts__meta_chunk_text(const json_t *meta, size_t *len)
+{
+    return chunk_text(PRTS__MAGIC, meta, len);
+}
+
+int prts__meta_is_chunk_text(const char *text, size_t len)
+{
+    return is_chunk_text(PRTS__MAGIC, text, len);
+}
+
+int prts__meta_parse_chunk(const char *text, size_t len, json_t **out, prts__err *e)
+{
+    return parse_chunk(PRTS__MAGIC, "PixelRTS metadata", text, len, out, e);
+}
+
+char *prts__blueprint_chunk_text(const json_t *blueprint, size_t *len)
+{
+    return chunk_text(PRTS__BLUEPRINT_MAGIC, blueprint, len);
+}
+
+int prts__blueprint_is_chunk_text(const char *text, size_t len)
+{
+    return is_chunk_text(PRTS__BLUEPRINT_MAGIC, text, len);
+}
+
+int prts__blueprint_parse_chunk(const char *text, size_t len, json_t **out, prts__err *e)
+{
+    return parse_chunk(PRTS__BLUEPRINT_MAGIC, "PixelRTS-Blueprint", text, len, out, e);
 }
 
 /* A non-negative integer member, or -1 with an error if absent/invalid. */
@@ -249,18 +284,18 @@ int prts__sidecar_read(const char *png_path, uint64_t max_size, json_t **out, in
     return rc == PRTS_E_FILE_NOT_FOUND ? PRTS_OK : rc;
 }
 
-int prts__sidecar_write(const char *png_path, const json_t *meta, prts__err *e)
+int prts__sidecar_write(const char *png_path, const char *suffix, const json_t *obj, prts__err *e)
 {
-    size_t n = strlen(png_path);
-    char *name = malloc(n + 16);
-    char *text = json_dumps(meta, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+    size_t n = strlen(png_path) + strlen(suffix) + 1;
+    char *name = malloc(n);
+    char *text = json_dumps(obj, JSON_INDENT(2) | JSON_ENSURE_ASCII);
     prts__outfile out;
     int rc;
     if (!name || !text) {
         rc = prts__fail(e, PRTS_E_NOMEM, "out of memory writing the sidecar");
         goto done;
     }
-    snprintf(name, n + 16, "%s.meta.json", png_path);
+    snprintf(name, n, "%s%s", png_path, suffix);
     if ((rc = prts__out_open(&out, name, e)))
         goto done;
     (void)prts__out_write(&out, text, strlen(text)); /* commit reports a failed write */
@@ -271,13 +306,27 @@ done:
     return rc;
 }
 
-void prts__sidecar_remove(const char *png_path)
+void prts__sidecar_remove(const char *png_path, const char *suffix)
 {
-    size_t n = strlen(png_path) + 16;
+    size_t n = strlen(png_path) + strlen(suffix) + 1;
     char *name = malloc(n);
     if (!name)
         return;
-    snprintf(name, n, "%s.meta.json", png_path);
+    snprintf(name, n, "%s%s", png_path, suffix);
     unlink(name);
     free(name);
+}
+
+int prts__sidecar_read_json(const char *png_path, const char *suffix, uint64_t max_size,
+                            json_t **out, prts__err *e)
+{
+    size_t n = strlen(png_path) + strlen(suffix) + 1;
+    char *name = malloc(n);
+    *out = NULL;
+    if (!name)
+        return prts__fail(e, PRTS_E_NOMEM, "out of memory");
+    snprintf(name, n, "%s%s", png_path, suffix);
+    int rc = load_json_file(name, max_size, out, e);
+    free(name);
+    return rc == PRTS_E_FILE_NOT_FOUND ? PRTS_OK : rc;
 }

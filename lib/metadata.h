@@ -44,15 +44,26 @@ int prts__meta_parse_chunk(const char *text, size_t len, json_t **out, prts__err
 int prts__meta_interpret(json_t *obj, prts__meta *m, prts__err *e);
 void prts__meta_clear(prts__meta *m);
 
+/* The blueprint (format.md §5): carried, not interpreted.  Chunk text is
+ * "PixelRTS-Blueprint" + compact JSON; the sidecar is OUTPUT.blueprint.json. */
+#define PRTS__BLUEPRINT_MAGIC "PixelRTS-Blueprint"
+int prts__blueprint_is_chunk_text(const char *text, size_t len);
+int prts__blueprint_parse_chunk(const char *text, size_t len, json_t **out, prts__err *e);
+char *prts__blueprint_chunk_text(const json_t *blueprint, size_t *len);
+
 /* Sidecar beside a PNG: tries PATH.meta.json, then PATH with .png -> .meta.json.
  * Returns PRTS_OK with *out == NULL when neither exists; *source gets a
  * prts_metadata_source. */
 int prts__sidecar_read(const char *png_path, uint64_t max_size, json_t **out, int *source,
                        prts__err *e);
-/* Write PATH.meta.json (indent 2, ASCII) all-or-nothing. */
-int prts__sidecar_write(const char *png_path, const json_t *meta, prts__err *e);
-/* Delete PATH.meta.json if present: a sidecar left from an earlier encode
+/* Write PATH + suffix (".meta.json", ".blueprint.json"; indent 2, ASCII)
+ * all-or-nothing. */
+int prts__sidecar_write(const char *png_path, const char *suffix, const json_t *obj, prts__err *e);
+/* Delete PATH + suffix if present: a sidecar left from an earlier encode
  * would otherwise be read in preference to the new PNG's own chunk. */
-void prts__sidecar_remove(const char *png_path);
+void prts__sidecar_remove(const char *png_path, const char *suffix);
+/* Read PATH + suffix if it exists (*out NULL when not). */
+int prts__sidecar_read_json(const char *png_path, const char *suffix, uint64_t max_size,
+                            json_t **out, prts__err *e);
 
 #endif

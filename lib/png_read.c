@@ -232,9 +232,12 @@ int prts__png_read_open(prts__png_reader *r, prts_read_fn read, void *user, cons
     return PRTS_OK;
 }
 
-int prts__png_read_metadata(prts__png_reader *r, const char **text, size_t *len, prts__err *e)
+int prts__png_read_metadata(prts__png_reader *r, const char **text, size_t *len,
+                            const char **blueprint, size_t *blueprint_len, prts__err *e)
 {
     uint32_t n = 0;
+    if (blueprint)
+        *blueprint = NULL;
     int rc = spng_get_text(r->ctx, NULL, &n);
     if (rc == SPNG_ECHUNKAVAIL || (rc == 0 && n == 0))
         return prts__fail(e, PRTS_E_NO_METADATA, "%s: No PixelRTS metadata found in PNG", r->name);
@@ -245,11 +248,15 @@ int prts__png_read_metadata(prts__png_reader *r, const char **text, size_t *len,
         return prts__fail(e, PRTS_E_NOMEM, "%s: out of memory", r->name);
     rc = spng_get_text(r->ctx, texts, &n);
     int found = 0;
-    for (uint32_t i = 0; rc == 0 && i < n && !found; i++) {
-        if (prts__meta_is_chunk_text(texts[i].text, texts[i].length)) {
+    for (uint32_t i = 0; rc == 0 && i < n; i++) {
+        if (!found && prts__meta_is_chunk_text(texts[i].text, texts[i].length)) {
             *text = texts[i].text;
             *len = texts[i].length;
             found = 1;
+        } else if (blueprint && !*blueprint &&
+                   prts__blueprint_is_chunk_text(texts[i].text, texts[i].length)) {
+            *blueprint = texts[i].text;
+            *blueprint_len = texts[i].length;
         }
     }
     free(texts);

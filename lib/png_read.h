@@ -43,8 +43,10 @@ typedef struct prts__png_reader {
 int prts__png_read_open(prts__png_reader *r, prts_read_fn read, void *user, const char *name,
                         uint32_t max_side, uint64_t max_chunk, prts__err *e);
 /* The first text chunk holding PixelRTS metadata (chunks before IDAT);
- * *text points into the reader.  PRTS_E_NO_METADATA if there is none. */
-int prts__png_read_metadata(prts__png_reader *r, const char **text, size_t *len, prts__err *e);
+ * *text points into the reader.  PRTS_E_NO_METADATA if there is none.
+ * If `blueprint` is non-NULL it gets the PixelRTS-Blueprint text, or NULL. */
+int prts__png_read_metadata(prts__png_reader *r, const char **text, size_t *len,
+                            const char **blueprint, size_t *blueprint_len, prts__err *e);
 /* Start pixel decoding (RGBA8 whatever the file's colour type). */
 int prts__png_read_begin(prts__png_reader *r, prts__err *e);
 /* Decode the next `n` rows into rows[0], rows[stride], ... */

@@ -24,7 +24,8 @@ static int spng_fail(prts__png_writer *w, int rc, prts__err *e)
 }
 
 int prts__png_write_begin(prts__png_writer *w, uint32_t g, char *meta_text, size_t meta_len,
-                          int level, int filter, prts_write_fn write, void *user, prts__err *e)
+                          char *blueprint_text, size_t blueprint_len, int level, int filter,
+                          prts_write_fn write, void *user, prts__err *e)
 {
     memset(w, 0, sizeof *w);
     w->write = write;
@@ -35,12 +36,15 @@ int prts__png_write_begin(prts__png_writer *w, uint32_t g, char *meta_text, size
     struct spng_ihdr ihdr = {
         .width = g, .height = g, .bit_depth = 8, .color_type = SPNG_COLOR_TYPE_TRUECOLOR_ALPHA,
     };
-    struct spng_text text = {.keyword = "PixelRTS", .type = SPNG_TEXT,
-                             .length = meta_len, .text = meta_text};
+    struct spng_text text[2] = {
+        {.keyword = "PixelRTS", .type = SPNG_TEXT, .length = meta_len, .text = meta_text},
+        {.keyword = "PixelRTS-Blueprint", .type = SPNG_TEXT, .length = blueprint_len,
+         .text = blueprint_text},
+    };
     int rc;
     if ((rc = spng_set_png_stream(w->ctx, write_cb, w)) ||
         (rc = spng_set_ihdr(w->ctx, &ihdr)) ||
-        (rc = spng_set_text(w->ctx, &text, 1)) ||
+        (rc = spng_set_text(w->ctx, text, blueprint_text ? 2 : 1)) ||
         (rc = spng_set_option(w->ctx, SPNG_IMG_COMPRESSION_LEVEL, level)) ||
         (rc = spng_set_option(w->ctx, SPNG_FILTER_CHOICE, filter == PRTS_FILTER_NONE
                                                               ? SPNG_FILTER_CHOICE_NONE

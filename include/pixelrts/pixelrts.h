@@ -203,6 +203,11 @@ PRTS_API int prts_encoder_get_option(const prts_encoder *enc, prts_option option
  * clears it.  PRTS_E_BAD_METADATA if it is not a JSON object. */
 PRTS_API int prts_encoder_set_metadata_json(prts_encoder *enc, const char *json);
 
+/* Optional blueprint (a JSON object, carried, not interpreted): written as
+ * the `PixelRTS-Blueprint` tEXt chunk and, by the file API, as
+ * OUT.blueprint.json.  NULL or "{}" clears it. */
+PRTS_API int prts_encoder_set_blueprint_json(prts_encoder *enc, const char *json);
+
 /* Choose a backend by name ("scalar", ..., or "auto").  PRTS_E_BACKEND,
  * with the reason in last_error(), if it is unknown or cannot run here.
  * There is never a silent fallback: after such a failure the handle's
@@ -298,6 +303,9 @@ PRTS_API int prts_read_info(prts_decoder *dec, const char *path);
 PRTS_API int prts_decoder_info(const prts_decoder *dec, prts_info_key key, int64_t *value);
 /* Its metadata as compact JSON (caller frees with prts_free); NULL if none. */
 PRTS_API char *prts_decoder_metadata_json(const prts_decoder *dec);
+/* Its blueprint (PixelRTS-Blueprint chunk, else X.blueprint.json for the
+ * file API) as compact JSON, caller frees with prts_free; NULL if none. */
+PRTS_API char *prts_decoder_blueprint_json(const prts_decoder *dec);
 PRTS_API const char *prts_decoder_last_error(const prts_decoder *dec);
 
 /* ------------------------------------------------------------------ */
