@@ -80,6 +80,9 @@ int cli_decoder_backend(const struct cli_command *cmd, prts_decoder *dec, const 
 /* Size of a file, or -1. */
 int64_t cli_file_size(const char *path);
 
+/* A YAML file as a JSON value (cli_yaml.c); NULL with a message in err. */
+json_t *cli_yaml_load(const char *path, char *err, size_t err_len);
+
 /* ---- streaming helpers ------------------------------------------- */
 
 /* prts_read_fn over a FILE*. */

@@ -128,16 +128,22 @@ static char *user_metadata(const struct convert_args *a)
 }
 
 /* Apply every option to the encoder.  Returns an exit code. */
-/* --blueprint FILE.json: any JSON object, carried into the PNG and beside it. */
-static int set_blueprint(const struct cli_command *cmd, prts_encoder *enc, const char *path)
+/* --blueprint FILE.json|FILE.yaml: any object, carried into the PNG and beside it. */
+static int set_blueprint(prts_encoder *enc, const char *path)
 {
-    if (cli_ends_with(path, ".yaml") || cli_ends_with(path, ".yml"))
-        return cli_usage_error(cmd, "%s: YAML blueprints are not supported yet; give JSON", path);
-    json_error_t jerr;
-    json_t *bp = json_load_file(path, 0, &jerr);
+    char why[256] = "";
+    json_t *bp;
+    if (cli_ends_with(path, ".yaml") || cli_ends_with(path, ".yml")) {
+        bp = cli_yaml_load(path, why, sizeof why);
+    } else {
+        json_error_t jerr;
+        bp = json_load_file(path, 0, &jerr);
+        if (!bp)
+            snprintf(why, sizeof why, "%s (line %d)", jerr.text, jerr.line);
+    }
     if (!json_is_object(bp)) {
+        cli_error(path, "the blueprint must be a JSON or YAML object%s%s", why[0] ? ": " : "", why);
         json_decref(bp);
-        cli_error(path, "blueprint is not a JSON object: %s (line %d)", jerr.text, jerr.line);
         return CLI_FAIL;
     }
     char *text = json_dumps(bp, JSON_COMPACT);
@@ -164,7 +170,7 @@ static int configure(const struct cli_command *cmd, prts_encoder *enc,
         if ((st = prts_encoder_set_option(enc, PRTS_OPT_MODE, mode)) != PRTS_OK)
             return cli_lib_error(a->in, st, prts_encoder_last_error(enc));
     }
-    if (a->blueprint && (rc = set_blueprint(cmd, enc, a->blueprint)) != CLI_OK)
+    if (a->blueprint && (rc = set_blueprint(enc, a->blueprint)) != CLI_OK)
         return rc;
     if (a->compress) {
         static const char *const names[] = {"none", "zlib", "zstd"}; /* prts_compression order */

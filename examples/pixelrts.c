@@ -28,7 +28,8 @@ static const struct cli_command commands[] = {
      "  --mode M            standard (default) or code (WASM colouring)\n"
      "  --compress C        none (default), zlib or zstd: compress the payload before\n"
      "                      placing it (zlib decodes with the original implementation)\n"
-     "  --blueprint F.json  carry a blueprint (JSON object) in the PNG and OUT.blueprint.json\n"
+     "  --blueprint F       carry a blueprint (a JSON or YAML object, by extension) in the\n"
+     "                      PNG and in OUT.blueprint.json\n"
      "  --no-sidecar        do not write OUT.meta.json (nor OUT.blueprint.json)\n"
      "  --backend NAME      pixel backend (see `pixelrts backends`; default auto)\n"
      "  -h, --help          show this help\n"},
