@@ -62,6 +62,7 @@ void prts_encoder_free(prts_encoder *enc)
         return;
     drop_stream(enc);
     json_decref(enc->user_meta);
+    json_decref(enc->blueprint);
     json_decref(enc->result);
     prts__backend_close(&enc->backend);
     enc->magic = 0;
