@@ -49,6 +49,10 @@ int cli_bad_option(const struct cli_command *cmd, int c, char **argv);
 /* Print the command's help on stdout.  Returns CLI_OK. */
 int cli_print_help(const struct cli_command *cmd);
 
+/* After getopt_long(): exactly one operand left, the input path; else a
+ * usage error (returned). */
+int cli_one_path(const struct cli_command *cmd, int argc, char **argv, const char **path);
+
 /* Prepare getopt_long() for a command's argv (argv[0] = command name). */
 void cli_getopt_reset(void);
 

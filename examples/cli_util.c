@@ -268,3 +268,13 @@ void cli_progress_end(struct cli_progress *p)
         p->drawn = 0;
     }
 }
+
+int cli_one_path(const struct cli_command *cmd, int argc, char **argv, const char **path)
+{
+    if (optind >= argc)
+        return cli_usage_error(cmd, "missing input file");
+    *path = argv[optind++];
+    if (optind < argc)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    return CLI_OK;
+}

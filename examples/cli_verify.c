@@ -176,11 +176,8 @@ int cli_verify(const struct cli_command *cmd, int argc, char **argv)
         default: return cli_bad_option(cmd, c, argv);
         }
     }
-    if (optind >= argc)
-        return cli_usage_error(cmd, "missing input file");
-    path = argv[optind++];
-    if (optind < argc)
-        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if ((rc = cli_one_path(cmd, argc, argv, &path)) != CLI_OK)
+        return rc;
 
     dec = prts_decoder_new();
     if (!dec)

@@ -13,6 +13,17 @@
 #define INFLATE_CHUNK (1u << 20)
 #define ZLIB_MAX_IN (1u << 30) /* zlib counts in 32-bit uInt */
 
+/* Give zlib the next piece of input once it has used the last one. */
+static void feed(z_stream *zs, const uint8_t **in, uint64_t *n)
+{
+    if (zs->avail_in == 0 && *n > 0) {
+        zs->next_in = (uint8_t *)*in;
+        zs->avail_in = *n > ZLIB_MAX_IN ? ZLIB_MAX_IN : (uInt)*n;
+        *in += zs->avail_in;
+        *n -= zs->avail_in;
+    }
+}
+
 static int inflate_zlib(const uint8_t *in, uint64_t n, uint64_t expect, prts__emit_fn emit,
                         void *user, prts__err *e)
 {
@@ -28,12 +39,7 @@ static int inflate_zlib(const uint8_t *in, uint64_t n, uint64_t expect, prts__em
     uint64_t total = 0;
     int zrc = Z_OK, rc = PRTS_OK;
     while (zrc != Z_STREAM_END) {
-        if (zs.avail_in == 0 && n > 0) {
-            zs.next_in = (uint8_t *)in;
-            zs.avail_in = n > ZLIB_MAX_IN ? ZLIB_MAX_IN : (uInt)n;
-            in += zs.avail_in;
-            n -= zs.avail_in;
-        }
+        feed(&zs, &in, &n);
         zs.next_out = out;
         zs.avail_out = INFLATE_CHUNK;
         zrc = inflate(&zs, Z_NO_FLUSH);
@@ -153,12 +159,7 @@ static int deflate_zlib(int level, const uint8_t *in, uint64_t n, prts__emit_fn 
     }
     int rc = PRTS_OK, zrc = Z_OK;
     while (rc == PRTS_OK && zrc != Z_STREAM_END) {
-        if (zs.avail_in == 0 && n > 0) {
-            zs.next_in = (uint8_t *)in;
-            zs.avail_in = n > ZLIB_MAX_IN ? ZLIB_MAX_IN : (uInt)n;
-            in += zs.avail_in;
-            n -= zs.avail_in;
-        }
+        feed(&zs, &in, &n);
         zs.next_out = out;
         zs.avail_out = INFLATE_CHUNK;
         zrc = deflate(&zs, n == 0 ? Z_FINISH : Z_NO_FLUSH);
