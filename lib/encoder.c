@@ -243,9 +243,10 @@ static int append_to_stage(void *user, const uint8_t *data, size_t len)
 }
 
 /* Compress the payload into `packed` when the options ask for it
- * (format.md §7); *compression gets the metadata object, else NULL. */
-static int pack_payload(prts_encoder *enc, const uint8_t *data, uint64_t len, prts__stage *packed,
-                        json_t **compression, prts__err *e)
+ * (format.md §7); *compression gets the metadata object, else NULL.  A
+ * mapped input is fed in slices and released behind, like the hash pass. */
+static int pack_payload(prts_encoder *enc, const uint8_t *data, uint64_t len, int mapped,
+                        prts__stage *packed, json_t **compression, prts__err *e)
 {
     int type = (int)enc->opts[PRTS_OPT_PAYLOAD_COMPRESSION];
     *compression = NULL;
@@ -253,7 +254,17 @@ static int pack_payload(prts_encoder *enc, const uint8_t *data, uint64_t len, pr
         return PRTS_OK;
     int level = prts__compress_level(type, (int)enc->opts[PRTS_OPT_PAYLOAD_LEVEL]);
     stage_sink sink = {packed, e};
-    int rc = prts__compress(type, level, data, len, append_to_stage, &sink, e);
+    prts__compressor *c = NULL;
+    int rc = prts__compressor_new(&c, type, level, len, append_to_stage, &sink, e);
+    for (uint64_t at = 0; rc == PRTS_OK; at += PRTS__RELEASE_EVERY) {
+        uint64_t n = len - at < PRTS__RELEASE_EVERY ? len - at : PRTS__RELEASE_EVERY;
+        rc = prts__compressor_write(c, data + at, (size_t)n, at + n == len, e);
+        if (mapped)
+            prts__release_pages(data + at, n);
+        if (at + n == len)
+            break;
+    }
+    prts__compressor_free(c);
     if (rc || (rc = prts__stage_map(packed, e)))
         return rc;
     *compression = json_pack("{s:s, s:i, s:I, s:I, s:f}", "type", prts__compress_label(type),
@@ -279,7 +290,7 @@ static int encode_buffer(prts_encoder *enc, const uint8_t *data, uint64_t len, i
     prts__stage packed;
     prts__stage_init(&packed, (uint64_t)enc->opts[PRTS_OPT_MEMORY_BUDGET]);
     json_t *compression = NULL;
-    if ((rc = pack_payload(enc, data, len, &packed, &compression, e))) {
+    if ((rc = pack_payload(enc, data, len, mapped, &packed, &compression, e))) {
         prts__stage_free(&packed);
         return rc;
     }

@@ -147,80 +147,104 @@ int prts__compress_level(int type, int level)
     return type == PRTS_COMPRESS_ZSTD ? 3 : 6;
 }
 
-static int deflate_zlib(int level, const uint8_t *in, uint64_t n, prts__emit_fn emit, void *user,
-                        prts__err *e)
-{
+struct prts__compressor {
+    int type;
     z_stream zs;
-    memset(&zs, 0, sizeof zs);
-    uint8_t *out = malloc(INFLATE_CHUNK);
-    if (!out || deflateInit(&zs, level) != Z_OK) {
-        free(out);
-        return prts__fail(e, PRTS_E_NOMEM, "cannot initialise zlib");
-    }
-    int rc = PRTS_OK, zrc = Z_OK;
-    while (rc == PRTS_OK && zrc != Z_STREAM_END) {
-        feed(&zs, &in, &n);
-        zs.next_out = out;
-        zs.avail_out = INFLATE_CHUNK;
-        zrc = deflate(&zs, n == 0 ? Z_FINISH : Z_NO_FLUSH);
-        if (zrc == Z_STREAM_ERROR)
-            rc = prts__fail(e, PRTS_E_NOMEM, "zlib deflate failed");
-        else if (INFLATE_CHUNK - zs.avail_out)
-            rc = emit(user, out, INFLATE_CHUNK - zs.avail_out);
-    }
-    deflateEnd(&zs);
-    free(out);
-    return rc;
-}
-
 #ifdef PRTS_HAVE_ZSTD
-static int deflate_zstd(int level, const uint8_t *in, uint64_t n, prts__emit_fn emit, void *user,
-                        prts__err *e)
-{
-    ZSTD_CCtx *z = ZSTD_createCCtx();
-    uint8_t *out = malloc(INFLATE_CHUNK);
-    int rc = PRTS_OK;
-    if (!z || !out) {
-        rc = prts__fail(e, PRTS_E_NOMEM, "cannot create a zstd encoder");
-        goto done;
-    }
-    ZSTD_CCtx_setParameter(z, ZSTD_c_compressionLevel, level);
-    ZSTD_CCtx_setPledgedSrcSize(z, n); /* the frame records the size */
-    ZSTD_inBuffer src = {in, (size_t)n, 0};
-    size_t left = 1;
-    while (rc == PRTS_OK && left != 0) {
-        ZSTD_outBuffer dst = {out, INFLATE_CHUNK, 0};
-        left = ZSTD_compressStream2(z, &dst, &src, ZSTD_e_end);
-        if (ZSTD_isError(left))
-            rc = prts__fail(e, PRTS_E_NOMEM, "zstd: %s", ZSTD_getErrorName(left));
-        else if (dst.pos)
-            rc = emit(user, out, dst.pos);
-    }
-done:
-    free(out);
-    ZSTD_freeCCtx(z);
-    return rc;
-}
+    ZSTD_CCtx *zstd;
 #endif
+    uint8_t *out;
+    prts__emit_fn emit;
+    void *user;
+};
 
-int prts__compress(int type, int level, const uint8_t *in, uint64_t n, prts__emit_fn emit,
-                   void *user, prts__err *e)
+int prts__compressor_new(prts__compressor **out, int type, int level, uint64_t total,
+                         prts__emit_fn emit, void *user, prts__err *e)
 {
     level = prts__compress_level(type, level);
-    if (type == PRTS_COMPRESS_ZLIB) {
-        if (level > 9)
-            return prts__fail(e, PRTS_E_INVALID_ARG, "zlib levels are 1..9, got %d", level);
-        return deflate_zlib(level, in, n, emit, user, e);
-    }
-#ifdef PRTS_HAVE_ZSTD
-    return deflate_zstd(level, in, n, emit, user, e);
-#else
-    (void)in;
-    (void)n;
-    (void)emit;
-    (void)user;
-    return prts__fail(e, PRTS_E_UNSUPPORTED, "this libpixelrts was built without libzstd");
+    if (type == PRTS_COMPRESS_ZLIB && level > 9)
+        return prts__fail(e, PRTS_E_INVALID_ARG, "zlib levels are 1..9, got %d", level);
+#ifndef PRTS_HAVE_ZSTD
+    if (type == PRTS_COMPRESS_ZSTD)
+        return prts__fail(e, PRTS_E_UNSUPPORTED, "this libpixelrts was built without libzstd");
 #endif
+    prts__compressor *c = calloc(1, sizeof *c);
+    if (!c || !(c->out = malloc(INFLATE_CHUNK))) {
+        free(c);
+        return prts__fail(e, PRTS_E_NOMEM, "cannot create a compressor");
+    }
+    c->type = type;
+    c->emit = emit;
+    c->user = user;
+    int ok;
+#ifdef PRTS_HAVE_ZSTD
+    if (type == PRTS_COMPRESS_ZSTD) {
+        ok = (c->zstd = ZSTD_createCCtx()) != NULL;
+        if (ok) {
+            ZSTD_CCtx_setParameter(c->zstd, ZSTD_c_compressionLevel, level);
+            ZSTD_CCtx_setPledgedSrcSize(c->zstd, total); /* the frame records the size */
+        }
+    } else
+#endif
+    {
+        (void)total;
+        ok = deflateInit(&c->zs, level) == Z_OK;
+        if (!ok)
+            c->type = PRTS_COMPRESS_NONE; /* nothing for free() to end */
+    }
+    if (!ok) {
+        prts__compressor_free(c);
+        return prts__fail(e, PRTS_E_NOMEM, "cannot initialise %s", prts__compress_label(type));
+    }
+    *out = c;
+    return PRTS_OK;
+}
+
+int prts__compressor_write(prts__compressor *c, const uint8_t *in, size_t n, int last,
+                           prts__err *e)
+{
+    int rc = PRTS_OK;
+#ifdef PRTS_HAVE_ZSTD
+    if (c->type == PRTS_COMPRESS_ZSTD) {
+        ZSTD_inBuffer src = {in, n, 0};
+        size_t left = 1;
+        while (rc == PRTS_OK && (last ? left != 0 : src.pos < src.size)) {
+            ZSTD_outBuffer dst = {c->out, INFLATE_CHUNK, 0};
+            left = ZSTD_compressStream2(c->zstd, &dst, &src, last ? ZSTD_e_end : ZSTD_e_continue);
+            if (ZSTD_isError(left))
+                rc = prts__fail(e, PRTS_E_NOMEM, "zstd: %s", ZSTD_getErrorName(left));
+            else if (dst.pos)
+                rc = c->emit(c->user, c->out, dst.pos);
+        }
+        return rc;
+    }
+#endif
+    c->zs.next_in = (uint8_t *)in;
+    c->zs.avail_in = (uInt)n; /* callers pass at most PRTS__RELEASE_EVERY bytes */
+    int zrc = Z_OK;
+    while (rc == PRTS_OK && (last ? zrc != Z_STREAM_END : c->zs.avail_in > 0)) {
+        c->zs.next_out = c->out;
+        c->zs.avail_out = INFLATE_CHUNK;
+        zrc = deflate(&c->zs, last ? Z_FINISH : Z_NO_FLUSH);
+        if (zrc == Z_STREAM_ERROR)
+            rc = prts__fail(e, PRTS_E_NOMEM, "zlib deflate failed");
+        else if (INFLATE_CHUNK - c->zs.avail_out)
+            rc = c->emit(c->user, c->out, INFLATE_CHUNK - c->zs.avail_out);
+    }
+    return rc;
+}
+
+void prts__compressor_free(prts__compressor *c)
+{
+    if (!c)
+        return;
+#ifdef PRTS_HAVE_ZSTD
+    ZSTD_freeCCtx(c->zstd);
+#endif
+    if (c->type == PRTS_COMPRESS_ZLIB)
+        deflateEnd(&c->zs);
+    free(c->out);
+    free(c);
 }
 
 char *prts__base64_encode(const uint8_t *data, uint64_t len)

@@ -18,10 +18,16 @@ typedef int (*prts__emit_fn)(void *user, const uint8_t *data, size_t len);
 int prts__decompress(const uint8_t *in, uint64_t n, uint64_t expect, prts__emit_fn emit,
                      void *user, prts__err *e);
 
-/* Compress `n` bytes with `type` (PRTS_COMPRESS_ZLIB or _ZSTD) at `level`
- * (0 = default), emitting the compressed stream. */
-int prts__compress(int type, int level, const uint8_t *in, uint64_t n, prts__emit_fn emit,
-                   void *user, prts__err *e);
+/* A streaming compressor (`type` PRTS_COMPRESS_ZLIB or _ZSTD, `level` 0 =
+ * default) for a payload of `total` bytes, emitting the compressed stream.
+ * It is fed in slices, so a caller reading a mapped file can release the
+ * pages behind it; the last slice (possibly empty) has `last` set. */
+typedef struct prts__compressor prts__compressor;
+int prts__compressor_new(prts__compressor **c, int type, int level, uint64_t total,
+                         prts__emit_fn emit, void *user, prts__err *e);
+int prts__compressor_write(prts__compressor *c, const uint8_t *in, size_t n, int last,
+                           prts__err *e);
+void prts__compressor_free(prts__compressor *c);
 /* The level prts__compress uses for `level` 0, and the metadata label. */
 int prts__compress_level(int type, int level);
 const char *prts__compress_label(int type);
