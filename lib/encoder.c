@@ -411,7 +411,9 @@ int prts_encode_file(prts_encoder *enc, const char *in, const char *out)
         prts__unmap(&map);
         return rc;
     }
-    rc = encode_buffer(enc, map.base, map.len, 1, NULL, prts__out_write, &o, e);
+    rc = encode_buffer(enc, map.base, map.len, map.mapped, NULL, prts__out_write, &o, e);
+    if (rc == PRTS_OK && map.mapped)
+        rc = prts__map_check_unchanged(in, &map, e);
     prts__unmap(&map);
     if (rc) {
         prts__out_abort(&o);

@@ -34,6 +34,8 @@ const char *prts_strerror(int status)
     case PRTS_E_SIDECAR_MISMATCH: return "sidecar metadata disagrees with the PNG";
     case PRTS_E_OUTPUT: return "cannot create output file";
     case PRTS_E_CANCELLED: return "cancelled";
+    case PRTS_E_BATCH: return "some jobs of the batch failed";
+    case PRTS_E_CHANGED: return "input changed while being read";
     default: return "unknown status";
     }
 }

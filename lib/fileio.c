@@ -12,10 +12,44 @@
 
 #define OUT_BUF_SIZE (1u << 20)
 
+static int64_t mtime_ns(const struct stat *st)
+{
+    return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+/* Read exactly m->len bytes; one more byte available means it grew. */
+static int read_whole(int fd, const char *path, prts__map *m, prts__err *e)
+{
+    uint8_t *buf = malloc(m->len + 1);
+    if (!buf)
+        return prts__fail(e, PRTS_E_NOMEM, "%s: cannot allocate %llu bytes", path,
+                          (unsigned long long)m->len);
+    uint64_t got = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf + got, m->len + 1 - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int err = errno;
+            free(buf);
+            return prts__fail(e, PRTS_E_IO, "%s: read failed: %s", path, strerror(err));
+        }
+        if (n == 0 || (got += (uint64_t)n) > m->len)
+            break;
+    }
+    if (got != m->len) {
+        free(buf);
+        return prts__fail(e, PRTS_E_CHANGED, "%s: changed size while being read (%llu bytes, "
+                          "then %s%llu)", path, (unsigned long long)m->len,
+                          got > m->len ? "more than " : "", (unsigned long long)got);
+    }
+    m->base = buf;
+    return PRTS_OK;
+}
+
 int prts__map_input(const char *path, prts__map *m, prts__err *e)
 {
-    m->base = NULL;
-    m->len = 0;
+    memset(m, 0, sizeof *m);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         if (errno == ENOENT)
@@ -28,27 +62,40 @@ int prts__map_input(const char *path, prts__map *m, prts__err *e)
         return prts__fail(e, PRTS_E_UNSUPPORTED, "%s: not a regular file", path);
     }
     m->len = (uint64_t)st.st_size;
-    if (m->len > 0) {
+    m->mtime_ns = mtime_ns(&st);
+    int rc = PRTS_OK;
+    if (m->len > 0 && m->len <= PRTS__READ_LIMIT) {
+        rc = read_whole(fd, path, m, e);
+    } else if (m->len > 0) {
         void *p = mmap(NULL, m->len, PROT_READ, MAP_SHARED, fd, 0);
         if (p == MAP_FAILED) {
-            int err = errno;
-            close(fd);
-            return prts__fail(e, PRTS_E_IO, "%s: cannot map %llu bytes: %s", path,
-                              (unsigned long long)m->len, strerror(err));
+            rc = prts__fail(e, PRTS_E_IO, "%s: cannot map %llu bytes: %s", path,
+                            (unsigned long long)m->len, strerror(errno));
+        } else {
+            madvise(p, m->len, MADV_WILLNEED);
+            m->base = p;
+            m->mapped = 1;
         }
-        madvise(p, m->len, MADV_WILLNEED);
-        m->base = p;
     }
     close(fd);
+    return rc;
+}
+
+int prts__map_check_unchanged(const char *path, const prts__map *m, prts__err *e)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || (uint64_t)st.st_size != m->len || mtime_ns(&st) != m->mtime_ns)
+        return prts__fail(e, PRTS_E_CHANGED, "%s: changed while being read", path);
     return PRTS_OK;
 }
 
 void prts__unmap(prts__map *m)
 {
-    if (m->base)
+    if (m->mapped)
         munmap((void *)m->base, m->len);
-    m->base = NULL;
-    m->len = 0;
+    else
+        free((void *)m->base);
+    memset(m, 0, sizeof *m);
 }
 
 void prts__release_pages(const void *base, uint64_t len)

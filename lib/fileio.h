@@ -7,15 +7,26 @@
 
 #include "common.h"
 
-/* A read-only mapping of a whole input file (base is NULL for 0 bytes). */
+/* A whole input file in memory (base is NULL for 0 bytes): small files are
+ * read into a buffer (cheaper than a mapping, and immune to the file being
+ * truncated meanwhile), larger ones are mapped read-only. */
 typedef struct prts__map {
     const uint8_t *base;
     uint64_t len;
+    int mapped;       /* base is a file mapping (its pages may be released) */
+    int64_t mtime_ns; /* when it was opened, to notice changes */
 } prts__map;
 
-/* Map `path`.  PRTS_E_FILE_NOT_FOUND if it does not exist; PRTS_E_UNSUPPORTED
- * if it is not a regular file (pipes are read through the push API). */
+/* Files up to this size are read, not mapped. */
+#define PRTS__READ_LIMIT (16u << 20)
+
+/* Open `path`.  PRTS_E_FILE_NOT_FOUND if it does not exist;
+ * PRTS_E_UNSUPPORTED if it is not a regular file (pipes are read through the
+ * push API); PRTS_E_CHANGED if it changes size while being read. */
 int prts__map_input(const char *path, prts__map *m, prts__err *e);
+/* PRTS_E_CHANGED if the file's size or modification time differ from when
+ * it was opened (a mapped file was being written to meanwhile). */
+int prts__map_check_unchanged(const char *path, const prts__map *m, prts__err *e);
 void prts__unmap(prts__map *m);
 
 /* Drop the page-table entries of [base, base+len) so that a long pass over

@@ -88,7 +88,9 @@ typedef enum prts_status {
     PRTS_E_NO_ORIGINAL = -23,     /* code-mode file lacks original_data_b64 */
     PRTS_E_SIDECAR_MISMATCH = -24,/* sidecar and PNG chunk disagree */
     PRTS_E_OUTPUT = -25,          /* output path cannot be created */
-    PRTS_E_CANCELLED = -26        /* progress callback asked to stop */
+    PRTS_E_CANCELLED = -26,       /* progress callback asked to stop */
+    PRTS_E_BATCH = -27,           /* some jobs of a batch failed (see their results) */
+    PRTS_E_CHANGED = -28          /* the input changed while it was being read */
 } prts_status;
 
 /* Static English name of a status; never NULL (unknown codes included). */
@@ -307,6 +309,59 @@ PRTS_API char *prts_decoder_metadata_json(const prts_decoder *dec);
  * file API) as compact JSON, caller frees with prts_free; NULL if none. */
 PRTS_API char *prts_decoder_blueprint_json(const prts_decoder *dec);
 PRTS_API const char *prts_decoder_last_error(const prts_decoder *dec);
+
+/* ------------------------------------------------------------------ */
+/* Batches                                                             */
+/* ------------------------------------------------------------------ */
+
+/* Many files converted on a pool of worker threads.  Each worker owns one
+ * encoder or decoder, reused from file to file, and takes the next job
+ * from a shared counter: no lock while a file is converted.  One failing
+ * job never stops the others; each job's output appears complete or not
+ * at all.  A batch is used by one thread at a time, except
+ * prts_batch_cancel(), which any thread may call. */
+typedef struct prts_batch prts_batch;
+
+typedef enum prts_batch_kind {
+    PRTS_BATCH_ENCODE = 0,        /* files -> .rts.png */
+    PRTS_BATCH_DECODE = 1         /* .rts.png -> files */
+} prts_batch_kind;
+
+/* Progress: called from the thread running prts_batch_run(), once per
+ * finished job, in completion order: `current` of `total` done, `name` the
+ * job's input.  Return non-zero to cancel the jobs not yet started. */
+typedef int (*prts_batch_progress_fn)(void *user, size_t current, size_t total,
+                                      const char *name);
+
+PRTS_API prts_batch *prts_batch_new(prts_batch_kind kind);
+PRTS_API void prts_batch_free(prts_batch *batch);
+/* Worker threads; 0 (the default) = the number of online CPUs. */
+PRTS_API int prts_batch_set_workers(prts_batch *batch, int workers);
+/* An option for every job's handle (the encoder's or decoder's keys). */
+PRTS_API int prts_batch_set_option(prts_batch *batch, prts_option option, int64_t value);
+PRTS_API int prts_batch_set_backend(prts_batch *batch, const char *name);
+/* Metadata (a JSON object) every encode job starts from; a job's own keys
+ * override these. */
+PRTS_API int prts_batch_set_metadata_json(prts_batch *batch, const char *json);
+PRTS_API void prts_batch_set_progress(prts_batch *batch, prts_batch_progress_fn fn, void *user);
+/* Queue a job: input, output (missing parent folders are created), and
+ * for encoding an optional JSON object of metadata overriding the batch's. */
+PRTS_API int prts_batch_add(prts_batch *batch, const char *in, const char *out,
+                            const char *metadata_json);
+PRTS_API size_t prts_batch_size(const prts_batch *batch);
+/* Run every queued job that has not run yet.  PRTS_OK if all succeeded,
+ * PRTS_E_BATCH if any failed, PRTS_E_CANCELLED if cancelled. */
+PRTS_API int prts_batch_run(prts_batch *batch);
+/* Ask a running batch to start no further job (any thread, any time). */
+PRTS_API void prts_batch_cancel(prts_batch *batch);
+/* Result of job `index` (queue order) as a JSON object with the guide's
+ * keys: input_path, output_path, success, error, status, metadata (the
+ * file's metadata: data_size, data_hash, grid_size, ...), encode_time
+ * (seconds; decode_time for decode batches) and file_size (bytes of the
+ * output).  Caller frees with prts_free; NULL if index is out of range. */
+PRTS_API char *prts_batch_result_json(const prts_batch *batch, size_t index);
+/* All results as a JSON array, in queue order. */
+PRTS_API char *prts_batch_results_json(const prts_batch *batch);
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */

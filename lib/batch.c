@@ -1,0 +1,485 @@
+/* batch.c: many files on a pool of worker threads, one handle per worker.
+ *
+ * Workers take job indices from an atomic counter and fill the job's own
+ * result slot, so converting a file takes no lock.  Finished indices go
+ * through a small mutex-protected queue to the thread in prts_batch_run(),
+ * which reports progress in completion order. */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "common.h"
+
+typedef struct job {
+    char *in, *out;
+    json_t *metadata;     /* the job's own keys, or NULL */
+    int ran;
+    int status;
+    char *error;          /* detailed message, or NULL */
+    json_t *result_meta;  /* the file's metadata, or NULL */
+    double seconds;
+    int64_t file_size;
+} job;
+
+struct prts_batch {
+    uint32_t magic;
+    prts_batch_kind kind;
+    int workers;
+    int64_t opts[PRTS__OPT_COUNT];
+    int opt_set[PRTS__OPT_COUNT];
+    char *backend;
+    json_t *metadata;     /* defaults for every encode job */
+    prts_batch_progress_fn progress;
+    void *progress_user;
+    job *jobs;
+    size_t count, cap;
+    size_t first;         /* first job of the current run */
+    atomic_size_t next;   /* next job to take */
+    atomic_int cancelled;
+    pthread_mutex_t lock; /* guards the completion queue and `active` */
+    pthread_cond_t wake;
+    size_t *done_queue;
+    size_t done_head, done_tail;
+    int active;           /* workers still running */
+    prts__err err;
+};
+
+#define BATCH_MAGIC 0x50525442u /* "PRTB" */
+
+static int valid(const prts_batch *b)
+{
+    return b && b->magic == BATCH_MAGIC;
+}
+
+prts_batch *prts_batch_new(prts_batch_kind kind)
+{
+    if (kind != PRTS_BATCH_ENCODE && kind != PRTS_BATCH_DECODE)
+        return NULL;
+    prts_batch *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->magic = BATCH_MAGIC;
+    b->kind = kind;
+    prts__options_defaults(b->opts);
+    pthread_mutex_init(&b->lock, NULL);
+    pthread_cond_init(&b->wake, NULL);
+    return b;
+}
+
+void prts_batch_free(prts_batch *b)
+{
+    if (!valid(b))
+        return;
+    for (size_t i = 0; i < b->count; i++) {
+        job *j = &b->jobs[i];
+        free(j->in);
+        free(j->out);
+        free(j->error);
+        json_decref(j->metadata);
+        json_decref(j->result_meta);
+    }
+    free(b->jobs);
+    free(b->backend);
+    json_decref(b->metadata);
+    pthread_mutex_destroy(&b->lock);
+    pthread_cond_destroy(&b->wake);
+    b->magic = 0;
+    free(b);
+}
+
+int prts_batch_set_workers(prts_batch *b, int workers)
+{
+    if (!valid(b) || workers < 0 || workers > 4096)
+        return PRTS_E_INVALID_ARG;
+    b->workers = workers;
+    return PRTS_OK;
+}
+
+static int who(const prts_batch *b)
+{
+    return b->kind == PRTS_BATCH_ENCODE ? PRTS__FOR_ENCODER : PRTS__FOR_DECODER;
+}
+
+int prts_batch_set_option(prts_batch *b, prts_option option, int64_t value)
+{
+    if (!valid(b))
+        return PRTS_E_INVALID_ARG;
+    int rc = prts__option_set(b->opts, who(b), option, value, &b->err);
+    if (rc == PRTS_OK)
+        b->opt_set[option] = 1;
+    return rc;
+}
+
+int prts_batch_set_backend(prts_batch *b, const char *name)
+{
+    if (!valid(b) || !name)
+        return PRTS_E_INVALID_ARG;
+    char *copy = strdup(name);
+    if (!copy)
+        return PRTS_E_NOMEM;
+    free(b->backend);
+    b->backend = copy;
+    return PRTS_OK;
+}
+
+/* A JSON object from text (NULL text = none). */
+static int parse_object(const char *text, json_t **out)
+{
+    *out = NULL;
+    if (!text)
+        return PRTS_OK;
+    json_t *obj = json_loads(text, 0, NULL);
+    if (!json_is_object(obj)) {
+        json_decref(obj);
+        return PRTS_E_BAD_METADATA;
+    }
+    *out = obj;
+    return PRTS_OK;
+}
+
+int prts_batch_set_metadata_json(prts_batch *b, const char *json)
+{
+    if (!valid(b))
+        return PRTS_E_INVALID_ARG;
+    json_t *obj;
+    int rc = parse_object(json, &obj);
+    if (rc == PRTS_OK) {
+        json_decref(b->metadata);
+        b->metadata = obj;
+    }
+    return rc;
+}
+
+void prts_batch_set_progress(prts_batch *b, prts_batch_progress_fn fn, void *user)
+{
+    if (!valid(b))
+        return;
+    b->progress = fn;
+    b->progress_user = user;
+}
+
+int prts_batch_add(prts_batch *b, const char *in, const char *out, const char *metadata_json)
+{
+    if (!valid(b) || !in || !out)
+        return PRTS_E_INVALID_ARG;
+    json_t *meta;
+    int rc = parse_object(metadata_json, &meta);
+    if (rc)
+        return rc;
+    if (b->count == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 64;
+        job *jobs = realloc(b->jobs, cap * sizeof *jobs);
+        if (!jobs) {
+            json_decref(meta);
+            return PRTS_E_NOMEM;
+        }
+        b->jobs = jobs;
+        b->cap = cap;
+    }
+    job *j = &b->jobs[b->count];
+    memset(j, 0, sizeof *j);
+    j->in = strdup(in);
+    j->out = strdup(out);
+    j->metadata = meta;
+    if (!j->in || !j->out) {
+        free(j->in);
+        free(j->out);
+        json_decref(meta);
+        return PRTS_E_NOMEM;
+    }
+    b->count++;
+    return PRTS_OK;
+}
+
+size_t prts_batch_size(const prts_batch *b)
+{
+    return valid(b) ? b->count : 0;
+}
+
+void prts_batch_cancel(prts_batch *b)
+{
+    if (valid(b))
+        atomic_store(&b->cancelled, 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* Workers                                                             */
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* mkdir -p of the folder holding `path`. */
+static int make_parents(const char *path)
+{
+    char *dir = strdup(path);
+    if (!dir)
+        return -1;
+    char *slash = strrchr(dir, '/');
+    int rc = 0;
+    if (slash && slash != dir) {
+        *slash = '\0';
+        for (char *p = dir + 1; rc == 0 && *p; p++) {
+            if (*p != '/')
+                continue;
+            *p = '\0';
+            if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+                rc = -1;
+            *p = '/';
+        }
+        if (rc == 0 && mkdir(dir, 0777) != 0 && errno != EEXIST)
+            rc = -1;
+    }
+    free(dir);
+    return rc;
+}
+
+/* One worker's handle, configured like the batch. */
+typedef struct worker {
+    prts_batch *batch;
+    prts_encoder *enc;
+    prts_decoder *dec;
+    int setup_status;     /* a handle that could not be set up fails every job */
+    char setup_error[PRTS__ERRMSG_MAX];
+} worker;
+
+static void setup_handle(worker *w)
+{
+    prts_batch *b = w->batch;
+    int rc = PRTS_OK;
+    const char *msg = "";
+    if (b->kind == PRTS_BATCH_ENCODE) {
+        w->enc = prts_encoder_new();
+        if (!w->enc)
+            rc = PRTS_E_NOMEM;
+        for (int o = 1; rc == PRTS_OK && o < PRTS__OPT_COUNT; o++)
+            if (b->opt_set[o])
+                rc = prts_encoder_set_option(w->enc, (prts_option)o, b->opts[o]);
+        if (rc == PRTS_OK && b->backend)
+            rc = prts_encoder_set_backend(w->enc, b->backend);
+        msg = w->enc ? prts_encoder_last_error(w->enc) : "";
+    } else {
+        w->dec = prts_decoder_new();
+        if (!w->dec)
+            rc = PRTS_E_NOMEM;
+        for (int o = 1; rc == PRTS_OK && o < PRTS__OPT_COUNT; o++)
+            if (b->opt_set[o])
+                rc = prts_decoder_set_option(w->dec, (prts_option)o, b->opts[o]);
+        if (rc == PRTS_OK && b->backend)
+            rc = prts_decoder_set_backend(w->dec, b->backend);
+        msg = w->dec ? prts_decoder_last_error(w->dec) : "";
+    }
+    w->setup_status = rc;
+    snprintf(w->setup_error, sizeof w->setup_error, "%s", *msg ? msg : prts_strerror(rc));
+}
+
+/* The job's metadata: the batch's keys, overridden by the job's own. */
+static char *job_metadata(const prts_batch *b, const job *j)
+{
+    if (!b->metadata && !j->metadata)
+        return NULL;
+    json_t *merged = b->metadata ? json_deep_copy(b->metadata) : json_object();
+    if (j->metadata)
+        json_object_update(merged, j->metadata);
+    char *text = json_dumps(merged, JSON_COMPACT);
+    json_decref(merged);
+    return text;
+}
+
+static void run_job(worker *w, job *j)
+{
+    prts_batch *b = w->batch;
+    double t0 = now();
+    int rc = w->setup_status;
+    const char *msg = w->setup_error;
+    char *meta = NULL;
+    if (rc == PRTS_OK && make_parents(j->out) != 0) {
+        rc = PRTS_E_OUTPUT;
+        msg = "cannot create the output folder";
+    }
+    if (rc == PRTS_OK && b->kind == PRTS_BATCH_ENCODE) {
+        char *m = job_metadata(b, j);
+        prts_encoder_reset(w->enc);
+        rc = prts_encoder_set_metadata_json(w->enc, m);
+        free(m);
+        if (rc == PRTS_OK)
+            rc = prts_encode_file(w->enc, j->in, j->out);
+        msg = prts_encoder_last_error(w->enc);
+        if (rc == PRTS_OK)
+            meta = prts_encoder_metadata_json(w->enc);
+    } else if (rc == PRTS_OK) {
+        rc = prts_decode_file(w->dec, j->in, j->out);
+        msg = prts_decoder_last_error(w->dec);
+        if (rc == PRTS_OK)
+            meta = prts_decoder_metadata_json(w->dec);
+    }
+    j->seconds = now() - t0;
+    j->status = rc;
+    j->error = rc ? strdup(*msg ? msg : prts_strerror(rc)) : NULL;
+    j->result_meta = meta ? json_loads(meta, 0, NULL) : NULL;
+    free(meta);
+    struct stat st;
+    j->file_size = rc == PRTS_OK && stat(j->out, &st) == 0 ? (int64_t)st.st_size : 0;
+    j->ran = 1;
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    prts_batch *b = w->batch;
+    setup_handle(w);
+    for (;;) {
+        if (atomic_load(&b->cancelled))
+            break;
+        size_t i = atomic_fetch_add(&b->next, 1);
+        if (i >= b->count)
+            break;
+        run_job(w, &b->jobs[i]);
+        pthread_mutex_lock(&b->lock);
+        b->done_queue[b->done_tail++] = i;
+        pthread_cond_signal(&b->wake);
+        pthread_mutex_unlock(&b->lock);
+    }
+    prts_encoder_free(w->enc);
+    prts_decoder_free(w->dec);
+    pthread_mutex_lock(&b->lock);
+    b->active--;
+    pthread_cond_signal(&b->wake);
+    pthread_mutex_unlock(&b->lock);
+    return NULL;
+}
+
+static int online_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)(n < INT_MAX ? n : INT_MAX) : 1;
+}
+
+int prts_batch_run(prts_batch *b)
+{
+    if (!valid(b))
+        return PRTS_E_INVALID_ARG;
+    size_t first = b->first, total = b->count - first;
+    if (total == 0)
+        return PRTS_OK;
+    int n = b->workers ? b->workers : online_cpus();
+    if ((size_t)n > total)
+        n = (int)total;
+    worker *ws = calloc((size_t)n, sizeof *ws);
+    pthread_t *threads = calloc((size_t)n, sizeof *threads);
+    b->done_queue = malloc(b->count * sizeof *b->done_queue);
+    if (!ws || !threads || !b->done_queue) {
+        free(ws);
+        free(threads);
+        free(b->done_queue);
+        b->done_queue = NULL;
+        return PRTS_E_NOMEM;
+    }
+    atomic_store(&b->next, first);
+    atomic_store(&b->cancelled, 0);
+    b->done_head = b->done_tail = 0;
+    b->active = 0;
+    for (int i = 0; i < n; i++) {
+        ws[i].batch = b;
+        pthread_mutex_lock(&b->lock);
+        if (pthread_create(&threads[i], NULL, worker_main, &ws[i]) == 0)
+            b->active++;
+        else
+            threads[i] = 0;
+        pthread_mutex_unlock(&b->lock);
+    }
+    if (b->active == 0) { /* no thread could start: do the work on this one */
+        b->active = 1;
+        worker_main(&ws[0]);
+    }
+
+    /* report completions, in completion order, from this thread */
+    size_t reported = 0;
+    pthread_mutex_lock(&b->lock);
+    for (;;) {
+        while (b->done_head == b->done_tail && b->active > 0)
+            pthread_cond_wait(&b->wake, &b->lock);
+        if (b->done_head == b->done_tail && b->active == 0)
+            break;
+        size_t i = b->done_queue[b->done_head++];
+        pthread_mutex_unlock(&b->lock);
+        reported++;
+        if (b->progress && b->progress(b->progress_user, reported, total, b->jobs[i].in))
+            atomic_store(&b->cancelled, 1);
+        pthread_mutex_lock(&b->lock);
+    }
+    pthread_mutex_unlock(&b->lock);
+    for (int i = 0; i < n; i++)
+        if (threads[i])
+            pthread_join(threads[i], NULL);
+    free(ws);
+    free(threads);
+    free(b->done_queue);
+    b->done_queue = NULL;
+
+    int any_failed = 0, cancelled = 0;
+    for (size_t i = first; i < b->count; i++) {
+        job *j = &b->jobs[i];
+        if (!j->ran) { /* never started: cancelled */
+            j->ran = 1;
+            j->status = PRTS_E_CANCELLED;
+            j->error = strdup("cancelled before it started");
+            cancelled = 1;
+        } else if (j->status != PRTS_OK) {
+            any_failed = 1;
+        }
+    }
+    b->first = b->count;
+    return cancelled ? PRTS_E_CANCELLED : any_failed ? PRTS_E_BATCH : PRTS_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Results                                                             */
+
+static json_t *result_object(const prts_batch *b, const job *j)
+{
+    json_t *r = json_object();
+    json_object_set_new(r, "input_path", json_string(j->in));
+    json_object_set_new(r, "output_path", json_string(j->out));
+    json_object_set_new(r, "success", json_boolean(j->ran && j->status == PRTS_OK));
+    json_object_set_new(r, "error", j->error ? json_string(j->error) : json_null());
+    json_object_set_new(r, "status", json_integer(j->ran ? j->status : 0));
+    json_object_set_new(r, "metadata", j->result_meta ? json_incref(j->result_meta) : json_null());
+    json_object_set_new(r, b->kind == PRTS_BATCH_ENCODE ? "encode_time" : "decode_time",
+                        json_real(j->seconds));
+    json_object_set_new(r, "file_size", json_integer(j->file_size));
+    return r;
+}
+
+char *prts_batch_result_json(const prts_batch *b, size_t index)
+{
+    if (!valid(b) || index >= b->count)
+        return NULL;
+    json_t *r = result_object(b, &b->jobs[index]);
+    char *text = json_dumps(r, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(r);
+    return text;
+}
+
+char *prts_batch_results_json(const prts_batch *b)
+{
+    if (!valid(b))
+        return NULL;
+    json_t *all = json_array();
+    for (size_t i = 0; i < b->count; i++)
+        json_array_append_new(all, result_object(b, &b->jobs[i]));
+    char *text = json_dumps(all, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(all);
+    return text;
+}
