@@ -1,4 +1,6 @@
 /* hilbert.c: Hilbert curve primitives and the strip-of-tiles layout. */
+#include <pthread.h>
+
 #include "hilbert.h"
 
 void prts__d2xy(uint32_t g, uint64_t d, uint32_t *px, uint32_t *py)
@@ -89,6 +91,25 @@ static void orient_point(int o, uint32_t t, uint32_t x, uint32_t y, uint32_t *ox
     }
 }
 
+/* inv tables per tile side 1, 2, 4, 8, 16 (index = log2 of the side). */
+static uint8_t inv_tables[5][4][PRTS__TILE_MAX * PRTS__TILE_MAX];
+static pthread_once_t inv_once = PTHREAD_ONCE_INIT;
+
+static void build_inv_tables(void)
+{
+    for (uint32_t k = 0; k < 5; k++) {
+        uint32_t t = 1u << k;
+        for (int o = 0; o < 4; o++) {
+            for (uint32_t j = 0; j < t * t; j++) {
+                uint32_t bx, by, lx, ly;
+                prts__d2xy(t, j, &bx, &by);
+                orient_point(o, t, bx, by, &lx, &ly);
+                inv_tables[k][o][ly * t + lx] = (uint8_t)j;
+            }
+        }
+    }
+}
+
 void prts__layout_init(prts__layout *lay, uint32_t g)
 {
     uint32_t t = g < PRTS__TILE_MAX ? g : PRTS__TILE_MAX;
@@ -100,14 +121,8 @@ void prts__layout_init(prts__layout *lay, uint32_t g)
     lay->tile_log2 = k;
     lay->strips = g / t;
     lay->tiles = g / t;
-    for (int o = 0; o < 4; o++) {
-        for (uint32_t j = 0; j < t * t; j++) {
-            uint32_t bx, by, lx, ly;
-            prts__d2xy(t, j, &bx, &by);
-            orient_point(o, t, bx, by, &lx, &ly);
-            lay->inv[o][ly * t + lx] = (uint8_t)j;
-        }
-    }
+    pthread_once(&inv_once, build_inv_tables);
+    lay->inv = (const uint8_t (*)[PRTS__TILE_MAX * PRTS__TILE_MAX])inv_tables[k];
 }
 
 /* The walk over the levels above the tile gives the tile's first index and

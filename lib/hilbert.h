@@ -26,8 +26,9 @@ typedef struct prts__layout {
     uint32_t tile_log2;
     uint32_t strips;     /* g / t */
     uint32_t tiles;      /* tiles per strip: g / t */
-    /* inv[o][ly*t + lx] = local curve index j of that pixel, for orientation o */
-    uint8_t inv[4][PRTS__TILE_MAX * PRTS__TILE_MAX];
+    /* inv[o][ly*t + lx] = local curve index j of that pixel, for orientation
+     * o: tables shared by every layout of the same tile side, built once */
+    const uint8_t (*inv)[PRTS__TILE_MAX * PRTS__TILE_MAX];
 } prts__layout;
 
 /* Classic iterative d2xy / xy2d (format.md §3); y is the PNG row. */
