@@ -28,6 +28,7 @@ int cli_convert(const struct cli_command *cmd, int argc, char **argv);
 int cli_extract(const struct cli_command *cmd, int argc, char **argv);
 int cli_info(const struct cli_command *cmd, int argc, char **argv);
 int cli_verify(const struct cli_command *cmd, int argc, char **argv);
+int cli_batch(const struct cli_command *cmd, int argc, char **argv);
 
 /* ---- messages ---------------------------------------------------- */
 
@@ -105,5 +106,76 @@ void cli_progress_encoder(struct cli_progress *p, prts_encoder *enc, const char 
 void cli_progress_decoder(struct cli_progress *p, prts_decoder *dec, const char *label);
 /* Erase the bar, if one was drawn. */
 void cli_progress_end(struct cli_progress *p);
+
+/* ---- batches (cli_batch.c) -------------------------------------- */
+
+/* The options `convert` and `extract` share for a folder (--parallel ...):
+ * add CLI_BATCH_LONGOPTS to a command's getopt table and pass every
+ * option to cli_batch_option(). */
+enum {
+    CLI_OPT_PARALLEL = 512,
+    CLI_OPT_WORKERS,
+    CLI_OPT_RECURSIVE,
+    CLI_OPT_PATTERN,
+    CLI_OPT_REPORT,
+    CLI_OPT_SHARD,
+};
+
+#define CLI_BATCH_LONGOPTS                                        \
+    {"parallel", no_argument, NULL, CLI_OPT_PARALLEL},            \
+    {"workers", required_argument, NULL, CLI_OPT_WORKERS},        \
+    {"recursive", no_argument, NULL, CLI_OPT_RECURSIVE},          \
+    {"pattern", required_argument, NULL, CLI_OPT_PATTERN},        \
+    {"report", required_argument, NULL, CLI_OPT_REPORT},          \
+    {"shard", required_argument, NULL, CLI_OPT_SHARD}
+
+struct cli_batch_args {
+    int parallel, recursive;
+    const char *workers_text, *pattern, *report, *shard_text;
+    int workers;          /* 0 = online CPUs */
+    size_t shard_k, shard_n; /* keep index i when i % n == k - 1; 1/1 = all */
+};
+
+/* Take option `c` (with `arg`) if it is one of CLI_BATCH_LONGOPTS: 1 if so. */
+int cli_batch_option(struct cli_batch_args *b, int c, const char *arg);
+/* After getopt: batch options without --parallel are usage errors; parse
+ * --workers and --shard.  Returns an exit code. */
+int cli_batch_check(const struct cli_command *cmd, struct cli_batch_args *b);
+/* Parse "K/N" (1 <= K <= N).  0 on success, -1 otherwise. */
+int cli_parse_shard(const char *text, size_t *k, size_t *n);
+/* Parse a worker count 0..4096 (0 = online CPUs).  0 on success, -1 otherwise. */
+int cli_parse_workers(const char *text, int *workers);
+
+/* Relative paths of the files of a folder, sorted (strcmp). */
+struct cli_file_list {
+    char **rel;
+    size_t count, cap;
+    int errors;           /* folders that could not be read (already reported) */
+};
+
+/* The regular files of `dir` (recursive: the whole tree, symlinked folders
+ * not followed; `skip` a folder left out, e.g. the output folder, or NULL)
+ * whose name matches `pattern` (fnmatch), sorted, then kept to the shard.
+ * Symlinks to files and dangling symlinks are listed (the latter fail with
+ * a clear message); FIFOs, sockets and devices are not.  Returns an exit
+ * code (CLI_FAIL when `dir` itself cannot be read). */
+int cli_list_files(const char *dir, const char *skip, int recursive, const char *pattern,
+                   size_t shard_k, size_t shard_n, struct cli_file_list *list);
+void cli_file_list_free(struct cli_file_list *list);
+/* malloc'd "a/b" (no doubled slash), or exits on OOM. */
+char *cli_path_join(const char *a, const char *b);
+
+/* Copy an encoder's options (validated there, with its messages) to an
+ * encode batch, plus `backend` when not NULL.  PRTS status. */
+int cli_batch_copy_options(prts_batch *batch, const prts_encoder *enc, const char *backend);
+
+/* Run a batch: a progress line (`label`, files done, the last name) on a
+ * terminal, Ctrl-C cancels the jobs not yet started, failures listed on
+ * stderr ("pixelrts: FILE: message"), a summary line ("Converted S/T files,
+ * F failed, in X s (Y files/s)", `verb` first), and the results as indented
+ * JSON in `report` when not NULL.  Returns CLI_OK only when every job
+ * succeeded. */
+int cli_batch_run(prts_batch *batch, const char *label, const char *verb,
+                  const char *report);
 
 #endif /* PIXELRTS_CLI_H */

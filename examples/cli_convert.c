@@ -1,10 +1,13 @@
 /* cli_convert.c: `pixelrts convert IN [OUT]`: file -> .rts.png through
- * prts_encode_file(). */
+ * prts_encode_file(); `pixelrts convert DIR OUTDIR --parallel`: every file
+ * of a folder through a prts_batch. */
 #include "cli.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 enum {
     OPT_TYPE = 256,
@@ -32,6 +35,7 @@ static const struct option longopts[] = {
     {"backend", required_argument, NULL, OPT_BACKEND},
     {"compress", required_argument, NULL, OPT_COMPRESS},
     {"blueprint", required_argument, NULL, OPT_BLUEPRINT},
+    CLI_BATCH_LONGOPTS,
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -46,6 +50,7 @@ struct convert_args {
     const char *backend;
     const char *grid_size, *level, *mode, *compress, *blueprint;
     int no_sidecar;
+    struct cli_batch_args batch;
 };
 
 static int parse_args(const struct cli_command *cmd, int argc, char **argv,
@@ -70,17 +75,28 @@ static int parse_args(const struct cli_command *cmd, int argc, char **argv,
         case OPT_COMPRESS: a->compress = optarg; break;
         case OPT_BLUEPRINT: a->blueprint = optarg; break;
         case 'h': *done = 1; return cli_print_help(cmd);
-        default: *done = 1; return cli_bad_option(cmd, c, argv);
+        default:
+            if (cli_batch_option(&a->batch, c, optarg))
+                break;
+            *done = 1;
+            return cli_bad_option(cmd, c, argv);
         }
     }
     *done = 1;
     if (optind >= argc)
-        return cli_usage_error(cmd, "missing input file");
+        return cli_usage_error(cmd, a->batch.parallel ? "missing input folder"
+                                                      : "missing input file");
     a->in = argv[optind++];
     if (optind < argc)
         a->out = argv[optind++];
     if (optind < argc)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (cli_batch_check(cmd, &a->batch) != CLI_OK)
+        return CLI_USAGE;
+    if (a->batch.parallel && !a->out)
+        return cli_usage_error(cmd, "missing output folder (convert DIR OUTDIR --parallel)");
+    if (a->batch.parallel && a->blueprint)
+        return cli_usage_error(cmd, "--blueprint is for one file, not with --parallel");
     *done = 0;
     return CLI_OK;
 }
@@ -227,6 +243,79 @@ static void print_summary(const prts_encoder *enc, const char *in, const char *o
     prts_free(meta_text);
 }
 
+/* `convert DIR OUTDIR --parallel`: OUTDIR/<path relative to DIR>.rts.png
+ * for every file listed, the options checked once on a probe encoder. */
+static int convert_folder(const struct cli_command *cmd, const struct convert_args *a)
+{
+    const struct cli_batch_args *b = &a->batch;
+    struct cli_file_list list;
+    prts_encoder *probe;
+    prts_batch *batch = NULL;
+    char *meta = NULL;
+    struct stat st;
+    int rc, s;
+
+    if (stat(a->in, &st) != 0) {
+        cli_error(a->in, "%s", errno == ENOENT ? "folder not found" : strerror(errno));
+        return CLI_FAIL;
+    }
+    if (!S_ISDIR(st.st_mode))
+        return cli_usage_error(cmd, "'%s' is not a folder (--parallel converts the files of a "
+                               "folder; drop --parallel for one file)", a->in);
+    probe = prts_encoder_new();
+    if (!probe)
+        return cli_lib_error(NULL, PRTS_E_NOMEM, NULL);
+    rc = configure(cmd, probe, a);
+    if (rc != CLI_OK) {
+        prts_encoder_free(probe);
+        return rc;
+    }
+    batch = prts_batch_new(PRTS_BATCH_ENCODE);
+    meta = user_metadata(a);
+    s = batch ? cli_batch_copy_options(batch, probe, a->backend) : PRTS_E_NOMEM;
+    if (s == PRTS_OK && b->workers)
+        s = prts_batch_set_workers(batch, b->workers);
+    if (s == PRTS_OK && meta)
+        s = prts_batch_set_metadata_json(batch, meta);
+    prts_encoder_free(probe);
+    free(meta);
+    if (s != PRTS_OK) {
+        prts_batch_free(batch);
+        return cli_lib_error(NULL, s, NULL);
+    }
+    rc = cli_list_files(a->in, a->out, b->recursive, b->pattern ? b->pattern : "*", b->shard_k,
+                        b->shard_n, &list);
+    for (size_t i = 0; rc == CLI_OK && i < list.count; i++) {
+        char *in = cli_path_join(a->in, list.rel[i]);
+        char *rel_out = cli_concat(list.rel[i], ".rts.png");
+        char *out = cli_path_join(a->out, rel_out);
+        s = prts_batch_add(batch, in, out, NULL);
+        free(in);
+        free(rel_out);
+        free(out);
+        if (s != PRTS_OK)
+            rc = cli_lib_error(NULL, s, NULL);
+    }
+    if (rc == CLI_OK) {
+        if (list.count == 0 && !list.errors && b->shard_n == 1)
+            cli_error(a->in, "no file matches '%s'", b->pattern ? b->pattern : "*");
+        rc = cli_batch_run(batch, "convert", "Converted", b->report);
+        if (list.errors)
+            rc = CLI_FAIL;
+    }
+    cli_file_list_free(&list);
+    prts_batch_free(batch);
+    return rc;
+}
+
+/* A folder given without --parallel: say how to convert it. */
+static int is_folder(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 int cli_convert(const struct cli_command *cmd, int argc, char **argv)
 {
     struct convert_args a;
@@ -240,6 +329,11 @@ int cli_convert(const struct cli_command *cmd, int argc, char **argv)
     rc = parse_args(cmd, argc, argv, &a, &done);
     if (done)
         return rc;
+    if (a.batch.parallel)
+        return convert_folder(cmd, &a);
+    if (is_folder(a.in))
+        return cli_usage_error(cmd, "'%s' is a folder: add --parallel to convert every file in "
+                               "it (convert DIR OUTDIR --parallel [--recursive])", a.in);
     enc = prts_encoder_new();
     if (!enc)
         return cli_lib_error(a.in, PRTS_E_NOMEM, NULL);

@@ -1,11 +1,14 @@
 /* cli_extract.c: `pixelrts extract IN.rts.png [-o OUT | -o -] [--verify]`:
- * prts_decode_file() to a file, or open/pull to standard output. */
+ * prts_decode_file() to a file, or open/pull to standard output;
+ * `pixelrts extract DIR OUTDIR --parallel`: every .rts.png of a folder
+ * through a prts_batch. */
 #include "cli.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 enum { OPT_VERIFY = 256, OPT_BACKEND };
 
@@ -13,6 +16,7 @@ static const struct option longopts[] = {
     {"output", required_argument, NULL, 'o'},
     {"verify", no_argument, NULL, OPT_VERIFY},
     {"backend", required_argument, NULL, OPT_BACKEND},
+    CLI_BATCH_LONGOPTS,
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -23,6 +27,7 @@ static const struct option longopts[] = {
 struct extract_args {
     const char *in, *out, *backend;
     int verify;
+    struct cli_batch_args batch;
 };
 
 static int parse_args(const struct cli_command *cmd, int argc, char **argv,
@@ -39,12 +44,30 @@ static int parse_args(const struct cli_command *cmd, int argc, char **argv,
         case OPT_VERIFY: a->verify = 1; break;
         case OPT_BACKEND: a->backend = optarg; break;
         case 'h': return cli_print_help(cmd);
-        default: return cli_bad_option(cmd, c, argv);
+        default:
+            if (cli_batch_option(&a->batch, c, optarg))
+                break;
+            return cli_bad_option(cmd, c, argv);
         }
     }
+    if (cli_batch_check(cmd, &a->batch) != CLI_OK)
+        return CLI_USAGE;
     if (optind >= argc)
-        return cli_usage_error(cmd, "missing input file");
+        return cli_usage_error(cmd, a->batch.parallel ? "missing input folder"
+                                                      : "missing input file");
     a->in = argv[optind++];
+    if (a->batch.parallel) { /* extract DIR OUTDIR --parallel, or DIR -o OUTDIR */
+        if (optind < argc && !a->out)
+            a->out = argv[optind++];
+        if (optind < argc)
+            return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+        if (!a->out || !*a->out)
+            return cli_usage_error(cmd, "missing output folder (extract DIR OUTDIR --parallel)");
+        if (strcmp(a->out, "-") == 0)
+            return cli_usage_error(cmd, "-o - is for one file, not with --parallel");
+        *done = 0;
+        return CLI_OK;
+    }
     if (optind < argc)
         return cli_usage_error(cmd, "unexpected argument '%s' (use -o OUT for the output)",
                                argv[optind]);
@@ -114,6 +137,69 @@ out:
     return rc;
 }
 
+/* `extract DIR OUTDIR --parallel`: OUTDIR/<path relative to DIR without
+ * .rts.png> for every file listed. */
+static int extract_folder(const struct cli_command *cmd, const struct extract_args *a)
+{
+    const struct cli_batch_args *b = &a->batch;
+    const char *pattern = b->pattern ? b->pattern : "*" SUFFIX;
+    struct cli_file_list list;
+    prts_decoder *probe;
+    prts_batch *batch;
+    struct stat st;
+    int rc, s;
+
+    if (stat(a->in, &st) != 0) {
+        cli_error(a->in, "%s", errno == ENOENT ? "folder not found" : strerror(errno));
+        return CLI_FAIL;
+    }
+    if (!S_ISDIR(st.st_mode))
+        return cli_usage_error(cmd, "'%s' is not a folder (--parallel extracts the files of a "
+                               "folder; drop --parallel for one file)", a->in);
+    /* the backend is checked once here, with the decoder's message */
+    probe = prts_decoder_new();
+    if (!probe)
+        return cli_lib_error(NULL, PRTS_E_NOMEM, NULL);
+    rc = cli_decoder_backend(cmd, probe, a->backend);
+    prts_decoder_free(probe);
+    if (rc != CLI_OK)
+        return rc;
+    batch = prts_batch_new(PRTS_BATCH_DECODE);
+    s = batch ? PRTS_OK : PRTS_E_NOMEM;
+    if (s == PRTS_OK && a->verify)
+        s = prts_batch_set_option(batch, PRTS_OPT_VERIFY_HASH, 1);
+    if (s == PRTS_OK && a->backend)
+        s = prts_batch_set_backend(batch, a->backend);
+    if (s == PRTS_OK && b->workers)
+        s = prts_batch_set_workers(batch, b->workers);
+    if (s != PRTS_OK) {
+        prts_batch_free(batch);
+        return cli_lib_error(NULL, s, NULL);
+    }
+    rc = cli_list_files(a->in, a->out, b->recursive, pattern, b->shard_k, b->shard_n, &list);
+    for (size_t i = 0; rc == CLI_OK && i < list.count; i++) {
+        char *in = cli_path_join(a->in, list.rel[i]);
+        char *rel_out = default_output(list.rel[i]);
+        char *out = cli_path_join(a->out, rel_out);
+        s = prts_batch_add(batch, in, out, NULL);
+        free(in);
+        free(rel_out);
+        free(out);
+        if (s != PRTS_OK)
+            rc = cli_lib_error(NULL, s, NULL);
+    }
+    if (rc == CLI_OK) {
+        if (list.count == 0 && !list.errors && b->shard_n == 1)
+            cli_error(a->in, "no file matches '%s'", pattern);
+        rc = cli_batch_run(batch, "extract", "Extracted", b->report);
+        if (list.errors)
+            rc = CLI_FAIL;
+    }
+    cli_file_list_free(&list);
+    prts_batch_free(batch);
+    return rc;
+}
+
 int cli_extract(const struct cli_command *cmd, int argc, char **argv)
 {
     struct extract_args a;
@@ -128,6 +214,14 @@ int cli_extract(const struct cli_command *cmd, int argc, char **argv)
     rc = parse_args(cmd, argc, argv, &a, &done);
     if (done)
         return rc;
+    if (a.batch.parallel)
+        return extract_folder(cmd, &a);
+    {
+        struct stat st;
+        if (stat(a.in, &st) == 0 && S_ISDIR(st.st_mode))
+            return cli_usage_error(cmd, "'%s' is a folder: add --parallel to extract every "
+                                   ".rts.png in it (extract DIR OUTDIR --parallel)", a.in);
+    }
     dec = prts_decoder_new();
     if (!dec)
         return cli_lib_error(a.in, PRTS_E_NOMEM, NULL);

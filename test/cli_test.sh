@@ -49,5 +49,107 @@ check "bad compress" 2 "$cli" convert "$dir/in.bin" --compress lzma
 printf 'a: [1\n' >"$dir/bad.yaml"
 check "broken YAML blueprint" 1 "$cli" convert "$dir/in.bin" "$dir/bad.rts.png" --blueprint "$dir/bad.yaml"
 check "no output after a failed convert" 1 test -e "$dir/bad.rts.png"
+
+# ---- batches: convert / extract --parallel, --pattern, --shard, manifests ----
+b="$dir/batch"
+mkdir -p "$b/in/a" "$b/in/b" "$b/in/c/sub"
+head -c 5000 /dev/urandom >"$b/in/a/x.bin"
+head -c 7000 /dev/urandom >"$b/in/b/x.bin"
+head -c 300 /dev/urandom >"$b/in/c/sub/y.dat"
+: >"$b/in/empty.bin"
+if [ "$(id -u)" -ne 0 ]; then # an unreadable file (root reads anything: a dangling symlink then)
+    head -c 10 /dev/urandom >"$b/in/locked.bin"
+    chmod 000 "$b/in/locked.bin"
+    bad=locked.bin
+else
+    ln -s "$b/nowhere" "$b/in/dangling.bin"
+    bad=dangling.bin
+fi
+mkfifo "$b/in/fifo" 2>/dev/null # never listed: opening it would block
+ln -s .. "$b/in/a/up"            # a symlinked folder: not followed
+# the input paths a --report lists, sorted
+report_inputs() { grep -ho '"input_path": "[^"]*"' "$@" | sed 's/.*: "//; s/"$//' | sort; }
+# keep the last command's output: the next check overwrites out and err
+keep() { cp "$dir/out" "$dir/o"; cp "$dir/err" "$dir/e"; }
+check "folder without --parallel is a usage error" 2 "$cli" convert "$b/in" "$b/out"
+keep
+check "... that suggests --parallel" 0 grep -q -- '--parallel' "$dir/e"
+check "convert --parallel --recursive: exit 1 (one bad file)" 1 "$cli" convert "$b/in" "$b/out" \
+    --parallel --recursive --workers 2 --report "$b/report.json"
+keep
+check "the bad file is listed on stderr" 0 grep -q "^pixelrts: .*$bad" "$dir/e"
+check "summary line" 0 grep -q '^Converted 4/5 files, 1 failed, in .* files/s)$' "$dir/o"
+check "a/x.bin and b/x.bin kept apart" 0 test -f "$b/out/a/x.bin.rts.png" -a -f "$b/out/b/x.bin.rts.png"
+check "nested folders kept" 0 test -f "$b/out/c/sub/y.dat.rts.png"
+check "no output for the bad file" 1 test -e "$b/out/$bad.rts.png"
+check "symlinked folder not followed" 1 test -e "$b/out/a/up"
+for f in a/x.bin b/x.bin c/sub/y.dat empty.bin; do
+    check "decodes: $f" 0 "$cli" extract "$b/out/$f.rts.png" -o "$b/one.bin" --verify
+    check "bytes equal: $f" 0 cmp "$b/in/$f" "$b/one.bin"
+done
+printf '%s\n' "$b/in/a/x.bin" "$b/in/b/x.bin" "$b/in/c/sub/y.dat" "$b/in/$bad" \
+    "$b/in/empty.bin" | sort >"$b/all.txt"
+report_inputs "$b/report.json" >"$b/listed.txt"
+check "report lists every file" 0 cmp "$b/all.txt" "$b/listed.txt"
+check "report: 4 successes" 0 test "$(grep -c '"success": true' "$b/report.json")" -eq 4
+check "report: the bad file failed" 0 sh -c "grep -A3 '\"input_path\": \".*$bad\"' '$b/report.json' | grep -q '\"success\": false'"
+check "convert --pattern '*.dat'" 0 "$cli" convert "$b/in" "$b/pat" --parallel --recursive --pattern '*.dat'
+check "only the .dat file" 0 test "$(find "$b/pat" -name '*.rts.png' | wc -l)" -eq 1 -a -f "$b/pat/c/sub/y.dat.rts.png"
+check "non-recursive: top level only" 1 "$cli" convert "$b/in" "$b/top" --parallel
+check "non-recursive: empty.bin only converted" 0 test "$(find "$b/top" -name '*.rts.png' | wc -l)" -eq 1
+for k in 1 2; do
+    "$cli" convert "$b/in" "$b/shard" --parallel --recursive --shard $k/2 \
+        --report "$b/shard$k.json" >/dev/null 2>&1
+done
+report_inputs "$b/shard1.json" "$b/shard2.json" >"$b/sharded.txt"
+check "--shard 1/2 + 2/2 cover the list exactly once" 0 cmp "$b/all.txt" "$b/sharded.txt"
+check "--shard 1/2 takes indices 0, 2, 4" 0 sh -c "grep -q 'a/x.bin' '$b/shard1.json' && grep -q 'c/sub/y.dat' '$b/shard1.json' && ! grep -q 'b/x.bin' '$b/shard1.json'"
+check "bad --shard" 2 "$cli" convert "$b/in" "$b/x" --parallel --shard 3/2
+check "--workers without --parallel" 2 "$cli" convert "$b/in/a/x.bin" --workers 2
+check "extract --parallel round trip" 0 "$cli" extract "$b/out" "$b/back" --parallel --recursive --verify
+keep
+check "extracted 4/4" 0 grep -q '^Extracted 4/4 files, 0 failed' "$dir/o"
+for f in a/x.bin b/x.bin c/sub/y.dat empty.bin; do
+    check "extract --parallel bytes equal: $f" 0 cmp "$b/in/$f" "$b/back/$f"
+done
+# manifests
+cat >"$b/m.yaml" <<'END'
+defaults:
+  level: 6
+  workers: 2
+  metadata: {type: firmware, version: "1.0"}
+jobs:
+  - input: in/a/*.bin
+    output: m/a/
+  - input: in/b/*.bin
+    output: m/b/
+  - input: in/c/sub/y.dat
+    output: m/data.rts.png
+    metadata: {name: data}
+END
+check "batch manifest" 0 "$cli" batch "$b/m.yaml" --report "$b/m.json"
+check "manifest outputs" 0 test -f "$b/m/a/x.bin.rts.png" -a -f "$b/m/b/x.bin.rts.png" -a -f "$b/m/data.rts.png"
+check "manifest metadata: job overrides defaults" 0 sh -c "'$cli' info '$b/m/data.rts.png' > '$b/info.txt' && grep -q 'name: data' '$b/info.txt' && grep -q 'type: firmware' '$b/info.txt'"
+check "manifest round trip" 0 "$cli" extract "$b/m/data.rts.png" -o "$b/data.bin" --verify
+check "manifest bytes equal" 0 cmp "$b/in/c/sub/y.dat" "$b/data.bin"
+check "manifest report" 0 test "$(grep -c '"success": true' "$b/m.json")" -eq 3
+check "examples/manifest.yaml" 0 "$cli" batch "$vectors/../../examples/manifest.yaml" --output-dir "$b/ex"
+printf 'jobs:\n  - input: in/a/x.bin\n    output: o/\n  - input: in/*/x.bin\n    output: o/\n' >"$b/clash.yaml"
+check "manifest: two inputs onto one output" 1 "$cli" batch "$b/clash.yaml"
+keep
+check "... named with the line" 0 grep -q 'clash.yaml:5: .*would both be written' "$dir/e"
+printf 'defaults:\n  level: 1\njobs:\n  - input: in/a/x.bin\n    outptu: o/\n' >"$b/bad.yaml"
+check "manifest schema error" 1 "$cli" batch "$b/bad.yaml"
+keep
+check "... names the line and the key" 0 grep -q 'bad.yaml:5:.*outptu' "$dir/e"
+printf 'defaults:\n  level: 12\njobs:\n  - input: in/a/x.bin\n    output: o/\n' >"$b/level.yaml"
+check "manifest bad level" 1 "$cli" batch "$b/level.yaml"
+keep
+check "... names the line" 0 grep -q 'level.yaml:2: level must be in 0..9' "$dir/e"
+printf 'jobs:\n  - input: in/a/x.bin\n\toutput: o/\n' >"$b/syntax.yaml"
+check "manifest YAML syntax error" 1 "$cli" batch "$b/syntax.yaml"
+keep
+check "... names the line" 0 grep -q 'syntax.yaml:3:' "$dir/e"
+
 echo "$fails failed"
 [ "$fails" -eq 0 ]

@@ -1,0 +1,347 @@
+/* cli_batch.c: what `convert --parallel`, `extract --parallel` and `batch`
+ * share: the batch options, listing a folder's files (sorted, filtered,
+ * sharded), and running a prts_batch with progress, per-file errors, a
+ * summary line and a JSON report. */
+#include "cli.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- options ----------------------------------------------------- */
+
+int cli_batch_option(struct cli_batch_args *b, int c, const char *arg)
+{
+    switch (c) {
+    case CLI_OPT_PARALLEL: b->parallel = 1; return 1;
+    case CLI_OPT_WORKERS: b->workers_text = arg; return 1;
+    case CLI_OPT_RECURSIVE: b->recursive = 1; return 1;
+    case CLI_OPT_PATTERN: b->pattern = arg; return 1;
+    case CLI_OPT_REPORT: b->report = arg; return 1;
+    case CLI_OPT_SHARD: b->shard_text = arg; return 1;
+    default: return 0;
+    }
+}
+
+int cli_parse_workers(const char *text, int *workers)
+{
+    int64_t v;
+
+    if (cli_parse_i64(text, &v) != 0 || v < 0 || v > 4096)
+        return -1;
+    *workers = (int)v;
+    return 0;
+}
+
+int cli_parse_shard(const char *text, size_t *k, size_t *n)
+{
+    const char *slash = strchr(text, '/');
+    char head[32];
+    int64_t vk, vn;
+
+    if (!slash || (size_t)(slash - text) >= sizeof head)
+        return -1;
+    memcpy(head, text, (size_t)(slash - text));
+    head[slash - text] = '\0';
+    if (cli_parse_i64(head, &vk) != 0 || cli_parse_i64(slash + 1, &vn) != 0)
+        return -1;
+    if (vn < 1 || vk < 1 || vk > vn)
+        return -1;
+    *k = (size_t)vk;
+    *n = (size_t)vn;
+    return 0;
+}
+
+int cli_batch_check(const struct cli_command *cmd, struct cli_batch_args *b)
+{
+    b->workers = 0;
+    b->shard_k = b->shard_n = 1;
+    if (!b->parallel) {
+        const char *flag = b->workers_text ? "--workers"
+                           : b->recursive  ? "--recursive"
+                           : b->pattern    ? "--pattern"
+                           : b->report     ? "--report"
+                           : b->shard_text ? "--shard"
+                                           : NULL;
+        if (flag)
+            return cli_usage_error(cmd, "%s goes with --parallel (a folder of files)", flag);
+        return CLI_OK;
+    }
+    if (b->workers_text && cli_parse_workers(b->workers_text, &b->workers) != 0)
+        return cli_usage_error(cmd, "--workers wants 0..4096 (0 = one per CPU), got '%s'",
+                               b->workers_text);
+    if (b->shard_text && cli_parse_shard(b->shard_text, &b->shard_k, &b->shard_n) != 0)
+        return cli_usage_error(cmd, "--shard wants K/N with 1 <= K <= N, got '%s'",
+                               b->shard_text);
+    if (b->pattern && !*b->pattern)
+        return cli_usage_error(cmd, "empty --pattern");
+    return CLI_OK;
+}
+
+/* ---- listing ----------------------------------------------------- */
+
+char *cli_path_join(const char *a, const char *b)
+{
+    if (!*a)
+        return cli_concat(b, "");
+    if (cli_ends_with(a, "/"))
+        return cli_concat(a, b);
+    char *head = cli_concat(a, "/");
+    char *all = cli_concat(head, b);
+    free(head);
+    return all;
+}
+
+static void list_add(struct cli_file_list *l, char *rel)
+{
+    if (l->count == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        char **more = realloc(l->rel, cap * sizeof *more);
+        if (!more) {
+            cli_error(NULL, "out of memory");
+            exit(CLI_FAIL);
+        }
+        l->rel = more;
+        l->cap = cap;
+    }
+    l->rel[l->count++] = rel;
+}
+
+struct walk {
+    int recursive;
+    const char *pattern;
+    int have_skip;
+    dev_t skip_dev;
+    ino_t skip_ino;
+    struct cli_file_list *list;
+};
+
+/* List folder `path` (relative name `rel`, "" at the top). */
+static int walk_dir(struct walk *w, const char *path, const char *rel)
+{
+    DIR *d = opendir(path);
+    struct dirent *e;
+
+    if (!d) {
+        cli_error(path, "cannot read the folder: %s", strerror(errno));
+        w->list->errors++;
+        return -1;
+    }
+    while ((errno = 0, e = readdir(d)) != NULL) {
+        const char *name = e->d_name;
+        struct stat st, target;
+        char *full, *sub;
+
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+            continue;
+        full = cli_path_join(path, name);
+        sub = *rel ? cli_path_join(rel, name) : cli_concat(name, "");
+        if (lstat(full, &st) != 0) { /* vanished meanwhile */
+            free(full);
+            free(sub);
+            continue;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            if (w->recursive &&
+                !(w->have_skip && st.st_dev == w->skip_dev && st.st_ino == w->skip_ino))
+                walk_dir(w, full, sub);
+            free(sub);
+        } else if ((S_ISREG(st.st_mode) ||
+                    /* a symlink: to a file, or dangling (then the job reports it);
+                     * never to a folder (not followed) nor to a FIFO or device */
+                    (S_ISLNK(st.st_mode) &&
+                     (stat(full, &target) != 0 ? errno == ENOENT : S_ISREG(target.st_mode)))) &&
+                   fnmatch(w->pattern, name, 0) == 0) {
+            list_add(w->list, sub);
+        } else {
+            free(sub);
+        }
+        free(full);
+    }
+    if (errno) {
+        cli_error(path, "cannot read the folder: %s", strerror(errno));
+        w->list->errors++;
+    }
+    closedir(d);
+    return 0;
+}
+
+static int compare_paths(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int cli_list_files(const char *dir, const char *skip, int recursive, const char *pattern,
+                   size_t shard_k, size_t shard_n, struct cli_file_list *list)
+{
+    struct walk w = {.recursive = recursive, .pattern = pattern, .list = list};
+    struct stat st;
+    size_t kept = 0;
+
+    memset(list, 0, sizeof *list);
+    if (skip && stat(skip, &st) == 0 && S_ISDIR(st.st_mode)) {
+        w.have_skip = 1;
+        w.skip_dev = st.st_dev;
+        w.skip_ino = st.st_ino;
+    }
+    if (walk_dir(&w, dir, "") != 0)
+        return CLI_FAIL;
+    qsort(list->rel, list->count, sizeof *list->rel, compare_paths);
+    for (size_t i = 0; i < list->count; i++) {
+        if (i % shard_n == shard_k - 1)
+            list->rel[kept++] = list->rel[i];
+        else
+            free(list->rel[i]);
+    }
+    list->count = kept;
+    return CLI_OK;
+}
+
+void cli_file_list_free(struct cli_file_list *list)
+{
+    for (size_t i = 0; i < list->count; i++)
+        free(list->rel[i]);
+    free(list->rel);
+    memset(list, 0, sizeof *list);
+}
+
+/* ---- options of a batch ------------------------------------------ */
+
+int cli_batch_copy_options(prts_batch *batch, const prts_encoder *enc, const char *backend)
+{
+    static const prts_option keys[] = {
+        PRTS_OPT_MODE,          PRTS_OPT_COMPRESSION_LEVEL,   PRTS_OPT_FILTER,
+        PRTS_OPT_GRID_SIZE,     PRTS_OPT_WRITE_SIDECAR,       PRTS_OPT_PAYLOAD_COMPRESSION,
+        PRTS_OPT_PAYLOAD_LEVEL,
+    };
+    int st;
+
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        int64_t v;
+        if ((st = prts_encoder_get_option(enc, keys[i], &v)) != PRTS_OK ||
+            (st = prts_batch_set_option(batch, keys[i], v)) != PRTS_OK)
+            return st;
+    }
+    if (backend && (st = prts_batch_set_backend(batch, backend)) != PRTS_OK)
+        return st;
+    return PRTS_OK;
+}
+
+/* ---- running ----------------------------------------------------- */
+
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+    (void)sig;
+    interrupted = 1; /* SA_RESETHAND: a second Ctrl-C ends the process */
+}
+
+struct batch_progress {
+    const char *label;
+    int tty;
+    int drawn;
+    double last;  /* when the line was last drawn */
+};
+
+#define BAR_WIDTH 24
+#define NAME_WIDTH 40
+
+static int batch_progress(void *user, size_t current, size_t total, const char *name)
+{
+    static const char hashes[BAR_WIDTH + 1] = "########################";
+    struct batch_progress *p = user;
+
+    if (p->tty && (current == total || cli_now() - p->last >= 0.05)) {
+        size_t len = strlen(name);
+        int filled = total ? (int)(current * BAR_WIDTH / total) : BAR_WIDTH;
+        /* the end of a long name is the informative part */
+        const char *shown = len > NAME_WIDTH ? name + len - (NAME_WIDTH - 3) : name;
+
+        fprintf(stderr, "\r\033[K%-8s [%.*s%*s] %zu/%zu  %s%s", p->label, filled, hashes,
+                BAR_WIDTH - filled, "", current, total, len > NAME_WIDTH ? "..." : "", shown);
+        fflush(stderr);
+        p->drawn = 1;
+        p->last = cli_now();
+    }
+    return interrupted;
+}
+
+static int write_report(const char *path, const json_t *results)
+{
+    if (json_dump_file(results, path, JSON_INDENT(2) | JSON_ENSURE_ASCII) != 0) {
+        cli_error(path, "cannot write the report: %s", strerror(errno ? errno : EIO));
+        return CLI_FAIL;
+    }
+    return CLI_OK;
+}
+
+int cli_batch_run(prts_batch *batch, const char *label, const char *verb, const char *report)
+{
+    struct batch_progress progress = {.label = label, .tty = isatty(STDERR_FILENO)};
+    struct sigaction sa, old;
+    size_t total = prts_batch_size(batch), ok = 0, failed = 0, cancelled = 0;
+    char *text;
+    json_t *results, *r;
+    size_t i;
+    double t0, secs;
+    int st, rc = CLI_OK;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_interrupt;
+    sa.sa_flags = (int)SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    interrupted = 0;
+    sigaction(SIGINT, &sa, &old);
+    prts_batch_set_progress(batch, batch_progress, &progress);
+    t0 = cli_now();
+    st = prts_batch_run(batch);
+    secs = cli_now() - t0;
+    sigaction(SIGINT, &old, NULL);
+    if (progress.drawn) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+    }
+    if (st != PRTS_OK && st != PRTS_E_BATCH && st != PRTS_E_CANCELLED)
+        return cli_lib_error(NULL, st, NULL);
+
+    text = prts_batch_results_json(batch);
+    results = cli_json_parse(text);
+    prts_free(text);
+    if (!json_is_array(results)) {
+        json_decref(results);
+        return cli_lib_error(NULL, PRTS_E_NOMEM, NULL);
+    }
+    json_array_foreach(results, i, r) {
+        int64_t status = cli_json_int(r, "status", PRTS_E_INVALID_ARG);
+        const char *in = cli_json_str(r, "input_path"), *out = cli_json_str(r, "output_path");
+
+        if (json_is_true(json_object_get(r, "success"))) {
+            ok++;
+        } else if (status == PRTS_E_CANCELLED) {
+            cancelled++;
+        } else {
+            failed++;
+            cli_lib_error(status == PRTS_E_OUTPUT ? out : in, (int)status,
+                          cli_json_str(r, "error"));
+        }
+    }
+    fflush(stderr);
+    printf("%s %zu/%zu files, %zu failed", verb, ok, total, failed);
+    if (cancelled)
+        printf(", %zu not started (interrupted)", cancelled);
+    printf(", in %.3f s (%.1f files/s)\n", secs, secs > 1e-6 ? (double)(ok + failed) / secs : 0.0);
+    fflush(stdout);
+    if (report)
+        rc = write_report(report, results);
+    json_decref(results);
+    if (failed || cancelled)
+        rc = CLI_FAIL;
+    return rc;
+}
