@@ -109,6 +109,12 @@ static int select_ops(const char *name, const prts__backend_ops **out, prts__err
     return PRTS_OK;
 }
 
+int prts__backend_validate(const char *name, prts__err *e)
+{
+    const prts__backend_ops *ops;
+    return select_ops(name, &ops, e);
+}
+
 int prts__backend_open(const char *name, prts__backend *out, prts__err *e)
 {
     const prts__backend_ops *ops = NULL;

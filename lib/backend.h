@@ -73,6 +73,8 @@ void prts__scalar_decode_tile(const prts__band *band, uint32_t strip, uint32_t i
  * otherwise. */
 int prts__backend_open(const char *name, prts__backend *out, prts__err *e);
 void prts__backend_close(prts__backend *b);
+/* PRTS_OK if `name` names a backend that can run here (nothing is created). */
+int prts__backend_validate(const char *name, prts__err *e);
 
 /* A handle's choice of backend.  There is never a silent fallback: when
  * `name` cannot run, *cur keeps its previous backend but remembers the

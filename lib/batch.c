@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "backend.h"
 #include "common.h"
 
 typedef struct job {
@@ -36,6 +37,7 @@ struct prts_batch {
     int64_t opts[PRTS__OPT_COUNT];
     int opt_set[PRTS__OPT_COUNT];
     char *backend;
+    char *blueprint;      /* JSON text for every encode job, or NULL */
     json_t *metadata;     /* defaults for every encode job */
     prts_batch_progress_fn progress;
     void *progress_user;
@@ -88,6 +90,7 @@ void prts_batch_free(prts_batch *b)
     }
     free(b->jobs);
     free(b->backend);
+    free(b->blueprint);
     json_decref(b->metadata);
     pthread_mutex_destroy(&b->lock);
     pthread_cond_destroy(&b->wake);
@@ -118,18 +121,6 @@ int prts_batch_set_option(prts_batch *b, prts_option option, int64_t value)
     return rc;
 }
 
-int prts_batch_set_backend(prts_batch *b, const char *name)
-{
-    if (!valid(b) || !name)
-        return PRTS_E_INVALID_ARG;
-    char *copy = strdup(name);
-    if (!copy)
-        return PRTS_E_NOMEM;
-    free(b->backend);
-    b->backend = copy;
-    return PRTS_OK;
-}
-
 /* A JSON object from text (NULL text = none). */
 static int parse_object(const char *text, json_t **out)
 {
@@ -145,17 +136,58 @@ static int parse_object(const char *text, json_t **out)
     return PRTS_OK;
 }
 
+const char *prts_batch_last_error(const prts_batch *b)
+{
+    return valid(b) ? b->err.msg : "invalid batch handle";
+}
+
+/* Replace *slot with a copy of text (NULL clears). */
+static int set_text(char **slot, const char *text)
+{
+    char *copy = text ? strdup(text) : NULL;
+    if (text && !copy)
+        return PRTS_E_NOMEM;
+    free(*slot);
+    *slot = copy;
+    return PRTS_OK;
+}
+
+int prts_batch_set_blueprint_json(prts_batch *b, const char *json)
+{
+    if (!valid(b))
+        return PRTS_E_INVALID_ARG;
+    json_t *obj;
+    if (parse_object(json, &obj) != PRTS_OK)
+        return prts__fail(&b->err, PRTS_E_BAD_METADATA, "the blueprint must be a JSON object");
+    json_decref(obj);
+    return set_text(&b->blueprint, json);
+}
+
+int prts_batch_set_backend(prts_batch *b, const char *name)
+{
+    if (!valid(b) || !name)
+        return PRTS_E_INVALID_ARG;
+    int rc = prts__backend_validate(name, &b->err);
+    if (rc)
+        return rc;
+    char *copy = strdup(name);
+    if (!copy)
+        return PRTS_E_NOMEM;
+    free(b->backend);
+    b->backend = copy;
+    return PRTS_OK;
+}
+
 int prts_batch_set_metadata_json(prts_batch *b, const char *json)
 {
     if (!valid(b))
         return PRTS_E_INVALID_ARG;
     json_t *obj;
-    int rc = parse_object(json, &obj);
-    if (rc == PRTS_OK) {
-        json_decref(b->metadata);
-        b->metadata = obj;
-    }
-    return rc;
+    if (parse_object(json, &obj) != PRTS_OK)
+        return prts__fail(&b->err, PRTS_E_BAD_METADATA, "metadata must be a JSON object");
+    json_decref(b->metadata);
+    b->metadata = obj;
+    return PRTS_OK;
 }
 
 void prts_batch_set_progress(prts_batch *b, prts_batch_progress_fn fn, void *user)
@@ -268,6 +300,8 @@ static void setup_handle(worker *w)
                 rc = prts_encoder_set_option(w->enc, (prts_option)o, b->opts[o]);
         if (rc == PRTS_OK && b->backend)
             rc = prts_encoder_set_backend(w->enc, b->backend);
+        if (rc == PRTS_OK && b->blueprint)
+            rc = prts_encoder_set_blueprint_json(w->enc, b->blueprint);
         msg = w->enc ? prts_encoder_last_error(w->enc) : "";
     } else {
         w->dec = prts_decoder_new();

@@ -339,7 +339,12 @@ PRTS_API void prts_batch_free(prts_batch *batch);
 PRTS_API int prts_batch_set_workers(prts_batch *batch, int workers);
 /* An option for every job's handle (the encoder's or decoder's keys). */
 PRTS_API int prts_batch_set_option(prts_batch *batch, prts_option option, int64_t value);
+/* PRTS_E_BACKEND (reason in prts_batch_last_error) if it cannot run here. */
 PRTS_API int prts_batch_set_backend(prts_batch *batch, const char *name);
+/* A blueprint (JSON object) for every encode job. */
+PRTS_API int prts_batch_set_blueprint_json(prts_batch *batch, const char *json);
+/* Why the last setter on the batch failed ("" if none). */
+PRTS_API const char *prts_batch_last_error(const prts_batch *batch);
 /* Metadata (a JSON object) every encode job starts from; a job's own keys
  * override these. */
 PRTS_API int prts_batch_set_metadata_json(prts_batch *batch, const char *json);
