@@ -258,9 +258,10 @@ static int pack_payload(prts_encoder *enc, const uint8_t *data, uint64_t len, in
     int rc = prts__compressor_new(&c, type, level, len, append_to_stage, &sink, e);
     for (uint64_t at = 0; rc == PRTS_OK; at += PRTS__RELEASE_EVERY) {
         uint64_t n = len - at < PRTS__RELEASE_EVERY ? len - at : PRTS__RELEASE_EVERY;
-        rc = prts__compressor_write(c, data + at, (size_t)n, at + n == len, e);
+        const uint8_t *slice = n ? data + at : data; /* data is NULL for an empty payload */
+        rc = prts__compressor_write(c, slice, (size_t)n, at + n == len, e);
         if (mapped)
-            prts__release_pages(data + at, n);
+            prts__release_pages(slice, n);
         if (at + n == len)
             break;
     }
