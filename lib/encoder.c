@@ -1,4 +1,5 @@
 /* encoder.c: the encoder handle: options, push/finish streaming, file to file. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -421,7 +422,8 @@ int prts_encode_file(prts_encoder *enc, const char *in, const char *out)
         if (rc != PRTS_E_CALLBACK)
             prts__fail_path(e, in);
         else
-            prts__fail(e, PRTS_E_IO, "%s: write failed", out);
+            prts__fail(e, PRTS_E_IO, "%s: write failed: %s", out,
+                       strerror(o.failed_errno ? o.failed_errno : EIO));
         return rc == PRTS_E_CALLBACK ? PRTS_E_IO : rc;
     }
     if ((rc = prts__out_commit(&o, e)))
