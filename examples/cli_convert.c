@@ -21,6 +21,9 @@ enum {
     OPT_BACKEND,
     OPT_COMPRESS,
     OPT_BLUEPRINT,
+    OPT_PRESET,
+    OPT_FILTER,
+    OPT_THREADS,
 };
 
 static const struct option longopts[] = {
@@ -35,6 +38,9 @@ static const struct option longopts[] = {
     {"backend", required_argument, NULL, OPT_BACKEND},
     {"compress", required_argument, NULL, OPT_COMPRESS},
     {"blueprint", required_argument, NULL, OPT_BLUEPRINT},
+    {"preset", required_argument, NULL, OPT_PRESET},
+    {"filter", required_argument, NULL, OPT_FILTER},
+    {"threads", required_argument, NULL, OPT_THREADS},
     CLI_BATCH_LONGOPTS,
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -48,7 +54,7 @@ struct convert_args {
     const char *in, *out;
     const char *meta[META_COUNT];
     const char *backend;
-    const char *grid_size, *level, *mode, *compress, *blueprint;
+    const char *grid_size, *level, *mode, *compress, *blueprint, *preset, *filter, *threads;
     int no_sidecar;
     struct cli_batch_args batch;
 };
@@ -74,6 +80,9 @@ static int parse_args(const struct cli_command *cmd, int argc, char **argv,
         case OPT_BACKEND: a->backend = optarg; break;
         case OPT_COMPRESS: a->compress = optarg; break;
         case OPT_BLUEPRINT: a->blueprint = optarg; break;
+        case OPT_PRESET: a->preset = optarg; break;
+        case OPT_FILTER: a->filter = optarg; break;
+        case OPT_THREADS: a->threads = optarg; break;
         case 'h': *done = 1; return cli_print_help(cmd);
         default:
             if (cli_batch_option(&a->batch, c, optarg))
@@ -200,8 +209,32 @@ static int configure(const struct cli_command *cmd, prts_encoder *enc,
         if ((st = prts_encoder_set_option(enc, PRTS_OPT_PAYLOAD_COMPRESSION, type)) != PRTS_OK)
             return cli_lib_error(a->in, st, prts_encoder_last_error(enc));
     }
+    /* a preset first, so that --level and --filter refine it */
+    if (a->preset) {
+        static const char *const names[] = {"fast", "default", "small"}; /* prts_preset order */
+        int preset = 0;
+        for (int i = 0; i < 3; i++)
+            if (strcmp(a->preset, names[i]) == 0)
+                preset = PRTS_PRESET_FAST + i;
+        if (!preset)
+            return cli_usage_error(cmd, "--preset must be fast, default or small, got '%s'",
+                                   a->preset);
+        if ((st = prts_encoder_set_preset(enc, (prts_preset)preset)) != PRTS_OK)
+            return cli_lib_error(a->in, st, prts_encoder_last_error(enc));
+    }
     if (a->level && (rc = set_int_option(cmd, enc, PRTS_OPT_COMPRESSION_LEVEL, "--level",
                                          a->level)) != CLI_OK)
+        return rc;
+    if (a->filter) {
+        int64_t f = strcmp(a->filter, "none") == 0 ? PRTS_FILTER_NONE
+                    : strcmp(a->filter, "adaptive") == 0 ? PRTS_FILTER_ADAPTIVE : -1;
+        if (f < 0)
+            return cli_usage_error(cmd, "--filter must be none or adaptive, got '%s'", a->filter);
+        if ((st = prts_encoder_set_option(enc, PRTS_OPT_FILTER, f)) != PRTS_OK)
+            return cli_lib_error(a->in, st, prts_encoder_last_error(enc));
+    }
+    if (a->threads && (rc = set_int_option(cmd, enc, PRTS_OPT_THREADS, "--threads",
+                                           a->threads)) != CLI_OK)
         return rc;
     if (a->grid_size && (rc = set_int_option(cmd, enc, PRTS_OPT_GRID_SIZE, "--grid-size",
                                              a->grid_size)) != CLI_OK)

@@ -3,7 +3,7 @@
  *
  *   defaults:                    # optional
  *     mode: standard|code
- *     level: 0..9                # zlib level of the PNG
+ *     level: -9..9               # zlib level of the PNG (negative: adaptive)
  *     compress: none|zlib|zstd
  *     grid_size: N               # power of two; 0 = smallest that fits
  *     sidecar: true|false        # write OUT.meta.json (default true)

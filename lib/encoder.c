@@ -91,6 +91,22 @@ int prts_encoder_set_option(prts_encoder *enc, prts_option option, int64_t value
     return prts__option_set(enc->opts, PRTS__FOR_ENCODER, option, value, &enc->err);
 }
 
+int prts_encoder_set_preset(prts_encoder *enc, prts_preset preset)
+{
+    if (!valid(enc))
+        return PRTS_E_INVALID_ARG;
+    static const struct { int level, filter; } presets[] = {
+        [PRTS_PRESET_FAST] = {0, PRTS_FILTER_NONE},
+        [PRTS_PRESET_DEFAULT] = {PRTS_LEVEL_ADAPTIVE(1), PRTS_FILTER_NONE},
+        [PRTS_PRESET_SMALL] = {PRTS_LEVEL_ADAPTIVE(9), PRTS_FILTER_ADAPTIVE},
+    };
+    if ((int)preset < PRTS_PRESET_FAST || (int)preset > PRTS_PRESET_SMALL)
+        return prts__fail(&enc->err, PRTS_E_INVALID_ARG, "unknown preset %d", (int)preset);
+    enc->opts[PRTS_OPT_COMPRESSION_LEVEL] = presets[preset].level;
+    enc->opts[PRTS_OPT_FILTER] = presets[preset].filter;
+    return PRTS_OK;
+}
+
 int prts_encoder_get_option(const prts_encoder *enc, prts_option option, int64_t *value)
 {
     if (!valid(enc))
@@ -215,19 +231,20 @@ static int write_pixels(prts_encoder *enc, prts__png_writer *png, uint32_t g, co
     uint64_t touched = 0;
     for (uint32_t s = 0; rc == PRTS_OK && s < pass.lay.strips; s += pass.band.nstrips) {
         uint32_t rows = prts__pass_plan(&pass, s);
-        if ((rc = prts__pass_encode(&pass, data, e)))
+        if ((rc = prts__pass_encode(&pass, data, e)) ||
+            (rc = prts__png_write_rows(png, pass.band.rows, rows, pass.band.stride, e)))
             break;
-        for (uint32_t r = 0; rc == PRTS_OK && r < rows; r++)
-            rc = prts__png_write_row(png, pass.band.rows + r * pass.band.stride, pass.band.stride, e);
         touched += prts__pass_pages_touched(&pass);
         if (mapped && touched >= PRTS__RELEASE_EVERY) {
             prts__release_pages(data, len);
             touched = 0;
         }
         uint64_t done = len * (s + pass.band.nstrips) / pass.lay.strips;
-        if (rc == PRTS_OK && enc->progress && enc->progress(enc->progress_user, done, len) != 0)
+        if (enc->progress && enc->progress(enc->progress_user, done, len) != 0)
             rc = prts__fail(e, PRTS_E_CANCELLED, "cancelled by the progress callback");
     }
+    if (rc == PRTS_OK)
+        rc = prts__png_write_end(png, e);
     prts__pass_free(&pass);
     return rc;
 }
@@ -299,8 +316,9 @@ static int encode_buffer(prts_encoder *enc, const uint8_t *data, uint64_t len, i
     const uint8_t *pixels = compression ? packed.base : data;
     uint64_t npix = compression ? packed.len : len;
     int pixels_mapped = compression ? prts__stage_is_file(&packed) : mapped;
-    /* compressed bytes do not compress again: the PNG stores them */
-    int png_level = compression ? 0 : (int)enc->opts[PRTS_OPT_COMPRESSION_LEVEL];
+    /* compressed bytes do not compress again: adaptive, the PNG stores them
+     * and deflates only the zero padding after them */
+    int png_level = compression ? PRTS_LEVEL_ADAPTIVE(1) : (int)enc->opts[PRTS_OPT_COMPRESSION_LEVEL];
 
     uint32_t g = 0;
     int mode = (int)enc->opts[PRTS_OPT_MODE];
@@ -324,12 +342,17 @@ static int encode_buffer(prts_encoder *enc, const uint8_t *data, uint64_t len, i
         rc = prts__fail(e, PRTS_E_NOMEM, "cannot serialise the metadata");
         goto done;
     }
-    prts__png_writer png;
-    rc = prts__png_write_begin(&png, g, text, text_len, bp_text, bp_len, png_level,
-                               (int)enc->opts[PRTS_OPT_FILTER], write, user, e);
+    prts__png_writer *png = NULL;
+    prts__png_params params = {
+        .grid = g, .meta_text = text, .meta_len = text_len,
+        .blueprint_text = bp_text, .blueprint_len = bp_len,
+        .level = png_level < 0 ? -png_level : png_level, .adaptive = png_level < 0,
+        .filter = (int)enc->opts[PRTS_OPT_FILTER], .threads = (int)enc->opts[PRTS_OPT_THREADS],
+    };
+    rc = prts__png_write_begin(&png, &params, write, user, e);
     if (rc == PRTS_OK)
-        rc = write_pixels(enc, &png, g, pixels, npix, pixels_mapped, e);
-    prts__png_write_free(&png);
+        rc = write_pixels(enc, png, g, pixels, npix, pixels_mapped, e);
+    prts__png_write_free(png);
     if (rc == PRTS_OK) {
         json_decref(enc->result);
         enc->result = meta;

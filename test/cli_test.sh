@@ -145,7 +145,7 @@ check "... names the line and the key" 0 grep -q 'bad.yaml:5:.*outptu' "$dir/e"
 printf 'defaults:\n  level: 12\njobs:\n  - input: in/a/x.bin\n    output: o/\n' >"$b/level.yaml"
 check "manifest bad level" 1 "$cli" batch "$b/level.yaml"
 keep
-check "... names the line" 0 grep -q 'level.yaml:2: level must be in 0..9' "$dir/e"
+check "... names the line" 0 grep -q 'level.yaml:2: level must be in -9..9' "$dir/e"
 printf 'jobs:\n  - input: in/a/x.bin\n\toutput: o/\n' >"$b/syntax.yaml"
 check "manifest YAML syntax error" 1 "$cli" batch "$b/syntax.yaml"
 keep

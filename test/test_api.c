@@ -70,7 +70,7 @@ static void t_option_bounds(void **state)
         assert_true(mn <= mx);
     }
     static const struct { prts_option o; int64_t mn, mx; } exact[] = {
-        { PRTS_OPT_MODE, 0, 1 }, { PRTS_OPT_COMPRESSION_LEVEL, 0, 9 }, { PRTS_OPT_FILTER, 0, 1 },
+        { PRTS_OPT_MODE, 0, 1 }, { PRTS_OPT_COMPRESSION_LEVEL, -9, 9 }, { PRTS_OPT_FILTER, 0, 1 },
         { PRTS_OPT_WRITE_SIDECAR, 0, 1 }, { PRTS_OPT_VERIFY_HASH, 0, 1 },
         { PRTS_OPT_READ_SIDECAR, 0, 1 },
     };
@@ -90,7 +90,9 @@ static void t_option_bounds(void **state)
     assert_true(mn <= 4096 && mx >= (1 << 30));
     /* unknown keys */
     assert_int_equal(prts_option_bounds((prts_option)0, &mn, &mx), PRTS_E_INVALID_ARG);
-    assert_int_equal(prts_option_bounds((prts_option)13, &mn, &mx), PRTS_E_INVALID_ARG);
+    assert_int_equal(prts_option_bounds((prts_option)14, &mn, &mx), PRTS_E_INVALID_ARG);
+    assert_int_equal(prts_option_bounds(PRTS_OPT_THREADS, &mn, &mx), PRTS_OK);
+    assert_true(mn == 0 && mx >= 2);
     assert_int_equal(prts_option_bounds((prts_option)-1, &mn, &mx), PRTS_E_INVALID_ARG);
     assert_int_equal(prts_option_bounds((prts_option)1000, &mn, &mx), PRTS_E_INVALID_ARG);
 }
@@ -102,7 +104,7 @@ static void t_encoder_defaults(void **state)
     assert_non_null(enc);
     int64_t v;
     static const struct { prts_option o; int64_t v; } d[] = {
-        { PRTS_OPT_MODE, PRTS_MODE_STANDARD }, { PRTS_OPT_COMPRESSION_LEVEL, 1 },
+        { PRTS_OPT_MODE, PRTS_MODE_STANDARD }, { PRTS_OPT_COMPRESSION_LEVEL, PRTS_LEVEL_ADAPTIVE(1) },
         { PRTS_OPT_FILTER, PRTS_FILTER_NONE }, { PRTS_OPT_GRID_SIZE, 0 },
         { PRTS_OPT_MEMORY_BUDGET, 64ll << 20 }, { PRTS_OPT_WRITE_SIDECAR, 1 },
     };

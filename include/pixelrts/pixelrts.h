@@ -117,14 +117,31 @@ typedef enum prts_compression {
 
 typedef enum prts_filter {
     PRTS_FILTER_NONE = 0,         /* fastest, and best for binary payloads */
-    PRTS_FILTER_ADAPTIVE = 1      /* libspng's per-row heuristic over all five filters */
+    PRTS_FILTER_ADAPTIVE = 1      /* per row, the filter of the five with the smallest sum of
+                                     absolute values (the usual heuristic) */
 } prts_filter;
+
+/* PRTS_OPT_COMPRESSION_LEVEL: 0..9 deflates every byte of the image at that
+ * zlib level; a negative level -k is adaptive: each 4 KiB block of rows that
+ * looks incompressible (random, already compressed) is stored, the rest is
+ * deflated at level k.  Incompressible data deflated at any level is 10x
+ * slower than storing it and comes out bigger. */
+#define PRTS_LEVEL_ADAPTIVE(k) (-(k))
+
+/* Presets: a compression level and a filter chosen together. */
+typedef enum prts_preset {
+    PRTS_PRESET_FAST = 1,         /* store (level 0), filter NONE: I/O speed, no size gain */
+    PRTS_PRESET_DEFAULT = 2,      /* adaptive level 1, filter NONE: store what does not
+                                     compress, deflate the rest quickly */
+    PRTS_PRESET_SMALL = 3         /* adaptive level 9, adaptive filters: smallest files */
+} prts_preset;
 
 /* Options are 64-bit integers keyed by this enum; prts_option_bounds()
  * tells the valid range.  "E" = encoder, "D" = decoder. */
 typedef enum prts_option {
     PRTS_OPT_MODE = 1,              /* E: prts_mode.  Default STANDARD */
-    PRTS_OPT_COMPRESSION_LEVEL = 2, /* E: zlib level 0..9 for the PNG.  Default 1 */
+    PRTS_OPT_COMPRESSION_LEVEL = 2, /* E: zlib level 0..9 for the PNG, or -9..-1 adaptive
+                                       (PRTS_LEVEL_ADAPTIVE).  Default -1 */
     PRTS_OPT_FILTER = 3,            /* E: prts_filter.  Default NONE */
     PRTS_OPT_GRID_SIZE = 4,         /* E: explicit side (power of two), 0 = smallest that fits.  Default 0 */
     PRTS_OPT_MEMORY_BUDGET = 5,     /* E,D: bytes a push/pull stream may stage in RAM before it
@@ -135,10 +152,13 @@ typedef enum prts_option {
     PRTS_OPT_MAX_GRID_SIZE = 9,     /* D: largest accepted image side.  Default 65536 */
     PRTS_OPT_MAX_METADATA_SIZE = 10,/* D: largest accepted text chunk / sidecar.  Default 256 MiB */
     PRTS_OPT_PAYLOAD_COMPRESSION = 11,/* E: prts_compression of the payload before it is placed
-                                         (format.md §7); the PNG itself then uses level 0.
-                                         Default NONE */
-    PRTS_OPT_PAYLOAD_LEVEL = 12     /* E: level of that compression: zlib 1..9, zstd 1..19;
+                                         (format.md §7); the PNG then stores the compressed
+                                         bytes and deflates only the padding.  Default NONE */
+    PRTS_OPT_PAYLOAD_LEVEL = 12,    /* E: level of that compression: zlib 1..9, zstd 1..19;
                                        0 = the library's default (zlib 6, zstd 3).  Default 0 */
+    PRTS_OPT_THREADS = 13           /* E,D: threads that deflate / inflate the image's segments:
+                                       0 = one per online CPU, 1 = the calling thread only.
+                                       Default 0 */
 } prts_option;
 
 /* Valid range of an option (inclusive).  PRTS_E_INVALID_ARG for unknown keys. */
@@ -209,6 +229,10 @@ PRTS_API int prts_encoder_set_metadata_json(prts_encoder *enc, const char *json)
  * the `PixelRTS-Blueprint` tEXt chunk and, by the file API, as
  * OUT.blueprint.json.  NULL or "{}" clears it. */
 PRTS_API int prts_encoder_set_blueprint_json(prts_encoder *enc, const char *json);
+
+/* Set PRTS_OPT_COMPRESSION_LEVEL and PRTS_OPT_FILTER to a prts_preset.
+ * PRTS_E_INVALID_ARG for an unknown preset. */
+PRTS_API int prts_encoder_set_preset(prts_encoder *enc, prts_preset preset);
 
 /* Choose a backend by name ("scalar", ..., or "auto").  PRTS_E_BACKEND,
  * with the reason in last_error(), if it is unknown or cannot run here.

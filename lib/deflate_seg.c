@@ -1,0 +1,201 @@
+/* deflate_seg.c: segments of the IDAT stream, fixed-level or adaptive. */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checksum.h"
+#include "deflate_seg.h"
+
+int prts__buf_reserve(prts__buf *b, size_t cap, prts__err *e)
+{
+    if (cap <= b->cap)
+        return PRTS_OK;
+    uint8_t *p = realloc(b->data, cap);
+    if (!p)
+        return prts__fail(e, PRTS_E_NOMEM, "cannot allocate a %zu-byte output buffer", cap);
+    b->data = p;
+    b->cap = cap;
+    return PRTS_OK;
+}
+
+void prts__buf_free(prts__buf *b)
+{
+    free(b->data);
+    memset(b, 0, sizeof *b);
+}
+
+/* ---- the incompressibility test ------------------------------------------
+ * Deflate at any level costs ~20 ns per byte on random data and makes it
+ * bigger (performance.md), storing costs a copy.  So each 4 KiB block is
+ * classified by the order-0 entropy of a 1 KiB sample (4 x 256 bytes spread
+ * over it): random data measures ~7.8 bits per byte on such a sample, machine
+ * code 5-6.5, text 4-5, zero padding 0.  Above 7.3 the block is stored. */
+enum { BLOCK = 4096, SAMPLE_RUN = 256, SAMPLE_RUNS = 4, SAMPLE_MAX = SAMPLE_RUN * SAMPLE_RUNS };
+
+static float clogc[SAMPLE_MAX + 1]; /* c * log2(c) */
+static pthread_once_t clogc_once = PTHREAD_ONCE_INIT;
+
+static void clogc_build(void)
+{
+    for (int c = 1; c <= SAMPLE_MAX; c++)
+        clogc[c] = (float)(c * log2((double)c));
+}
+
+int prts__looks_random(const uint8_t *p, size_t n)
+{
+    pthread_once(&clogc_once, clogc_build);
+    uint32_t hist[256] = {0};
+    size_t taken = 0;
+    if (n <= SAMPLE_MAX) {
+        for (size_t i = 0; i < n; i++)
+            hist[p[i]]++;
+        taken = n;
+    } else {
+        size_t step = (n - SAMPLE_RUN) / (SAMPLE_RUNS - 1);
+        for (int r = 0; r < SAMPLE_RUNS; r++) {
+            const uint8_t *s = p + (size_t)r * step;
+            for (int i = 0; i < SAMPLE_RUN; i++)
+                hist[s[i]]++;
+        }
+        taken = SAMPLE_MAX;
+    }
+    if (taken < 64)
+        return 0; /* too little to judge; compressing it costs nothing */
+    /* H = log2(N) - sum(c log2 c) / N */
+    float sum = 0;
+    for (int b = 0; b < 256; b++)
+        sum += clogc[hist[b]];
+    float h = clogc[taken] / (float)taken - sum / (float)taken;
+    /* a smaller sample underestimates entropy: lower the bar with it */
+    float bar = taken >= SAMPLE_MAX ? 7.3f : 7.3f - 255.0f / (2.0f * (float)taken * 0.6931f) + 0.18f;
+    return h > bar;
+}
+
+/* ---- compression ---------------------------------------------------------- */
+
+static int zfail(prts__err *e, int zrc, const char *what)
+{
+    if (zrc == Z_MEM_ERROR)
+        return prts__fail(e, PRTS_E_NOMEM, "zlib: out of memory (%s)", what);
+    return prts__fail(e, PRTS_E_PNG, "zlib %s failed (%d)", what, zrc);
+}
+
+/* Room for `extra` more bytes at the end of out, as zlib's avail_out. */
+static int out_room(z_stream *z, prts__buf *out, size_t extra, prts__err *e)
+{
+    int rc = prts__buf_reserve(out, out->len + extra, e);
+    if (rc)
+        return rc;
+    size_t room = out->cap - out->len;
+    z->next_out = out->data + out->len;
+    z->avail_out = (uInt)(room > (1u << 30) ? (1u << 30) : room);
+    return PRTS_OK;
+}
+
+/* Feed in[0..n) at the stream's current level, ending with `flush`. */
+static int feed(prts__deflater *d, const uint8_t *in, size_t n, int flush, prts__buf *out,
+                prts__err *e)
+{
+    z_stream *z = &d->z;
+    z->next_in = (Bytef *)in;
+    size_t left = n;
+    for (;;) {
+        uInt take = left > (1u << 30) ? (1u << 30) : (uInt)left;
+        z->avail_in = take;
+        int fl = left == take ? flush : Z_NO_FLUSH;
+        /* stored data grows by ~5 bytes per 64 KiB, Huffman-coded random
+         * data by a little more: this is nearly always room enough */
+        size_t extra = (size_t)take + take / 64 + 4096;
+        do {
+            int rc = out_room(z, out, extra, e);
+            if (rc)
+                return rc;
+            uInt before = z->avail_out;
+            int zrc = deflate(z, fl);
+            out->len += before - z->avail_out;
+            if (zrc == Z_STREAM_ERROR)
+                return zfail(e, zrc, "deflate");
+            extra = out->cap / 2 + 65536; /* if it was not enough: grow */
+        } while (z->avail_out == 0);
+        /* output room left over: all input taken and the flush complete */
+        left -= take;
+        if (left == 0)
+            return PRTS_OK;
+    }
+}
+
+static int set_level(prts__deflater *d, int level, prts__buf *out, prts__err *e)
+{
+    if (d->level == level)
+        return PRTS_OK;
+    /* deflateParams flushes what was fed at the old level into the output;
+     * Z_BUF_ERROR means it needs more room for that: grow and call again */
+    d->z.avail_in = 0;
+    size_t extra = 256 * 1024;
+    int zrc;
+    do {
+        int rc = out_room(&d->z, out, extra, e);
+        if (rc)
+            return rc;
+        uInt before = d->z.avail_out;
+        zrc = deflateParams(&d->z, level, Z_DEFAULT_STRATEGY);
+        out->len += before - d->z.avail_out;
+        extra = out->cap;
+    } while (zrc == Z_BUF_ERROR);
+    if (zrc != Z_OK)
+        return zfail(e, zrc, "deflateParams");
+    d->level = level;
+    return PRTS_OK;
+}
+
+int prts__seg_compress(prts__deflater *d, const uint8_t *in, size_t n, int level, int adaptive,
+                       int last, prts__buf *out, uint32_t *adler, prts__err *e)
+{
+    int zrc;
+    if (!d->ready) {
+        memset(&d->z, 0, sizeof d->z);
+        zrc = deflateInit2(&d->z, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
+        if (zrc != Z_OK)
+            return zfail(e, zrc, "deflateInit2");
+        d->ready = 1;
+        d->level = level;
+    } else if ((zrc = deflateReset(&d->z)) != Z_OK) {
+        return zfail(e, zrc, "deflateReset");
+    }
+    *adler = prts__adler32(1, in, n);
+    int flush = last ? Z_FINISH : Z_SYNC_FLUSH;
+    int rc = PRTS_OK;
+    if (!adaptive || level == 0) {
+        if ((rc = set_level(d, level, out, e)))
+            return rc;
+        return feed(d, in, n, flush, out, e);
+    }
+    /* runs of blocks of one class, each fed at its level */
+    size_t at = 0;
+    while (at < n) {
+        size_t blk = n - at < BLOCK ? n - at : BLOCK;
+        int store = prts__looks_random(in + at, blk);
+        size_t end = at + blk;
+        while (end < n) {
+            size_t b = n - end < BLOCK ? n - end : BLOCK;
+            if (prts__looks_random(in + end, b) != store)
+                break;
+            end += b;
+        }
+        if ((rc = set_level(d, store ? 0 : level, out, e)) ||
+            (rc = feed(d, in + at, end - at, end == n ? flush : Z_NO_FLUSH, out, e)))
+            return rc;
+        at = end;
+    }
+    if (n == 0)
+        rc = feed(d, in, 0, flush, out, e);
+    return rc;
+}
+
+void prts__deflater_free(prts__deflater *d)
+{
+    if (d->ready)
+        deflateEnd(&d->z);
+    d->ready = 0;
+}

@@ -1,0 +1,49 @@
+/* deflate_seg.h: one run of PNG rows as an independent raw-deflate segment.
+ *
+ * Our PNG's zlib stream is a 2-byte header, then one segment per run of
+ * rows, each compressed on its own (no back-reference into an earlier
+ * segment, ends byte-aligned on a sync flush; the last one ends the stream),
+ * then the Adler-32 of all rows (combined from the segments').  Segments can
+ * therefore be compressed on several threads (the pigz technique) and, with
+ * the index chunk recording where each starts, inflated on several threads
+ * or alone for a byte range. */
+#ifndef PRTS__DEFLATE_SEG_H
+#define PRTS__DEFLATE_SEG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <zlib.h>
+
+#include "common.h"
+
+/* A growable output buffer. */
+typedef struct prts__buf {
+    uint8_t *data;
+    size_t len, cap;
+} prts__buf;
+
+int prts__buf_reserve(prts__buf *b, size_t cap, prts__err *e);
+void prts__buf_free(prts__buf *b);
+
+/* A reusable raw-deflate state (zlib allocates ~270 KiB per stream: keep one
+ * per thread, reset between segments). */
+typedef struct prts__deflater {
+    z_stream z;
+    int ready;
+    int level; /* level the stream is set to now */
+} prts__deflater;
+
+/* Append the raw deflate of in[0..n) to out.  level 0..9 compresses every
+ * byte at that level; adaptive: blocks that look incompressible (their
+ * sampled byte entropy is near 8 bits) are stored and the rest compressed at
+ * `level`, switching with deflateParams inside the one stream.  `last` ends
+ * the stream (final block), else it ends on a sync flush.  *adler receives
+ * the Adler-32 of in[0..n). */
+int prts__seg_compress(prts__deflater *d, const uint8_t *in, size_t n, int level, int adaptive,
+                       int last, prts__buf *out, uint32_t *adler, prts__err *e);
+void prts__deflater_free(prts__deflater *d);
+
+/* Whether a block looks incompressible (exposed for the tests). */
+int prts__looks_random(const uint8_t *p, size_t n);
+
+#endif

@@ -1,0 +1,67 @@
+/* png_index.c: the segment index chunk (png_index.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "png_index.h"
+
+uint8_t *prts__index_encode(const prts__png_index *ix, size_t *len)
+{
+    *len = PRTS__INDEX_HEAD + (size_t)ix->count * PRTS__INDEX_ENTRY;
+    uint8_t *p = calloc(1, *len);
+    if (!p)
+        return NULL;
+    p[0] = 1;
+    prts__put32(p + 4, ix->count);
+    prts__put32(p + 8, ix->height);
+    prts__put32(p + 12, (uint32_t)(ix->end >> 32));
+    prts__put32(p + 16, (uint32_t)ix->end);
+    for (uint32_t i = 0; i < ix->count; i++) {
+        uint8_t *q = p + PRTS__INDEX_HEAD + (size_t)i * PRTS__INDEX_ENTRY;
+        prts__put32(q, (uint32_t)(ix->seg[i].offset >> 32));
+        prts__put32(q + 4, (uint32_t)ix->seg[i].offset);
+        prts__put32(q + 8, ix->seg[i].first_row);
+    }
+    return p;
+}
+
+int prts__index_decode(const uint8_t *data, size_t len, uint32_t height, uint64_t file_len,
+                       prts__png_index *ix)
+{
+    memset(ix, 0, sizeof *ix);
+    if (len < PRTS__INDEX_HEAD || data[0] != 1 || data[1] || data[2] || data[3])
+        return -1;
+    uint32_t count = prts__get32(data + 4);
+    if (count == 0 || count > height || prts__get32(data + 8) != height ||
+        len != PRTS__INDEX_HEAD + (size_t)count * PRTS__INDEX_ENTRY)
+        return -1;
+    uint64_t end = (uint64_t)prts__get32(data + 12) << 32 | prts__get32(data + 16);
+    if (end > file_len)
+        return -1;
+    prts__seg_entry *seg = malloc(sizeof *seg * count);
+    if (!seg)
+        return -1;
+    for (uint32_t i = 0; i < count; i++) {
+        const uint8_t *q = data + PRTS__INDEX_HEAD + (size_t)i * PRTS__INDEX_ENTRY;
+        seg[i].offset = (uint64_t)prts__get32(q) << 32 | prts__get32(q + 4);
+        seg[i].first_row = prts__get32(q + 8);
+        /* rows start at 0 and grow; chunks are in file order, 12+ bytes apart */
+        int bad = i == 0 ? seg[i].first_row != 0
+                         : seg[i].first_row <= seg[i - 1].first_row ||
+                               seg[i].offset < seg[i - 1].offset + 12;
+        if (bad || seg[i].first_row >= height || seg[i].offset + 12 > end) {
+            free(seg);
+            return -1;
+        }
+    }
+    ix->count = count;
+    ix->height = height;
+    ix->end = end;
+    ix->seg = seg;
+    return 0;
+}
+
+void prts__index_free(prts__png_index *ix)
+{
+    free(ix->seg);
+    memset(ix, 0, sizeof *ix);
+}

@@ -1,0 +1,57 @@
+/* png_index.h: the `prIX` chunk: where each deflate segment of IDAT starts.
+ *
+ * Written by our encoder after the last IDAT, before IEND.  Its name makes it
+ * ancillary (readers that do not know it skip it), private, and not safe to
+ * copy (an editor that rewrites the pixels must drop it, since the offsets
+ * would be wrong).  Layout, big-endian:
+ *
+ *   u8  version (1)       u8[3] zero
+ *   u32 segment count N   u32 image height
+ *   u64 end: file offset just past the last IDAT chunk
+ *   N x { u64 file offset of the segment's IDAT chunk (its length field),
+ *         u32 first row of the segment }
+ *
+ * Each segment is exactly one IDAT chunk holding an independent raw-deflate
+ * run of whole rows (deflate_seg.h); the first chunk's data starts with the
+ * 2-byte zlib header, the last one's ends with the 4-byte Adler-32. */
+#ifndef PRTS__PNG_INDEX_H
+#define PRTS__PNG_INDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+
+#define PRTS__INDEX_CHUNK "prIX"
+#define PRTS__INDEX_HEAD 20
+#define PRTS__INDEX_ENTRY 12
+
+typedef struct prts__seg_entry {
+    uint64_t offset;
+    uint32_t first_row;
+} prts__seg_entry;
+
+typedef struct prts__png_index {
+    uint32_t count, height;
+    uint64_t end;
+    prts__seg_entry *seg; /* count entries */
+} prts__png_index;
+
+/* Serialise (malloc'd, *len bytes); NULL when out of memory. */
+uint8_t *prts__index_encode(const prts__png_index *ix, size_t *len);
+/* Parse and check the chunk's structure (counts, order, bounds against
+ * `height` and `file_len`); -1 if it is not a usable index. */
+int prts__index_decode(const uint8_t *data, size_t len, uint32_t height, uint64_t file_len,
+                       prts__png_index *ix);
+void prts__index_free(prts__png_index *ix);
+
+static inline void prts__put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
+}
+static inline uint32_t prts__get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+#endif
