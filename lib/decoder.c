@@ -12,6 +12,7 @@
 #include "metadata.h"
 #include "payload.h"
 #include "png_read.h"
+#include "png_segments.h"
 #include "sha256.h"
 #include "stage.h"
 #include "transform.h"
@@ -277,21 +278,58 @@ static int load_file(prts_decoder *dec, const char *path)
 /* ------------------------------------------------------------------ */
 /* Pixels to payload                                                   */
 
+/* The rows of the image come from the segment index on several threads when
+ * the input is one of our files on disk, else from libspng in order. */
+typedef struct row_source {
+    prts__seg_reader *segs; /* NULL: libspng */
+    uint32_t next;
+} row_source;
+
+static int rows_begin(prts_decoder *dec, row_source *src)
+{
+    src->segs = NULL;
+    src->next = 0;
+    if (dec->fd >= 0 && dec->png.plain_rgba8) {
+        int rc = prts__seg_reader_open(&src->segs, dec->fd, dec->png.side,
+                                       (int)dec->opts[PRTS_OPT_THREADS], dec->png.name, &dec->err);
+        if (rc || src->segs)
+            return rc;
+    }
+    return prts__png_read_begin(&dec->png, &dec->err);
+}
+
+static int rows_read(prts_decoder *dec, row_source *src, uint8_t *rows, size_t stride, uint32_t n)
+{
+    int rc = src->segs ? prts__seg_reader_rows(src->segs, src->next, n, rows, stride, &dec->err)
+                       : prts__png_read_rows(&dec->png, rows, stride, n, &dec->err);
+    src->next += n;
+    return rc;
+}
+
+static int rows_end(prts_decoder *dec, row_source *src)
+{
+    return src->segs ? prts__seg_reader_finish(src->segs, &dec->err)
+                     : prts__png_read_end(&dec->png, &dec->err);
+}
+
 /* Decode every row; scatter the payload into dest (NULL: validate only). */
 static int read_pixels(prts_decoder *dec, uint8_t *dest, int mapped)
 {
     prts__err *e = &dec->err;
+    row_source src;
     int rc = prts__backend_check(&dec->backend, e);
-    if (rc || (rc = prts__png_read_begin(&dec->png, e)))
+    if (rc || (rc = rows_begin(dec, &src)))
         return rc;
     uint64_t len = dec->meta.encoded_size;
     prts__pass pass;
-    if ((rc = prts__pass_init(&pass, &dec->backend, dec->png.side, len, 0, e)))
+    if ((rc = prts__pass_init(&pass, &dec->backend, dec->png.side, len, 0, e))) {
+        prts__seg_reader_free(src.segs);
         return rc;
+    }
     uint64_t touched = 0;
     for (uint32_t s = 0; rc == PRTS_OK && s < pass.lay.strips; s += pass.band.nstrips) {
         uint32_t rows = prts__pass_plan(&pass, s);
-        if ((rc = prts__png_read_rows(&dec->png, pass.band.rows, pass.band.stride, rows, e)))
+        if ((rc = rows_read(dec, &src, pass.band.rows, pass.band.stride, rows)))
             break;
         if (dest && (rc = prts__pass_decode(&pass, dest, e)))
             break;
@@ -305,7 +343,10 @@ static int read_pixels(prts_decoder *dec, uint8_t *dest, int mapped)
             rc = prts__fail(e, PRTS_E_CANCELLED, "cancelled by the progress callback");
     }
     prts__pass_free(&pass);
-    return rc ? rc : prts__png_read_end(&dec->png, e);
+    if (rc == PRTS_OK)
+        rc = rows_end(dec, &src);
+    prts__seg_reader_free(src.segs);
+    return rc;
 }
 
 /* Where the final payload bytes go: a hash, and a file or a stage. */

@@ -6,7 +6,7 @@
 
 uint8_t *prts__index_encode(const prts__png_index *ix, size_t *len)
 {
-    *len = PRTS__INDEX_HEAD + (size_t)ix->count * PRTS__INDEX_ENTRY;
+    *len = PRTS__INDEX_HEAD + (size_t)ix->count * PRTS__INDEX_ENTRY + PRTS__INDEX_TAIL;
     uint8_t *p = calloc(1, *len);
     if (!p)
         return NULL;
@@ -21,7 +21,21 @@ uint8_t *prts__index_encode(const prts__png_index *ix, size_t *len)
         prts__put32(q + 4, (uint32_t)ix->seg[i].offset);
         prts__put32(q + 8, ix->seg[i].first_row);
     }
+    prts__put32(p + *len - PRTS__INDEX_TAIL, (uint32_t)*len);
     return p;
+}
+
+uint64_t prts__index_locate(const uint8_t tail[20], uint64_t file_len, uint32_t *data_len)
+{
+    /* tail: [u32 data length][u32 CRC] then IEND: [u32 0]["IEND"][u32 CRC] */
+    static const uint8_t iend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82};
+    if (memcmp(tail + 8, iend, sizeof iend) != 0)
+        return 0;
+    uint32_t len = prts__get32(tail);
+    if (len < PRTS__INDEX_HEAD + PRTS__INDEX_TAIL || (uint64_t)len + 8 + 4 + 12 + 8 > file_len)
+        return 0;
+    *data_len = len;
+    return file_len - 12 - 4 - len - 8;
 }
 
 int prts__index_decode(const uint8_t *data, size_t len, uint32_t height, uint64_t file_len,
@@ -32,7 +46,8 @@ int prts__index_decode(const uint8_t *data, size_t len, uint32_t height, uint64_
         return -1;
     uint32_t count = prts__get32(data + 4);
     if (count == 0 || count > height || prts__get32(data + 8) != height ||
-        len != PRTS__INDEX_HEAD + (size_t)count * PRTS__INDEX_ENTRY)
+        len != PRTS__INDEX_HEAD + (size_t)count * PRTS__INDEX_ENTRY + PRTS__INDEX_TAIL ||
+        prts__get32(data + len - PRTS__INDEX_TAIL) != len)
         return -1;
     uint64_t end = (uint64_t)prts__get32(data + 12) << 32 | prts__get32(data + 16);
     if (end > file_len)

@@ -10,6 +10,8 @@
  *   u64 end: file offset just past the last IDAT chunk
  *   N x { u64 file offset of the segment's IDAT chunk (its length field),
  *         u32 first row of the segment }
+ *   u32 length of this chunk's data (so that a reader finds the chunk from
+ *       the end of the file: ... prIX data, CRC, IEND)
  *
  * Each segment is exactly one IDAT chunk holding an independent raw-deflate
  * run of whole rows (deflate_seg.h); the first chunk's data starts with the
@@ -24,6 +26,7 @@
 
 #define PRTS__INDEX_CHUNK "prIX"
 #define PRTS__INDEX_HEAD 20
+#define PRTS__INDEX_TAIL 4
 #define PRTS__INDEX_ENTRY 12
 
 typedef struct prts__seg_entry {
@@ -39,6 +42,9 @@ typedef struct prts__png_index {
 
 /* Serialise (malloc'd, *len bytes); NULL when out of memory. */
 uint8_t *prts__index_encode(const prts__png_index *ix, size_t *len);
+/* Where the index chunk of a file of `file_len` bytes must start, from the
+ * last 20 bytes of the file (`tail`); 0 if that tail is not ours. */
+uint64_t prts__index_locate(const uint8_t tail[20], uint64_t file_len, uint32_t *data_len);
 /* Parse and check the chunk's structure (counts, order, bounds against
  * `height` and `file_len`); -1 if it is not a usable index. */
 int prts__index_decode(const uint8_t *data, size_t len, uint32_t height, uint64_t file_len,

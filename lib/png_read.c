@@ -229,6 +229,8 @@ int prts__png_read_open(prts__png_reader *r, prts_read_fn read, void *user, cons
                           "without interlacing", name, ihdr.width, ihdr.height,
                           MAX_INTERLACED_BYTES >> 20);
     r->side = ihdr.width;
+    r->plain_rgba8 = ihdr.bit_depth == 8 && ihdr.color_type == SPNG_COLOR_TYPE_TRUECOLOR_ALPHA &&
+                     !ihdr.interlace_method;
     return PRTS_OK;
 }
 

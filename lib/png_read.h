@@ -34,6 +34,7 @@ typedef struct prts__png_reader {
     int callback_failed;
     prts__crc_tracker crc;
     uint32_t side;         /* image width == height */
+    int plain_rgba8;       /* 8-bit RGBA, not interlaced: rows are the pixels as they are */
     uint8_t *image;        /* whole image, only for interlaced files */
     uint32_t next_row;
 } prts__png_reader;

@@ -1,0 +1,405 @@
+/* png_segments.c: indexed, parallel reading of IDAT segments. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "checksum.h"
+#include "fileio.h"
+#include "png_filter.h"
+#include "png_index.h"
+#include "png_segments.h"
+
+enum { SLOT_FREE, SLOT_QUEUED, SLOT_RUNNING, SLOT_DONE };
+
+/* The largest segment we accept (ours are ~1 MiB): bounds memory per slot. */
+#define MAX_SEGMENT_BYTES ((uint64_t)64 << 20)
+
+typedef struct slot {
+    int64_t seg;        /* segment held, -1 none */
+    int state;
+    uint8_t *rows;      /* unfiltered rows, with their filter bytes */
+    uint32_t adler;     /* of the filtered rows */
+    int rc;
+    prts__err err;
+} slot;
+
+struct prts__seg_reader {
+    const char *name;
+    const uint8_t *map;  /* the whole file, read-only */
+    uint64_t file_len;
+    uint32_t side;
+    size_t row_len;      /* 4 * side */
+    prts__png_index ix;
+    uint32_t max_rows;   /* rows of the largest segment */
+    uint32_t horizon;    /* last row worth reading ahead */
+    uint32_t next_adler; /* segments folded into adler, in order */
+    uint32_t adler;
+    int in_order;        /* every request so far continued the previous one */
+    uint32_t next_row;
+
+    slot *slots;
+    uint32_t nslots;
+    pthread_t *threads;
+    int nthreads;
+    int stop;
+    pthread_mutex_t lock;
+    pthread_cond_t work, done;
+    z_stream inline_z;   /* when there are no threads */
+    int inline_ready;
+};
+
+static uint32_t seg_rows(const prts__seg_reader *r, uint32_t k)
+{
+    uint32_t end = k + 1 < r->ix.count ? r->ix.seg[k + 1].first_row : r->side;
+    return end - r->ix.seg[k].first_row;
+}
+
+/* ---- one segment: CRC, inflate, unfilter (any thread) ---------------------- */
+
+static int inflate_segment(prts__seg_reader *r, uint32_t k, slot *s, z_stream *z, int *zready)
+{
+    prts__err *e = &s->err;
+    uint64_t at = r->ix.seg[k].offset;
+    const uint8_t *head = r->map + at;
+    uint32_t len = prts__get32(head);
+    uint32_t first = r->ix.seg[k].first_row, nrows = seg_rows(r, k);
+    const uint8_t *data = head + 8;
+    if (prts__crc32(prts__crc32(0, head + 4, 4), data, len) != prts__get32(data + len))
+        return prts__fail(e, PRTS_E_CRC, "%s: IDAT chunk at offset %llu (rows %u-%u) fails its "
+                          "CRC check", r->name, (unsigned long long)at, first, first + nrows - 1);
+    const uint8_t *in = data;
+    size_t in_len = len;
+    if (k == 0) { /* zlib header, checked at open */
+        in += 2;
+        in_len -= 2;
+    }
+    if (k + 1 == r->ix.count)
+        in_len -= 4; /* the Adler-32 trailer */
+    if (!*zready) {
+        memset(z, 0, sizeof *z);
+        if (inflateInit2(z, -15) != Z_OK)
+            return prts__fail(e, PRTS_E_NOMEM, "zlib: cannot start an inflate stream");
+        *zready = 1;
+    } else {
+        inflateReset(z);
+    }
+    size_t rowb = r->row_len + 1, want = (size_t)nrows * rowb;
+    uint8_t spare;
+    z->next_in = (Bytef *)in;
+    z->avail_in = (uInt)in_len;
+    z->next_out = s->rows;
+    z->avail_out = (uInt)want;
+    int zrc = inflate(z, Z_SYNC_FLUSH);
+    if (zrc == Z_OK && z->avail_out == 0 && z->avail_in) {
+        /* rows complete: what remains must be the end of the segment */
+        z->next_out = &spare;
+        z->avail_out = 1;
+        zrc = inflate(z, Z_SYNC_FLUSH);
+        if (z->avail_out == 0)
+            zrc = Z_DATA_ERROR;
+    }
+    int last = k + 1 == r->ix.count;
+    int ok = z->avail_in == 0 && z->avail_out == (z->next_out == &spare ? 1u : 0u) &&
+             (last ? zrc == Z_STREAM_END : zrc == Z_OK || zrc == Z_BUF_ERROR);
+    if (!ok)
+        return prts__fail(e, PRTS_E_PNG, "%s: the image data of rows %u-%u (IDAT chunk at offset "
+                          "%llu) is corrupt: %s", r->name, first, first + nrows - 1,
+                          (unsigned long long)at,
+                          z->msg ? z->msg : zrc == Z_STREAM_END ? "the stream ends early"
+                                                                : "wrong length");
+    s->adler = prts__adler32(1, s->rows, want);
+    for (uint32_t i = 0; i < nrows; i++) {
+        uint8_t *row = s->rows + (size_t)i * rowb;
+        /* a segment cannot lean on the row before it: it was inflated apart */
+        if (i == 0 && first > 0 && row[0] >= 2)
+            return prts__fail(e, PRTS_E_PNG, "%s: row %u starts a segment but uses filter %u",
+                              r->name, first, row[0]);
+        if (prts__unfilter_row(row, i ? row - rowb + 1 : NULL, r->row_len))
+            return prts__fail(e, PRTS_E_PNG, "%s: row %u has unknown filter type %u", r->name,
+                              first + i, row[0]);
+    }
+    return PRTS_OK;
+}
+
+static void *worker(void *arg)
+{
+    prts__seg_reader *r = arg;
+    z_stream z;
+    int zready = 0;
+    pthread_mutex_lock(&r->lock);
+    for (;;) {
+        slot *s = NULL;
+        while (!r->stop) {
+            for (uint32_t i = 0; i < r->nslots; i++)
+                if (r->slots[i].state == SLOT_QUEUED && (!s || r->slots[i].seg < s->seg))
+                    s = &r->slots[i];
+            if (s)
+                break;
+            pthread_cond_wait(&r->work, &r->lock);
+        }
+        if (r->stop)
+            break;
+        s->state = SLOT_RUNNING;
+        pthread_mutex_unlock(&r->lock);
+        s->rc = inflate_segment(r, (uint32_t)s->seg, s, &z, &zready);
+        pthread_mutex_lock(&r->lock);
+        s->state = SLOT_DONE;
+        pthread_cond_broadcast(&r->done);
+    }
+    pthread_mutex_unlock(&r->lock);
+    if (zready)
+        inflateEnd(&z);
+    return NULL;
+}
+
+/* ---- scheduling (caller's thread) ----------------------------------------- */
+
+/* Queue segment k in its slot unless it is there; caller holds the lock. */
+static void queue(prts__seg_reader *r, uint32_t k)
+{
+    slot *s = &r->slots[k % r->nslots];
+    if (s->seg == (int64_t)k)
+        return;
+    while (s->state == SLOT_QUEUED || s->state == SLOT_RUNNING) {
+        if (s->state == SLOT_QUEUED) { /* not started: take it back */
+            s->state = SLOT_FREE;
+            break;
+        }
+        pthread_cond_wait(&r->done, &r->lock);
+    }
+    s->seg = k;
+    s->state = SLOT_QUEUED;
+    pthread_cond_signal(&r->work);
+}
+
+/* Segment k, inflated: waits for it, reading ahead behind it. */
+static int get_segment(prts__seg_reader *r, uint32_t k, slot **out, prts__err *e)
+{
+    slot *s = &r->slots[k % r->nslots];
+    if (!r->nthreads) {
+        if (s->seg != (int64_t)k) {
+            s->seg = k;
+            s->rc = inflate_segment(r, k, s, &r->inline_z, &r->inline_ready);
+            s->state = SLOT_DONE;
+        }
+    } else {
+        pthread_mutex_lock(&r->lock);
+        queue(r, k);
+        for (uint32_t a = k + 1; a < r->ix.count && a < k + r->nslots &&
+                                 r->ix.seg[a].first_row <= r->horizon; a++)
+            queue(r, a);
+        while (s->state != SLOT_DONE)
+            pthread_cond_wait(&r->done, &r->lock);
+        pthread_mutex_unlock(&r->lock);
+    }
+    if (s->rc) {
+        *e = s->err;
+        return s->rc;
+    }
+    if (k == r->next_adler) {
+        r->adler = prts__adler32_combine(r->adler, s->adler,
+                                         (uint64_t)seg_rows(r, k) * (r->row_len + 1));
+        r->next_adler++;
+    }
+    *out = s;
+    return PRTS_OK;
+}
+
+static uint32_t find_segment(const prts__seg_reader *r, uint32_t row)
+{
+    uint32_t lo = 0, hi = r->ix.count - 1;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo + 1) / 2;
+        if (r->ix.seg[mid].first_row <= row)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+
+int prts__seg_reader_rows(prts__seg_reader *r, uint32_t first, uint32_t n, uint8_t *rows,
+                          size_t stride, prts__err *e)
+{
+    if (first != r->next_row)
+        r->in_order = 0;
+    r->next_row = first + n;
+    while (n) {
+        uint32_t k = find_segment(r, first);
+        slot *s;
+        int rc = get_segment(r, k, &s, e);
+        if (rc)
+            return rc;
+        uint32_t base = r->ix.seg[k].first_row, have = base + seg_rows(r, k) - first;
+        uint32_t take = have < n ? have : n;
+        for (uint32_t i = 0; i < take; i++)
+            memcpy(rows + (size_t)i * stride, s->rows + (size_t)(first - base + i) * (r->row_len + 1) + 1,
+                   r->row_len);
+        rows += (size_t)take * stride;
+        first += take;
+        n -= take;
+        if (first == base + seg_rows(r, k)) /* done with this segment's input pages */
+            prts__release_pages(r->map + r->ix.seg[k].offset, prts__get32(r->map + r->ix.seg[k].offset) + 12);
+    }
+    return PRTS_OK;
+}
+
+void prts__seg_reader_horizon(prts__seg_reader *r, uint32_t last)
+{
+    r->horizon = last;
+}
+
+int prts__seg_reader_finish(prts__seg_reader *r, prts__err *e)
+{
+    if (!r->in_order || r->next_row != r->side || r->next_adler != r->ix.count)
+        return prts__fail(e, PRTS_E_PNG, "%s: rows were not all read in order", r->name);
+    uint64_t last = r->ix.seg[r->ix.count - 1].offset;
+    const uint8_t *data = r->map + last + 8;
+    uint32_t stored = prts__get32(data + prts__get32(r->map + last) - 4);
+    if (stored != r->adler)
+        return prts__fail(e, PRTS_E_PNG, "%s: the image data fails its Adler-32 check "
+                          "(stored %08x, computed %08x)", r->name, stored, r->adler);
+    return PRTS_OK;
+}
+
+/* ---- opening -------------------------------------------------------------------- */
+
+/* Every segment must be one whole IDAT chunk, back to back up to the end. */
+static int chunks_match(const prts__seg_reader *r)
+{
+    for (uint32_t k = 0; k < r->ix.count; k++) {
+        uint64_t at = r->ix.seg[k].offset;
+        uint64_t next = k + 1 < r->ix.count ? r->ix.seg[k + 1].offset : r->ix.end;
+        const uint8_t *h = r->map + at;
+        uint64_t len = prts__get32(h);
+        uint64_t min = (k == 0 ? 2 : 0) + (k + 1 == r->ix.count ? 4 : 0);
+        if (memcmp(h + 4, "IDAT", 4) != 0 || at + 12 + len != next || len < min)
+            return 0;
+        if ((uint64_t)seg_rows(r, k) * (r->row_len + 1) > MAX_SEGMENT_BYTES)
+            return 0;
+    }
+    /* the zlib header: deflate, 32 KiB window at most, no preset dictionary */
+    const uint8_t *z = r->map + r->ix.seg[0].offset + 8;
+    return (z[0] & 0x0f) == 8 && (z[0] >> 4) <= 7 && !(z[1] & 0x20) &&
+           ((z[0] << 8) | z[1]) % 31 == 0;
+}
+
+static int online_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
+int prts__seg_reader_open(prts__seg_reader **out, int fd, uint32_t side, int threads,
+                          const char *name, prts__err *e)
+{
+    *out = NULL;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 64)
+        return PRTS_OK;
+    uint64_t file_len = (uint64_t)st.st_size;
+    uint8_t tail[20];
+    if (pread(fd, tail, sizeof tail, (off_t)(file_len - sizeof tail)) != (ssize_t)sizeof tail)
+        return PRTS_OK;
+    uint32_t ix_len;
+    uint64_t ix_at = prts__index_locate(tail, file_len, &ix_len);
+    if (!ix_at)
+        return PRTS_OK;
+    uint8_t *chunk = malloc((size_t)ix_len + 12);
+    if (!chunk)
+        return prts__fail(e, PRTS_E_NOMEM, "cannot read the segment index");
+    int usable = pread(fd, chunk, (size_t)ix_len + 12, (off_t)ix_at) == (ssize_t)ix_len + 12 &&
+                 prts__get32(chunk) == ix_len && memcmp(chunk + 4, PRTS__INDEX_CHUNK, 4) == 0 &&
+                 prts__crc32(0, chunk + 4, (size_t)ix_len + 4) == prts__get32(chunk + 8 + ix_len);
+    prts__seg_reader *r = calloc(1, sizeof *r);
+    if (!r) {
+        free(chunk);
+        return prts__fail(e, PRTS_E_NOMEM, "cannot allocate the segment reader");
+    }
+    pthread_mutex_init(&r->lock, NULL);
+    pthread_cond_init(&r->work, NULL);
+    pthread_cond_init(&r->done, NULL);
+    r->name = name;
+    r->side = side;
+    r->row_len = (size_t)side * 4;
+    r->file_len = file_len;
+    r->adler = 1;
+    r->in_order = 1;
+    r->horizon = side - 1;
+    usable = usable && prts__index_decode(chunk + 8, ix_len, side, ix_at, &r->ix) == 0;
+    free(chunk);
+    if (usable) {
+        void *m = mmap(NULL, file_len, PROT_READ, MAP_SHARED, fd, 0);
+        r->map = m == MAP_FAILED ? NULL : m;
+        usable = r->map && chunks_match(r);
+    }
+    if (!usable) {
+        prts__seg_reader_free(r);
+        return PRTS_OK;
+    }
+    for (uint32_t k = 0; k < r->ix.count; k++)
+        if (seg_rows(r, k) > r->max_rows)
+            r->max_rows = seg_rows(r, k);
+    int n = threads > 0 ? threads : online_cpus();
+    r->nthreads = r->ix.count < 2 || n < 2 ? 0 : n;
+    r->nslots = r->nthreads ? 2 * (uint32_t)r->nthreads + 1 : 1;
+    r->slots = calloc(r->nslots, sizeof *r->slots);
+    if (!r->slots) {
+        prts__seg_reader_free(r);
+        return prts__fail(e, PRTS_E_NOMEM, "cannot allocate the segment reader");
+    }
+    size_t seg_bytes = (size_t)r->max_rows * (r->row_len + 1);
+    for (uint32_t i = 0; i < r->nslots; i++) {
+        r->slots[i].seg = -1;
+        if (!(r->slots[i].rows = malloc(seg_bytes))) {
+            prts__seg_reader_free(r);
+            return prts__fail(e, PRTS_E_NOMEM, "cannot allocate %zu bytes of rows", seg_bytes);
+        }
+    }
+    if (r->nthreads) {
+        r->threads = calloc((size_t)r->nthreads, sizeof *r->threads);
+        int started = 0;
+        while (r->threads && started < r->nthreads &&
+               pthread_create(&r->threads[started], NULL, worker, r) == 0)
+            started++;
+        if (started < r->nthreads) {
+            r->nthreads = started;
+            prts__seg_reader_free(r);
+            return prts__fail(e, PRTS_E_NOMEM, "cannot start an inflate thread");
+        }
+    }
+    *out = r;
+    return PRTS_OK;
+}
+
+void prts__seg_reader_free(prts__seg_reader *r)
+{
+    if (!r)
+        return;
+    if (r->threads) {
+        pthread_mutex_lock(&r->lock);
+        r->stop = 1;
+        pthread_cond_broadcast(&r->work);
+        pthread_mutex_unlock(&r->lock);
+        for (int i = 0; i < r->nthreads; i++)
+            pthread_join(r->threads[i], NULL);
+        free(r->threads);
+    }
+    pthread_mutex_destroy(&r->lock);
+    pthread_cond_destroy(&r->work);
+    pthread_cond_destroy(&r->done);
+    for (uint32_t i = 0; r->slots && i < r->nslots; i++)
+        free(r->slots[i].rows);
+    free(r->slots);
+    if (r->inline_ready)
+        inflateEnd(&r->inline_z);
+    if (r->map)
+        munmap((void *)r->map, r->file_len);
+    prts__index_free(&r->ix);
+    free(r);
+}

@@ -1,0 +1,32 @@
+/* png_segments.h: reading the rows of one of our PNGs through its segment
+ * index (png_index.h): segments are inflated, checked and unfiltered on a
+ * pool of threads, ahead of the caller, or only those a byte range needs.
+ * Files without the index (the original's, other tools') are read by the
+ * sequential libspng path instead (png_read.h). */
+#ifndef PRTS__PNG_SEGMENTS_H
+#define PRTS__PNG_SEGMENTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+
+typedef struct prts__seg_reader prts__seg_reader;
+
+/* Look for a usable index in the PNG file open on `fd` (`side` x `side`
+ * RGBA8, non-interlaced, as its IHDR said).  *out is NULL, with PRTS_OK,
+ * when the file has none or its index does not match the file's chunks. */
+int prts__seg_reader_open(prts__seg_reader **out, int fd, uint32_t side, int threads,
+                          const char *name, prts__err *e);
+/* Copy rows [first, first + n) (4*side bytes each) to rows, `stride`
+ * apart.  Calls in increasing row order read ahead on the threads, up to
+ * the horizon (default: the last row). */
+int prts__seg_reader_rows(prts__seg_reader *r, uint32_t first, uint32_t n, uint8_t *rows,
+                          size_t stride, prts__err *e);
+/* Read ahead no further than row `last` (for a byte range). */
+void prts__seg_reader_horizon(prts__seg_reader *r, uint32_t last);
+/* After every row was read in order: the zlib stream's Adler-32 check. */
+int prts__seg_reader_finish(prts__seg_reader *r, prts__err *e);
+void prts__seg_reader_free(prts__seg_reader *r);
+
+#endif
