@@ -13,6 +13,7 @@
 #include "payload.h"
 #include "png_read.h"
 #include "png_segments.h"
+#include "range.h"
 #include "sha256.h"
 #include "stage.h"
 #include "transform.h"
@@ -494,6 +495,71 @@ fail:
     prts__sha256_free(&sha);
     prts__out_abort(&o);
     dec->state = DEC_FAILED;
+    return rc;
+}
+
+/* Rows [first, first + n) for a range: from the index when there is one,
+ * else by reading (and dropping) every row before them in order. */
+static int range_rows(prts_decoder *dec, row_source *src, uint32_t first, uint32_t n,
+                      uint8_t *rows, size_t stride)
+{
+    if (src->segs)
+        return prts__seg_reader_rows(src->segs, first, n, rows, stride, &dec->err);
+    while (src->next < first) {
+        uint32_t skip = first - src->next < n ? first - src->next : n;
+        int rc = rows_read(dec, src, rows, stride, skip);
+        if (rc)
+            return rc;
+    }
+    return rows_read(dec, src, rows, stride, n);
+}
+
+int prts_decode_range(prts_decoder *dec, const char *path, uint64_t offset, void *buf, size_t len)
+{
+    if (!valid(dec) || !path || (!buf && len))
+        return PRTS_E_INVALID_ARG;
+    close_file(dec);
+    dec->state = DEC_IDLE;
+    prts__err *e = &dec->err;
+    int rc = load_file(dec, path);
+    const prts__meta *m = &dec->meta;
+    if (rc == PRTS_OK && (m->mode != PRTS_MODE_STANDARD || m->compressed))
+        rc = prts__fail(e, PRTS_E_UNSUPPORTED, "%s: a byte range needs a standard-mode file "
+                        "without payload compression", path);
+    if (rc == PRTS_OK && (offset > m->data_size || len > m->data_size - offset))
+        rc = prts__fail(e, PRTS_E_INVALID_ARG, "%s: bytes %llu..%llu are past the payload's "
+                        "%llu bytes", path, (unsigned long long)offset,
+                        (unsigned long long)(offset + len), (unsigned long long)m->data_size);
+    if (rc || len == 0) {
+        close_file(dec);
+        dec->state = rc ? DEC_FAILED : DEC_IDLE;
+        return rc;
+    }
+    uint32_t g = dec->png.side, first, last;
+    prts__range_rows(g, offset, offset + len, &first, &last);
+    prts__layout lay;
+    prts__layout_init(&lay, g);
+    size_t stride = (size_t)g * 4;
+    uint8_t *rows = malloc(stride * lay.tile);
+    prts__tile *tiles = malloc(sizeof *tiles * lay.tiles);
+    row_source src = {0};
+    if (!rows || !tiles)
+        rc = prts__fail(e, PRTS_E_NOMEM, "cannot allocate a strip of %zu bytes", stride * lay.tile);
+    else
+        rc = rows_begin(dec, &src);
+    if (rc == PRTS_OK && src.segs)
+        prts__seg_reader_horizon(src.segs, last);
+    for (uint32_t s = first / lay.tile; rc == PRTS_OK && s <= last / lay.tile; s++) {
+        if ((rc = range_rows(dec, &src, s * lay.tile, lay.tile, rows, stride)) == PRTS_OK)
+            prts__range_gather(&lay, s, tiles, rows, stride, offset, offset + len, buf);
+    }
+    if (rc)
+        prts__fail_path(e, path);
+    prts__seg_reader_free(src.segs);
+    free(rows);
+    free(tiles);
+    close_file(dec);
+    dec->state = rc ? DEC_FAILED : DEC_IDLE;
     return rc;
 }
 

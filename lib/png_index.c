@@ -20,6 +20,7 @@ uint8_t *prts__index_encode(const prts__png_index *ix, size_t *len)
         prts__put32(q, (uint32_t)(ix->seg[i].offset >> 32));
         prts__put32(q + 4, (uint32_t)ix->seg[i].offset);
         prts__put32(q + 8, ix->seg[i].first_row);
+        prts__put32(q + 12, ix->seg[i].adler);
     }
     prts__put32(p + *len - PRTS__INDEX_TAIL, (uint32_t)*len);
     return p;
@@ -59,6 +60,7 @@ int prts__index_decode(const uint8_t *data, size_t len, uint32_t height, uint64_
         const uint8_t *q = data + PRTS__INDEX_HEAD + (size_t)i * PRTS__INDEX_ENTRY;
         seg[i].offset = (uint64_t)prts__get32(q) << 32 | prts__get32(q + 4);
         seg[i].first_row = prts__get32(q + 8);
+        seg[i].adler = prts__get32(q + 12);
         /* rows start at 0 and grow; chunks are in file order, 12+ bytes apart */
         int bad = i == 0 ? seg[i].first_row != 0
                          : seg[i].first_row <= seg[i - 1].first_row ||

@@ -9,7 +9,9 @@
  *   u32 segment count N   u32 image height
  *   u64 end: file offset just past the last IDAT chunk
  *   N x { u64 file offset of the segment's IDAT chunk (its length field),
- *         u32 first row of the segment }
+ *         u32 first row of the segment,
+ *         u32 Adler-32 of the segment's rows as inflated (filter bytes and
+ *             filtered bytes), so that each segment is checked on its own }
  *   u32 length of this chunk's data (so that a reader finds the chunk from
  *       the end of the file: ... prIX data, CRC, IEND)
  *
@@ -27,11 +29,12 @@
 #define PRTS__INDEX_CHUNK "prIX"
 #define PRTS__INDEX_HEAD 20
 #define PRTS__INDEX_TAIL 4
-#define PRTS__INDEX_ENTRY 12
+#define PRTS__INDEX_ENTRY 16
 
 typedef struct prts__seg_entry {
     uint64_t offset;
     uint32_t first_row;
+    uint32_t adler;
 } prts__seg_entry;
 
 typedef struct prts__png_index {

@@ -113,6 +113,10 @@ static int inflate_segment(prts__seg_reader *r, uint32_t k, slot *s, z_stream *z
                           z->msg ? z->msg : zrc == Z_STREAM_END ? "the stream ends early"
                                                                 : "wrong length");
     s->adler = prts__adler32(1, s->rows, want);
+    if (s->adler != r->ix.seg[k].adler)
+        return prts__fail(e, PRTS_E_PNG, "%s: the image data of rows %u-%u (IDAT chunk at offset "
+                          "%llu) is corrupt: it fails its Adler-32 check", r->name, first,
+                          first + nrows - 1, (unsigned long long)at);
     for (uint32_t i = 0; i < nrows; i++) {
         uint8_t *row = s->rows + (size_t)i * rowb;
         /* a segment cannot lean on the row before it: it was inflated apart */

@@ -149,7 +149,7 @@ static void *worker(void *arg)
 
 /* ---- writing segments in order (caller's thread) --------------------------- */
 
-static int index_add(prts__png_writer *w, uint32_t first_row, prts__err *e)
+static int index_add(prts__png_writer *w, uint32_t first_row, uint32_t adler, prts__err *e)
 {
     prts__png_index *ix = &w->index;
     if (ix->count == w->index_cap) {
@@ -162,6 +162,7 @@ static int index_add(prts__png_writer *w, uint32_t first_row, prts__err *e)
     }
     ix->seg[ix->count].offset = w->offset;
     ix->seg[ix->count].first_row = first_row;
+    ix->seg[ix->count].adler = adler;
     ix->count++;
     return PRTS_OK;
 }
@@ -196,7 +197,7 @@ static int emit_one(prts__png_writer *w, prts__err *e)
     prts__put32(s->out.data, (uint32_t)data_len);
     prts__put32(tail + ntail, s->crc);
     ntail += 4;
-    int rc = index_add(w, s->first_row, e);
+    int rc = index_add(w, s->first_row, s->adler, e);
     if (rc == PRTS_OK)
         rc = put(w, s->out.data, s->out.len, e);
     return rc ? rc : put(w, tail, ntail, e);

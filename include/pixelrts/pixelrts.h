@@ -321,6 +321,16 @@ PRTS_API int prts_decoder_pull(prts_decoder *dec, void *buf, size_t cap, size_t 
  * appears complete or not at all; a failed verification leaves nothing. */
 PRTS_API int prts_decode_file(prts_decoder *dec, const char *in, const char *out);
 
+/* Decode payload bytes [offset, offset + len) of the PixelRTS PNG at `path`
+ * into buf, reading only the image rows they live in when the file carries
+ * our segment index (files written by libpixelrts 1.0 and later), else every
+ * row up to them.  The payload must be stored as it is (standard mode, no
+ * payload compression): PRTS_E_UNSUPPORTED otherwise; PRTS_E_INVALID_ARG if
+ * the range passes data_size.  No hash check: the hash covers the whole
+ * payload (use prts_decode_file with PRTS_OPT_VERIFY_HASH for that). */
+PRTS_API int prts_decode_range(prts_decoder *dec, const char *path, uint64_t offset, void *buf,
+                               size_t len);
+
 /* Read only the metadata of `path` (sidecar first where allowed, else the
  * text chunks before IDAT): no pixel is decoded. */
 PRTS_API int prts_read_info(prts_decoder *dec, const char *path);
