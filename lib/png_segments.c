@@ -3,7 +3,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -22,20 +21,26 @@ enum { SLOT_FREE, SLOT_QUEUED, SLOT_RUNNING, SLOT_DONE };
 typedef struct slot {
     int64_t seg;        /* segment held, -1 none */
     int state;
+    uint8_t *chunk;     /* the segment's IDAT chunk, read from the file */
     uint8_t *rows;      /* unfiltered rows, with their filter bytes */
     uint32_t adler;     /* of the filtered rows */
     int rc;
     prts__err err;
 } slot;
 
+/* Input is read with pread() into each slot, not mapped: a mapping of a
+ * freshly written file maps whole large folios on each touch, which made a
+ * walk over the chunk headers alone cost 75 MB of RSS. */
 struct prts__seg_reader {
     const char *name;
-    const uint8_t *map;  /* the whole file, read-only */
+    int fd;
     uint64_t file_len;
     uint32_t side;
     size_t row_len;      /* 4 * side */
     prts__png_index ix;
     uint32_t max_rows;   /* rows of the largest segment */
+    uint32_t *chunk_len; /* IDAT data length of each segment */
+    size_t max_chunk;
     uint32_t horizon;    /* last row worth reading ahead */
     uint32_t next_adler; /* segments folded into adler, in order */
     uint32_t adler;
@@ -65,11 +70,17 @@ static int inflate_segment(prts__seg_reader *r, uint32_t k, slot *s, z_stream *z
 {
     prts__err *e = &s->err;
     uint64_t at = r->ix.seg[k].offset;
-    const uint8_t *head = r->map + at;
-    uint32_t len = prts__get32(head);
+    uint32_t len = r->chunk_len[k];
     uint32_t first = r->ix.seg[k].first_row, nrows = seg_rows(r, k);
+    uint8_t *head = s->chunk;
+    ssize_t got = pread(r->fd, head, (size_t)len + 12, (off_t)at);
+    if (got != (ssize_t)len + 12)
+        return prts__fail(e, got < 0 ? PRTS_E_IO : PRTS_E_TRUNCATED, "%s: cannot read the IDAT "
+                          "chunk at offset %llu (rows %u-%u): %s", r->name, (unsigned long long)at,
+                          first, first + nrows - 1, got < 0 ? strerror(errno) : "file too short");
     const uint8_t *data = head + 8;
-    if (prts__crc32(prts__crc32(0, head + 4, 4), data, len) != prts__get32(data + len))
+    if (prts__get32(head) != len ||
+        prts__crc32(prts__crc32(0, head + 4, 4), data, len) != prts__get32(data + len))
         return prts__fail(e, PRTS_E_CRC, "%s: IDAT chunk at offset %llu (rows %u-%u) fails its "
                           "CRC check", r->name, (unsigned long long)at, first, first + nrows - 1);
     const uint8_t *in = data;
@@ -247,8 +258,6 @@ int prts__seg_reader_rows(prts__seg_reader *r, uint32_t first, uint32_t n, uint8
         rows += (size_t)take * stride;
         first += take;
         n -= take;
-        if (first == base + seg_rows(r, k)) /* done with this segment's input pages */
-            prts__release_pages(r->map + r->ix.seg[k].offset, prts__get32(r->map + r->ix.seg[k].offset) + 12);
     }
     return PRTS_OK;
 }
@@ -262,9 +271,12 @@ int prts__seg_reader_finish(prts__seg_reader *r, prts__err *e)
 {
     if (!r->in_order || r->next_row != r->side || r->next_adler != r->ix.count)
         return prts__fail(e, PRTS_E_PNG, "%s: rows were not all read in order", r->name);
-    uint64_t last = r->ix.seg[r->ix.count - 1].offset;
-    const uint8_t *data = r->map + last + 8;
-    uint32_t stored = prts__get32(data + prts__get32(r->map + last) - 4);
+    /* the trailer: the last 4 data bytes of the last segment's chunk */
+    uint32_t k = r->ix.count - 1;
+    uint8_t tail[4];
+    if (pread(r->fd, tail, 4, (off_t)(r->ix.seg[k].offset + 8 + r->chunk_len[k] - 4)) != 4)
+        return prts__fail(e, PRTS_E_IO, "%s: cannot read the end of the image data", r->name);
+    uint32_t stored = prts__get32(tail);
     if (stored != r->adler)
         return prts__fail(e, PRTS_E_PNG, "%s: the image data fails its Adler-32 check "
                           "(stored %08x, computed %08x)", r->name, stored, r->adler);
@@ -273,24 +285,35 @@ int prts__seg_reader_finish(prts__seg_reader *r, prts__err *e)
 
 /* ---- opening -------------------------------------------------------------------- */
 
-/* Every segment must be one whole IDAT chunk, back to back up to the end. */
-static int chunks_match(const prts__seg_reader *r)
+/* Every segment must be one whole IDAT chunk, back to back up to the end,
+ * of a size its rows can explain (memory stays bounded whatever the index
+ * says). */
+static int chunks_match(prts__seg_reader *r)
 {
+    r->chunk_len = malloc(sizeof *r->chunk_len * r->ix.count);
+    if (!r->chunk_len)
+        return 0;
     for (uint32_t k = 0; k < r->ix.count; k++) {
         uint64_t at = r->ix.seg[k].offset;
         uint64_t next = k + 1 < r->ix.count ? r->ix.seg[k + 1].offset : r->ix.end;
-        const uint8_t *h = r->map + at;
+        uint8_t h[10];
+        if (pread(r->fd, h, sizeof h, (off_t)at) != (ssize_t)sizeof h)
+            return 0;
         uint64_t len = prts__get32(h);
         uint64_t min = (k == 0 ? 2 : 0) + (k + 1 == r->ix.count ? 4 : 0);
-        if (memcmp(h + 4, "IDAT", 4) != 0 || at + 12 + len != next || len < min)
+        uint64_t raw = (uint64_t)seg_rows(r, k) * (r->row_len + 1);
+        if (memcmp(h + 4, "IDAT", 4) != 0 || at + 12 + len != next || len < min ||
+            raw > MAX_SEGMENT_BYTES || len > raw + raw / 16 + 1024)
             return 0;
-        if ((uint64_t)seg_rows(r, k) * (r->row_len + 1) > MAX_SEGMENT_BYTES)
+        /* the zlib header: deflate, 32 KiB window at most, no preset dictionary */
+        if (k == 0 && ((h[8] & 0x0f) != 8 || (h[8] >> 4) > 7 || (h[9] & 0x20) ||
+                       ((h[8] << 8) | h[9]) % 31 != 0))
             return 0;
+        r->chunk_len[k] = (uint32_t)len;
+        if (len + 12 > r->max_chunk)
+            r->max_chunk = (size_t)len + 12;
     }
-    /* the zlib header: deflate, 32 KiB window at most, no preset dictionary */
-    const uint8_t *z = r->map + r->ix.seg[0].offset + 8;
-    return (z[0] & 0x0f) == 8 && (z[0] >> 4) <= 7 && !(z[1] & 0x20) &&
-           ((z[0] << 8) | z[1]) % 31 == 0;
+    return 1;
 }
 
 static int online_cpus(void)
@@ -335,13 +358,10 @@ int prts__seg_reader_open(prts__seg_reader **out, int fd, uint32_t side, int thr
     r->adler = 1;
     r->in_order = 1;
     r->horizon = side - 1;
+    r->fd = fd;
     usable = usable && prts__index_decode(chunk + 8, ix_len, side, ix_at, &r->ix) == 0;
     free(chunk);
-    if (usable) {
-        void *m = mmap(NULL, file_len, PROT_READ, MAP_SHARED, fd, 0);
-        r->map = m == MAP_FAILED ? NULL : m;
-        usable = r->map && chunks_match(r);
-    }
+    usable = usable && chunks_match(r);
     if (!usable) {
         prts__seg_reader_free(r);
         return PRTS_OK;
@@ -360,7 +380,7 @@ int prts__seg_reader_open(prts__seg_reader **out, int fd, uint32_t side, int thr
     size_t seg_bytes = (size_t)r->max_rows * (r->row_len + 1);
     for (uint32_t i = 0; i < r->nslots; i++) {
         r->slots[i].seg = -1;
-        if (!(r->slots[i].rows = malloc(seg_bytes))) {
+        if (!(r->slots[i].rows = malloc(seg_bytes)) || !(r->slots[i].chunk = malloc(r->max_chunk))) {
             prts__seg_reader_free(r);
             return prts__fail(e, PRTS_E_NOMEM, "cannot allocate %zu bytes of rows", seg_bytes);
         }
@@ -397,13 +417,14 @@ void prts__seg_reader_free(prts__seg_reader *r)
     pthread_mutex_destroy(&r->lock);
     pthread_cond_destroy(&r->work);
     pthread_cond_destroy(&r->done);
-    for (uint32_t i = 0; r->slots && i < r->nslots; i++)
+    for (uint32_t i = 0; r->slots && i < r->nslots; i++) {
         free(r->slots[i].rows);
+        free(r->slots[i].chunk);
+    }
+    free(r->chunk_len);
     free(r->slots);
     if (r->inline_ready)
         inflateEnd(&r->inline_z);
-    if (r->map)
-        munmap((void *)r->map, r->file_len);
     prts__index_free(&r->ix);
     free(r);
 }
