@@ -487,7 +487,11 @@ static void put_page(FILE *out, prts_bench *b, const json_t *history, const json
                  "<div class=\"card\"><div class=\"v\" style=\"font-size:16px\">",
             json_array_size(tests), nruns, nruns ? sum / (double)nruns : 0.0,
             nregs ? " bad" : "", nregs, 100 * b->threshold);
-    put_date(out, str(json_array_get(history, nruns - 1), "timestamp"));
+    const char *last = ""; /* ISO 8601 UTC: the greatest string is the latest time */
+    json_array_foreach(history, i, r)
+        if (strcmp(str(r, "timestamp"), last) > 0)
+            last = str(r, "timestamp");
+    put_date(out, last);
     fputs("</div><div class=\"k\">last run</div></div>\n</section>\n", out);
 
     fputs("<section><h2>Throughput over time</h2><div class=\"grid\">\n", out);
