@@ -398,7 +398,8 @@ typedef enum prts_bench_string {    /* strings, prts_bench_set_string (copied; N
     PRTS_BENCH_MODE = 2,            /* "standard" (default) | "code" */
     PRTS_BENCH_BACKEND = 3,         /* backend name or "auto" (default) */
     PRTS_BENCH_OUTPUT_DIR = 4,      /* results directory (created when needed); unset = no
-                                       history written, and nothing to load */
+                                       history written, and load_history, detect_regressions
+                                       and write_dashboard fail with PRTS_E_INVALID_ARG */
     PRTS_BENCH_TEST_NAME = 5,       /* default: derived, e.g. "encode_decode_random_10MB"
                                        ("_code" appended in code mode) */
     PRTS_BENCH_CHARTJS = 6          /* Chart.js file to inline in the dashboard.  Default:
@@ -427,7 +428,9 @@ PRTS_API int prts_bench_set_threshold(prts_bench *b, double threshold);
  *   throughput_mb_sec                      data_size / 10^6 / total_time,
  *   peak_memory_mb                         the process's peak resident set
  *                                           (MiB) during the timed runs: VmHWM
- *                                           reset through /proc/self/clear_refs;
+ *                                           reset through /proc/self/clear_refs
+ *                                           (process-wide: the mark restarts for
+ *                                           every reader in the process);
  *                                           peak_memory_method says how it was
  *                                           taken, null when it could not be,
  *   metadata {iterations, warmup, pattern, mode},
