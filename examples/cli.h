@@ -29,6 +29,8 @@ int cli_extract(const struct cli_command *cmd, int argc, char **argv);
 int cli_info(const struct cli_command *cmd, int argc, char **argv);
 int cli_verify(const struct cli_command *cmd, int argc, char **argv);
 int cli_batch(const struct cli_command *cmd, int argc, char **argv);
+int cli_benchmark(const struct cli_command *cmd, int argc, char **argv);
+int cli_dashboard(const struct cli_command *cmd, int argc, char **argv);
 
 /* ---- messages ---------------------------------------------------- */
 
