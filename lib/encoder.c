@@ -1,5 +1,6 @@
 /* encoder.c: the encoder handle: options, push/finish streaming, file to file. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -293,13 +294,72 @@ static int pack_payload(prts_encoder *enc, const uint8_t *data, uint64_t len, in
     return *compression ? PRTS_OK : prts__fail(e, PRTS_E_NOMEM, "cannot build the metadata");
 }
 
+/* ---- hashing beside the pixels -------------------------------------------
+ * The metadata chunk, which holds the SHA-256, comes before the pixels.  A
+ * file output can be patched afterwards, and the hash has a fixed length: so
+ * for big files the hash runs on its own thread while the pixels are
+ * written, with a placeholder in the chunk, rewritten at the end. */
+#define OVERLAP_MIN ((uint64_t)4 << 20)
+
+typedef struct hash_job {
+    const uint8_t *data;
+    uint64_t len;
+    int mapped;
+    char hex[65];
+    int rc;
+    prts__err err;
+    pthread_t thread;
+} hash_job;
+
+static void *hash_thread(void *arg)
+{
+    hash_job *j = arg;
+    j->rc = hash_buffer(j->data, j->len, j->mapped, j->hex, &j->err);
+    return NULL;
+}
+
+/* Rewrite the metadata chunk of the finished file with the real hash. */
+static int patch_hash(prts_encoder *enc, prts__outfile *out, json_t **meta, size_t text_len,
+                      uint32_t g, const char *hex, uint64_t len, uint64_t npix, const char *b64,
+                      prts__err *e)
+{
+    json_t *real = prts__meta_build(enc->user_meta, g, (int)enc->opts[PRTS_OPT_MODE], hex, len,
+                                    NULL, npix, b64, e);
+    if (!real)
+        return e->code;
+    size_t n, chunk_len;
+    char *text = prts__meta_chunk_text(real, &n);
+    uint8_t *chunk = text ? prts__png_text_chunk("PixelRTS", text, n, &chunk_len) : NULL;
+    int rc = !chunk ? prts__fail(e, PRTS_E_NOMEM, "cannot serialise the metadata")
+             : n != text_len
+                 ? prts__fail(e, PRTS_E_BAD_METADATA, "the metadata changed length with its hash")
+                 : prts__out_patch(out, PRTS__PNG_FIRST_TEXT_AT, chunk, chunk_len, e);
+    free(text);
+    free(chunk);
+    json_decref(*meta);
+    *meta = real;
+    return rc;
+}
+
 /* Encode `len` bytes at `data` (hash_hex may be precomputed) as a PNG
- * written through `write`; on success enc->result holds the metadata. */
+ * written through `write`; on success enc->result holds the metadata.
+ * `patchable` is the output file when write goes to one (else NULL). */
 static int encode_buffer(prts_encoder *enc, const uint8_t *data, uint64_t len, int mapped,
-                         const char *hash_hex, prts_write_fn write, void *user, prts__err *e)
+                         const char *hash_hex, prts_write_fn write, void *user,
+                         prts__outfile *patchable, prts__err *e)
 {
     char hex[65];
+    hash_job hj = {.data = data, .len = len, .mapped = mapped};
+    int hashing = 0;
     int rc = prts__backend_check(&enc->backend, e);
+    if (rc == PRTS_OK && !hash_hex && patchable && len >= OVERLAP_MIN &&
+        enc->opts[PRTS_OPT_PAYLOAD_COMPRESSION] == PRTS_COMPRESS_NONE &&
+        pthread_create(&hj.thread, NULL, hash_thread, &hj) == 0) {
+        hashing = 1;
+        memset(hex, '0', 64);
+        hex[64] = '\0';
+        hash_hex = hex; /* the placeholder */
+    }
     if (rc == PRTS_OK && !hash_hex && (rc = hash_buffer(data, len, mapped, hex, e)) == PRTS_OK)
         hash_hex = hex;
     if (rc)
@@ -353,12 +413,22 @@ static int encode_buffer(prts_encoder *enc, const uint8_t *data, uint64_t len, i
     if (rc == PRTS_OK)
         rc = write_pixels(enc, png, g, pixels, npix, pixels_mapped, e);
     prts__png_write_free(png);
+    if (hashing) {
+        pthread_join(hj.thread, NULL);
+        hashing = 0;
+        if (rc == PRTS_OK && hj.rc)
+            *e = hj.err, rc = hj.rc;
+        if (rc == PRTS_OK)
+            rc = patch_hash(enc, patchable, &meta, text_len, g, hj.hex, len, npix, b64, e);
+    }
     if (rc == PRTS_OK) {
         json_decref(enc->result);
         enc->result = meta;
         meta = NULL;
     }
 done:
+    if (hashing)
+        pthread_join(hj.thread, NULL);
     json_decref(compression);
     json_decref(meta);
     free(text);
@@ -414,7 +484,7 @@ int prts_encoder_finish(prts_encoder *enc, prts_write_fn write, void *user)
     rc = prts__stage_map(&enc->stage, &enc->err);
     if (rc == PRTS_OK)
         rc = encode_buffer(enc, enc->stage.base, enc->stage.len, prts__stage_is_file(&enc->stage),
-                           hex, write, user, &enc->err);
+                           hex, write, user, NULL, &enc->err);
     drop_stream(enc);
     enc->state = rc ? ENC_FAILED : ENC_DONE;
     return rc;
@@ -436,7 +506,7 @@ int prts_encode_file(prts_encoder *enc, const char *in, const char *out)
         prts__unmap(&map);
         return rc;
     }
-    rc = encode_buffer(enc, map.base, map.len, map.mapped, NULL, prts__out_write, &o, e);
+    rc = encode_buffer(enc, map.base, map.len, map.mapped, NULL, prts__out_write, &o, &o, e);
     if (rc == PRTS_OK && map.mapped)
         rc = prts__map_check_unchanged(in, &map, e);
     prts__unmap(&map);

@@ -201,6 +201,28 @@ int prts__out_write(void *outfile, const void *data, size_t len)
     return 0;
 }
 
+int prts__out_patch(prts__outfile *o, uint64_t offset, const void *data, size_t len,
+                    prts__err *e)
+{
+    const uint8_t *p = data;
+    if (out_flush(o) != 0)
+        return prts__fail(e, PRTS_E_IO, "%s: write failed: %s", o->path, strerror(o->failed_errno));
+    while (len) {
+        ssize_t n = pwrite(o->fd, p, len, (off_t)offset);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            o->failed_errno = n < 0 ? errno : EIO;
+            return prts__fail(e, PRTS_E_IO, "%s: write failed: %s", o->path,
+                              strerror(o->failed_errno));
+        }
+        p += n;
+        offset += (uint64_t)n;
+        len -= (size_t)n;
+    }
+    return PRTS_OK;
+}
+
 int prts__out_commit(prts__outfile *o, prts__err *e)
 {
     if (out_flush(o) != 0 || o->failed_errno) {

@@ -52,6 +52,9 @@ int prts__out_open(prts__outfile *o, const char *path, prts__err *e);
 /* prts_write_fn over an outfile (buffered). */
 int prts__out_write(void *outfile, const void *data, size_t len);
 int prts__out_commit(prts__outfile *o, prts__err *e);
+/* Overwrite bytes already written at `offset` (same length). */
+int prts__out_patch(prts__outfile *o, uint64_t offset, const void *data, size_t len,
+                    prts__err *e);
 /* Close and delete the temporary file; safe to call after commit (no-op). */
 void prts__out_abort(prts__outfile *o);
 

@@ -90,17 +90,30 @@ static int put_chunk(prts__png_writer *w, const char type[4], const uint8_t *dat
     return rc ? rc : put(w, tail, sizeof tail, e);
 }
 
+uint8_t *prts__png_text_chunk(const char *keyword, const char *text, size_t len, size_t *out_len)
+{
+    size_t klen = strlen(keyword), data_len = klen + 1 + len;
+    uint8_t *c = malloc(data_len + 12);
+    if (!c)
+        return NULL;
+    prts__put32(c, (uint32_t)data_len);
+    memcpy(c + 4, "tEXt", 4);
+    memcpy(c + 8, keyword, klen + 1);
+    memcpy(c + 8 + klen + 1, text, len);
+    prts__put32(c + 8 + data_len, prts__crc32(0, c + 4, data_len + 4));
+    *out_len = data_len + 12;
+    return c;
+}
+
 static int put_text(prts__png_writer *w, const char *keyword, const char *text, size_t len,
                     prts__err *e)
 {
-    size_t klen = strlen(keyword);
-    uint8_t *data = malloc(klen + 1 + len);
-    if (!data)
+    size_t n;
+    uint8_t *c = prts__png_text_chunk(keyword, text, len, &n);
+    if (!c)
         return prts__fail(e, PRTS_E_NOMEM, "cannot build the %s chunk", keyword);
-    memcpy(data, keyword, klen + 1);
-    memcpy(data + klen + 1, text, len);
-    int rc = put_chunk(w, "tEXt", data, klen + 1 + len, e);
-    free(data);
+    int rc = put(w, c, n, e);
+    free(c);
     return rc;
 }
 

@@ -38,6 +38,11 @@ int prts__png_write_rows(prts__png_writer *w, const uint8_t *rows, uint32_t nrow
 int prts__png_write_end(prts__png_writer *w, prts__err *e);
 void prts__png_write_free(prts__png_writer *w);
 
+/* A whole tEXt chunk (length, type, keyword, text, CRC), malloc'd. */
+uint8_t *prts__png_text_chunk(const char *keyword, const char *text, size_t len, size_t *out_len);
+/* Where the first tEXt chunk starts: after the signature and IHDR. */
+#define PRTS__PNG_FIRST_TEXT_AT (8 + 25)
+
 /* Bytes of raw (filtered) rows per segment: big enough that per-segment
  * costs vanish, small enough to bound memory and give ranges a fine grain. */
 #define PRTS__SEGMENT_BYTES (1u << 20)

@@ -94,7 +94,9 @@ grep -q '<tr class="regressed"><td>&lt;b&gt;&amp;"evil"&lt;/b&gt;</td>' "$dir/do
     ok "the regressed test is highlighted, its name escaped" ||
     fail "no highlighted, escaped row for the regressed test"
 grep -q '<b>&amp;' "$dir/dom.html" && fail "the test name became markup" || ok "no markup from a test name"
-grep -q 'id="stat-regressions">1<' "$dir/dom.html" && ok "stat card: 1 regression" || fail "stat card for regressions"
+# at least the crafted one (the real runs above, measured on a busy machine, may add theirs)
+grep -Eq 'id="stat-regressions">[1-9][0-9]*<' "$dir/dom.html" && ok "stat card: regressions counted" ||
+    fail "stat card for regressions"
 
 render "$dir/shot.log" --hide-scrollbars --window-size=1280,2600 --screenshot="$shot" "file://$page"
 size=$(stat -c %s "$shot" 2>/dev/null || echo 0)
