@@ -101,6 +101,7 @@ struct cli_progress {
     const char *label;
     int last;  /* last drawn per-mille, -1 before the first */
     int drawn; /* something is on the line */
+    double start; /* cli_now() when it began, for the rate */
 };
 
 /* Install a progress bar on the handle when stderr is a terminal. */

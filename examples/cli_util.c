@@ -233,9 +233,10 @@ static int progress_draw(void *user, uint64_t done, uint64_t total)
         return 0;
     p->last = permille;
     p->drawn = 1;
-    fprintf(stderr, "\r%-8s [%.*s%*s] %5.1f%%  %s / %s", p->label, filled, hashes,
+    double secs = cli_now() - p->start;
+    fprintf(stderr, "\r%-8s [%.*s%*s] %5.1f%%  %s / %s  %.0f MB/s ", p->label, filled, hashes,
             BAR_WIDTH - filled, "", permille / 10.0, cli_human_size(done, a, sizeof a),
-            cli_human_size(total, b, sizeof b));
+            cli_human_size(total, b, sizeof b), secs > 0 ? done / secs / 1e6 : 0.0);
     fflush(stderr);
     return 0;
 }
@@ -243,6 +244,7 @@ static int progress_draw(void *user, uint64_t done, uint64_t total)
 static int progress_begin(struct cli_progress *p, const char *label)
 {
     p->label = label;
+    p->start = cli_now();
     p->last = -1;
     p->drawn = 0;
     return isatty(STDERR_FILENO);

@@ -58,6 +58,7 @@ static const struct cli_command commands[] = {
      "  --report F          write the per-file results to F (JSON)\n"},
     {"extract", cli_extract, "get the original file back from a .rts.png",
      "Usage: pixelrts extract IN.rts.png [-o OUT | -o -] [--verify]\n"
+     "       pixelrts extract IN.rts.png --offset N [--length M] [-o OUT | -o -]\n"
      "       pixelrts extract DIR OUTDIR --parallel [--recursive] [--pattern GLOB]\n"
      "                        [--workers N] [--shard K/N] [--report F] [--verify]\n"
      "\n"
@@ -74,6 +75,9 @@ static const struct cli_command commands[] = {
      "  --verify            check the SHA-256 against data_hash before writing\n"
      "                      anything; on a mismatch exit 1 with both hashes\n"
      "  --backend NAME      pixel backend (default auto)\n"
+     "  --offset N          only payload bytes N.. (with --length M: N..N+M-1); files\n"
+     "                      written by libpixelrts are read only where those bytes lie\n"
+     "  --length M          how many bytes from --offset (default: to the end; 1 GiB at most)\n"
      "  -h, --help          show this help\n"
      "\n"
      "Folder options (with --parallel): --workers N, --recursive, --pattern GLOB,\n"

@@ -40,6 +40,18 @@ check "convert --blueprint yaml" 0 "$cli" convert "$dir/in.bin" "$dir/bp.rts.png
 check "blueprint sidecar" 0 grep -q '"kernel"' "$dir/bp.rts.png.blueprint.json"
 check "info shows the blueprint" 0 sh -c "'$cli' info '$dir/bp.rts.png' | grep -q '^blueprint: .*\"kernel\":\\[0,4096\\]'"
 check "code-mode histogram" 0 sh -c "'$cli' info '$vectors/code-wasm.rts.png' | grep -q '^  control  *10 '"
+for p in fast default small; do
+    check "convert --preset $p" 0 "$cli" convert "$dir/in.bin" "$dir/$p.rts.png" --preset $p --threads 2
+    check "extract --preset $p" 0 "$cli" extract "$dir/$p.rts.png" -o "$dir/$p.bin" --verify
+    check "$p bytes equal" 0 cmp "$dir/in.bin" "$dir/$p.bin"
+done
+check "extract a range" 0 "$cli" extract "$dir/in.bin.rts.png" --offset 1000 --length 5000 -o "$dir/range.bin"
+check "range bytes equal" 0 sh -c "tail -c +1001 '$dir/in.bin' | head -c 5000 | cmp - '$dir/range.bin'"
+check "range to the end, to stdout" 0 sh -c "'$cli' extract '$dir/in.bin.rts.png' --offset 299990 -o - >'$dir/t2' && tail -c 10 '$dir/in.bin' | cmp - '$dir/t2'"
+check "range past the end" 1 "$cli" extract "$dir/in.bin.rts.png" --offset 299990 --length 11 -o "$dir/r2.bin"
+check "no output after a bad range" 1 test -e "$dir/r2.bin"
+check "range with --verify" 2 "$cli" extract "$dir/in.bin.rts.png" --offset 1 --verify
+check "bad preset" 2 "$cli" convert "$dir/in.bin" --preset tiny
 # failures and usage errors
 check "missing input" 1 "$cli" convert "$dir/nope.bin"
 check "not a PNG" 1 "$cli" extract "$dir/in.bin" -o "$dir/x"
