@@ -1,0 +1,3 @@
+"""pixelrts_mmap of the original PixelRTS v2, served by libpixelrts (see the pixelrts package)."""
+
+from pixelrts.files import MMapPixelRTSEncoder, MMapPixelRTSDecoder  # noqa: F401

@@ -1,0 +1,3 @@
+"""pixelrts_parallel of the original PixelRTS v2, served by libpixelrts (see the pixelrts package)."""
+
+from pixelrts.parallel import ParallelPixelRTSEncoder, parallel_decode_batch  # noqa: F401
