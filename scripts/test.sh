@@ -13,7 +13,9 @@ BUILD_DIR=${BUILD_DIR:-build-test}
 PACKAGES=(build-essential meson ninja-build pkg-config libspng-dev libjansson-dev libssl-dev
           zlib1g-dev libzstd-dev libyaml-dev libcyaml-dev libcmocka-dev abigail-tools
           # the OpenCL backend: ICD loader + headers to build it, PoCL to run it on the CPU
-          ocl-icd-opencl-dev opencl-headers pocl-opencl-icd)
+          ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
+          # the Python binding's tests: Debian's interpreter and its cffi
+          python3 python3-cffi)
 
 # ---- Debian packages ------------------------------------------------------------------------
 missing=()

@@ -205,7 +205,7 @@ class FilesWritten(TempDirTest):
             raw = f.read()
         self.assertIn(b"\\u00e9\\u4e2d", raw)
         chunk = Png(out).text["PixelRTS"]
-        chunk.encode("ascii")  # escaped as \\uXXXX (the library writes the hex in upper case)
+        chunk.encode("ascii")  # escaped as \uXXXX (the library writes the hex in upper case)
         self.assertEqual(json.loads(chunk[8:])["description"], "Unicode \u00e9\u4e2d")
         self.assertEqual(PixelRTSDecoder().info(out)["description"], "Unicode \u00e9\u4e2d")
 

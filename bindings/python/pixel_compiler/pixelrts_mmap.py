@@ -1,3 +1,5 @@
 """pixelrts_mmap of the original PixelRTS v2, served by libpixelrts (see the pixelrts package)."""
 
-from pixelrts.files import MMapPixelRTSEncoder, MMapPixelRTSDecoder  # noqa: F401
+from pixelrts.files import MMapPixelRTSEncoder, MMapPixelRTSDecoder
+
+__all__ = ["MMapPixelRTSEncoder", "MMapPixelRTSDecoder"]

@@ -16,7 +16,7 @@ from .core import PixelRTSDecoder, PixelRTSEncoder, calculate_grid_size
 from .errors import (HashMismatchError, PixelRTSError, PixelRTSFileNotFoundError,
                      PixelRTSMemoryError, PixelRTSOSError, PixelRTSRuntimeError,
                      PixelRTSValueError, Status)
-from .extras import backends, library_version, wasm_histogram
+from .extras import backends, cffi_cdef, library_version, wasm_histogram
 from .files import MMapPixelRTSDecoder, MMapPixelRTSEncoder
 from .parallel import ParallelPixelRTSEncoder, parallel_decode_batch
 
@@ -31,5 +31,5 @@ __all__ = [
     "PixelRTSBenchmark", "BenchmarkDashboard",
     "PixelRTSError", "PixelRTSValueError", "HashMismatchError", "PixelRTSFileNotFoundError",
     "PixelRTSOSError", "PixelRTSMemoryError", "PixelRTSRuntimeError", "Status",
-    "backends", "library_version", "wasm_histogram", "library_path",
+    "backends", "cffi_cdef", "library_version", "wasm_histogram", "library_path",
 ]

@@ -6,7 +6,7 @@ from . import _lib
 from ._handles import address_of, byte_view
 from .errors import make_error
 
-__all__ = ["library_version", "backends", "wasm_histogram"]
+__all__ = ["library_version", "backends", "wasm_histogram", "cffi_cdef"]
 
 
 def library_version():
@@ -45,3 +45,13 @@ def wasm_histogram(data):
         raise make_error(rc, c.prts_strerror(rc).decode("ascii"))
     return {c.prts_wasm_category_name(i).decode("ascii"): counts[i]
             for i in range(_lib.WASM_CATEGORY_COUNT)}
+
+
+def cffi_cdef():
+    """The declarations of pixelrts.h as cffi's ffi.cdef() takes them:
+
+        ffi = cffi.FFI(); ffi.cdef(pixelrts.cffi_cdef()); lib = ffi.dlopen(pixelrts.library_path)
+    """
+    import os
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "_cdef.h")) as f:
+        return f.read()
