@@ -10,7 +10,6 @@ import tempfile
 import unittest
 from contextlib import redirect_stdout
 
-import support
 from support import bench_missing, skip_without_bench
 
 from pixelrts import BenchmarkDashboard, PixelRTSBenchmark, calculate_grid_size

@@ -52,13 +52,11 @@ class CdefFile(unittest.TestCase):
 
 def have_cffi():
     """False where cffi is missing, unless this run requires it (then ImportError)."""
-    try:
-        import cffi  # noqa: F401
-    except ImportError:
-        if os.environ.get("PIXELRTS_REQUIRE_CFFI") == "1":
-            raise
-        return False
-    return True
+    if importlib.util.find_spec("cffi") is not None:
+        return True
+    if os.environ.get("PIXELRTS_REQUIRE_CFFI") == "1":
+        raise ImportError("cffi is required for this run (Debian: apt-get install python3-cffi)")
+    return False
 
 
 class Cffi(unittest.TestCase):
