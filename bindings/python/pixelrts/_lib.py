@@ -119,6 +119,26 @@ BENCH_PROTOTYPES = {
 }
 
 
+class _DlInfo(ctypes.Structure):
+    _fields_ = [("dli_fname", ctypes.c_char_p), ("dli_fbase", ctypes.c_void_p),
+                ("dli_sname", ctypes.c_char_p), ("dli_saddr", ctypes.c_void_p)]
+
+
+def _file_of(fn, fallback):
+    """The file the dynamic linker actually loaded (for a library found by its soname), via
+    dladdr on one of its functions; `fallback` where that cannot be asked."""
+    try:
+        dladdr = ctypes.CDLL(None).dladdr
+    except (OSError, AttributeError):
+        return fallback
+    dladdr.argtypes = (ctypes.c_void_p, ctypes.POINTER(_DlInfo))
+    dladdr.restype = ctypes.c_int
+    info = _DlInfo()
+    if dladdr(ctypes.cast(fn, ctypes.c_void_p), ctypes.byref(info)) and info.dli_fname:
+        return os.fsdecode(info.dli_fname)
+    return fallback
+
+
 def _is_meson_build(folder):
     return os.path.isdir(os.path.join(folder, "meson-private"))
 
@@ -180,17 +200,19 @@ def _declare(cdll, table):
 
 
 class Library:
-    """The loaded libpixelrts: `.c` is the ctypes CDLL with every prototype declared."""
+    """The loaded libpixelrts: `.c` is the ctypes CDLL with every prototype declared, `.path`
+    the file loaded, `.where` which rule found it."""
 
     def __init__(self, cdll, path, where):
         self.c = cdll
-        self.path = path
         self.where = where
+        self.path = path
         missing = _declare(cdll, PROTOTYPES)
         if missing:
             raise ImportError("%s (%s) lacks %s: it is not a libpixelrts %d.x this binding "
                               "can use" % (path, where, ", ".join(missing), ABI_MAJOR))
         self.bench_missing = _declare(cdll, BENCH_PROTOTYPES)
+        self.path = _file_of(cdll.prts_version_string, path)
         self.version = cdll.prts_version_string().decode("ascii")
         if cdll.prts_version_number() // 10000 != ABI_MAJOR:
             raise ImportError("%s (%s) is libpixelrts %s; this binding needs %d.x"
