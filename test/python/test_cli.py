@@ -58,8 +58,11 @@ class GuideCommands(unittest.TestCase):
                 if is_bench(argv) and bench_reason:
                     continue  # reported by test_benchmark_commands_skip
                 proc = self.run_cli(argv)
-                self.assertEqual(proc.returncode, 0, "%s\nstdout:\n%s\nstderr:\n%s"
-                                 % (command, proc.stdout, proc.stderr))
+                # --check-regression exits 1 when it finds one, which timing noise on a busy
+                # machine can cause between the guide's repeated runs: both answers are valid
+                allowed = (0, 1) if "--check-regression" in argv else (0,)
+                self.assertIn(proc.returncode, allowed, "%s\nstdout:\n%s\nstderr:\n%s"
+                              % (command, proc.stdout, proc.stderr))
                 self.check(argv, proc.stdout)
 
     def test_benchmark_commands_skip(self):
@@ -79,7 +82,8 @@ class GuideCommands(unittest.TestCase):
                 self.assertIn("<html", f.read().lower())
             self.assertIn("Dashboard generated: %s" % out, stdout)
         elif "--check-regression" in argv:
-            self.assertIn("No regressions detected", stdout)
+            self.assertTrue("No regressions detected" in stdout or
+                            stdout.startswith("Performance regressions detected:\n  "), stdout)
         elif "--sizes" in argv:
             self.assertIn("=== Benchmark Results ===", stdout)
             self.assertIn("Throughput:", stdout)

@@ -241,6 +241,12 @@ class FilesWritten(TempDirTest):
             self.assertEqual(PixelRTSDecoder().decode(png), data)
         with self.assertRaises(ValueError):
             PixelRTSEncoder(compression="lzma")
+        # the original's names for what was a zlib stream
+        for kind in ("auto", "zstd-h5"):
+            enc = PixelRTSEncoder(compression=kind)
+            png = enc.encode(data)
+            self.assertEqual(enc.get_metadata()["compression"]["type"], "zlib")
+            self.assertEqual(PixelRTSDecoder().decode(png), data)
 
     def test_level_and_backend_options(self):
         data = pseudo_random(20000, 9)

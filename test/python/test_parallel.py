@@ -74,6 +74,14 @@ class Parallel(unittest.TestCase):
         self.assertEqual(sorted(c[2] for c in calls),
                          sorted(["b.bin", "a.bin", "c.wasm", "missing.bin"]))
 
+    def test_empty_batch(self):
+        calls = []
+        self.assertEqual(ParallelPixelRTSEncoder().encode_batch([], self.path("none"),
+                                                                progress_callback=calls.append),
+                         [])
+        self.assertEqual(calls, [])
+        self.assertEqual(parallel_decode_batch([], self.path("none")), [])
+
     def test_output_pattern(self):
         results = ParallelPixelRTSEncoder(workers=1).encode_batch(
             [self.path("in", "a.bin")], self.path("out2"), pattern="*.png")

@@ -39,8 +39,8 @@ def configure_encoder(handle, mode, level=None, backend=None, compression=None,
     if backend is not None:
         handle.set_backend(backend)
     if compression not in COMPRESSIONS:
-        raise invalid_argument("Invalid compression: %s. Must be None, 'zlib' or 'zstd'"
-                               % (compression,))
+        raise invalid_argument("Invalid compression: %s. Must be None, 'zlib', 'zstd', 'auto' "
+                               "or 'zstd-h5'" % (compression,))
     kind = COMPRESSIONS[compression]
     handle.set_option(Option.PAYLOAD_COMPRESSION, kind)
     if kind:
@@ -112,17 +112,22 @@ class PixelRTSEncoder:
     """Encodes bytes into a PixelRTS v2 PNG (RGBA dense packing along a Hilbert curve).
 
     mode: "standard" or "code"; compression: None, "zlib" or "zstd" (payload compressed
-    before placement, format.md section 7) with compression_level "low", "medium", "high" or a
-    number.  Keyword-only extras: level (PNG zlib level 0-9, library default 1) and backend
-    (pixel backend name, default "auto").
+    before placement, format.md section 7; the original's "auto" and "zstd-h5" mean zlib, which
+    is what they produced) with compression_level "low", "medium", "high" or a number.
+    use_layout is accepted for code written for the original, which ignored it when its
+    layout module was absent: the format has no layout optimisation, so it is ignored here.
+    Keyword-only extras: level (PNG zlib level 0-9, library default 1) and backend (pixel
+    backend name, default "auto").
     """
 
     def __init__(self, mode: str = "standard", compression: str = None,
-                 compression_level="medium", *, level: int = None, backend: str = None):
+                 compression_level="medium", use_layout: bool = False, *, level: int = None,
+                 backend: str = None):
         check_mode(mode)
         self.mode = mode
         self.compression = compression
         self.compression_level = compression_level
+        self.use_layout = use_layout
         self._handle = Encoder()
         configure_encoder(self._handle, mode, level, backend, compression, compression_level)
         self._last_metadata = None
