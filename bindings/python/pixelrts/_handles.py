@@ -10,7 +10,9 @@ decoded payloads straight into the result object, and callbacks hand over whole 
 import ctypes
 import enum
 import json
+import sys
 import threading
+import weakref
 
 from . import _lib
 from .errors import PixelRTSError, PixelRTSRuntimeError, Status, make_error
@@ -152,12 +154,49 @@ def c_view(address, n):
 
 
 # ---------------------------------------------------------------------------------------------
-# Callbacks: an exception raised inside one is kept and re-raised after the C call returns
-# (ctypes would otherwise print and swallow it).
+# Callbacks.  An exception raised inside one is kept and re-raised after the C call returns.
+# Python also runs pending signal handlers when a callback starts, before any `try` in it can
+# catch what they raise (Ctrl-C's KeyboardInterrupt): ctypes then reports the exception as
+# "unraisable" and drops it.  A chained sys.unraisablehook hands such exceptions to the guard
+# of the callback they escaped from, so Ctrl-C during a long encode still raises
+# KeyboardInterrupt (and stops the library at its next callback) instead of vanishing.
+
+_guards = weakref.WeakKeyDictionary()  # Python callback function -> its CallbackGuard
+_hook_lock = threading.Lock()
+_previous_hook = None
+
+
+def _unraisable_hook(unraisable):
+    guard = None
+    try:
+        guard = _guards.get(unraisable.object)
+    except TypeError:  # not weak-referenceable: not one of ours
+        pass
+    if guard is not None:
+        guard.fail(unraisable.exc_value)
+    else:
+        _previous_hook(unraisable)
+
+
+def _install_hook():
+    global _previous_hook
+    with _hook_lock:
+        if sys.unraisablehook is not _unraisable_hook:
+            _previous_hook = sys.unraisablehook
+            sys.unraisablehook = _unraisable_hook
+
 
 class CallbackGuard:
+    """The first exception raised in (or escaping from) a set of callbacks."""
+
     def __init__(self):
         self.error = None
+
+    def watch(self, fn, cfunctype):
+        """fn as a C callback of type cfunctype, its escaping exceptions caught here."""
+        _install_hook()
+        _guards[fn] = self
+        return cfunctype(fn)
 
     def fail(self, exc):
         if self.error is None:
@@ -173,13 +212,23 @@ def make_write_callback(write, guard):
     """WRITE_FN calling write(buffer) once per chunk the library emits."""
     def cb(user, buf, n):
         try:
+            if guard.error is not None:
+                return -1
             if n:
                 write(c_view(buf, n))
             return 0
         except BaseException as e:  # noqa: B902 - re-raised after the C call
             guard.fail(e)
             return -1
-    return _lib.WRITE_FN(cb)
+    return guard.watch(cb, _lib.WRITE_FN)
+
+
+def make_progress_callback(guard):
+    """PROGRESS_FN that only lets Python run now and then during a long call, so that Ctrl-C
+    (and other signals) act within a strip of rows rather than at the end of the file."""
+    def cb(user, done, total):
+        return 1 if guard.error is not None else 0
+    return guard.watch(cb, _lib.PROGRESS_FN)
 
 
 def make_read_callback(source, guard):
@@ -187,12 +236,14 @@ def make_read_callback(source, guard):
     if hasattr(source, "readinto"):
         def cb(user, buf, cap):
             try:
+                if guard.error is not None:
+                    return -1
                 n = source.readinto(c_view(buf, cap))
                 return n if n is not None else 0
             except BaseException as e:  # noqa: B902
                 guard.fail(e)
                 return -1
-        return _lib.READ_FN(cb)
+        return guard.watch(cb, _lib.READ_FN)
 
     view = byte_view(source)
     size = view.nbytes
@@ -202,6 +253,8 @@ def make_read_callback(source, guard):
 
     def cb(user, buf, cap):
         try:
+            if guard.error is not None:
+                return -1
             pos = state["pos"]
             k = min(cap, size - pos)
             if k <= 0:
@@ -216,14 +269,14 @@ def make_read_callback(source, guard):
             guard.fail(e)
             return -1
     cb.keepalive = addressed
-    return _lib.READ_FN(cb)
+    return guard.watch(cb, _lib.READ_FN)
 
 
 # ---------------------------------------------------------------------------------------------
 # Handles
 
 class _Handle:
-    _new = _free = _last_error = None
+    _new = _free = _last_error = _set_progress = None
 
     def __init__(self, *args):
         self.lib = _lib.lib()
@@ -231,9 +284,11 @@ class _Handle:
         self.ptr = getattr(self.c, self._new)(*args)
         if not self.ptr:
             raise MemoryError("%s failed" % self._new)
-        # A handle is used by one thread at a time (pixelrts.h); the lock makes a Python
-        # object shared between threads safe instead of undefined.
-        self.lock = threading.RLock()
+        # exceptions of this handle's callbacks, re-raised by check() after the C call
+        self.guard = CallbackGuard()
+        if self._set_progress:
+            self._progress = make_progress_callback(self.guard)
+            getattr(self.c, self._set_progress)(self.ptr, self._progress, None)
 
     def close(self):
         ptr, self.ptr = self.ptr, None
@@ -255,6 +310,8 @@ class _Handle:
         return make_error(rc, self.last_error() or name, name, message)
 
     def check(self, rc, message=None):
+        """Raise what a callback raised during the call, else the status's exception."""
+        self.guard.reraise()
         if rc < 0:
             raise self.error(rc, message)
         return rc
@@ -262,6 +319,7 @@ class _Handle:
 
 class Encoder(_Handle):
     _new, _free, _last_error = "prts_encoder_new", "prts_encoder_free", "prts_encoder_last_error"
+    _set_progress = "prts_encoder_set_progress"
 
     def set_option(self, key, value):
         self.check(self.c.prts_encoder_set_option(self.ptr, int(key), int(value)))
@@ -300,11 +358,8 @@ class Encoder(_Handle):
 
     def finish(self, write):
         """Run the encode, handing each output chunk to write(buffer)."""
-        guard = CallbackGuard()
-        cb = make_write_callback(write, guard)
-        rc = self.c.prts_encoder_finish(self.ptr, cb, None)
-        guard.reraise()
-        self.check(rc)
+        cb = make_write_callback(write, self.guard)
+        self.check(self.c.prts_encoder_finish(self.ptr, cb, None))
 
     def encode_file(self, src, dst):
         self.check(self.c.prts_encode_file(self.ptr, fspath_bytes(src), fspath_bytes(dst)))
@@ -316,6 +371,7 @@ class Encoder(_Handle):
 
 class Decoder(_Handle):
     _new, _free, _last_error = "prts_decoder_new", "prts_decoder_free", "prts_decoder_last_error"
+    _set_progress = "prts_decoder_set_progress"
 
     def set_option(self, key, value):
         self.check(self.c.prts_decoder_set_option(self.ptr, int(key), int(value)))
@@ -357,14 +413,11 @@ class Decoder(_Handle):
             raise
 
     def _decode_stream(self, source, verify):
-        guard = CallbackGuard()
-        cb = make_read_callback(source, guard)
+        cb = make_read_callback(source, self.guard)
         self.reset()
         self.set_option(Option.VERIFY_HASH, 1 if verify else 0)
         self.set_option(Option.MEMORY_BUDGET, DEFAULT_BUDGET)
-        rc = self.c.prts_decoder_open(self.ptr, cb, None)
-        guard.reraise()
-        self.check(rc)
+        self.check(self.c.prts_decoder_open(self.ptr, cb, None))
         n = self.info(Info.DATA_SIZE)
         # the payload is wanted in memory anyway: stage it there, not in a temporary file
         self.set_option(Option.MEMORY_BUDGET, max(DEFAULT_BUDGET, n))
@@ -372,10 +425,8 @@ class Decoder(_Handle):
         got = ctypes.c_size_t()
         done = 0
         while True:
-            rc = self.c.prts_decoder_pull(self.ptr, out.address + done, n - done,
-                                          ctypes.byref(got))
-            guard.reraise()
-            self.check(rc)
+            self.check(self.c.prts_decoder_pull(self.ptr, out.address + done, n - done,
+                                                ctypes.byref(got)))
             if got.value == 0:
                 break
             done += got.value
@@ -406,25 +457,26 @@ class Batch(_Handle):
 
     def run(self, progress=None):
         """Run every job; progress(current, total, name) after each, in completion order, on
-        this thread.  An exception raised by progress cancels the jobs not yet started and is
-        re-raised.  Returns the library's status (OK, BATCH or CANCELLED)."""
-        guard = CallbackGuard()
-        cb = None
-        if progress is not None:
-            def on_done(user, current, total, name):
-                try:
-                    progress(current, total, name.decode("utf-8", "surrogateescape"))
-                    return 0
-                except BaseException as e:  # noqa: B902
-                    guard.fail(e)
+        this thread.  An exception raised by progress (or Ctrl-C) cancels the jobs not yet
+        started and is re-raised.  Returns the library's status (OK, BATCH or CANCELLED)."""
+        guard = self.guard
+
+        def on_done(user, current, total, name):
+            try:
+                if guard.error is not None:
                     return 1
-            cb = _lib.BATCH_PROGRESS_FN(on_done)
-            self.c.prts_batch_set_progress(self.ptr, cb, None)
+                if progress is not None:
+                    progress(current, total, name.decode("utf-8", "surrogateescape"))
+                return 0
+            except BaseException as e:  # noqa: B902
+                guard.fail(e)
+                return 1
+        cb = guard.watch(on_done, _lib.BATCH_PROGRESS_FN)
+        self.c.prts_batch_set_progress(self.ptr, cb, None)
         try:
             rc = self.c.prts_batch_run(self.ptr)
         finally:
-            if cb is not None:
-                self.c.prts_batch_set_progress(self.ptr, _lib.BATCH_PROGRESS_FN(), None)
+            self.c.prts_batch_set_progress(self.ptr, _lib.BATCH_PROGRESS_FN(), None)
         guard.reraise()
         if rc not in (Status.OK, Status.BATCH, Status.CANCELLED):
             self.check(rc)
