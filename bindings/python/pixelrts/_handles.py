@@ -3,8 +3,8 @@
 Everything here maps one-to-one onto pixelrts.h; the public classes of the guide are built on
 top of it in core.py, files.py, parallel.py and bench.py.  Bytes cross the FFI without copies
 where ctypes allows: bytes and writable buffers are passed by address, the library pulls
-decoded payloads straight into the result object, and callbacks hand over whole chunks
-(256 KiB reads, whole IDAT writes), never a byte at a time.
+decoded payloads straight into the result object, and callbacks move whole chunks (256 KiB
+reads; writes as large as the PNG encoder emits them), never a byte at a time.
 """
 
 import ctypes
