@@ -17,7 +17,9 @@ PACKAGES=(build-essential meson ninja-build pkg-config libspng-dev libjansson-de
           # the OpenCL backend: ICD loader + headers to build it, PoCL to run it on the CPU
           ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
           # the benchmark dashboard: Chart.js to inline, a headless browser to render it in
-          libjs-chart.js chromium)
+          libjs-chart.js chromium
+          # the Python binding's tests: Debian's interpreter and its cffi
+          python3 python3-cffi)
 
 # ---- Debian packages ------------------------------------------------------------------------
 missing=()

@@ -1,0 +1,1 @@
+"""The original PixelRTS v2 module names (pixel_compiler.<module>), served by libpixelrts."""

@@ -1,0 +1,35 @@
+"""pixelrts: Python binding of libpixelrts (PixelRTS v2: any file <-> .rts.png), through ctypes.
+
+It reproduces the API of the original PixelRTS v2 Python implementation as its performance
+guide documents it, on top of the C library; code written for the original runs unchanged
+through the re-export packages `pixel_compiler.<module>` and `systems.pixel_compiler.<module>`
+(pixelrts_v2_core, pixelrts_mmap, pixelrts_parallel, benchmark_pixelrts, benchmark_dashboard,
+pixelrts_cli).  The standard library is all it needs at run time.
+
+The shared library is looked for in $PIXELRTS_LIBRARY, then in a build tree, then on the
+system library path (see pixelrts._lib); `pixelrts.library_path` tells which was loaded.
+"""
+
+from . import _lib
+from .bench import BenchmarkDashboard, PixelRTSBenchmark
+from .core import PixelRTSDecoder, PixelRTSEncoder, calculate_grid_size
+from .errors import (HashMismatchError, PixelRTSError, PixelRTSFileNotFoundError,
+                     PixelRTSMemoryError, PixelRTSOSError, PixelRTSRuntimeError,
+                     PixelRTSValueError, Status)
+from .extras import backends, cffi_cdef, library_version, wasm_histogram
+from .files import MMapPixelRTSDecoder, MMapPixelRTSEncoder
+from .parallel import ParallelPixelRTSEncoder, parallel_decode_batch
+
+_loaded = _lib.lib()  # fail at import, naming every place looked, rather than at first use
+library_path = _loaded.path
+__version__ = "1.0.0"
+
+__all__ = [
+    "PixelRTSEncoder", "PixelRTSDecoder", "calculate_grid_size",
+    "MMapPixelRTSEncoder", "MMapPixelRTSDecoder",
+    "ParallelPixelRTSEncoder", "parallel_decode_batch",
+    "PixelRTSBenchmark", "BenchmarkDashboard",
+    "PixelRTSError", "PixelRTSValueError", "HashMismatchError", "PixelRTSFileNotFoundError",
+    "PixelRTSOSError", "PixelRTSMemoryError", "PixelRTSRuntimeError", "Status",
+    "backends", "cffi_cdef", "library_version", "wasm_histogram", "library_path",
+]

@@ -1,0 +1,264 @@
+"""Finding and loading libpixelrts.so.1, and the ctypes prototypes of its C API.
+
+Where the library is looked for, in this order (the first that loads wins):
+
+1. ``$PIXELRTS_LIBRARY``: the path of the shared library (or of a folder holding
+   ``libpixelrts.so.1``);
+2. a build tree: ``$PIXELRTS_BUILD_DIR`` or ``$MESON_BUILD_ROOT`` (a meson build folder), then
+   every ``build*/`` meson build folder of this package's folder and its parents, nearest first
+   (the newest library when a folder has several builds), as ``<build>/lib/libpixelrts.so.1``;
+3. the system: ``ctypes.util.find_library("pixelrts")`` and plain ``libpixelrts.so.1``
+   (``LD_LIBRARY_PATH``, the ld.so cache, the default folders).
+
+When none loads, ImportError names every place tried and why each failed.
+"""
+
+import ctypes
+import ctypes.util
+import os
+import threading
+
+SONAME = "libpixelrts.so.1"
+ABI_MAJOR = 1
+
+c_int64_p = ctypes.POINTER(ctypes.c_int64)
+c_size_t_p = ctypes.POINTER(ctypes.c_size_t)
+c_double_p = ctypes.POINTER(ctypes.c_double)
+c_void_p_p = ctypes.POINTER(ctypes.c_void_p)
+
+# Callback types of pixelrts.h.  ptrdiff_t is ssize_t on every platform libpixelrts builds on.
+WRITE_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)
+READ_FN = ctypes.CFUNCTYPE(ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)
+PROGRESS_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64)
+BATCH_PROGRESS_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t,
+                                     ctypes.c_size_t, ctypes.c_char_p)
+
+WASM_CATEGORY_COUNT = 7
+WasmCounts = ctypes.c_uint64 * WASM_CATEGORY_COUNT
+
+_i, _u32, _i64, _u64 = ctypes.c_int, ctypes.c_uint32, ctypes.c_int64, ctypes.c_uint64
+_p, _s, _z = ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t
+
+# name: (restype, argtypes).  Functions returning memory to release with prts_free are
+# declared as returning c_void_p so that ctypes does not copy and drop the pointer.
+PROTOTYPES = {
+    "prts_version_number": (ctypes.c_uint, ()),
+    "prts_version_string": (_s, ()),
+    "prts_strerror": (_s, (_i,)),
+    "prts_free": (None, (_p,)),
+    "prts_option_bounds": (_i, (_i, c_int64_p, c_int64_p)),
+    "prts_backend_count": (_i, ()),
+    "prts_backend_name": (_s, (_i,)),
+    "prts_backend_probe": (_i, (_s, _s, _z)),
+    "prts_backend_describe": (_i, (_s, _s, _z)),
+    "prts_backend_measure": (_i, (_s, _u64, c_double_p, c_double_p)),
+    "prts_encoder_new": (_p, ()),
+    "prts_encoder_free": (None, (_p,)),
+    "prts_encoder_reset": (_i, (_p,)),
+    "prts_encoder_set_option": (_i, (_p, _i, _i64)),
+    "prts_encoder_get_option": (_i, (_p, _i, c_int64_p)),
+    "prts_encoder_set_metadata_json": (_i, (_p, _s)),
+    "prts_encoder_set_blueprint_json": (_i, (_p, _s)),
+    "prts_encoder_set_backend": (_i, (_p, _s)),
+    "prts_encoder_backend": (_s, (_p,)),
+    "prts_encoder_set_progress": (None, (_p, PROGRESS_FN, _p)),
+    "prts_encoder_push": (_i, (_p, _p, _z)),
+    "prts_encoder_finish": (_i, (_p, WRITE_FN, _p)),
+    "prts_encode_file": (_i, (_p, _s, _s)),
+    "prts_encoder_metadata_json": (_p, (_p,)),
+    "prts_encoder_last_error": (_s, (_p,)),
+    "prts_decoder_new": (_p, ()),
+    "prts_decoder_free": (None, (_p,)),
+    "prts_decoder_reset": (_i, (_p,)),
+    "prts_decoder_set_option": (_i, (_p, _i, _i64)),
+    "prts_decoder_get_option": (_i, (_p, _i, c_int64_p)),
+    "prts_decoder_set_backend": (_i, (_p, _s)),
+    "prts_decoder_backend": (_s, (_p,)),
+    "prts_decoder_set_progress": (None, (_p, PROGRESS_FN, _p)),
+    "prts_decoder_open": (_i, (_p, READ_FN, _p)),
+    "prts_decoder_pull": (_i, (_p, _p, _z, c_size_t_p)),
+    "prts_decode_file": (_i, (_p, _s, _s)),
+    "prts_read_info": (_i, (_p, _s)),
+    "prts_decoder_info": (_i, (_p, _i, c_int64_p)),
+    "prts_decoder_metadata_json": (_p, (_p,)),
+    "prts_decoder_blueprint_json": (_p, (_p,)),
+    "prts_decoder_last_error": (_s, (_p,)),
+    "prts_batch_new": (_p, (_i,)),
+    "prts_batch_free": (None, (_p,)),
+    "prts_batch_set_workers": (_i, (_p, _i)),
+    "prts_batch_set_option": (_i, (_p, _i, _i64)),
+    "prts_batch_set_backend": (_i, (_p, _s)),
+    "prts_batch_set_blueprint_json": (_i, (_p, _s)),
+    "prts_batch_last_error": (_s, (_p,)),
+    "prts_batch_set_metadata_json": (_i, (_p, _s)),
+    "prts_batch_set_progress": (None, (_p, BATCH_PROGRESS_FN, _p)),
+    "prts_batch_add": (_i, (_p, _s, _s, _s)),
+    "prts_batch_size": (_z, (_p,)),
+    "prts_batch_run": (_i, (_p,)),
+    "prts_batch_cancel": (None, (_p,)),
+    "prts_batch_result_json": (_p, (_p, _z)),
+    "prts_batch_results_json": (_p, (_p,)),
+    "prts_wasm_histogram": (_i, (_p, _z, ctypes.POINTER(WasmCounts))),
+    "prts_wasm_category_name": (_s, (_i,)),
+    "prts_decoder_wasm_histogram": (_i, (_p, ctypes.POINTER(WasmCounts))),
+    "prts_grid_size_for": (_u32, (_u64,)),
+}
+
+# The benchmark API (bench-api contract, issue 7).  A library without it still serves
+# everything else; PixelRTSBenchmark and BenchmarkDashboard then say which symbol is missing.
+BENCH_PROTOTYPES = {
+    "prts_bench_new": (_p, ()),
+    "prts_bench_free": (None, (_p,)),
+    "prts_bench_last_error": (_s, (_p,)),
+    "prts_bench_set_option": (_i, (_p, _i, _i64)),
+    "prts_bench_set_string": (_i, (_p, _i, _s)),
+    "prts_bench_run": (_i, (_p, _u64, c_void_p_p)),
+    "prts_bench_load_history": (_i, (_p, c_void_p_p)),
+    "prts_bench_detect_regressions": (_i, (_p, ctypes.c_double, c_void_p_p)),
+    "prts_bench_write_dashboard": (_i, (_p, _s)),
+}
+
+
+class _DlInfo(ctypes.Structure):
+    _fields_ = [("dli_fname", ctypes.c_char_p), ("dli_fbase", ctypes.c_void_p),
+                ("dli_sname", ctypes.c_char_p), ("dli_saddr", ctypes.c_void_p)]
+
+
+def _file_of(fn, fallback):
+    """The file the dynamic linker actually loaded (for a library found by its soname), via
+    dladdr on one of its functions; `fallback` where that cannot be asked."""
+    try:
+        dladdr = ctypes.CDLL(None).dladdr
+    except (OSError, AttributeError):
+        return fallback
+    dladdr.argtypes = (ctypes.c_void_p, ctypes.POINTER(_DlInfo))
+    dladdr.restype = ctypes.c_int
+    info = _DlInfo()
+    if dladdr(ctypes.cast(fn, ctypes.c_void_p), ctypes.byref(info)) and info.dli_fname:
+        return os.fsdecode(info.dli_fname)
+    return fallback
+
+
+def _is_meson_build(folder):
+    return os.path.isdir(os.path.join(folder, "meson-private"))
+
+
+def _build_tree_candidates():
+    """Library paths in build trees, best first, each with where it came from."""
+    out = []
+    for var in ("PIXELRTS_BUILD_DIR", "MESON_BUILD_ROOT"):
+        root = os.environ.get(var)
+        if root:
+            out.append((os.path.join(root, "lib", SONAME), "$" + var))
+    folder = os.path.dirname(os.path.abspath(__file__))
+    while True:
+        builds = []
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            names = []
+        for name in names:
+            path = os.path.join(folder, name)
+            lib = os.path.join(path, "lib", SONAME)
+            if name.startswith("build") and _is_meson_build(path) and os.path.exists(lib):
+                builds.append(lib)
+        # several builds side by side: the one built last is the one being worked on
+        builds.sort(key=lambda p: os.stat(p).st_mtime, reverse=True)
+        out.extend((lib, "build tree") for lib in builds)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return out
+
+
+def _candidates():
+    env = os.environ.get("PIXELRTS_LIBRARY")
+    if env:
+        path = os.path.join(env, SONAME) if os.path.isdir(env) else env
+        # An explicit choice is final: falling back to another copy would hide a mistake.
+        return [(path, "$PIXELRTS_LIBRARY")]
+    out = _build_tree_candidates()
+    found = ctypes.util.find_library("pixelrts")
+    if found:
+        out.append((found, "ctypes.util.find_library('pixelrts')"))
+    out.append((SONAME, "system library path (LD_LIBRARY_PATH, ld.so cache)"))
+    return out
+
+
+def _declare(cdll, table):
+    missing = []
+    for name, (restype, argtypes) in table.items():
+        try:
+            fn = getattr(cdll, name)
+        except AttributeError:
+            missing.append(name)
+            continue
+        fn.restype = restype
+        fn.argtypes = argtypes
+    return missing
+
+
+class Library:
+    """The loaded libpixelrts: `.c` is the ctypes CDLL with every prototype declared, `.path`
+    the file loaded, `.where` which rule found it."""
+
+    def __init__(self, cdll, path, where):
+        self.c = cdll
+        self.where = where
+        self.path = path
+        missing = _declare(cdll, PROTOTYPES)
+        if missing:
+            raise ImportError("%s (%s) lacks %s: it is not a libpixelrts %d.x this binding "
+                              "can use" % (path, where, ", ".join(missing), ABI_MAJOR))
+        self.bench_missing = _declare(cdll, BENCH_PROTOTYPES)
+        self.path = _file_of(cdll.prts_version_string, path)
+        self.version = cdll.prts_version_string().decode("ascii")
+        if cdll.prts_version_number() // 10000 != ABI_MAJOR:
+            raise ImportError("%s (%s) is libpixelrts %s; this binding needs %d.x"
+                              % (path, where, self.version, ABI_MAJOR))
+
+    def require_bench(self, what):
+        """RuntimeError naming the missing benchmark symbol, if the library predates it."""
+        if self.bench_missing:
+            raise RuntimeError(
+                "%s needs the benchmark API, but %s (libpixelrts %s) has no %s; use a "
+                "libpixelrts built with it (set PIXELRTS_LIBRARY to choose the library)"
+                % (what, self.path, self.version, self.bench_missing[0]))
+
+    def take_string(self, ptr):
+        """Text of a char * the library allocated, released with prts_free."""
+        if not ptr:
+            return None
+        try:
+            return ctypes.string_at(ptr).decode("utf-8")
+        finally:
+            self.c.prts_free(ptr)
+
+
+def load():
+    tried = []
+    for path, where in _candidates():
+        try:
+            cdll = ctypes.CDLL(path)
+        except OSError as e:
+            tried.append("  %s (%s): %s" % (path, where, e))
+            continue
+        return Library(cdll, path, where)
+    raise ImportError("cannot load %s; tried, in order:\n%s\nBuild libpixelrts (meson setup build "
+                      "&& ninja -C build), install it (meson install -C build), or point "
+                      "PIXELRTS_LIBRARY at the file." % (SONAME, "\n".join(tried)))
+
+
+_lock = threading.Lock()
+_library = None
+
+
+def lib():
+    """The process-wide Library, loaded on first use."""
+    global _library
+    if _library is None:
+        with _lock:
+            if _library is None:
+                _library = load()
+    return _library

@@ -1,0 +1,290 @@
+"""PixelRTSEncoder, PixelRTSDecoder and calculate_grid_size: the guide's in-memory API
+(module ``pixelrts_v2_core`` of the original), on libpixelrts's push/finish and open/pull.
+
+Compared with the original (format.md section 9): empty input encodes, a grid too small for
+the data is an error, a decoder never reuses one file's metadata for the next, and asking for
+hash verification of a file without ``data_hash`` fails instead of passing silently.
+"""
+
+import io
+import json
+import os
+import tempfile
+import threading
+
+from . import _lib
+from ._handles import (COMPRESSIONS, DEFAULT_BUDGET, MODES, Decoder, Encoder, Info, Option,
+                       OutBuffer, byte_view, c_view)
+from .errors import PixelRTSValueError, Status, invalid_argument
+
+__all__ = ["PixelRTSEncoder", "PixelRTSDecoder", "calculate_grid_size"]
+
+# compression_level names of the original, as (zlib, zstd) levels; 0 = the library's default
+_LEVEL_NAMES = {"low": (1, 1), "medium": (0, 0), "high": (9, 19)}
+
+
+def check_mode(mode):
+    if mode not in MODES:
+        raise invalid_argument("Invalid mode: %s. Must be 'standard' or 'code'" % (mode,))
+    return MODES[mode]
+
+
+def configure_encoder(handle, mode, level=None, backend=None, compression=None,
+                      compression_level="medium"):
+    """Options every encoding class shares: mode, PNG zlib level, backend, payload
+    compression (None, "zlib" or "zstd") and its level ("low"/"medium"/"high" or a number)."""
+    handle.set_option(Option.MODE, check_mode(mode))
+    if level is not None:
+        handle.set_option(Option.COMPRESSION_LEVEL, level)
+    if backend is not None:
+        handle.set_backend(backend)
+    if compression not in COMPRESSIONS:
+        raise invalid_argument("Invalid compression: %s. Must be None, 'zlib', 'zstd', 'auto' "
+                               "or 'zstd-h5'" % (compression,))
+    kind = COMPRESSIONS[compression]
+    handle.set_option(Option.PAYLOAD_COMPRESSION, kind)
+    if kind:
+        if isinstance(compression_level, str):
+            if compression_level not in _LEVEL_NAMES:
+                raise invalid_argument("Invalid compression level: %s. Must be 'low', 'medium', "
+                                       "'high' or a number" % compression_level)
+            value = _LEVEL_NAMES[compression_level][kind - 1]
+        else:
+            value = int(compression_level)
+        handle.set_option(Option.PAYLOAD_LEVEL, value)
+
+
+def atomic_write(path, fill, mode="wb", encoding=None):
+    """Create `path` through a temporary file beside it, renamed once fill(file) returned:
+    the file appears complete or not at all (with the permissions open() would give it)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=os.path.basename(path) + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode, encoding=encoding) as f:
+            fill(f)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+
+
+def write_json_file(path, obj):
+    """A sidecar as the original writes it: indent 2, ASCII."""
+    atomic_write(path, lambda f: json.dump(obj, f, indent=2), "w", "ascii")
+
+
+def _unlink_quietly(path):
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def read_whole_file(path):
+    """A file's bytes, read straight into the bytes object returned."""
+    with open(path, "rb", buffering=0) as f:
+        n = os.fstat(f.fileno()).st_size
+        out = OutBuffer(n)
+        done = 0
+        while done < n:
+            got = f.readinto(c_view(out.address + done, n - done))
+            if not got:
+                raise PixelRTSValueError("%s shrank while being read" % path, Status.CHANGED)
+            done += got
+    return out.result()
+
+
+def calculate_grid_size(data_size_bytes: int, bytes_per_pixel: int = 4) -> int:
+    """Smallest grid side for a payload (format.md section 2): 1 for no data, else the
+    smallest power of two g >= 4 whose g*g pixels of `bytes_per_pixel` bytes hold it."""
+    n = int(data_size_bytes)
+    bpp = int(bytes_per_pixel)
+    if n < 0 or bpp <= 0:
+        raise invalid_argument("data size must be >= 0 and bytes per pixel > 0, got %d and %d"
+                               % (n, bpp))
+    if bpp != 4:  # the library counts RGBA pixels: ask for as many pixels' worth of bytes
+        n = -(-n // bpp) * 4
+    return int(_lib.lib().c.prts_grid_size_for(n))
+
+
+class PixelRTSEncoder:
+    """Encodes bytes into a PixelRTS v2 PNG (RGBA dense packing along a Hilbert curve).
+
+    mode: "standard" or "code"; compression: None, "zlib" or "zstd" (payload compressed
+    before placement, format.md section 7; the original's "auto" and "zstd-h5" mean zlib, which
+    is what they produced) with compression_level "low", "medium", "high" or a number.
+    use_layout is accepted for code written for the original, which ignored it when its
+    layout module was absent: the format has no layout optimisation, so it is ignored here.
+    Keyword-only extras: level (PNG zlib level 0-9, library default 1) and backend (pixel
+    backend name, default "auto").
+    """
+
+    def __init__(self, mode: str = "standard", compression: str = None,
+                 compression_level="medium", use_layout: bool = False, *, level: int = None,
+                 backend: str = None):
+        check_mode(mode)
+        self.mode = mode
+        self.compression = compression
+        self.compression_level = compression_level
+        self.use_layout = use_layout
+        self._handle = Encoder()
+        configure_encoder(self._handle, mode, level, backend, compression, compression_level)
+        self._last_metadata = None
+        self._lock = threading.RLock()
+
+    def _run(self, data, metadata, grid_size, blueprint, write):
+        h = self._handle
+        h.reset()
+        h.set_option(Option.GRID_SIZE, 0 if grid_size is None else grid_size)
+        h.set_metadata(metadata)
+        h.set_blueprint(blueprint)
+        size = byte_view(data).nbytes
+        # the payload is in memory already: stage it there rather than in a temporary file
+        h.set_option(Option.MEMORY_BUDGET, max(DEFAULT_BUDGET, size))
+        h.push(data)
+        h.finish(write)
+        self._last_metadata = h.metadata()
+
+    def encode(self, data: bytes, metadata: dict = None, grid_size: int = None,
+               blueprint: dict = None) -> bytes:
+        """Encode `data` (any bytes-like object) and return the PNG file's bytes."""
+        with self._lock:
+            out = io.BytesIO()
+            self._run(data, metadata, grid_size, blueprint, out.write)
+            return out.getvalue()
+
+    def get_metadata(self) -> dict:
+        """Metadata written by the last encode (None before the first)."""
+        return self._last_metadata
+
+    def save(self, data: bytes, output_path: str, metadata: dict = None, grid_size: int = None,
+             sidecar: bool = True, blueprint: dict = None):
+        """Encode `data` into the file `output_path` and, with `sidecar`, write
+        OUTPUT.meta.json (and OUTPUT.blueprint.json for a blueprint).  The PNG is streamed to
+        disk and appears complete or not at all; a stale sidecar is removed, so that readers,
+        which prefer sidecars, never see one that disagrees with the new PNG."""
+        path = os.fspath(output_path)
+        with self._lock:
+            atomic_write(path, lambda f: self._run(data, metadata, grid_size, blueprint, f.write))
+            meta_path, bp_path = path + ".meta.json", path + ".blueprint.json"
+            try:
+                if sidecar:
+                    write_json_file(meta_path, self._last_metadata)
+                else:
+                    _unlink_quietly(meta_path)
+                if sidecar and blueprint:
+                    write_json_file(bp_path, blueprint)
+                else:
+                    _unlink_quietly(bp_path)
+            except BaseException:
+                _unlink_quietly(path)  # no PNG without the sidecars asked for
+                raise
+
+
+def _umask():
+    """The process umask, read without changing it (os.umask would, for a moment, for every
+    thread) where Linux tells it."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o22)
+    os.umask(mask)
+    return mask
+
+
+class PixelRTSDecoder:
+    """Decodes PixelRTS v2 PNGs back into the original bytes."""
+
+    def __init__(self):
+        self._handle = Decoder()
+        self._metadata = None   # the last decoded file's metadata
+        self._external = None   # metadata given with set_metadata()
+        self._lock = threading.RLock()
+
+    def set_metadata(self, metadata: dict):
+        """Metadata from elsewhere (e.g. a sidecar) to decode the next PNGs with, in place of
+        the metadata they carry, as the original lets a sidecar win.  None forgets it."""
+        if metadata is not None and not isinstance(metadata, dict):
+            raise TypeError("metadata must be a dict, not %s" % type(metadata).__name__)
+        self._external = metadata
+
+    def get_metadata(self) -> dict:
+        """Metadata of the last decoded file (or that given with set_metadata before any)."""
+        return self._metadata if self._metadata is not None else self._external
+
+    def decode(self, png_data: bytes, expected_size: int = None) -> bytes:
+        """Decode the PNG in `png_data` (any bytes-like object) and return the payload.
+        expected_size is used, as by the original, only for a PNG without metadata."""
+        with self._lock:
+            self._metadata = None
+            if self._external is not None:
+                return self._decode_with(png_data, self._external)
+            try:
+                data = self._handle.decode_stream(png_data)
+            except PixelRTSValueError as e:
+                if e.code != Status.NO_METADATA or expected_size is None:
+                    raise
+                return self._decode_with(png_data, {"data_size": int(expected_size)})
+            self._metadata = self._handle.metadata()
+            return data
+
+    def _decode_with(self, png_data, metadata, verify=False):
+        """Decode through the file API with `metadata` as the PNG's sidecar (the library's
+        stream API reads metadata only from the PNG itself)."""
+        with tempfile.TemporaryDirectory(prefix="pixelrts-") as tmp:
+            png = os.path.join(tmp, "in.rts.png")
+            with open(png, "wb") as f:
+                f.write(byte_view(png_data))
+            write_json_file(png + ".meta.json", metadata)
+            return self._decode_file(png, verify, tmp)
+
+    def _decode_file(self, path, verify, tmp):
+        h = self._handle
+        h.reset()
+        h.set_option(Option.READ_SIDECAR, 1)
+        h.set_option(Option.VERIFY_HASH, 1 if verify else 0)
+        out = os.path.join(tmp, "payload")
+        h.decode_file(path, out)
+        self._metadata = h.metadata()
+        return read_whole_file(out)
+
+    def verify_hash(self, data: bytes, expected_hash: str) -> bool:
+        """True if SHA-256 of `data` is `expected_hash` (hex, either case)."""
+        import hashlib
+        return hashlib.sha256(byte_view(data)).hexdigest() == str(expected_hash).lower()
+
+    def load(self, input_path: str, verify_hash: bool = False) -> bytes:
+        """Decode the file `input_path`, its sidecar (X.meta.json, else X without .png +
+        .meta.json) taking precedence over the PNG's chunk.  With verify_hash the SHA-256 is
+        checked before anything is returned: ValueError "Hash mismatch: expected H1, got H2"."""
+        path = os.fspath(input_path)
+        with self._lock:
+            self._metadata = None
+            h = self._handle
+            h.reset()
+            h.set_option(Option.READ_SIDECAR, 1)
+            h.read_info(path)
+            if h.info(Info.SIDECAR_MISMATCH):
+                # the sidecar wins and says something else than the chunk: the file API
+                # decodes with it
+                with tempfile.TemporaryDirectory(prefix="pixelrts-") as tmp:
+                    return self._decode_file(path, verify_hash, tmp)
+            with open(path, "rb", buffering=0) as f:
+                data = h.decode_stream(f, verify=verify_hash, name=path)
+            self._metadata = h.metadata()
+            return data
+
+    def info(self, input_path: str) -> dict:
+        """Metadata of `input_path` (sidecar first, else the PNG's chunks before the pixels);
+        no pixel is decoded.  ValueError "No PixelRTS metadata found in PNG" if it has none."""
+        with self._lock:
+            h = self._handle
+            h.reset()
+            h.set_option(Option.READ_SIDECAR, 1)
+            h.read_info(os.fspath(input_path))
+            return h.metadata()

@@ -1,0 +1,1 @@
+"""Namespace of the original project layout: systems.pixel_compiler.<module>."""
