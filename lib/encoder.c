@@ -9,6 +9,7 @@
 #include "fileio.h"
 #include "hilbert.h"
 #include "metadata.h"
+#include "mirror.h"
 #include "payload.h"
 #include "png_write.h"
 #include "sha256.h"
@@ -222,21 +223,32 @@ static int choose_grid(const prts_encoder *enc, uint64_t len, uint32_t *grid, pr
     return PRTS_OK;
 }
 
-/* Write the rows of the image, one band of strips at a time. */
+/* Write the rows of the image, one band of strips at a time.  A payload in
+ * a file (`fd` >= 0: the input, or a staged stream) is read band by band
+ * into a mirror (mirror.h), else used where it is. */
 static int write_pixels(prts_encoder *enc, prts__png_writer *png, uint32_t g, const uint8_t *data,
-                        uint64_t len, int mapped, prts__err *e)
+                        uint64_t len, int mapped, int fd, prts__err *e)
 {
     int code = enc->opts[PRTS_OPT_MODE] == PRTS_MODE_CODE && prts__is_wasm(data, len);
     prts__pass pass;
+    prts__mirror mirror = {.fd = -1};
     int rc = prts__pass_init(&pass, &enc->backend, g, len, code, e);
+    if (rc == PRTS_OK && fd >= 0 && len > 0 && (rc = prts__mirror_open(&mirror, fd, len, g, e)))
+        prts__pass_free(&pass);
+    if (rc)
+        return rc;
+    const uint8_t *src = mirror.base ? mirror.base : data;
     uint64_t touched = 0;
     for (uint32_t s = 0; rc == PRTS_OK && s < pass.lay.strips; s += pass.band.nstrips) {
-        uint32_t rows = prts__pass_plan(&pass, s);
-        if ((rc = prts__pass_encode(&pass, data, e)) ||
+        uint32_t rows = prts__pass_plan(&pass, s), row_end = s * pass.lay.tile + rows;
+        if (mirror.base && (rc = prts__mirror_need(&mirror, row_end, e)))
+            break;
+        if ((rc = prts__pass_encode(&pass, src, e)) ||
             (rc = prts__png_write_rows(png, pass.band.rows, rows, pass.band.stride, e)))
             break;
-        touched += prts__pass_pages_touched(&pass);
-        if (mapped && touched >= PRTS__RELEASE_EVERY) {
+        if (mirror.base) {
+            prts__mirror_done(&mirror, row_end);
+        } else if (mapped && (touched += prts__pass_pages_touched(&pass)) >= PRTS__RELEASE_EVERY) {
             prts__release_pages(data, len);
             touched = 0;
         }
@@ -246,6 +258,7 @@ static int write_pixels(prts_encoder *enc, prts__png_writer *png, uint32_t g, co
     }
     if (rc == PRTS_OK)
         rc = prts__png_write_end(png, e);
+    prts__mirror_close(&mirror);
     prts__pass_free(&pass);
     return rc;
 }
@@ -345,7 +358,7 @@ static int patch_hash(prts_encoder *enc, prts__outfile *out, json_t **meta, size
  * written through `write`; on success enc->result holds the metadata.
  * `patchable` is the output file when write goes to one (else NULL). */
 static int encode_buffer(prts_encoder *enc, const uint8_t *data, uint64_t len, int mapped,
-                         const char *hash_hex, prts_write_fn write, void *user,
+                         int fd, const char *hash_hex, prts_write_fn write, void *user,
                          prts__outfile *patchable, prts__err *e)
 {
     char hex[65];
@@ -376,6 +389,7 @@ static int encode_buffer(prts_encoder *enc, const uint8_t *data, uint64_t len, i
     const uint8_t *pixels = compression ? packed.base : data;
     uint64_t npix = compression ? packed.len : len;
     int pixels_mapped = compression ? prts__stage_is_file(&packed) : mapped;
+    int pixels_fd = compression ? packed.fd : fd;
     /* compressed bytes do not compress again: adaptive, the PNG stores them
      * and deflates only the zero padding after them */
     int png_level = compression ? PRTS_LEVEL_ADAPTIVE(1) : (int)enc->opts[PRTS_OPT_COMPRESSION_LEVEL];
@@ -411,7 +425,7 @@ static int encode_buffer(prts_encoder *enc, const uint8_t *data, uint64_t len, i
     };
     rc = prts__png_write_begin(&png, &params, write, user, e);
     if (rc == PRTS_OK)
-        rc = write_pixels(enc, png, g, pixels, npix, pixels_mapped, e);
+        rc = write_pixels(enc, png, g, pixels, npix, pixels_mapped, pixels_fd, e);
     prts__png_write_free(png);
     if (hashing) {
         pthread_join(hj.thread, NULL);
@@ -484,7 +498,7 @@ int prts_encoder_finish(prts_encoder *enc, prts_write_fn write, void *user)
     rc = prts__stage_map(&enc->stage, &enc->err);
     if (rc == PRTS_OK)
         rc = encode_buffer(enc, enc->stage.base, enc->stage.len, prts__stage_is_file(&enc->stage),
-                           hex, write, user, NULL, &enc->err);
+                           enc->stage.fd, hex, write, user, NULL, &enc->err);
     drop_stream(enc);
     enc->state = rc ? ENC_FAILED : ENC_DONE;
     return rc;
@@ -506,7 +520,8 @@ int prts_encode_file(prts_encoder *enc, const char *in, const char *out)
         prts__unmap(&map);
         return rc;
     }
-    rc = encode_buffer(enc, map.base, map.len, map.mapped, NULL, prts__out_write, &o, &o, e);
+    rc = encode_buffer(enc, map.base, map.len, map.mapped, map.fd, NULL, prts__out_write, &o, &o,
+                       e);
     if (rc == PRTS_OK && map.mapped)
         rc = prts__map_check_unchanged(in, &map, e);
     prts__unmap(&map);

@@ -50,6 +50,7 @@ static int read_whole(int fd, const char *path, prts__map *m, prts__err *e)
 int prts__map_input(const char *path, prts__map *m, prts__err *e)
 {
     memset(m, 0, sizeof *m);
+    m->fd = -1;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         if (errno == ENOENT)
@@ -75,9 +76,11 @@ int prts__map_input(const char *path, prts__map *m, prts__err *e)
             madvise(p, m->len, MADV_WILLNEED);
             m->base = p;
             m->mapped = 1;
+            m->fd = fd;
         }
     }
-    close(fd);
+    if (m->fd < 0)
+        close(fd);
     return rc;
 }
 
@@ -95,7 +98,10 @@ void prts__unmap(prts__map *m)
         munmap((void *)m->base, m->len);
     else
         free((void *)m->base);
+    if (m->fd >= 0)
+        close(m->fd);
     memset(m, 0, sizeof *m);
+    m->fd = -1;
 }
 
 void prts__release_pages(const void *base, uint64_t len)

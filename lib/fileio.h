@@ -14,6 +14,7 @@ typedef struct prts__map {
     const uint8_t *base;
     uint64_t len;
     int mapped;       /* base is a file mapping (its pages may be released) */
+    int fd;           /* the file, kept open while mapped (else -1) */
     int64_t mtime_ns; /* when it was opened, to notice changes */
 } prts__map;
 
