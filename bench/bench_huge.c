@@ -367,6 +367,11 @@ int main(int argc, char **argv)
         job r = {.in = png, .off = (8ull << 30) + 12345, .len = 1 << 20};
         if (run_child(do_range, &r, &t, &rss) == 0)
             printf("| 1 MiB range at 8 GiB | %.4f | | | %.1f |\n", t, rss);
+        job d = {.in = png, .out = out};
+        if (run_child(do_decode, &d, &t, &rss) == 0)
+            printf("| decode (writes 16 GiB) | %.2f | %.0f | %llu | %.1f |\n", t,
+                   mbs(16ull << 30, t), (unsigned long long)file_size(out), rss);
+        unlink(out);
         unlink(big);
         unlink(png);
         char side[4200];

@@ -10,6 +10,7 @@
 #include "fileio.h"
 #include "hilbert.h"
 #include "metadata.h"
+#include "mirror.h"
 #include "payload.h"
 #include "png_read.h"
 #include "png_segments.h"
@@ -313,8 +314,10 @@ static int rows_end(prts_decoder *dec, row_source *src)
                      : prts__png_read_end(&dec->png, &dec->err);
 }
 
-/* Decode every row; scatter the payload into dest (NULL: validate only). */
-static int read_pixels(prts_decoder *dec, uint8_t *dest, int mapped)
+/* Decode every row; scatter the payload into dest (NULL: validate only).
+ * With a mirror (mirror.h), dest is its base and every finished band of
+ * rows is written to the mirror's file. */
+static int read_pixels_to(prts_decoder *dec, uint8_t *dest, int mapped, prts__mirror *mirror)
 {
     prts__err *e = &dec->err;
     row_source src;
@@ -334,6 +337,8 @@ static int read_pixels(prts_decoder *dec, uint8_t *dest, int mapped)
             break;
         if (dest && (rc = prts__pass_decode(&pass, dest, e)))
             break;
+        if (mirror && (rc = prts__mirror_flush(mirror, s * pass.lay.tile + rows, e)))
+            break;
         touched += prts__pass_pages_touched(&pass);
         if (mapped && touched >= PRTS__RELEASE_EVERY) {
             prts__release_pages(dest, len);
@@ -348,6 +353,11 @@ static int read_pixels(prts_decoder *dec, uint8_t *dest, int mapped)
         rc = rows_end(dec, &src);
     prts__seg_reader_free(src.segs);
     return rc;
+}
+
+static int read_pixels(prts_decoder *dec, uint8_t *dest, int mapped)
+{
+    return read_pixels_to(dec, dest, mapped, NULL);
 }
 
 /* Where the final payload bytes go: a hash, and a file or a stage. */
@@ -440,7 +450,30 @@ static int hash_mapped(prts__sha256 *sha, const uint8_t *data, uint64_t len, int
     return PRTS_OK;
 }
 
-/* Plain payload straight into a fresh output file through a shared mapping. */
+/* SHA-256 of the first len bytes of fd, read back in pieces. */
+static int hash_fd(prts__sha256 *sha, int fd, uint64_t len, prts__err *e)
+{
+    enum { PIECE = 1 << 20 };
+    uint8_t *buf = malloc(PIECE);
+    if (!buf)
+        return prts__fail(e, PRTS_E_NOMEM, "cannot allocate a read buffer");
+    int rc = PRTS_OK;
+    for (uint64_t at = 0; rc == PRTS_OK && at < len;) {
+        size_t want = len - at < PIECE ? (size_t)(len - at) : PIECE;
+        ssize_t got = pread(fd, buf, want, (off_t)at);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            rc = prts__fail(e, PRTS_E_IO, "cannot read the output back: %s",
+                            got < 0 ? strerror(errno) : "it is short");
+        else
+            prts__sha256_update(sha, buf, (size_t)got), at += (uint64_t)got;
+    }
+    free(buf);
+    return rc;
+}
+
+/* Plain payload straight into a fresh output file. */
 static int decode_into_fd(prts_decoder *dec, int fd, prts__sha256 *sha)
 {
     prts__err *e = &dec->err;
@@ -450,6 +483,18 @@ static int decode_into_fd(prts_decoder *dec, int fd, prts__sha256 *sha)
     if (ftruncate(fd, (off_t)len) != 0)
         return prts__fail(e, PRTS_E_IO, "cannot size the output to %llu bytes: %s",
                           (unsigned long long)len, strerror(errno));
+    if (len > PRTS__READ_LIMIT) {
+        /* big: through a mirror written band by band (mirror.h); a shared
+         * mapping of the output maps whole page-cache folios on each fault */
+        prts__mirror m;
+        int rc = prts__mirror_open(&m, fd, len, dec->png.side, e);
+        if (rc == PRTS_OK)
+            rc = read_pixels_to(dec, m.base, 0, &m);
+        prts__mirror_close(&m);
+        if (rc == PRTS_OK && sha->ctx)
+            rc = hash_fd(sha, fd, len, e);
+        return rc;
+    }
     uint8_t *map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (map == MAP_FAILED)
         return prts__fail(e, PRTS_E_IO, "cannot map the output: %s", strerror(errno));

@@ -35,6 +35,11 @@ int prts__mirror_open(prts__mirror *m, int fd, uint64_t len, uint32_t grid, prts
 int prts__mirror_need(prts__mirror *m, uint32_t row_end, prts__err *e);
 /* Rows below `row` will not be needed again: give back their memory. */
 void prts__mirror_done(prts__mirror *m, uint32_t row);
+
+/* The other direction (decoding into the file `fd`): the payload of rows
+ * [0, row_end) is complete in the mirror: pwrite it to the file and give
+ * back its memory. */
+int prts__mirror_flush(prts__mirror *m, uint32_t row_end, prts__err *e);
 void prts__mirror_close(prts__mirror *m);
 
 #endif
