@@ -164,10 +164,17 @@ void prts__backend_close(prts__backend *b)
         b->ops->destroy(b->state);
     b->ops = NULL;
     b->state = NULL;
+    b->lazy_auto = 0;
 }
 
 int prts__backend_switch(prts__backend *cur, const char *name, prts__err *e)
 {
+    if (!name || strcmp(name, "auto") == 0) { /* resolved by prts__backend_check */
+        prts__backend_close(cur);
+        cur->lazy_auto = 1;
+        cur->refused[0] = '\0';
+        return PRTS_OK;
+    }
     prts__backend next = {0};
     int rc = prts__backend_open(name, &next, e);
     if (rc) {
@@ -180,8 +187,15 @@ int prts__backend_switch(prts__backend *cur, const char *name, prts__err *e)
     return PRTS_OK;
 }
 
-int prts__backend_check(const prts__backend *cur, prts__err *e)
+int prts__backend_check(prts__backend *cur, prts__err *e)
 {
+    if (cur->lazy_auto && !cur->refused[0]) {
+        prts__backend next = {0};
+        int rc = prts__backend_open(NULL, &next, e);
+        if (rc)
+            return rc;
+        *cur = next;
+    }
     if (cur->ops && !cur->refused[0])
         return PRTS_OK;
     return prts__fail(e, PRTS_E_BACKEND, "%s", cur->refused[0] ? cur->refused : "no backend");
@@ -189,8 +203,18 @@ int prts__backend_check(const prts__backend *cur, prts__err *e)
 
 void prts__backend_forgive(prts__backend *cur)
 {
-    if (cur->ops)
+    if (cur->ops || cur->lazy_auto)
         cur->refused[0] = '\0';
+}
+
+const char *prts__backend_name(const prts__backend *cur)
+{
+    if (cur->ops)
+        return cur->ops->name;
+    if (!cur->lazy_auto)
+        return NULL;
+    pthread_once(&auto_once, choose_auto);
+    return auto_choice ? auto_choice->name : NULL;
 }
 
 const char *prts__backend_default_name(void)

@@ -50,6 +50,7 @@ typedef struct prts__backend_ops {
 typedef struct prts__backend {
     const prts__backend_ops *ops;
     void *state;
+    int lazy_auto; /* "auto" asked for, resolved (measured) at the first transform */
     char refused[PRTS__ERRMSG_MAX];
 } prts__backend;
 
@@ -81,8 +82,12 @@ int prts__backend_validate(const char *name, prts__err *e);
  * refusal, so that prts__backend_check() fails until a later switch
  * succeeds or the handle is reset (prts__backend_forgive). */
 int prts__backend_switch(prts__backend *cur, const char *name, prts__err *e);
-/* PRTS_OK if the handle may transform with its backend, else PRTS_E_BACKEND. */
-int prts__backend_check(const prts__backend *cur, prts__err *e);
+/* PRTS_OK if the handle may transform with its backend, else PRTS_E_BACKEND.
+ * "auto" is resolved here, at the first transform: measuring the backends
+ * takes milliseconds that a handle used only for metadata (info) never pays. */
+int prts__backend_check(prts__backend *cur, prts__err *e);
+/* The backend's name ("auto" resolved), or NULL. */
+const char *prts__backend_name(const prts__backend *cur);
 /* Reset: back to the last backend accepted, if there is one. */
 void prts__backend_forgive(prts__backend *cur);
 

@@ -130,7 +130,7 @@ int prts_decoder_set_backend(prts_decoder *dec, const char *name)
 
 const char *prts_decoder_backend(const prts_decoder *dec)
 {
-    return valid(dec) && dec->backend.ops ? dec->backend.ops->name : NULL;
+    return valid(dec) ? prts__backend_name(&dec->backend) : NULL;
 }
 
 void prts_decoder_set_progress(prts_decoder *dec, prts_progress_fn fn, void *user)

@@ -164,7 +164,7 @@ int prts_encoder_set_backend(prts_encoder *enc, const char *name)
 
 const char *prts_encoder_backend(const prts_encoder *enc)
 {
-    return valid(enc) && enc->backend.ops ? enc->backend.ops->name : NULL;
+    return valid(enc) ? prts__backend_name(&enc->backend) : NULL;
 }
 
 void prts_encoder_set_progress(prts_encoder *enc, prts_progress_fn fn, void *user)
