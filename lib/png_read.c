@@ -128,7 +128,7 @@ static void drain_current_chunk(prts__png_reader *r)
     uint64_t chunk = t->chunk_at;
     while (!t->bad && t->chunk_at == chunk && t->phase != PHASE_SIGNATURE && refill(r) > 0) {
         size_t take = r->fill - r->pos;
-        uint64_t rest = t->left + (t->phase == PHASE_DATA ? 4 : 0);
+        uint64_t rest = (uint64_t)t->left + (t->phase == PHASE_DATA ? 4 : 0); /* no 32-bit wrap */
         if (take > rest)
             take = (size_t)rest;
         crc_track(t, r->buf + r->pos, take);
