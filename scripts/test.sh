@@ -6,6 +6,10 @@
 # when cmocka cases were skipped or meson tests exited 77 (skipped: a backend that cannot run
 # here); skipped tests count as neither passed nor failed.  Exit status 0 only if nothing
 # failed.
+#
+# With PIXELRTS_FULL_CI=1 (set by .ci/run) it then runs scripts/sanitize.sh (the suite under
+# ASan+UBSan, the threaded tests under TSan, valgrind on the CLI, each fuzzer for FUZZ_SECONDS)
+# and adds its cases to the same final line.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -13,7 +17,10 @@ BUILD_DIR=${BUILD_DIR:-build-test}
 PACKAGES=(build-essential meson ninja-build pkg-config libspng-dev libjansson-dev libssl-dev
           zlib1g-dev libzstd-dev libyaml-dev libcyaml-dev libcmocka-dev abigail-tools
           # the OpenCL backend: ICD loader + headers to build it, PoCL to run it on the CPU
-          ocl-icd-opencl-dev opencl-headers pocl-opencl-icd)
+          ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
+          # hardening (scripts/sanitize.sh): sanitizers and libFuzzer, their symbolizer,
+          # valgrind; readelf (binutils) for the export check
+          clang libclang-rt-14-dev llvm valgrind binutils)
 
 # ---- Debian packages ------------------------------------------------------------------------
 missing=()
@@ -67,6 +74,23 @@ counts=$("$PY" scripts/count-tests.py "$LOG") || { echo "test.sh: cannot read $L
 read -r npass nfail nskip <<<"$counts"
 if [ "$meson_rc" -ne 0 ] && [ "$nfail" -eq 0 ]; then
     nfail=1  # meson itself failed (e.g. a test could not be started)
+fi
+echo "test.sh: main suite: $npass passed, $nfail failed, ${nskip:-0} skipped"
+
+# ---- hardening stages (CI) ------------------------------------------------------------------
+if [ "${PIXELRTS_FULL_CI:-0}" = 1 ]; then
+    san_log=$(mktemp)
+    BUILD_DIR="$BUILD_DIR" bash scripts/sanitize.sh 2>&1 | tee "$san_log" || true
+    last=$(tail -n 1 "$san_log")
+    rm -f "$san_log"
+    if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]; then
+        npass=$((npass + BASH_REMATCH[1]))
+        nfail=$((nfail + BASH_REMATCH[2]))
+        nskip=$((${nskip:-0} + ${BASH_REMATCH[4]:-0}))
+    else
+        echo "test.sh: scripts/sanitize.sh ended without its count line" >&2
+        nfail=$((nfail + 1))
+    fi
 fi
 if [ "${nskip:-0}" -gt 0 ]; then
     echo "$npass passed, $nfail failed, $nskip skipped"

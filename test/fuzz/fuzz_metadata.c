@@ -3,11 +3,14 @@
  * 1. As the text of a `PixelRTS` chunk and of a `PixelRTS-Blueprint` chunk,
  *    through the library's internal parser and interpreter (linked from the
  *    static library).
- * 2. As the sidecar of a valid 16x16 .rts.png (X.meta.json and
- *    X.blueprint.json), through prts_read_info() and prts_decode_file():
- *    the sidecar is preferred to the chunk, so its claims (data_size,
- *    compression, code mode, hashes) meet real pixels.
- * The status is the first failure of read_info, else decode_file's.  A
+ * 2. As the sidecar (X.meta.json and X.blueprint.json) of two valid
+ *    .rts.png, grids 4 and 16, through prts_read_info() and
+ *    prts_decode_file(): the sidecar is preferred to the chunk, so its
+ *    claims (data_size, compression, code mode, hashes) meet real pixels,
+ *    and a small claim fits one grid or the other (the decoder refuses an
+ *    image larger than the metadata accounts for).
+ * For each carrier the status is the first failure of read_info, else
+ * decode_file's; fuzz_one returns both, as 100 * -grid4 + -grid16.  A
  * failure must leave no output file; a success must deliver data_size
  * bytes. */
 #include "fuzz.h"
@@ -21,25 +24,33 @@
 
 #include "metadata.h"
 
-static char *png_path, *meta_path, *blueprint_path, *out_path;
+typedef struct carrier {
+    char *png, *meta, *blueprint;
+} carrier;
 
-/* The carrier: 700 bytes (a 16x16 grid) encoded once per process. */
-static void make_carrier(void)
+static carrier carriers[2];
+static char *out_path;
+
+/* A carrier: n bytes encoded once per process (grid 4 for 60, 16 for 700). */
+static void make_carrier(carrier *c, size_t n)
 {
     uint8_t payload[700];
+    char name[64];
     fuzz_buf png = {0};
-    for (size_t i = 0; i < sizeof payload; i++)
+    for (size_t i = 0; i < n; i++)
         payload[i] = (uint8_t)(i * 7 + 3);
     prts_encoder *enc = prts_encoder_new();
     FUZZ_CHECK(enc != NULL);
-    FUZZ_CHECK(prts_encoder_push(enc, payload, sizeof payload) == PRTS_OK);
+    FUZZ_CHECK(prts_encoder_push(enc, payload, n) == PRTS_OK);
     FUZZ_CHECK(prts_encoder_finish(enc, fuzz_buf_write, &png) == PRTS_OK);
     prts_encoder_free(enc);
-    png_path = fuzz_path("carrier.rts.png");
-    meta_path = fuzz_path("carrier.rts.png.meta.json");
-    blueprint_path = fuzz_path("carrier.rts.png.blueprint.json");
-    out_path = fuzz_path("out.bin");
-    fuzz_write_file(png_path, png.data, png.len);
+    snprintf(name, sizeof name, "carrier%zu.rts.png", n);
+    c->png = fuzz_path(name);
+    snprintf(name, sizeof name, "carrier%zu.rts.png.meta.json", n);
+    c->meta = fuzz_path(name);
+    snprintf(name, sizeof name, "carrier%zu.rts.png.blueprint.json", n);
+    c->blueprint = fuzz_path(name);
+    fuzz_write_file(c->png, png.data, png.len);
     fuzz_buf_free(&png);
 }
 
@@ -79,21 +90,21 @@ static void parse_chunks(const uint8_t *data, size_t size)
 
 const char *fuzz_status_name(int status)
 {
-    return prts_strerror(status);
+    static char text[160];
+    snprintf(text, sizeof text, "grid 4: %s; grid 16: %s", prts_strerror(-(status / 100)),
+             prts_strerror(-(status % 100)));
+    return text;
 }
 
-int fuzz_one(const uint8_t *data, size_t size)
+/* The sidecar `data` beside carrier `c`: read_info, then decode_file. */
+static int through_sidecar(const carrier *c, const uint8_t *data, size_t size)
 {
-    if (!png_path)
-        make_carrier();
-    parse_chunks(data, size);
-
-    fuzz_write_file(meta_path, data, size);
-    fuzz_write_file(blueprint_path, data, size);
+    fuzz_write_file(c->meta, data, size);
+    fuzz_write_file(c->blueprint, data, size);
     prts_decoder *dec = prts_decoder_new();
     FUZZ_CHECK(dec != NULL);
     FUZZ_CHECK(prts_decoder_set_option(dec, PRTS_OPT_MAX_METADATA_SIZE, 1 << 20) == PRTS_OK);
-    int rc = prts_read_info(dec, png_path);
+    int rc = prts_read_info(dec, c->png);
     if (rc == PRTS_OK) {
         int64_t v, data_size = -1;
         uint64_t counts[PRTS_WASM_CATEGORY_COUNT];
@@ -104,7 +115,7 @@ int fuzz_one(const uint8_t *data, size_t size)
         prts_free(prts_decoder_blueprint_json(dec));
         (void)prts_decoder_wasm_histogram(dec, counts);
 
-        rc = prts_decode_file(dec, png_path, out_path);
+        rc = prts_decode_file(dec, c->png, out_path);
         struct stat st;
         int exists = stat(out_path, &st) == 0;
         FUZZ_CHECK(exists == (rc == PRTS_OK));
@@ -114,8 +125,21 @@ int fuzz_one(const uint8_t *data, size_t size)
         }
     }
     prts_decoder_free(dec);
-    unlink(meta_path);
-    unlink(blueprint_path);
-    FUZZ_CHECK(fuzz_tmpdir_count() == 1); /* the carrier alone */
+    unlink(c->meta);
+    unlink(c->blueprint);
+    FUZZ_CHECK(fuzz_tmpdir_count() == 2); /* the carriers alone */
     return rc;
+}
+
+int fuzz_one(const uint8_t *data, size_t size)
+{
+    if (!out_path) {
+        make_carrier(&carriers[0], 60);
+        make_carrier(&carriers[1], 700);
+        out_path = fuzz_path("out.bin");
+    }
+    parse_chunks(data, size);
+    int small = through_sidecar(&carriers[0], data, size);
+    int big = through_sidecar(&carriers[1], data, size);
+    return -small * 100 + -big;
 }
