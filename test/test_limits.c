@@ -4,6 +4,7 @@
  *   image (16 GiB of zeros; deflate's best ratio, built bit by bit here).
  * - A 100 MB metadata chunk, and a 100 MB sidecar.
  * - A million tiny text chunks (libspng would keep every one).
+ * - Metadata of 8 MB that is 4 million JSON values (~200 MB as jansson objects).
  * Each runs in a forked child that reports its status, its time and how much
  * its peak RSS grew (getrusage), so a regression shows as a number, not as a
  * machine that swaps.  Hostile streams are generated lazily by the read
@@ -571,6 +572,72 @@ static void t_text_chunk_limit(void **state)
     free(meta);
 }
 
+/* "{"data_size":0,"x":[0,0,...]}" with n values. */
+static char *many_values(size_t n)
+{
+    static const char head[] = "{\"data_size\":0,\"x\":[0", tail[] = "]}";
+    size_t len = sizeof head - 1 + 2 * (n - 1) + sizeof tail;
+    char *t = malloc(len);
+    memcpy(t, head, sizeof head - 1);
+    for (size_t i = 1; i < n; i++)
+        memcpy(t + sizeof head - 1 + 2 * (i - 1), ",0", 2);
+    memcpy(t + len - sizeof tail, tail, sizeof tail);
+    return t;
+}
+
+static int read_info_mem(void *arg, uint64_t *bytes_read)
+{
+    tu_buf *png = arg;
+    prts_decoder *dec = prts_decoder_new();
+    tu_reader r;
+    tu_reader_init(&r, png->data, png->len, 0, false);
+    int rc = prts_decoder_open(dec, tu_read_cb, &r);
+    *bytes_read = r.pos;
+    prts_decoder_free(dec);
+    return rc;
+}
+
+/* Millions of JSON values in a sidecar or a chunk within the size limit: PRTS_E_LIMIT
+ * before jansson builds them; a million pass. */
+static void t_json_value_count(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp(), *in = tu_path(dir, "x.rts.png"), *side = tu_path(dir, "x.rts.png.meta.json");
+    char *out = tu_path(dir, "out");
+    prts_encoder *enc = prts_encoder_new();
+    tu_buf png = {0};
+    assert_int_equal(tu_encode_mem(enc, "", 0, 0, &png), PRTS_OK);
+    prts_encoder_free(enc);
+    tu_write_file(in, png.data, png.len);
+    tu_buf_free(&png);
+    file_case fc = {in, out};
+    char *text = many_values(4000000);
+    tu_write_file(side, text, strlen(text));
+    assert_refused(run_child(read_info, &fc), PRTS_E_LIMIT);
+    free(text);
+    text = many_values(999990); /* the object, the array and their values: within 1000000 */
+    tu_write_file(side, text, strlen(text));
+    assert_int_equal(run_child(read_info, &fc).status, PRTS_OK);
+    free(text);
+    /* the same in the PNG's chunk */
+    text = many_values(4000000);
+    char *chunk = tu_strdupf("PixelRTS%s", text);
+    uint8_t px[4] = {0};
+    tu_text t = {"PixelRTS", chunk};
+    size_t len;
+    png.data = tu_png_encode(1, 1, px, &t, 1, &len);
+    png.len = len;
+    assert_refused(run_child(read_info_mem, &png), PRTS_E_LIMIT);
+    free(png.data);
+    free(chunk);
+    free(text);
+    tu_rmtree(dir);
+    free(dir);
+    free(in);
+    free(side);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -581,6 +648,7 @@ int main(void)
         cmocka_unit_test(t_huge_sidecar),
         cmocka_unit_test(t_many_text_chunks),
         cmocka_unit_test(t_text_chunk_limit),
+        cmocka_unit_test(t_json_value_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
