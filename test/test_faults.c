@@ -8,7 +8,9 @@
  *   byte at a time (success, same payload), for every k of small files.
  * - The file entry points with a file size limit (RLIMIT_FSIZE, in a forked
  *   child) at byte k: prts_encode_file and prts_decode_file return
- *   PRTS_E_IO and leave nothing in the output folder. */
+ *   PRTS_E_IO and leave nothing in the output folder.
+ * - prts_decode_file on a file cut at byte k: PRTS_E_TRUNCATED (PRTS_E_NOT_PNG when empty),
+ *   nothing in the output folder. */
 #include "test_util.h"
 
 #include <errno.h>
@@ -298,12 +300,52 @@ static void t_file_writes_fail(void **state)
     free(data);
 }
 
+static void t_file_reads_cut(void **state)
+{
+    (void)state;
+    uint8_t *data = payload(PAYLOAD);
+    char *dir = tu_mkdtemp(), *src = tu_mkdtemp();
+    char *in = tu_path(src, "cut.rts.png"), *out = tu_path(dir, "out.bin");
+    for (size_t c = 0; c < NCONFIGS; c++) {
+        prts_encoder *enc = new_encoder(&configs[c]);
+        tu_buf png = {0};
+        assert_int_equal(tu_encode_mem(enc, data, PAYLOAD, 0, &png), PRTS_OK);
+        prts_encoder_free(enc);
+        prts_decoder *dec = prts_decoder_new();
+        int tries = 0;
+        for (size_t k = 0; k < png.len; k = next_limit(k, png.len), tries++) {
+            tu_write_file(in, png.data, k);
+            int rc = prts_decode_file(dec, in, out);
+            int want = k == 0 ? PRTS_E_NOT_PNG : PRTS_E_TRUNCATED;
+            if (rc != want)
+                fail_msg("%s: decode_file of the first %zu of %zu bytes: status %d (%s), "
+                         "expected %d", configs[c].name, k, png.len, rc,
+                         prts_decoder_last_error(dec), want);
+            if (tu_dir_count(dir) != 0)
+                fail_msg("%s: decode_file of a file cut at %zu left %d file(s)", configs[c].name,
+                         k, tu_dir_count(dir));
+        }
+        prts_decoder_free(dec);
+        print_message("    %s: %d cut files, each a clean error and no output\n",
+                      configs[c].name, tries);
+        tu_buf_free(&png);
+    }
+    tu_rmtree(dir);
+    tu_rmtree(src);
+    free(dir);
+    free(src);
+    free(in);
+    free(out);
+    free(data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_write_fails_at_every_byte),
         cmocka_unit_test(t_read_faults_at_every_byte),
         cmocka_unit_test(t_file_writes_fail),
+        cmocka_unit_test(t_file_reads_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
