@@ -87,6 +87,11 @@ int cli_decoder_backend(const struct cli_command *cmd, prts_decoder *dec, const 
 /* Size of a file, or -1. */
 int64_t cli_file_size(const char *path);
 
+/* Read and check a `pixelrts batch` manifest without expanding or running
+ * its jobs (cli_manifest.c; the manifest fuzzer's entry point): the exit
+ * code, with the message on stderr. */
+int cli_manifest_check(const char *file);
+
 /* A YAML file as a JSON value (cli_yaml.c); NULL with a message in err. */
 json_t *cli_yaml_load(const char *path, char *err, size_t err_len);
 

@@ -587,6 +587,60 @@ static int check_collisions(const struct manifest_ctx *m, const struct plan *p)
 
 /* ---- the command ------------------------------------------------- */
 
+/* A manifest read and checked: its document, and a batch carrying its defaults. */
+struct loaded {
+    struct manifest_ctx *m;
+    cyaml_config_t config;
+    struct m_manifest *doc;
+    prts_batch *batch;
+};
+
+/* Read `file` against the schema and apply its defaults to a new batch
+ * (`workers` >= 0 overrides defaults.workers).  Returns an exit code; on
+ * failure the message is printed and `l` still needs manifest_unload(). */
+static int manifest_load(const char *file, int workers, struct loaded *l)
+{
+    cyaml_err_t err;
+
+    memset(l, 0, sizeof *l);
+    l->m = calloc(1, sizeof *l->m);
+    if (!l->m)
+        return cli_lib_error(NULL, PRTS_E_NOMEM, NULL);
+    l->m->file = file;
+    l->config.log_fn = capture_log;
+    l->config.log_ctx = l->m;
+    l->config.mem_fn = cyaml_mem;
+    l->config.log_level = CYAML_LOG_ERROR;
+    l->config.flags = CYAML_CFG_DEFAULT; /* unknown keys are errors */
+    err = cyaml_load_file(file, &l->config, &manifest_schema, (cyaml_data_t **)&l->doc, NULL);
+    if (err != CYAML_OK)
+        return load_error(l->m, err);
+    if (!l->doc)
+        return manifest_error(l->m, "", "empty manifest (a `jobs:` list is needed)");
+    l->batch = prts_batch_new(PRTS_BATCH_ENCODE);
+    if (!l->batch)
+        return cli_lib_error(NULL, PRTS_E_NOMEM, NULL);
+    return apply_defaults(l->m, l->doc->defaults, l->batch, workers);
+}
+
+static void manifest_unload(struct loaded *l)
+{
+    prts_batch_free(l->batch);
+    if (l->doc)
+        cyaml_free(&l->config, &manifest_schema, l->doc, 0);
+    free(l->m);
+    memset(l, 0, sizeof *l);
+}
+
+int cli_manifest_check(const char *file)
+{
+    struct loaded l;
+    int rc = manifest_load(file, -1, &l);
+
+    manifest_unload(&l);
+    return rc;
+}
+
 enum { OPT_WORKERS = 256, OPT_REPORT, OPT_SHARD, OPT_OUTPUT_DIR, OPT_DRY_RUN };
 
 static const struct option longopts[] = {
@@ -605,10 +659,9 @@ int cli_batch(const struct cli_command *cmd, int argc, char **argv)
     int workers = -1, dry_run = 0, rc, c;
     size_t shard_k = 1, shard_n = 1;
     struct manifest_ctx *m;
-    struct m_manifest *doc = NULL;
-    cyaml_config_t config;
-    cyaml_err_t err;
-    prts_batch *batch = NULL;
+    struct m_manifest *doc;
+    struct loaded l = {0};
+    prts_batch *batch;
     struct plan plan = {0};
     char *dir_copy = NULL, *in_base = NULL;
 
@@ -642,25 +695,12 @@ int cli_batch(const struct cli_command *cmd, int argc, char **argv)
         return CLI_FAIL;
     }
 
-    m = calloc(1, sizeof *m);
-    if (!m)
-        return cli_lib_error(NULL, PRTS_E_NOMEM, NULL);
-    m->file = file;
-    memset(&config, 0, sizeof config);
-    config.log_fn = capture_log;
-    config.log_ctx = m;
-    config.mem_fn = cyaml_mem;
-    config.log_level = CYAML_LOG_ERROR;
-    config.flags = CYAML_CFG_DEFAULT; /* unknown keys are errors */
-    err = cyaml_load_file(file, &config, &manifest_schema, (cyaml_data_t **)&doc, NULL);
-    if (err != CYAML_OK) {
-        rc = load_error(m, err);
+    rc = manifest_load(file, workers, &l);
+    if (rc != CLI_OK)
         goto out;
-    }
-    if (!doc) {
-        rc = manifest_error(m, "", "empty manifest (a `jobs:` list is needed)");
-        goto out;
-    }
+    m = l.m;
+    doc = l.doc;
+    batch = l.batch;
 
     /* inputs are relative to the manifest's folder, outputs too unless --output-dir */
     dir_copy = cli_concat(file, "");
@@ -668,12 +708,6 @@ int cli_batch(const struct cli_command *cmd, int argc, char **argv)
         const char *d = dirname(dir_copy);
         in_base = cli_concat(strcmp(d, ".") == 0 ? "" : d, "");
     }
-    batch = prts_batch_new(PRTS_BATCH_ENCODE);
-    if (!batch) {
-        rc = cli_lib_error(NULL, PRTS_E_NOMEM, NULL);
-        goto out;
-    }
-    rc = apply_defaults(m, doc->defaults, batch, workers);
     for (unsigned k = 0; rc == CLI_OK && k < doc->jobs_count; k++)
         rc = expand_job(m, &doc->jobs[k], k + 1, in_base, output_dir ? output_dir : in_base,
                         &plan);
@@ -700,11 +734,8 @@ int cli_batch(const struct cli_command *cmd, int argc, char **argv)
         rc = cli_batch_run(batch, "batch", "Converted", report);
 out:
     plan_free(&plan);
-    prts_batch_free(batch);
-    if (doc)
-        cyaml_free(&config, &manifest_schema, doc, 0);
+    manifest_unload(&l);
     free(dir_copy);
     free(in_base);
-    free(m);
     return rc;
 }

@@ -30,7 +30,7 @@ int prts__fail_path(prts__err *e, const char *path);
 /* ------------------------------------------------------------------ */
 /* Options, shared by both handle types                                */
 
-#define PRTS__OPT_COUNT 14 /* highest prts_option + 1 */
+#define PRTS__OPT_COUNT 15 /* highest prts_option + 1 */
 
 enum { PRTS__FOR_ENCODER = 1, PRTS__FOR_DECODER = 2 };
 

@@ -189,7 +189,8 @@ static int open_png(prts_decoder *dec, prts_read_fn read, void *user, const char
 {
     int rc = prts__png_read_open(&dec->png, read, user, name,
                                  (uint32_t)dec->opts[PRTS_OPT_MAX_GRID_SIZE],
-                                 (uint64_t)dec->opts[PRTS_OPT_MAX_METADATA_SIZE], &dec->err);
+                                 (uint64_t)dec->opts[PRTS_OPT_MAX_METADATA_SIZE],
+                                 (uint32_t)dec->opts[PRTS_OPT_MAX_METADATA_CHUNKS], &dec->err);
     dec->png_open = 1;
     dec->side = dec->png.side;
     return rc;
@@ -216,6 +217,20 @@ static int check_metadata(prts_decoder *dec, const char *name)
 {
     const prts__meta *m = &dec->meta;
     uint64_t g = dec->png.side;
+    /* A decompression bomb: a small file whose IDAT inflates to a huge image
+     * (every row is inflated to reach IEND).  No writer makes the image larger
+     * than its payload needs, or than the grid it records (an explicit grid). */
+    uint64_t need = prts_grid_size_for(m->encoded_size > m->data_size ? m->encoded_size
+                                                                       : m->data_size);
+    if (m->grid > need)
+        need = m->grid;
+    if (g > need)
+        return prts__fail(&dec->err, PRTS_E_DATA_SIZE,
+                          "%s: the image is %llux%llu, but its metadata (data_size %llu, "
+                          "grid_size %u) accounts for a %llux%llu grid at most",
+                          name, (unsigned long long)g, (unsigned long long)g,
+                          (unsigned long long)m->data_size, m->grid, (unsigned long long)need,
+                          (unsigned long long)need);
     if (m->mode == PRTS_MODE_CODE) {
         if (!m->b64)
             return prts__fail(&dec->err, PRTS_E_NO_ORIGINAL,

@@ -7,6 +7,10 @@
 
 #include "common.h"
 
+/* Most JSON values a metadata text, blueprint or sidecar may hold (PRTS_E_LIMIT beyond):
+ * bounds jansson's memory to ~50 MB whatever PRTS_OPT_MAX_METADATA_SIZE allows. */
+#define PRTS__MAX_JSON_VALUES 1000000
+
 #define PRTS__MAGIC "PixelRTS"
 #define PRTS__MAGIC_LEN 8
 

@@ -57,6 +57,13 @@ static void crc_track(prts__crc_tracker *t, const uint8_t *p, size_t n)
             t->type[4] = '\0';
             t->crc = (uint32_t)crc32(0, t->field + 4, 4);
             t->left = be32(t->field);
+            if (!strcmp(t->type, "tEXt") || !strcmp(t->type, "zTXt") || !strcmp(t->type, "iTXt")) {
+                t->texts++;
+                if (t->left > t->max_text) {
+                    t->text_too_big = 1;
+                    t->text_len = t->left;
+                }
+            }
             t->phase = t->left ? PHASE_DATA : PHASE_CRC;
             if (!t->left)
                 t->left = 4;
@@ -113,6 +120,10 @@ static int read_cb(spng_ctx *ctx, void *user, void *dst, size_t length)
         crc_track(&r->crc, out, take);
         if (r->crc.bad)
             return SPNG_IO_ERROR;
+        if (r->crc.texts > r->max_texts) /* libspng would store them all */
+            r->too_many_texts = 1;
+        if (r->too_many_texts || r->crc.text_too_big)
+            return SPNG_IO_ERROR;
         r->pos += take;
         out += take;
         length -= take;
@@ -128,7 +139,7 @@ static void drain_current_chunk(prts__png_reader *r)
     uint64_t chunk = t->chunk_at;
     while (!t->bad && t->chunk_at == chunk && t->phase != PHASE_SIGNATURE && refill(r) > 0) {
         size_t take = r->fill - r->pos;
-        uint64_t rest = t->left + (t->phase == PHASE_DATA ? 4 : 0);
+        uint64_t rest = (uint64_t)t->left + (t->phase == PHASE_DATA ? 4 : 0); /* no 32-bit wrap */
         if (take > rest)
             take = (size_t)rest;
         crc_track(t, r->buf + r->pos, take);
@@ -170,6 +181,14 @@ static int spng_fail(prts__png_reader *r, int rc, prts__err *e)
                           r->crc.type, (unsigned long long)r->crc.chunk_at);
     if (r->callback_failed)
         return prts__fail(e, PRTS_E_CALLBACK, "%s: the read callback failed", n);
+    if (r->crc.text_too_big)
+        return prts__fail(e, PRTS_E_LIMIT, "%s: %s chunk of %u bytes at offset %llu exceeds the "
+                          "limit of %llu bytes (PRTS_OPT_MAX_METADATA_SIZE)", n, r->crc.type,
+                          r->crc.text_len, (unsigned long long)r->crc.chunk_at,
+                          (unsigned long long)r->max_chunk);
+    if (r->too_many_texts)
+        return prts__fail(e, PRTS_E_LIMIT, "%s: more than %u text chunks (the limit, "
+                          "PRTS_OPT_MAX_METADATA_CHUNKS)", n, r->max_texts);
     switch (rc) {
     case SPNG_ESIGNATURE:
         return prts__fail(e, PRTS_E_NOT_PNG, "%s: not a PNG file (bad signature)", n);
@@ -179,9 +198,11 @@ static int spng_fail(prts__png_reader *r, int rc, prts__err *e)
         return prts__fail(e, PRTS_E_TRUNCATED, "%s: PNG is truncated (%s)", n, spng_strerror(rc));
     case SPNG_ECHUNK_CRC:
         return prts__fail(e, PRTS_E_CRC, "%s: a PNG chunk fails its CRC check", n);
+    case SPNG_ECHUNK_LIMITS:
+        return prts__fail(e, PRTS_E_LIMIT, "%s: a PNG chunk exceeds the limit of %llu bytes "
+                          "(PRTS_OPT_MAX_METADATA_SIZE)", n, (unsigned long long)r->max_chunk);
     case SPNG_EUSER_WIDTH:
     case SPNG_EUSER_HEIGHT:
-    case SPNG_ECHUNK_LIMITS:
         return prts__fail(e, PRTS_E_LIMIT, "%s: PNG exceeds a configured limit (%s)", n,
                           spng_strerror(rc));
     case SPNG_EMEM:
@@ -192,9 +213,12 @@ static int spng_fail(prts__png_reader *r, int rc, prts__err *e)
 }
 
 int prts__png_read_open(prts__png_reader *r, prts_read_fn read, void *user, const char *name,
-                        uint32_t max_side, uint64_t max_chunk, prts__err *e)
+                        uint32_t max_side, uint64_t max_chunk, uint32_t max_texts,
+                        prts__err *e)
 {
     memset(r, 0, sizeof *r);
+    r->max_texts = max_texts;
+    r->max_chunk = max_chunk;
     r->read = read;
     r->user = user;
     r->name = name;
@@ -203,6 +227,7 @@ int prts__png_read_open(prts__png_reader *r, prts_read_fn read, void *user, cons
     if (!r->buf || !r->ctx)
         return prts__fail(e, PRTS_E_NOMEM, "%s: cannot create a PNG decoder", name);
     r->crc.phase = PHASE_SIGNATURE;
+    r->crc.max_text = max_chunk;
     r->crc.left = sizeof png_signature;
     struct spng_ihdr ihdr;
     int rc = check_signature(r, e);
@@ -308,7 +333,20 @@ int prts__png_read_end(prts__png_reader *r, prts__err *e)
 {
     /* the last IDAT's CRC and IEND are only read when asked for */
     int rc = spng_decode_chunks(r->ctx);
-    return rc ? spng_fail(r, rc, e) : PRTS_OK;
+    if (rc)
+        return spng_fail(r, rc, e);
+    /* libspng stops after IEND's header: its CRC, the file's last 4 bytes, is ours to read
+     * (a stream cut there would otherwise pass) */
+    drain_current_chunk(r);
+    if (r->crc.bad)
+        return prts__fail(e, PRTS_E_CRC, "%s: %s chunk at offset %llu fails its CRC check",
+                          r->name, r->crc.type, (unsigned long long)r->crc.chunk_at);
+    if (r->callback_failed)
+        return prts__fail(e, PRTS_E_CALLBACK, "%s: the read callback failed", r->name);
+    if (r->crc.phase != PHASE_HEADER || r->crc.left != 8)
+        return prts__fail(e, PRTS_E_TRUNCATED, "%s: PNG is truncated (in its %s chunk)", r->name,
+                          r->crc.type);
+    return PRTS_OK;
 }
 
 void prts__png_read_free(prts__png_reader *r)

@@ -21,6 +21,10 @@ typedef struct prts__crc_tracker {
     uint64_t chunk_at;     /* offset of the current chunk */
     char type[5];
     int bad;               /* a chunk failed its CRC: type/chunk_at name it */
+    uint32_t texts;        /* text chunks (tEXt, zTXt, iTXt) seen so far */
+    uint64_t max_text;     /* a longer text chunk sets text_too_big (checked before */
+    int text_too_big;      /* its data is read: libspng would read it all) */
+    uint32_t text_len;
 } prts__crc_tracker;
 
 typedef struct prts__png_reader {
@@ -32,6 +36,9 @@ typedef struct prts__png_reader {
     size_t pos, fill;
     int eof;
     int callback_failed;
+    uint32_t max_texts;    /* more text chunks than this: PRTS_E_LIMIT */
+    uint64_t max_chunk;    /* largest text chunk (for messages) */
+    int too_many_texts;
     prts__crc_tracker crc;
     uint32_t side;         /* image width == height */
     int plain_rgba8;       /* 8-bit RGBA, not interlaced: rows are the pixels as they are */
@@ -40,9 +47,11 @@ typedef struct prts__png_reader {
 } prts__png_reader;
 
 /* Read the signature and IHDR; check the image is square, a power of two
- * and within max_side; limit text chunks to max_chunk bytes. */
+ * and within max_side; limit text chunks to max_chunk bytes each and to
+ * max_texts chunks. */
 int prts__png_read_open(prts__png_reader *r, prts_read_fn read, void *user, const char *name,
-                        uint32_t max_side, uint64_t max_chunk, prts__err *e);
+                        uint32_t max_side, uint64_t max_chunk, uint32_t max_texts,
+                        prts__err *e);
 /* The first text chunk holding PixelRTS metadata (chunks before IDAT);
  * *text points into the reader.  PRTS_E_NO_METADATA if there is none.
  * If `blueprint` is non-NULL it gets the PixelRTS-Blueprint text, or NULL. */

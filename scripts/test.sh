@@ -6,6 +6,10 @@
 # when cmocka cases were skipped or meson tests exited 77 (skipped: a backend that cannot run
 # here); skipped tests count as neither passed nor failed.  Exit status 0 only if nothing
 # failed.
+#
+# With PIXELRTS_FULL_CI=1 (set by .ci/run) it then runs scripts/sanitize.sh (the suite under
+# ASan+UBSan, the threaded tests under TSan, valgrind on the CLI, each fuzzer for FUZZ_SECONDS)
+# and adds its cases to the same final line.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -19,7 +23,10 @@ PACKAGES=(build-essential meson ninja-build pkg-config libspng-dev libjansson-de
           # the benchmark dashboard: Chart.js to inline, a headless browser to render it in
           libjs-chart.js chromium
           # the Python binding's tests: Debian's interpreter and its cffi
-          python3 python3-cffi)
+          python3 python3-cffi
+          # hardening (scripts/sanitize.sh): sanitizers and libFuzzer, their symbolizer,
+          # valgrind; readelf (binutils) for the export check
+          clang libclang-rt-14-dev llvm valgrind binutils)
 
 # ---- Debian packages ------------------------------------------------------------------------
 missing=()
@@ -68,62 +75,28 @@ fi
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 
-counts=$("$PY" - "$LOG" <<'EOF'
-import json, re, sys
-
-RUNNING = re.compile(r'^\[=+\] Running (\d+) test\(s\)\.', re.M)
-PASSED = re.compile(r'^\[  PASSED  \] (\d+) test\(s\)\.', re.M)
-FAILED = re.compile(r'^\[  FAILED  \] (\d+) test\(s\), listed below:', re.M)
-SKIPPED = re.compile(r'^\[  SKIPPED \] (\d+) test\(s\)', re.M)
-OK_LINE = re.compile(r'^\[       OK \] ', re.M)
-SKIP_LINE = re.compile(r'^\[  SKIPPED \] (?!\d+ test\(s\))', re.M)
-GOOD = ('OK', 'EXPECTEDFAIL')
-
-total_pass = total_fail = total_skip = 0
-for line in open(sys.argv[1], encoding='utf-8', errors='replace'):
-    line = line.strip()
-    if not line:
-        continue
-    try:
-        t = json.loads(line)
-    except ValueError:
-        continue
-    out = (t.get('stdout') or '') + '\n' + (t.get('stderr') or '')
-    result = t.get('result', '')
-    name = t.get('name', '?')
-    running = sum(int(n) for n in RUNNING.findall(out))
-    if running == 0:
-        # not a cmocka program: one test, by its meson result
-        if result in GOOD:
-            total_pass += 1
-        elif result == 'SKIP':
-            total_skip += 1
-        else:
-            total_fail += 1
-            print('  %s: %s' % (name, result), file=sys.stderr)
-        continue
-    p = sum(int(n) for n in PASSED.findall(out))
-    f = sum(int(n) for n in FAILED.findall(out))
-    s = sum(int(n) for n in SKIPPED.findall(out))
-    if p + f + s < running:
-        # crashed or timed out before cmocka's summary: count what finished
-        p = len(OK_LINE.findall(out))
-        s = len(SKIP_LINE.findall(out))
-        f = max(1, running - p - s)
-    if result not in GOOD and f == 0:
-        f = 1  # the program failed although every case passed (exit status, sanitizer...)
-    if f:
-        print('  %s: %d of %d case(s) failed (%s)' % (name, f, running, result), file=sys.stderr)
-    total_pass += p
-    total_fail += f
-    total_skip += s
-print('%d %d %d' % (total_pass, total_fail, total_skip))
-EOF
-) || { echo "test.sh: cannot read $LOG" >&2; echo "0 passed, 1 failed"; exit 1; }
+counts=$("$PY" scripts/count-tests.py "$LOG") || { echo "test.sh: cannot read $LOG" >&2; echo "0 passed, 1 failed"; exit 1; }
 
 read -r npass nfail nskip <<<"$counts"
 if [ "$meson_rc" -ne 0 ] && [ "$nfail" -eq 0 ]; then
     nfail=1  # meson itself failed (e.g. a test could not be started)
+fi
+echo "test.sh: main suite: $npass passed, $nfail failed, ${nskip:-0} skipped"
+
+# ---- hardening stages (CI) ------------------------------------------------------------------
+if [ "${PIXELRTS_FULL_CI:-0}" = 1 ]; then
+    san_log=$(mktemp)
+    BUILD_DIR="$BUILD_DIR" bash scripts/sanitize.sh 2>&1 | tee "$san_log" || true
+    last=$(tail -n 1 "$san_log")
+    rm -f "$san_log"
+    if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]; then
+        npass=$((npass + BASH_REMATCH[1]))
+        nfail=$((nfail + BASH_REMATCH[2]))
+        nskip=$((${nskip:-0} + ${BASH_REMATCH[4]:-0}))
+    else
+        echo "test.sh: scripts/sanitize.sh ended without its count line" >&2
+        nfail=$((nfail + 1))
+    fi
 fi
 if [ "${nskip:-0}" -gt 0 ]; then
     echo "$npass passed, $nfail failed, $nskip skipped"

@@ -56,6 +56,7 @@ static const prts_option all_opts[] = {
     PRTS_OPT_MODE, PRTS_OPT_COMPRESSION_LEVEL, PRTS_OPT_FILTER, PRTS_OPT_GRID_SIZE,
     PRTS_OPT_MEMORY_BUDGET, PRTS_OPT_WRITE_SIDECAR, PRTS_OPT_VERIFY_HASH,
     PRTS_OPT_READ_SIDECAR, PRTS_OPT_MAX_GRID_SIZE, PRTS_OPT_MAX_METADATA_SIZE,
+    PRTS_OPT_MAX_METADATA_CHUNKS,
 };
 #define NOPTS (sizeof all_opts / sizeof all_opts[0])
 
@@ -90,7 +91,9 @@ static void t_option_bounds(void **state)
     assert_true(mn <= 4096 && mx >= (1 << 30));
     /* unknown keys */
     assert_int_equal(prts_option_bounds((prts_option)0, &mn, &mx), PRTS_E_INVALID_ARG);
-    assert_int_equal(prts_option_bounds((prts_option)14, &mn, &mx), PRTS_E_INVALID_ARG);
+    assert_int_equal(prts_option_bounds(PRTS_OPT_MAX_METADATA_CHUNKS, &mn, &mx), PRTS_OK);
+    assert_true(mn == 1 && mx >= 65536);
+    assert_int_equal(prts_option_bounds((prts_option)15, &mn, &mx), PRTS_E_INVALID_ARG);
     assert_int_equal(prts_option_bounds(PRTS_OPT_THREADS, &mn, &mx), PRTS_OK);
     assert_true(mn == 0 && mx >= 2);
     assert_int_equal(prts_option_bounds((prts_option)-1, &mn, &mx), PRTS_E_INVALID_ARG);
@@ -129,7 +132,7 @@ static void t_decoder_defaults(void **state)
     static const struct { prts_option o; int64_t v; } d[] = {
         { PRTS_OPT_MEMORY_BUDGET, 64ll << 20 }, { PRTS_OPT_VERIFY_HASH, 0 },
         { PRTS_OPT_READ_SIDECAR, 1 }, { PRTS_OPT_MAX_GRID_SIZE, 65536 },
-        { PRTS_OPT_MAX_METADATA_SIZE, 256ll << 20 },
+        { PRTS_OPT_MAX_METADATA_SIZE, 64ll << 20 }, { PRTS_OPT_MAX_METADATA_CHUNKS, 64 },
     };
     for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
         v = -999;
@@ -150,7 +153,8 @@ static void t_set_get_options(void **state)
     static const prts_option enc_opts[] = { PRTS_OPT_MODE, PRTS_OPT_COMPRESSION_LEVEL,
         PRTS_OPT_FILTER, PRTS_OPT_MEMORY_BUDGET, PRTS_OPT_WRITE_SIDECAR };
     static const prts_option dec_opts[] = { PRTS_OPT_MEMORY_BUDGET, PRTS_OPT_VERIFY_HASH,
-        PRTS_OPT_READ_SIDECAR, PRTS_OPT_MAX_GRID_SIZE, PRTS_OPT_MAX_METADATA_SIZE };
+        PRTS_OPT_READ_SIDECAR, PRTS_OPT_MAX_GRID_SIZE, PRTS_OPT_MAX_METADATA_SIZE,
+        PRTS_OPT_MAX_METADATA_CHUNKS };
     prts_encoder *enc = prts_encoder_new();
     prts_decoder *dec = prts_decoder_new();
     for (size_t i = 0; i < sizeof enc_opts / sizeof enc_opts[0]; i++) {
@@ -217,10 +221,10 @@ static void t_options_per_handle(void **state)
     prts_encoder *enc = prts_encoder_new();
     prts_decoder *dec = prts_decoder_new();
     static const prts_option donly[] = { PRTS_OPT_VERIFY_HASH, PRTS_OPT_READ_SIDECAR,
-        PRTS_OPT_MAX_GRID_SIZE, PRTS_OPT_MAX_METADATA_SIZE };
+        PRTS_OPT_MAX_GRID_SIZE, PRTS_OPT_MAX_METADATA_SIZE, PRTS_OPT_MAX_METADATA_CHUNKS };
     static const prts_option eonly[] = { PRTS_OPT_MODE, PRTS_OPT_COMPRESSION_LEVEL,
         PRTS_OPT_FILTER, PRTS_OPT_GRID_SIZE, PRTS_OPT_WRITE_SIDECAR };
-    for (size_t i = 0; i < 4; i++)
+    for (size_t i = 0; i < sizeof donly / sizeof donly[0]; i++)
         if (prts_encoder_set_option(enc, donly[i], 1) != PRTS_E_INVALID_ARG)
             fail_msg("encoder accepted decoder-only option %d", donly[i]);
     for (size_t i = 0; i < 5; i++)

@@ -75,7 +75,8 @@ typedef enum prts_status {
     PRTS_E_GRID_NOT_POW2 = -10,   /* grid side is not a power of two */
     PRTS_E_NO_METADATA = -11,     /* no PixelRTS metadata found */
     PRTS_E_BAD_METADATA = -12,    /* metadata is not valid JSON / has bad keys */
-    PRTS_E_DATA_SIZE = -13,       /* data_size/encoded_size exceeds the grid */
+    PRTS_E_DATA_SIZE = -13,       /* data_size/encoded_size exceeds the grid, or the image is
+                                     larger than the metadata accounts for */
     PRTS_E_GRID_TOO_SMALL = -14,  /* explicit grid cannot hold the payload */
     PRTS_E_HASH_MISMATCH = -15,   /* SHA-256 of the payload != data_hash */
     PRTS_E_NO_HASH = -16,         /* verification asked, but no data_hash */
@@ -150,15 +151,20 @@ typedef enum prts_option {
     PRTS_OPT_VERIFY_HASH = 7,       /* D: 1 = check SHA-256 before any byte is delivered.  Default 0 */
     PRTS_OPT_READ_SIDECAR = 8,      /* D: 1 = file API prefers a sidecar to the chunk.  Default 1 */
     PRTS_OPT_MAX_GRID_SIZE = 9,     /* D: largest accepted image side.  Default 65536 */
-    PRTS_OPT_MAX_METADATA_SIZE = 10,/* D: largest accepted text chunk / sidecar.  Default 256 MiB */
+    PRTS_OPT_MAX_METADATA_SIZE = 10,/* D: largest accepted text chunk / sidecar, checked before it
+                                       is read.  Default 64 MiB (a code-mode file carries its
+                                       payload in base64 there: raise it for payloads over 48 MiB) */
     PRTS_OPT_PAYLOAD_COMPRESSION = 11,/* E: prts_compression of the payload before it is placed
                                          (format.md §7); the PNG then stores the compressed
                                          bytes and deflates only the padding.  Default NONE */
     PRTS_OPT_PAYLOAD_LEVEL = 12,    /* E: level of that compression: zlib 1..9, zstd 1..19;
                                        0 = the library's default (zlib 6, zstd 3).  Default 0 */
-    PRTS_OPT_THREADS = 13           /* E,D: threads that deflate / inflate the image's segments:
+    PRTS_OPT_THREADS = 13,          /* E,D: threads that deflate / inflate the image's segments:
                                        0 = one per online CPU, 1 = the calling thread only.
                                        Default 0 */
+    PRTS_OPT_MAX_METADATA_CHUNKS = 14 /* D: most text chunks (tEXt, zTXt, iTXt) a PNG may carry;
+                                         one more is PRTS_E_LIMIT before it is stored.
+                                         Default 64 */
 } prts_option;
 
 /* Valid range of an option (inclusive).  PRTS_E_INVALID_ARG for unknown keys. */

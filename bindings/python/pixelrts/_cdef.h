@@ -23,6 +23,7 @@ typedef enum prts_status {
     PRTS_E_NO_METADATA = -11,
     PRTS_E_BAD_METADATA = -12,
     PRTS_E_DATA_SIZE = -13,
+
     PRTS_E_GRID_TOO_SMALL = -14,
     PRTS_E_HASH_MISMATCH = -15,
     PRTS_E_NO_HASH = -16,
@@ -82,11 +83,14 @@ typedef enum prts_option {
     PRTS_OPT_READ_SIDECAR = 8,
     PRTS_OPT_MAX_GRID_SIZE = 9,
     PRTS_OPT_MAX_METADATA_SIZE = 10,
+
     PRTS_OPT_PAYLOAD_COMPRESSION = 11,
 
     PRTS_OPT_PAYLOAD_LEVEL = 12,
 
-    PRTS_OPT_THREADS = 13
+    PRTS_OPT_THREADS = 13,
+
+    PRTS_OPT_MAX_METADATA_CHUNKS = 14
 
 } prts_option;
 
