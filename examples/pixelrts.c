@@ -33,7 +33,7 @@ static const struct cli_command commands[] = {
      "  --grid-size N       image side N (a power of two; default: smallest that fits)\n"
      "  --preset P          fast (store), default (adaptive: store what does not\n"
      "                      compress, deflate the rest at level 1) or small (adaptive\n"
-     "                      level 9 and adaptive filters)\n"
+     "                      level 9)\n"
      "  --level N           zlib level of the PNG: 0..9 for every byte, -9..-1 adaptive\n"
      "                      at level -N (default -1)\n"
      "  --filter F          none (default) or adaptive PNG row filters\n"

@@ -100,7 +100,9 @@ int prts_encoder_set_preset(prts_encoder *enc, prts_preset preset)
     static const struct { int level, filter; } presets[] = {
         [PRTS_PRESET_FAST] = {0, PRTS_FILTER_NONE},
         [PRTS_PRESET_DEFAULT] = {PRTS_LEVEL_ADAPTIVE(1), PRTS_FILTER_NONE},
-        [PRTS_PRESET_SMALL] = {PRTS_LEVEL_ADAPTIVE(9), PRTS_FILTER_ADAPTIVE},
+        /* not adaptive filters: on binary payloads they make the file bigger
+         * (a 112 MiB shared library: 69.4 MiB with them, 62.2 MiB without) */
+        [PRTS_PRESET_SMALL] = {PRTS_LEVEL_ADAPTIVE(9), PRTS_FILTER_NONE},
     };
     if ((int)preset < PRTS_PRESET_FAST || (int)preset > PRTS_PRESET_SMALL)
         return prts__fail(&enc->err, PRTS_E_INVALID_ARG, "unknown preset %d", (int)preset);

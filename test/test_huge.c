@@ -139,7 +139,7 @@ static void t_presets(void **state)
     prts_encoder_get_option(enc, PRTS_OPT_COMPRESSION_LEVEL, &level);
     prts_encoder_get_option(enc, PRTS_OPT_FILTER, &filter);
     assert_int_equal(level, PRTS_LEVEL_ADAPTIVE(9));
-    assert_int_equal(filter, PRTS_FILTER_ADAPTIVE);
+    assert_int_equal(filter, PRTS_FILTER_NONE);
     assert_int_equal(prts_encoder_set_preset(enc, PRTS_PRESET_FAST), PRTS_OK);
     prts_encoder_get_option(enc, PRTS_OPT_COMPRESSION_LEVEL, &level);
     assert_int_equal(level, 0);

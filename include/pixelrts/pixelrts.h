@@ -134,7 +134,8 @@ typedef enum prts_preset {
     PRTS_PRESET_FAST = 1,         /* store (level 0), filter NONE: I/O speed, no size gain */
     PRTS_PRESET_DEFAULT = 2,      /* adaptive level 1, filter NONE: store what does not
                                      compress, deflate the rest quickly */
-    PRTS_PRESET_SMALL = 3         /* adaptive level 9, adaptive filters: smallest files */
+    PRTS_PRESET_SMALL = 3         /* adaptive level 9, filter NONE: smallest files (adaptive
+                                     filters make binary payloads bigger, not smaller) */
 } prts_preset;
 
 /* Options are 64-bit integers keyed by this enum; prts_option_bounds()

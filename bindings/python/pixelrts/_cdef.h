@@ -68,6 +68,7 @@ typedef enum prts_preset {
     PRTS_PRESET_DEFAULT = 2,
 
     PRTS_PRESET_SMALL = 3
+
 } prts_preset;
 
 typedef enum prts_option {
