@@ -42,6 +42,6 @@ int prts__option_set(int64_t opts[PRTS__OPT_COUNT], int who, prts_option option,
 int prts__option_get(const int64_t opts[PRTS__OPT_COUNT], int who, prts_option option,
                      int64_t *value);
 
-#define PRTS__DEFAULT_BUDGET (64ll << 20)
+#define PRTS__DEFAULT_BUDGET (32ll << 20) /* with the rest, a stream stays under 64 MiB of RSS */
 
 #endif

@@ -109,7 +109,7 @@ static void t_encoder_defaults(void **state)
     static const struct { prts_option o; int64_t v; } d[] = {
         { PRTS_OPT_MODE, PRTS_MODE_STANDARD }, { PRTS_OPT_COMPRESSION_LEVEL, PRTS_LEVEL_ADAPTIVE(1) },
         { PRTS_OPT_FILTER, PRTS_FILTER_NONE }, { PRTS_OPT_GRID_SIZE, 0 },
-        { PRTS_OPT_MEMORY_BUDGET, 64ll << 20 }, { PRTS_OPT_WRITE_SIDECAR, 1 },
+        { PRTS_OPT_MEMORY_BUDGET, 32ll << 20 }, { PRTS_OPT_WRITE_SIDECAR, 1 },
     };
     for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
         v = -999;
@@ -130,7 +130,7 @@ static void t_decoder_defaults(void **state)
     assert_non_null(dec);
     int64_t v;
     static const struct { prts_option o; int64_t v; } d[] = {
-        { PRTS_OPT_MEMORY_BUDGET, 64ll << 20 }, { PRTS_OPT_VERIFY_HASH, 0 },
+        { PRTS_OPT_MEMORY_BUDGET, 32ll << 20 }, { PRTS_OPT_VERIFY_HASH, 0 },
         { PRTS_OPT_READ_SIDECAR, 1 }, { PRTS_OPT_MAX_GRID_SIZE, 65536 },
         { PRTS_OPT_MAX_METADATA_SIZE, 64ll << 20 }, { PRTS_OPT_MAX_METADATA_CHUNKS, 64 },
     };

@@ -147,7 +147,8 @@ typedef enum prts_option {
     PRTS_OPT_FILTER = 3,            /* E: prts_filter.  Default NONE */
     PRTS_OPT_GRID_SIZE = 4,         /* E: explicit side (power of two), 0 = smallest that fits.  Default 0 */
     PRTS_OPT_MEMORY_BUDGET = 5,     /* E,D: bytes a push/pull stream may stage in RAM before it
-                                       spills to an unlinked temporary file.  Default 64 MiB */
+                                       spills to an unlinked temporary file.  Default 32 MiB
+                                       (a stream then stays under 64 MiB of RSS) */
     PRTS_OPT_WRITE_SIDECAR = 6,     /* E: 1 = file API also writes OUT.meta.json.  Default 1 */
     PRTS_OPT_VERIFY_HASH = 7,       /* D: 1 = check SHA-256 before any byte is delivered.  Default 0 */
     PRTS_OPT_READ_SIDECAR = 8,      /* D: 1 = file API prefers a sidecar to the chunk.  Default 1 */
