@@ -275,6 +275,11 @@ static int load_file(prts_decoder *dec, const char *path)
         return rc;
     prts__err chunk_err = {0, ""};
     int chunk_rc = chunk_metadata(dec, &chunk, &chunk_err);
+    if (chunk_rc == PRTS_E_NOMEM) { /* not a missing chunk: a sidecar does not make up for it */
+        json_decref(side);
+        *e = chunk_err;
+        return prts__fail_path(e, path);
+    }
     json_t *use = side ? side : chunk;
     if (!side) {
         dec->meta_source = PRTS_META_CHUNK;

@@ -190,6 +190,9 @@ static int spng_fail(prts__png_reader *r, int rc, prts__err *e)
     if (r->too_many_texts)
         return prts__fail(e, PRTS_E_LIMIT, "%s: more than %u text chunks (the limit, "
                           "PRTS_OPT_MAX_METADATA_CHUNKS)", n, r->max_texts);
+    if (r->spng_mem.failed_now)
+        return prts__fail(e, PRTS_E_NOMEM, "%s: out of memory while decoding the PNG (%s)", n,
+                          spng_strerror(rc));
     switch (rc) {
     case SPNG_ESIGNATURE:
         return prts__fail(e, PRTS_E_NOT_PNG, "%s: not a PNG file (bad signature)", n);
@@ -219,7 +222,8 @@ int prts__png_read_open(prts__png_reader *r, const prts_allocator *a, prts_read_
 {
     memset(r, 0, sizeof *r);
     r->alloc = a;
-    prts__spng_alloc_use(a);
+    r->spng_mem.alloc = a;
+    prts__spng_use(&r->spng_mem);
     r->max_texts = max_texts;
     r->max_chunk = max_chunk;
     r->read = read;
@@ -268,7 +272,7 @@ int prts__png_read_metadata(prts__png_reader *r, const char **text, size_t *len,
     uint32_t n = 0;
     if (blueprint)
         *blueprint = NULL;
-    prts__spng_alloc_use(r->alloc);
+    prts__spng_use(&r->spng_mem);
     int rc = spng_get_text(r->ctx, NULL, &n);
     if (rc == SPNG_ECHUNKAVAIL || (rc == 0 && n == 0))
         return prts__fail(e, PRTS_E_NO_METADATA, "%s: No PixelRTS metadata found in PNG", r->name);
@@ -301,7 +305,7 @@ int prts__png_read_metadata(prts__png_reader *r, const char **text, size_t *len,
 int prts__png_read_begin(prts__png_reader *r, prts__err *e)
 {
     struct spng_ihdr ihdr;
-    prts__spng_alloc_use(r->alloc);
+    prts__spng_use(&r->spng_mem);
     spng_get_ihdr(r->ctx, &ihdr);
     int rc;
     if (ihdr.interlace_method) {
@@ -321,7 +325,7 @@ int prts__png_read_rows(prts__png_reader *r, uint8_t *rows, size_t stride, uint3
                         prts__err *e)
 {
     size_t row_len = (size_t)r->side * 4;
-    prts__spng_alloc_use(r->alloc);
+    prts__spng_use(&r->spng_mem);
     for (uint32_t i = 0; i < n; i++, r->next_row++) {
         uint8_t *row = rows + i * stride;
         if (r->image) {
@@ -338,7 +342,7 @@ int prts__png_read_rows(prts__png_reader *r, uint8_t *rows, size_t stride, uint3
 int prts__png_read_end(prts__png_reader *r, prts__err *e)
 {
     /* the last IDAT's CRC and IEND are only read when asked for */
-    prts__spng_alloc_use(r->alloc);
+    prts__spng_use(&r->spng_mem);
     int rc = spng_decode_chunks(r->ctx);
     if (rc)
         return spng_fail(r, rc, e);
@@ -358,7 +362,10 @@ int prts__png_read_end(prts__png_reader *r, prts__err *e)
 
 void prts__png_read_free(prts__png_reader *r)
 {
-    spng_ctx_free(r->ctx);
+    if (r->spng_mem.failed) /* see alloc_spng.c */
+        prts__spng_release(&r->spng_mem);
+    else
+        spng_ctx_free(r->ctx);
     prts__free(r->alloc, r->buf);
     prts__free(r->alloc, r->image);
     memset(r, 0, sizeof *r);

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alloc.h"
 #include "common.h"
 
 /* Follows the chunk framing of the bytes handed to libspng and checks each
@@ -44,7 +45,8 @@ typedef struct prts__png_reader {
     int plain_rgba8;       /* 8-bit RGBA, not interlaced: rows are the pixels as they are */
     uint8_t *image;        /* whole image, only for interlaced files */
     uint32_t next_row;
-    const prts_allocator *alloc; /* ours and libspng's allocations (alloc_spng.c) */
+    const prts_allocator *alloc; /* our allocations */
+    prts__spng_arena spng_mem;   /* libspng's (alloc_spng.c) */
 } prts__png_reader;
 
 /* Read the signature and IHDR; check the image is square, a power of two
