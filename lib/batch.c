@@ -137,7 +137,10 @@ static int parse_object(const char *text, json_t **out)
     *out = NULL;
     if (!text)
         return PRTS_OK;
-    json_t *obj = json_loads(text, 0, NULL);
+    json_error_t jerr;
+    json_t *obj = json_loads(text, 0, &jerr);
+    if (!obj && json_error_code(&jerr) == json_error_out_of_memory)
+        return PRTS_E_NOMEM;
     if (!json_is_object(obj)) {
         json_decref(obj);
         return PRTS_E_BAD_METADATA;
@@ -167,7 +170,10 @@ int prts_batch_set_blueprint_json(prts_batch *b, const char *json)
     if (!valid(b))
         return PRTS_E_INVALID_ARG;
     json_t *obj;
-    if (parse_object(json, &obj) != PRTS_OK)
+    int rc = parse_object(json, &obj);
+    if (rc == PRTS_E_NOMEM)
+        return prts__fail(&b->err, rc, "out of memory parsing JSON");
+    if (rc != PRTS_OK)
         return prts__fail(&b->err, PRTS_E_BAD_METADATA, "the blueprint must be a JSON object");
     json_decref(obj);
     return set_text(b, &b->blueprint, json);
@@ -188,7 +194,10 @@ int prts_batch_set_metadata_json(prts_batch *b, const char *json)
     if (!valid(b))
         return PRTS_E_INVALID_ARG;
     json_t *obj;
-    if (parse_object(json, &obj) != PRTS_OK)
+    int rc = parse_object(json, &obj);
+    if (rc == PRTS_E_NOMEM)
+        return prts__fail(&b->err, rc, "out of memory parsing JSON");
+    if (rc != PRTS_OK)
         return prts__fail(&b->err, PRTS_E_BAD_METADATA, "metadata must be a JSON object");
     json_decref(b->metadata);
     b->metadata = obj;

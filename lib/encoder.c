@@ -133,6 +133,8 @@ static int set_json_object(prts_encoder *enc, const char *json, const char *what
     if (json) {
         json_error_t jerr;
         obj = json_loads(json, 0, &jerr);
+        if (!obj && json_error_code(&jerr) == json_error_out_of_memory)
+            return prts__fail(&enc->err, PRTS_E_NOMEM, "out of memory parsing %s", what);
         if (!json_is_object(obj)) {
             json_decref(obj);
             return prts__fail(&enc->err, PRTS_E_BAD_METADATA, "%s must be a JSON object: %s",

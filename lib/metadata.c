@@ -163,6 +163,8 @@ static int parse_chunk(const char *magic, const char *what, const char *text, si
     if (rc)
         return rc;
     *out = json_loadb(text + m, len - m, 0, &jerr);
+    if (!*out && json_error_code(&jerr) == json_error_out_of_memory)
+        return prts__fail(e, PRTS_E_NOMEM, "%s chunk: out of memory parsing it", what);
     if (!*out)
         return prts__fail(e, PRTS_E_BAD_METADATA,
                           "%s chunk is not valid JSON: %s (line %d, column %d)", what, jerr.text,

@@ -199,16 +199,28 @@ typedef int (*prts_progress_fn)(void *user, uint64_t done, uint64_t total);
  * allocates, copies and frees.
  *
  * Goes through it: the handle itself and everything it allocates while it
- * lives, ALLOCATOR_SCOPE_DOC
+ * lives: staged payloads, the PNG writer and readers (row and segment
+ * buffers, the segment index), zlib's deflate and inflate state, zstd's
+ * contexts, libspng's context and buffers, transform bands, metadata chunk
+ * text, sidecar and output-file buffers, inputs small enough to be read
+ * rather than mapped; for a batch, its job list, its workers and every
+ * job's encoder or decoder.
  *
  * Does not go through it: jansson (metadata and blueprint JSON objects,
  * their text) and OpenSSL (SHA-256 contexts) allocate through their
  * process-wide hooks (json_set_alloc_funcs, CRYPTO_set_mem_functions),
  * which an embeddable library must not take over; a failure there is still
- * reported as PRTS_E_NOMEM.  Big data that is mapped rather than allocated
- * (a mapped input file, the sparse anonymous mirror of a big payload, a
- * payload staged in a temporary file past the memory budget) is not
- * allocated either.  The allocator must outlive the handle. */
+ * reported as PRTS_E_NOMEM.  Nor do thread stacks (pthread_create), the
+ * OpenCL backend's device state and driver, and the process-wide, once-only
+ * measurement that picks the "auto" backend.  Big data that is mapped
+ * rather than allocated (a mapped input file, the sparse anonymous mirror
+ * of a big payload, a payload staged in a temporary file past the memory
+ * budget) is not allocated either.
+ *
+ * An allocator without both functions means malloc/free.  It must outlive
+ * the handle.  When an allocation fails, the operation returns PRTS_E_NOMEM
+ * (a batch job: that status, and prts_batch_run PRTS_E_BATCH), frees what
+ * it had allocated and leaves no output file. */
 typedef void *(*prts_alloc_fn)(void *opaque, size_t size);
 typedef void (*prts_free_fn)(void *opaque, void *ptr);
 typedef struct prts_allocator {
