@@ -12,7 +12,9 @@
  * through open/pull and prts_decode_file (one file of each kind), and a
  * small encode batch and decode batch.  One deflate/inflate thread per
  * handle and one batch worker, so that the k-th allocation is the same one
- * from run to run.  The payloads are small: the sweep also runs under ASan. */
+ * from run to run; then a payload of several segments with two threads per
+ * handle (which allocation is k-th varies, every outcome must still be
+ * clean).  The payloads are small: the sweep also runs under ASan. */
 #include "test_util.h"
 
 #include <stdatomic.h>
@@ -55,9 +57,10 @@ static void count_free(void *opaque, void *p)
 
 /* ---- what is swept ------------------------------------------------------------------------ */
 
-enum kind { PLAIN, ZLIB_META, ZSTD, CODE, KINDS };
+/* BIG: several segments, swept with two threads per handle (test_threaded) */
+enum kind { PLAIN, ZLIB_META, ZSTD, CODE, BIG, KINDS };
 static const char *kind_names[KINDS] = {"plain", "zlib+metadata+blueprint+sidecar", "zstd",
-                                        "code mode"};
+                                        "code mode", "3 MiB, 2 threads"};
 
 typedef struct fixture {
     char *dir;
@@ -71,9 +74,14 @@ typedef struct fixture {
     enum kind k;
 } fixture;
 
+static int threads_for(enum kind k)
+{
+    return k == BIG ? 2 : 1;
+}
+
 static void configure_encoder(prts_encoder *enc, enum kind k)
 {
-    assert_int_equal(prts_encoder_set_option(enc, PRTS_OPT_THREADS, 1), PRTS_OK);
+    assert_int_equal(prts_encoder_set_option(enc, PRTS_OPT_THREADS, threads_for(k)), PRTS_OK);
     assert_int_equal(prts_encoder_set_option(enc, PRTS_OPT_WRITE_SIDECAR, k == ZLIB_META), PRTS_OK);
     if (k == ZLIB_META) {
         assert_int_equal(prts_encoder_set_option(enc, PRTS_OPT_PAYLOAD_COMPRESSION,
@@ -167,11 +175,11 @@ static int op_encode_file(const prts_allocator *a, fixture *f, int injected)
     return rc;
 }
 
-static prts_decoder *new_decoder(const prts_allocator *a)
+static prts_decoder *new_decoder(const prts_allocator *a, enum kind k)
 {
     prts_decoder *dec = prts_decoder_new_with(a);
     if (dec) {
-        assert_int_equal(prts_decoder_set_option(dec, PRTS_OPT_THREADS, 1), PRTS_OK);
+        assert_int_equal(prts_decoder_set_option(dec, PRTS_OPT_THREADS, threads_for(k)), PRTS_OK);
         assert_int_equal(prts_decoder_set_option(dec, PRTS_OPT_VERIFY_HASH, 1), PRTS_OK);
     }
     return dec;
@@ -180,7 +188,7 @@ static prts_decoder *new_decoder(const prts_allocator *a)
 static int op_decode_pull(const prts_allocator *a, fixture *f, int injected)
 {
     (void)injected;
-    prts_decoder *dec = new_decoder(a);
+    prts_decoder *dec = new_decoder(a, f->k);
     if (!dec)
         return PRTS_E_NOMEM;
     tu_buf out = {0};
@@ -196,7 +204,7 @@ static int op_decode_file(const prts_allocator *a, fixture *f, int injected)
 {
     (void)injected;
     unlink(f->out);
-    prts_decoder *dec = new_decoder(a);
+    prts_decoder *dec = new_decoder(a, f->k);
     if (!dec)
         return PRTS_E_NOMEM;
     int rc = prts_decode_file(dec, f->png[f->k], f->out);
@@ -335,9 +343,9 @@ static int setup(void **state)
     f->out = tu_path(f->dir, "out.rts.png");
     uint64_t rng = 0x5eed;
     for (int k = 0; k < KINDS; k++) {
-        size_t n = k == PLAIN ? 5000 : 3000;
+        size_t n = k == PLAIN ? 5000 : k == BIG ? (size_t)3 << 20 : 3000;
         f->payload[k] = malloc(n);
-        if (k == PLAIN) {
+        if (k == PLAIN || k == BIG) {
             tu_random_bytes(&rng, f->payload[k], n);
         } else { /* compressible text, or a WASM module for code mode */
             for (size_t i = 0; i < n; i++)
@@ -381,7 +389,7 @@ static int teardown(void **state)
 
 static void sweep_kinds(fixture *f, const char *what, op_fn op)
 {
-    for (int k = 0; k < KINDS; k++) {
+    for (int k = 0; k < BIG; k++) {
         f->k = (enum kind)k;
         char *label = tu_strdupf("%s (%s)", what, kind_names[k]);
         assert_true(sweep(label, op, f) > 0);
@@ -398,6 +406,22 @@ static void test_batch(void **state)
 {
     assert_true(sweep("batch encode (2 jobs, 1 worker)", op_batch_encode, *state) > 0);
     assert_true(sweep("batch decode (2 jobs, 1 worker)", op_batch_decode, *state) > 0);
+}
+
+/* Several segments, two threads per handle: the writer's and the segment
+ * reader's workers allocate too, in an order that varies. */
+static void test_threaded(void **state)
+{
+    fixture *f = *state;
+    f->k = BIG;
+    static const struct { const char *what; op_fn op; } ops[] = {
+        {"encode push/finish (3 MiB, 2 threads)", op_encode_push},
+        {"prts_encode_file (3 MiB, 2 threads)", op_encode_file},
+        {"decode open/pull (3 MiB, 2 threads)", op_decode_pull},
+        {"prts_decode_file (3 MiB, 2 threads)", op_decode_file},
+    };
+    for (size_t i = 0; i < sizeof ops / sizeof *ops; i++)
+        assert_true(sweep(ops[i].what, ops[i].op, f) > 0);
 }
 
 /* NULL, or an allocator missing a function, means malloc/free. */
@@ -433,6 +457,7 @@ int main(void)
         cmocka_unit_test(test_decode_pull),
         cmocka_unit_test(test_decode_file),
         cmocka_unit_test(test_batch),
+        cmocka_unit_test(test_threaded),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
