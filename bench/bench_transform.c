@@ -92,7 +92,7 @@ int main(int argc, char **argv)
         if (be.ops->describe)
             be.ops->describe(desc, sizeof desc);
         prts__pass p;
-        if (prts__pass_init(&p, &be, g, len, 0, &e))
+        if (prts__pass_init(&p, NULL, &be, g, len, 0, &e))
             return 1;
         double enc_gbs = 0, dec_gbs = 0;
         if (prts_backend_measure(name, len, &enc_gbs, &dec_gbs) != PRTS_OK)

@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "alloc.h"
 #include "backend.h"
 #include "common.h"
 
@@ -52,6 +53,7 @@ struct prts_batch {
     size_t done_head, done_tail;
     int active;           /* workers still running */
     prts__err err;
+    prts_allocator alloc; /* the batch's allocations and its jobs' handles' */
 };
 
 #define BATCH_MAGIC 0x50525442u /* "PRTB" */
@@ -63,11 +65,18 @@ static int valid(const prts_batch *b)
 
 prts_batch *prts_batch_new(prts_batch_kind kind)
 {
+    return prts_batch_new_with(kind, NULL);
+}
+
+prts_batch *prts_batch_new_with(prts_batch_kind kind, const prts_allocator *allocator)
+{
     if (kind != PRTS_BATCH_ENCODE && kind != PRTS_BATCH_DECODE)
         return NULL;
-    prts_batch *b = calloc(1, sizeof *b);
+    prts_allocator a = prts__alloc_resolve(allocator);
+    prts_batch *b = prts__calloc(&a, 1, sizeof *b);
     if (!b)
         return NULL;
+    b->alloc = a;
     b->magic = BATCH_MAGIC;
     b->kind = kind;
     prts__options_defaults(b->opts);
@@ -82,20 +91,21 @@ void prts_batch_free(prts_batch *b)
         return;
     for (size_t i = 0; i < b->count; i++) {
         job *j = &b->jobs[i];
-        free(j->in);
-        free(j->out);
-        free(j->error);
+        prts__free(&b->alloc, j->in);
+        prts__free(&b->alloc, j->out);
+        prts__free(&b->alloc, j->error);
         json_decref(j->metadata);
         json_decref(j->result_meta);
     }
-    free(b->jobs);
-    free(b->backend);
-    free(b->blueprint);
+    prts__free(&b->alloc, b->jobs);
+    prts__free(&b->alloc, b->backend);
+    prts__free(&b->alloc, b->blueprint);
     json_decref(b->metadata);
     pthread_mutex_destroy(&b->lock);
     pthread_cond_destroy(&b->wake);
     b->magic = 0;
-    free(b);
+    prts_allocator a = b->alloc;
+    prts__free(&a, b);
 }
 
 int prts_batch_set_workers(prts_batch *b, int workers)
@@ -127,7 +137,10 @@ static int parse_object(const char *text, json_t **out)
     *out = NULL;
     if (!text)
         return PRTS_OK;
-    json_t *obj = json_loads(text, 0, NULL);
+    json_error_t jerr;
+    json_t *obj = json_loads(text, 0, &jerr);
+    if (!obj && json_error_code(&jerr) == json_error_out_of_memory)
+        return PRTS_E_NOMEM;
     if (!json_is_object(obj)) {
         json_decref(obj);
         return PRTS_E_BAD_METADATA;
@@ -142,12 +155,12 @@ const char *prts_batch_last_error(const prts_batch *b)
 }
 
 /* Replace *slot with a copy of text (NULL clears). */
-static int set_text(char **slot, const char *text)
+static int set_text(prts_batch *b, char **slot, const char *text)
 {
-    char *copy = text ? strdup(text) : NULL;
+    char *copy = text ? prts__strdup(&b->alloc, text) : NULL;
     if (text && !copy)
-        return PRTS_E_NOMEM;
-    free(*slot);
+        return prts__fail(&b->err, PRTS_E_NOMEM, "out of memory");
+    prts__free(&b->alloc, *slot);
     *slot = copy;
     return PRTS_OK;
 }
@@ -157,10 +170,13 @@ int prts_batch_set_blueprint_json(prts_batch *b, const char *json)
     if (!valid(b))
         return PRTS_E_INVALID_ARG;
     json_t *obj;
-    if (parse_object(json, &obj) != PRTS_OK)
+    int rc = parse_object(json, &obj);
+    if (rc == PRTS_E_NOMEM)
+        return prts__fail(&b->err, rc, "out of memory parsing JSON");
+    if (rc != PRTS_OK)
         return prts__fail(&b->err, PRTS_E_BAD_METADATA, "the blueprint must be a JSON object");
     json_decref(obj);
-    return set_text(&b->blueprint, json);
+    return set_text(b, &b->blueprint, json);
 }
 
 int prts_batch_set_backend(prts_batch *b, const char *name)
@@ -170,12 +186,7 @@ int prts_batch_set_backend(prts_batch *b, const char *name)
     int rc = prts__backend_validate(name, &b->err);
     if (rc)
         return rc;
-    char *copy = strdup(name);
-    if (!copy)
-        return PRTS_E_NOMEM;
-    free(b->backend);
-    b->backend = copy;
-    return PRTS_OK;
+    return set_text(b, &b->backend, name);
 }
 
 int prts_batch_set_metadata_json(prts_batch *b, const char *json)
@@ -183,7 +194,10 @@ int prts_batch_set_metadata_json(prts_batch *b, const char *json)
     if (!valid(b))
         return PRTS_E_INVALID_ARG;
     json_t *obj;
-    if (parse_object(json, &obj) != PRTS_OK)
+    int rc = parse_object(json, &obj);
+    if (rc == PRTS_E_NOMEM)
+        return prts__fail(&b->err, rc, "out of memory parsing JSON");
+    if (rc != PRTS_OK)
         return prts__fail(&b->err, PRTS_E_BAD_METADATA, "metadata must be a JSON object");
     json_decref(b->metadata);
     b->metadata = obj;
@@ -208,7 +222,7 @@ int prts_batch_add(prts_batch *b, const char *in, const char *out, const char *m
         return rc;
     if (b->count == b->cap) {
         size_t cap = b->cap ? 2 * b->cap : 64;
-        job *jobs = realloc(b->jobs, cap * sizeof *jobs);
+        job *jobs = prts__realloc(&b->alloc, b->jobs, b->count * sizeof *jobs, cap * sizeof *jobs);
         if (!jobs) {
             json_decref(meta);
             return PRTS_E_NOMEM;
@@ -218,12 +232,12 @@ int prts_batch_add(prts_batch *b, const char *in, const char *out, const char *m
     }
     job *j = &b->jobs[b->count];
     memset(j, 0, sizeof *j);
-    j->in = strdup(in);
-    j->out = strdup(out);
+    j->in = prts__strdup(&b->alloc, in);
+    j->out = prts__strdup(&b->alloc, out);
     j->metadata = meta;
     if (!j->in || !j->out) {
-        free(j->in);
-        free(j->out);
+        prts__free(&b->alloc, j->in);
+        prts__free(&b->alloc, j->out);
         json_decref(meta);
         return PRTS_E_NOMEM;
     }
@@ -252,12 +266,12 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* mkdir -p of the folder holding `path`. */
-static int make_parents(const char *path)
+/* mkdir -p of the folder holding `path`: 0, -1 (errno), or PRTS_E_NOMEM. */
+static int make_parents(const prts_allocator *a, const char *path)
 {
-    char *dir = strdup(path);
+    char *dir = prts__strdup(a, path);
     if (!dir)
-        return -1;
+        return PRTS_E_NOMEM;
     char *slash = strrchr(dir, '/');
     int rc = 0;
     if (slash && slash != dir) {
@@ -273,7 +287,7 @@ static int make_parents(const char *path)
         if (rc == 0 && mkdir(dir, 0777) != 0 && errno != EEXIST)
             rc = -1;
     }
-    free(dir);
+    prts__free(a, dir);
     return rc;
 }
 
@@ -292,7 +306,7 @@ static void setup_handle(worker *w)
     int rc = PRTS_OK;
     const char *msg = "";
     if (b->kind == PRTS_BATCH_ENCODE) {
-        w->enc = prts_encoder_new();
+        w->enc = prts_encoder_new_with(&b->alloc);
         if (!w->enc)
             rc = PRTS_E_NOMEM;
         for (int o = 1; rc == PRTS_OK && o < PRTS__OPT_COUNT; o++)
@@ -304,7 +318,7 @@ static void setup_handle(worker *w)
             rc = prts_encoder_set_blueprint_json(w->enc, b->blueprint);
         msg = w->enc ? prts_encoder_last_error(w->enc) : "";
     } else {
-        w->dec = prts_decoder_new();
+        w->dec = prts_decoder_new_with(&b->alloc);
         if (!w->dec)
             rc = PRTS_E_NOMEM;
         for (int o = 1; rc == PRTS_OK && o < PRTS__OPT_COUNT; o++)
@@ -338,18 +352,27 @@ static void run_job(worker *w, job *j)
     int rc = w->setup_status;
     const char *msg = w->setup_error;
     char *meta = NULL;
-    if (rc == PRTS_OK && make_parents(j->out) != 0) {
+    int made = rc == PRTS_OK ? make_parents(&b->alloc, j->out) : 0;
+    if (made == PRTS_E_NOMEM) {
+        rc = PRTS_E_NOMEM;
+        msg = "out of memory";
+    } else if (made != 0) {
         rc = PRTS_E_OUTPUT;
         msg = "cannot create the output folder";
     }
     if (rc == PRTS_OK && b->kind == PRTS_BATCH_ENCODE) {
         char *m = job_metadata(b, j);
         prts_encoder_reset(w->enc);
-        rc = prts_encoder_set_metadata_json(w->enc, m);
+        if (!m && (b->metadata || j->metadata)) { /* jansson ran out of memory */
+            rc = PRTS_E_NOMEM;
+            msg = "out of memory merging the metadata";
+        } else {
+            rc = prts_encoder_set_metadata_json(w->enc, m);
+            if (rc == PRTS_OK)
+                rc = prts_encode_file(w->enc, j->in, j->out);
+            msg = prts_encoder_last_error(w->enc);
+        }
         free(m);
-        if (rc == PRTS_OK)
-            rc = prts_encode_file(w->enc, j->in, j->out);
-        msg = prts_encoder_last_error(w->enc);
         if (rc == PRTS_OK)
             meta = prts_encoder_metadata_json(w->enc);
     } else if (rc == PRTS_OK) {
@@ -360,7 +383,8 @@ static void run_job(worker *w, job *j)
     }
     j->seconds = now() - t0;
     j->status = rc;
-    j->error = rc ? strdup(*msg ? msg : prts_strerror(rc)) : NULL;
+    /* the status is what counts: a message that cannot be copied is left out */
+    j->error = rc ? prts__strdup(&b->alloc, *msg ? msg : prts_strerror(rc)) : NULL;
     j->result_meta = meta ? json_loads(meta, 0, NULL) : NULL;
     free(meta);
     struct stat st;
@@ -410,15 +434,15 @@ int prts_batch_run(prts_batch *b)
     int n = b->workers ? b->workers : online_cpus();
     if ((size_t)n > total)
         n = (int)total;
-    worker *ws = calloc((size_t)n, sizeof *ws);
-    pthread_t *threads = calloc((size_t)n, sizeof *threads);
-    b->done_queue = malloc(b->count * sizeof *b->done_queue);
+    worker *ws = prts__calloc(&b->alloc, (size_t)n, sizeof *ws);
+    pthread_t *threads = prts__calloc(&b->alloc, (size_t)n, sizeof *threads);
+    b->done_queue = prts__calloc(&b->alloc, b->count, sizeof *b->done_queue);
     if (!ws || !threads || !b->done_queue) {
-        free(ws);
-        free(threads);
-        free(b->done_queue);
+        prts__free(&b->alloc, ws);
+        prts__free(&b->alloc, threads);
+        prts__free(&b->alloc, b->done_queue);
         b->done_queue = NULL;
-        return PRTS_E_NOMEM;
+        return prts__fail(&b->err, PRTS_E_NOMEM, "cannot allocate the workers");
     }
     atomic_store(&b->next, first);
     atomic_store(&b->cancelled, 0);
@@ -457,9 +481,9 @@ int prts_batch_run(prts_batch *b)
     for (int i = 0; i < n; i++)
         if (threads[i])
             pthread_join(threads[i], NULL);
-    free(ws);
-    free(threads);
-    free(b->done_queue);
+    prts__free(&b->alloc, ws);
+    prts__free(&b->alloc, threads);
+    prts__free(&b->alloc, b->done_queue);
     b->done_queue = NULL;
 
     int any_failed = 0, cancelled = 0;
@@ -468,7 +492,7 @@ int prts_batch_run(prts_batch *b)
         if (!j->ran) { /* never started: cancelled */
             j->ran = 1;
             j->status = PRTS_E_CANCELLED;
-            j->error = strdup("cancelled before it started");
+            j->error = prts__strdup(&b->alloc, "cancelled before it started");
             cancelled = 1;
         } else if (j->status != PRTS_OK) {
             any_failed = 1;

@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "backend.h"
 #include "fileio.h"
 #include "hilbert.h"
@@ -40,6 +41,7 @@ struct prts_decoder {
     prts__stage payload;   /* pull API: the whole payload, staged */
     uint64_t pos;          /* pull API: bytes delivered */
     prts__err err;
+    prts_allocator alloc;  /* every allocation of the handle (alloc.h) */
 };
 
 static int valid(const prts_decoder *dec)
@@ -68,13 +70,20 @@ static void close_file(prts_decoder *dec)
 
 prts_decoder *prts_decoder_new(void)
 {
-    prts_decoder *dec = calloc(1, sizeof *dec);
+    return prts_decoder_new_with(NULL);
+}
+
+prts_decoder *prts_decoder_new_with(const prts_allocator *allocator)
+{
+    prts_allocator a = prts__alloc_resolve(allocator);
+    prts_decoder *dec = prts__calloc(&a, 1, sizeof *dec);
     if (!dec)
         return NULL;
+    dec->alloc = a;
     dec->magic = PRTS__MAGIC_DECODER;
     dec->fd = -1;
     prts__options_defaults(dec->opts);
-    prts__stage_init(&dec->payload, (uint64_t)dec->opts[PRTS_OPT_MEMORY_BUDGET]);
+    prts__stage_init(&dec->payload, (uint64_t)dec->opts[PRTS_OPT_MEMORY_BUDGET], &dec->alloc);
     prts_decoder_set_backend(dec, prts__backend_default_name());
     dec->state = DEC_IDLE; /* a bad $PIXELRTS_BACKEND is reported by the first operation */
     dec->err.code = 0;
@@ -89,7 +98,8 @@ void prts_decoder_free(prts_decoder *dec)
     close_file(dec);
     prts__backend_close(&dec->backend);
     dec->magic = 0;
-    free(dec);
+    prts_allocator a = dec->alloc;
+    prts__free(&a, dec);
 }
 
 int prts_decoder_reset(prts_decoder *dec)
@@ -187,7 +197,7 @@ int prts_decoder_info(const prts_decoder *dec, prts_info_key key, int64_t *value
 
 static int open_png(prts_decoder *dec, prts_read_fn read, void *user, const char *name)
 {
-    int rc = prts__png_read_open(&dec->png, read, user, name,
+    int rc = prts__png_read_open(&dec->png, &dec->alloc, read, user, name,
                                  (uint32_t)dec->opts[PRTS_OPT_MAX_GRID_SIZE],
                                  (uint64_t)dec->opts[PRTS_OPT_MAX_METADATA_SIZE],
                                  (uint32_t)dec->opts[PRTS_OPT_MAX_METADATA_CHUNKS], &dec->err);
@@ -260,11 +270,16 @@ static int load_file(prts_decoder *dec, const char *path)
         return rc;
     json_t *side = NULL, *chunk = NULL;
     if (dec->opts[PRTS_OPT_READ_SIDECAR] &&
-        (rc = prts__sidecar_read(path, (uint64_t)dec->opts[PRTS_OPT_MAX_METADATA_SIZE], &side,
-                                 &dec->meta_source, e)))
+        (rc = prts__sidecar_read(&dec->alloc, path, (uint64_t)dec->opts[PRTS_OPT_MAX_METADATA_SIZE],
+                                 &side, &dec->meta_source, e)))
         return rc;
     prts__err chunk_err = {0, ""};
     int chunk_rc = chunk_metadata(dec, &chunk, &chunk_err);
+    if (chunk_rc == PRTS_E_NOMEM) { /* not a missing chunk: a sidecar does not make up for it */
+        json_decref(side);
+        *e = chunk_err;
+        return prts__fail_path(e, path);
+    }
     json_t *use = side ? side : chunk;
     if (!side) {
         dec->meta_source = PRTS_META_CHUNK;
@@ -276,7 +291,7 @@ static int load_file(prts_decoder *dec, const char *path)
         dec->sidecar_mismatch = !chunk || !json_equal(side, chunk);
     }
     if (!dec->blueprint && dec->opts[PRTS_OPT_READ_SIDECAR] &&
-        (rc = prts__sidecar_read_json(path, ".blueprint.json",
+        (rc = prts__sidecar_read_json(&dec->alloc, path, ".blueprint.json",
                                       (uint64_t)dec->opts[PRTS_OPT_MAX_METADATA_SIZE],
                                       &dec->blueprint, e))) {
         json_decref(side);
@@ -307,7 +322,7 @@ static int rows_begin(prts_decoder *dec, row_source *src)
     src->segs = NULL;
     src->next = 0;
     if (dec->fd >= 0 && dec->png.plain_rgba8) {
-        int rc = prts__seg_reader_open(&src->segs, dec->fd, dec->png.side,
+        int rc = prts__seg_reader_open(&src->segs, &dec->alloc, dec->fd, dec->png.side,
                                        (int)dec->opts[PRTS_OPT_THREADS], dec->png.name, &dec->err);
         if (rc || src->segs)
             return rc;
@@ -341,7 +356,7 @@ static int read_pixels_to(prts_decoder *dec, uint8_t *dest, int mapped, prts__mi
         return rc;
     uint64_t len = dec->meta.encoded_size;
     prts__pass pass;
-    if ((rc = prts__pass_init(&pass, &dec->backend, dec->png.side, len, 0, e))) {
+    if ((rc = prts__pass_init(&pass, &dec->alloc, &dec->backend, dec->png.side, len, 0, e))) {
         prts__seg_reader_free(src.segs);
         return rc;
     }
@@ -402,12 +417,12 @@ static int produce_indirect(prts_decoder *dec, sink *out)
     uint8_t *bytes = NULL;
     uint64_t n = 0;
     prts__stage enc;
-    prts__stage_init(&enc, (uint64_t)dec->opts[PRTS_OPT_MEMORY_BUDGET]);
+    prts__stage_init(&enc, (uint64_t)dec->opts[PRTS_OPT_MEMORY_BUDGET], &dec->alloc);
     int rc;
     if (m->mode == PRTS_MODE_CODE) {
         /* the pixels are lossy; still read them so a damaged file is noticed */
         if ((rc = read_pixels(dec, NULL, 0)) ||
-            (rc = prts__base64_decode(m->b64, m->b64_len, &bytes, &n, e)))
+            (rc = prts__base64_decode(&dec->alloc, m->b64, m->b64_len, &bytes, &n, e)))
             goto done;
     } else {
         if ((rc = prts__stage_alloc(&enc, m->encoded_size, e)) ||
@@ -418,7 +433,7 @@ static int produce_indirect(prts_decoder *dec, sink *out)
     }
     /* the original's code mode keeps the compressed bytes in base64 */
     if (m->compressed && (m->mode != PRTS_MODE_CODE || n == m->encoded_size))
-        rc = prts__decompress(bytes, n, m->data_size, sink_emit, out, e);
+        rc = prts__decompress(&dec->alloc, bytes, n, m->data_size, sink_emit, out, e);
     else if (n != m->data_size)
         rc = prts__fail(e, PRTS_E_BAD_METADATA, "payload has %llu bytes, data_size says %llu",
                         (unsigned long long)n, (unsigned long long)m->data_size);
@@ -428,7 +443,7 @@ static int produce_indirect(prts_decoder *dec, sink *out)
         rc = prts__fail(e, PRTS_E_IO, "write failed: %s", strerror(errno));
 done:
     if (bytes != enc.base)
-        free(bytes);
+        prts__free(&dec->alloc, bytes);
     prts__stage_free(&enc);
     return rc;
 }
@@ -466,10 +481,10 @@ static int hash_mapped(prts__sha256 *sha, const uint8_t *data, uint64_t len, int
 }
 
 /* SHA-256 of the first len bytes of fd, read back in pieces. */
-static int hash_fd(prts__sha256 *sha, int fd, uint64_t len, prts__err *e)
+static int hash_fd(const prts_allocator *a, prts__sha256 *sha, int fd, uint64_t len, prts__err *e)
 {
     enum { PIECE = 1 << 20 };
-    uint8_t *buf = malloc(PIECE);
+    uint8_t *buf = prts__alloc(a, PIECE);
     if (!buf)
         return prts__fail(e, PRTS_E_NOMEM, "cannot allocate a read buffer");
     int rc = PRTS_OK;
@@ -484,7 +499,7 @@ static int hash_fd(prts__sha256 *sha, int fd, uint64_t len, prts__err *e)
         else
             prts__sha256_update(sha, buf, (size_t)got), at += (uint64_t)got;
     }
-    free(buf);
+    prts__free(a, buf);
     return rc;
 }
 
@@ -507,7 +522,7 @@ static int decode_into_fd(prts_decoder *dec, int fd, prts__sha256 *sha)
             rc = read_pixels_to(dec, m.base, 0, &m);
         prts__mirror_close(&m);
         if (rc == PRTS_OK && sha->ctx)
-            rc = hash_fd(sha, fd, len, e);
+            rc = hash_fd(&dec->alloc, sha, fd, len, e);
         return rc;
     }
     uint8_t *map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -530,7 +545,7 @@ int prts_decode_file(prts_decoder *dec, const char *in, const char *out)
     prts__outfile o = {.fd = -1};
     int rc;
     if ((rc = load_file(dec, in)) || (rc = start_verify(dec, &sha, in)) ||
-        (rc = prts__out_open(&o, out, &dec->err)))
+        (rc = prts__out_open(&o, &dec->alloc, out, &dec->err)))
         goto fail;
     if (dec->meta.mode == PRTS_MODE_STANDARD && !dec->meta.compressed) {
         rc = decode_into_fd(dec, o.fd, &sha);
@@ -600,8 +615,8 @@ int prts_decode_range(prts_decoder *dec, const char *path, uint64_t offset, void
     prts__layout lay;
     prts__layout_init(&lay, g);
     size_t stride = (size_t)g * 4;
-    uint8_t *rows = malloc(stride * lay.tile);
-    prts__tile *tiles = malloc(sizeof *tiles * lay.tiles);
+    uint8_t *rows = prts__alloc(&dec->alloc, stride * lay.tile);
+    prts__tile *tiles = prts__calloc(&dec->alloc, lay.tiles, sizeof *tiles);
     row_source src = {0};
     if (!rows || !tiles)
         rc = prts__fail(e, PRTS_E_NOMEM, "cannot allocate a strip of %zu bytes", stride * lay.tile);
@@ -616,8 +631,8 @@ int prts_decode_range(prts_decoder *dec, const char *path, uint64_t offset, void
     if (rc)
         prts__fail_path(e, path);
     prts__seg_reader_free(src.segs);
-    free(rows);
-    free(tiles);
+    prts__free(&dec->alloc, rows);
+    prts__free(&dec->alloc, tiles);
     close_file(dec);
     dec->state = rc ? DEC_FAILED : DEC_IDLE;
     return rc;
@@ -669,7 +684,7 @@ static int materialise(prts_decoder *dec)
     int rc = start_verify(dec, &sha, "stream");
     if (rc)
         return rc;
-    prts__stage_init(&dec->payload, (uint64_t)dec->opts[PRTS_OPT_MEMORY_BUDGET]);
+    prts__stage_init(&dec->payload, (uint64_t)dec->opts[PRTS_OPT_MEMORY_BUDGET], &dec->alloc);
     if (dec->meta.mode == PRTS_MODE_STANDARD && !dec->meta.compressed) {
         rc = prts__stage_alloc(&dec->payload, dec->meta.data_size, &dec->err);
         if (rc == PRTS_OK)
@@ -738,19 +753,19 @@ int prts_decoder_wasm_histogram(const prts_decoder *dec, uint64_t counts[PRTS_WA
     prts__err e;
     uint8_t *bytes = NULL;
     uint64_t n = 0;
-    int rc = prts__base64_decode(m->b64, m->b64_len, &bytes, &n, &e);
+    int rc = prts__base64_decode(&dec->alloc, m->b64, m->b64_len, &bytes, &n, &e);
     if (rc)
         return rc;
     prts__stage plain;
-    prts__stage_init(&plain, (uint64_t)dec->opts[PRTS_OPT_MEMORY_BUDGET]);
+    prts__stage_init(&plain, (uint64_t)dec->opts[PRTS_OPT_MEMORY_BUDGET], &dec->alloc);
     /* the original keeps the compressed bytes in base64: count the payload's */
     if (m->compressed && n == m->encoded_size &&
-        (rc = prts__decompress(bytes, n, m->data_size, append_stage, &plain, &e)) == PRTS_OK &&
+        (rc = prts__decompress(&dec->alloc, bytes, n, m->data_size, append_stage, &plain, &e)) == PRTS_OK &&
         (rc = prts__stage_map(&plain, &e)) == PRTS_OK)
         rc = prts_wasm_histogram(plain.base, (size_t)plain.len, counts);
     else if (rc == PRTS_OK)
         rc = prts_wasm_histogram(bytes, (size_t)n, counts);
     prts__stage_free(&plain);
-    free(bytes);
+    prts__free(&dec->alloc, bytes);
     return rc;
 }

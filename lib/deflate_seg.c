@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "checksum.h"
 #include "deflate_seg.h"
 
@@ -11,7 +12,7 @@ int prts__buf_reserve(prts__buf *b, size_t cap, prts__err *e)
 {
     if (cap <= b->cap)
         return PRTS_OK;
-    uint8_t *p = realloc(b->data, cap);
+    uint8_t *p = prts__realloc(b->alloc, b->data, b->len, cap);
     if (!p)
         return prts__fail(e, PRTS_E_NOMEM, "cannot allocate a %zu-byte output buffer", cap);
     b->data = p;
@@ -21,8 +22,10 @@ int prts__buf_reserve(prts__buf *b, size_t cap, prts__err *e)
 
 void prts__buf_free(prts__buf *b)
 {
-    free(b->data);
+    const prts_allocator *a = b->alloc;
+    prts__free(a, b->data);
     memset(b, 0, sizeof *b);
+    b->alloc = a;
 }
 
 /* ---- the incompressibility test ------------------------------------------
@@ -167,6 +170,9 @@ int prts__seg_compress(prts__deflater *d, const uint8_t *in, size_t n, int level
     int zrc;
     if (!d->ready) {
         memset(&d->z, 0, sizeof d->z);
+        d->z.zalloc = prts__zalloc;
+        d->z.zfree = prts__zfree;
+        d->z.opaque = (void *)d->alloc;
         zrc = deflateInit2(&d->z, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
         if (zrc != Z_OK)
             return zfail(e, zrc, "deflateInit2");

@@ -20,6 +20,7 @@
 typedef struct prts__buf {
     uint8_t *data;
     size_t len, cap;
+    const prts_allocator *alloc; /* set before the first reserve (NULL = malloc) */
 } prts__buf;
 
 int prts__buf_reserve(prts__buf *b, size_t cap, prts__err *e);
@@ -31,6 +32,7 @@ typedef struct prts__deflater {
     z_stream z;
     int ready;
     int level; /* level the stream is set to now */
+    const prts_allocator *alloc; /* zlib's state comes from here (NULL = malloc) */
 } prts__deflater;
 
 /* Append the raw deflate of in[0..n) to out.  level 0..9 compresses every

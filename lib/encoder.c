@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "backend.h"
 #include "fileio.h"
 #include "hilbert.h"
@@ -31,6 +32,7 @@ struct prts_encoder {
     prts__sha256 sha;                 /* hash of the pushed payload so far */
     json_t *result;                   /* metadata of the last encode */
     prts__err err;
+    prts_allocator alloc;             /* every allocation of the handle (alloc.h) */
 };
 
 static int valid(const prts_encoder *enc)
@@ -40,12 +42,19 @@ static int valid(const prts_encoder *enc)
 
 prts_encoder *prts_encoder_new(void)
 {
-    prts_encoder *enc = calloc(1, sizeof *enc);
+    return prts_encoder_new_with(NULL);
+}
+
+prts_encoder *prts_encoder_new_with(const prts_allocator *allocator)
+{
+    prts_allocator a = prts__alloc_resolve(allocator);
+    prts_encoder *enc = prts__calloc(&a, 1, sizeof *enc);
     if (!enc)
         return NULL;
+    enc->alloc = a;
     enc->magic = PRTS__MAGIC_ENCODER;
     prts__options_defaults(enc->opts);
-    prts__stage_init(&enc->stage, (uint64_t)enc->opts[PRTS_OPT_MEMORY_BUDGET]);
+    prts__stage_init(&enc->stage, (uint64_t)enc->opts[PRTS_OPT_MEMORY_BUDGET], &enc->alloc);
     prts_encoder_set_backend(enc, prts__backend_default_name());
     enc->state = ENC_IDLE; /* a bad $PIXELRTS_BACKEND is reported by the first operation */
     enc->err.code = 0;
@@ -69,7 +78,8 @@ void prts_encoder_free(prts_encoder *enc)
     json_decref(enc->result);
     prts__backend_close(&enc->backend);
     enc->magic = 0;
-    free(enc);
+    prts_allocator a = enc->alloc;
+    prts__free(&a, enc);
 }
 
 int prts_encoder_reset(prts_encoder *enc)
@@ -125,6 +135,8 @@ static int set_json_object(prts_encoder *enc, const char *json, const char *what
     if (json) {
         json_error_t jerr;
         obj = json_loads(json, 0, &jerr);
+        if (!obj && json_error_code(&jerr) == json_error_out_of_memory)
+            return prts__fail(&enc->err, PRTS_E_NOMEM, "out of memory parsing %s", what);
         if (!json_is_object(obj)) {
             json_decref(obj);
             return prts__fail(&enc->err, PRTS_E_BAD_METADATA, "%s must be a JSON object: %s",
@@ -234,7 +246,7 @@ static int write_pixels(prts_encoder *enc, prts__png_writer *png, uint32_t g, co
     int code = enc->opts[PRTS_OPT_MODE] == PRTS_MODE_CODE && prts__is_wasm(data, len);
     prts__pass pass;
     prts__mirror mirror = {.fd = -1};
-    int rc = prts__pass_init(&pass, &enc->backend, g, len, code, e);
+    int rc = prts__pass_init(&pass, &enc->alloc, &enc->backend, g, len, code, e);
     if (rc == PRTS_OK && fd >= 0 && len > 0 && (rc = prts__mirror_open(&mirror, fd, len, g, e)))
         prts__pass_free(&pass);
     if (rc)
@@ -289,7 +301,7 @@ static int pack_payload(prts_encoder *enc, const uint8_t *data, uint64_t len, in
     int level = prts__compress_level(type, (int)enc->opts[PRTS_OPT_PAYLOAD_LEVEL]);
     stage_sink sink = {packed, e};
     prts__compressor *c = NULL;
-    int rc = prts__compressor_new(&c, type, level, len, append_to_stage, &sink, e);
+    int rc = prts__compressor_new(&c, &enc->alloc, type, level, len, append_to_stage, &sink, e);
     for (uint64_t at = 0; rc == PRTS_OK; at += PRTS__RELEASE_EVERY) {
         uint64_t n = len - at < PRTS__RELEASE_EVERY ? len - at : PRTS__RELEASE_EVERY;
         const uint8_t *slice = n ? data + at : data; /* data is NULL for an empty payload */
@@ -343,14 +355,14 @@ static int patch_hash(prts_encoder *enc, prts__outfile *out, json_t **meta, size
     if (!real)
         return e->code;
     size_t n, chunk_len;
-    char *text = prts__meta_chunk_text(real, &n);
-    uint8_t *chunk = text ? prts__png_text_chunk("PixelRTS", text, n, &chunk_len) : NULL;
+    char *text = prts__meta_chunk_text(&enc->alloc, real, &n);
+    uint8_t *chunk = text ? prts__png_text_chunk(&enc->alloc, "PixelRTS", text, n, &chunk_len) : NULL;
     int rc = !chunk ? prts__fail(e, PRTS_E_NOMEM, "cannot serialise the metadata")
              : n != text_len
                  ? prts__fail(e, PRTS_E_BAD_METADATA, "the metadata changed length with its hash")
                  : prts__out_patch(out, PRTS__PNG_FIRST_TEXT_AT, chunk, chunk_len, e);
-    free(text);
-    free(chunk);
+    prts__free(&enc->alloc, text);
+    prts__free(&enc->alloc, chunk);
     json_decref(*meta);
     *meta = real;
     return rc;
@@ -382,7 +394,7 @@ static int encode_buffer(prts_encoder *enc, const uint8_t *data, uint64_t len, i
 
     /* the bytes that go into the pixels: the payload, or its compressed form */
     prts__stage packed;
-    prts__stage_init(&packed, (uint64_t)enc->opts[PRTS_OPT_MEMORY_BUDGET]);
+    prts__stage_init(&packed, (uint64_t)enc->opts[PRTS_OPT_MEMORY_BUDGET], &enc->alloc);
     json_t *compression = NULL;
     if ((rc = pack_payload(enc, data, len, mapped, &packed, &compression, e))) {
         prts__stage_free(&packed);
@@ -403,7 +415,7 @@ static int encode_buffer(prts_encoder *enc, const uint8_t *data, uint64_t len, i
     size_t text_len = 0, bp_len = 0;
     if ((rc = choose_grid(enc, npix, &g, e)))
         goto done;
-    if (mode == PRTS_MODE_CODE && !(b64 = prts__base64_encode(pixels, npix))) {
+    if (mode == PRTS_MODE_CODE && !(b64 = prts__base64_encode(&enc->alloc, pixels, npix))) {
         rc = prts__fail(e, PRTS_E_NOMEM, "cannot base64-encode %llu bytes", (unsigned long long)npix);
         goto done;
     }
@@ -413,8 +425,9 @@ static int encode_buffer(prts_encoder *enc, const uint8_t *data, uint64_t len, i
         rc = e->code;
         goto done;
     }
-    if (!(text = prts__meta_chunk_text(meta, &text_len)) ||
-        (enc->blueprint && !(bp_text = prts__blueprint_chunk_text(enc->blueprint, &bp_len)))) {
+    if (!(text = prts__meta_chunk_text(&enc->alloc, meta, &text_len)) ||
+        (enc->blueprint &&
+         !(bp_text = prts__blueprint_chunk_text(&enc->alloc, enc->blueprint, &bp_len)))) {
         rc = prts__fail(e, PRTS_E_NOMEM, "cannot serialise the metadata");
         goto done;
     }
@@ -424,6 +437,7 @@ static int encode_buffer(prts_encoder *enc, const uint8_t *data, uint64_t len, i
         .blueprint_text = bp_text, .blueprint_len = bp_len,
         .level = png_level < 0 ? -png_level : png_level, .adaptive = png_level < 0,
         .filter = (int)enc->opts[PRTS_OPT_FILTER], .threads = (int)enc->opts[PRTS_OPT_THREADS],
+        .alloc = &enc->alloc,
     };
     rc = prts__png_write_begin(&png, &params, write, user, e);
     if (rc == PRTS_OK)
@@ -447,9 +461,9 @@ done:
         pthread_join(hj.thread, NULL);
     json_decref(compression);
     json_decref(meta);
-    free(text);
-    free(bp_text);
-    free(b64);
+    prts__free(&enc->alloc, text);
+    prts__free(&enc->alloc, bp_text);
+    prts__free(&enc->alloc, b64);
     prts__stage_free(&packed);
     return rc;
 }
@@ -470,7 +484,7 @@ int prts_encoder_push(prts_encoder *enc, const void *data, size_t len)
     if (rc)
         return rc;
     if (enc->state == ENC_IDLE) {
-        prts__stage_init(&enc->stage, (uint64_t)enc->opts[PRTS_OPT_MEMORY_BUDGET]);
+        prts__stage_init(&enc->stage, (uint64_t)enc->opts[PRTS_OPT_MEMORY_BUDGET], &enc->alloc);
         if ((rc = prts__sha256_init(&enc->sha, &enc->err))) {
             enc->state = ENC_FAILED;
             return rc;
@@ -514,11 +528,11 @@ int prts_encode_file(prts_encoder *enc, const char *in, const char *out)
         return prts__fail(&enc->err, PRTS_E_BAD_STATE, "a pushed stream is in progress");
     prts__err *e = &enc->err;
     prts__map map;
-    int rc = prts__map_input(in, &map, e);
+    int rc = prts__map_input(in, &map, &enc->alloc, e);
     if (rc)
         return rc;
     prts__outfile o;
-    if ((rc = prts__out_open(&o, out, e))) {
+    if ((rc = prts__out_open(&o, &enc->alloc, out, e))) {
         prts__unmap(&map);
         return rc;
     }
@@ -544,9 +558,9 @@ int prts_encode_file(prts_encoder *enc, const char *in, const char *out)
         prts__sidecar_remove(out, ".blueprint.json");
     if (!sidecars)
         prts__sidecar_remove(out, ".meta.json");
-    if (sidecars && ((rc = prts__sidecar_write(out, ".meta.json", enc->result, e)) ||
-                     (enc->blueprint &&
-                      (rc = prts__sidecar_write(out, ".blueprint.json", enc->blueprint, e))))) {
+    if (sidecars && ((rc = prts__sidecar_write(&enc->alloc, out, ".meta.json", enc->result, e)) ||
+                     (enc->blueprint && (rc = prts__sidecar_write(&enc->alloc, out, ".blueprint.json",
+                                                                  enc->blueprint, e))))) {
         unlink(out); /* all or nothing: no PNG without the sidecars asked for */
         prts__sidecar_remove(out, ".meta.json");
         return rc;

@@ -8,6 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <limits.h>
+
+#include "alloc.h"
 #include "fileio.h"
 
 #define OUT_BUF_SIZE (1u << 20)
@@ -20,7 +23,7 @@ static int64_t mtime_ns(const struct stat *st)
 /* Read exactly m->len bytes; one more byte available means it grew. */
 static int read_whole(int fd, const char *path, prts__map *m, prts__err *e)
 {
-    uint8_t *buf = malloc(m->len + 1);
+    uint8_t *buf = prts__alloc(m->alloc, m->len + 1);
     if (!buf)
         return prts__fail(e, PRTS_E_NOMEM, "%s: cannot allocate %llu bytes", path,
                           (unsigned long long)m->len);
@@ -31,14 +34,14 @@ static int read_whole(int fd, const char *path, prts__map *m, prts__err *e)
             continue;
         if (n < 0) {
             int err = errno;
-            free(buf);
+            prts__free(m->alloc, buf);
             return prts__fail(e, PRTS_E_IO, "%s: read failed: %s", path, strerror(err));
         }
         if (n == 0 || (got += (uint64_t)n) > m->len)
             break;
     }
     if (got != m->len) {
-        free(buf);
+        prts__free(m->alloc, buf);
         return prts__fail(e, PRTS_E_CHANGED, "%s: changed size while being read (%llu bytes, "
                           "then %s%llu)", path, (unsigned long long)m->len,
                           got > m->len ? "more than " : "", (unsigned long long)got);
@@ -47,10 +50,11 @@ static int read_whole(int fd, const char *path, prts__map *m, prts__err *e)
     return PRTS_OK;
 }
 
-int prts__map_input(const char *path, prts__map *m, prts__err *e)
+int prts__map_input(const char *path, prts__map *m, const prts_allocator *a, prts__err *e)
 {
     memset(m, 0, sizeof *m);
     m->fd = -1;
+    m->alloc = a;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         if (errno == ENOENT)
@@ -97,11 +101,13 @@ void prts__unmap(prts__map *m)
     if (m->mapped)
         munmap((void *)m->base, m->len);
     else
-        free((void *)m->base);
+        prts__free(m->alloc, (void *)m->base);
     if (m->fd >= 0)
         close(m->fd);
+    const prts_allocator *a = m->alloc;
     memset(m, 0, sizeof *m);
     m->fd = -1;
+    m->alloc = a;
 }
 
 void prts__release_pages(const void *base, uint64_t len)
@@ -140,26 +146,26 @@ int prts__temp_fd(void)
     if (fd >= 0)
         return fd;
 #endif
-    size_t n = strlen(dir) + 32;
-    char *tmpl = malloc(n);
-    if (!tmpl)
+    char tmpl[PATH_MAX]; /* no allocation: stages of every handle come here */
+    if ((size_t)snprintf(tmpl, sizeof tmpl, "%s/pixelrts-XXXXXX", dir) >= sizeof tmpl) {
+        errno = ENAMETOOLONG;
         return -1;
-    snprintf(tmpl, n, "%s/pixelrts-XXXXXX", dir);
+    }
     fd = mkostemp(tmpl, O_CLOEXEC);
     if (fd >= 0)
         unlink(tmpl);
-    free(tmpl);
     return fd;
 }
 
-int prts__out_open(prts__outfile *o, const char *path, prts__err *e)
+int prts__out_open(prts__outfile *o, const prts_allocator *a, const char *path, prts__err *e)
 {
     memset(o, 0, sizeof *o);
     o->fd = -1;
+    o->alloc = a;
     size_t n = strlen(path);
-    o->path = strdup(path);
-    o->tmp = malloc(n + 16);
-    o->buf = malloc(OUT_BUF_SIZE);
+    o->path = prts__strdup(a, path);
+    o->tmp = prts__alloc(a, n + 16);
+    o->buf = prts__alloc(a, OUT_BUF_SIZE);
     if (!o->path || !o->tmp || !o->buf) {
         prts__out_abort(o);
         return prts__fail(e, PRTS_E_NOMEM, "%s: out of memory", path);
@@ -168,7 +174,7 @@ int prts__out_open(prts__outfile *o, const char *path, prts__err *e)
     o->fd = mkostemp(o->tmp, O_CLOEXEC);
     if (o->fd < 0) {
         int err = errno;
-        free(o->tmp);
+        prts__free(o->alloc, o->tmp);
         o->tmp = NULL; /* nothing to delete */
         prts__out_abort(o);
         return prts__fail(e, PRTS_E_OUTPUT, "%s: cannot create output: %s", path,
@@ -250,7 +256,7 @@ int prts__out_commit(prts__outfile *o, prts__err *e)
         return prts__fail(e, PRTS_E_OUTPUT, "%s: cannot rename into place: %s", o->path,
                           strerror(err));
     }
-    free(o->tmp);
+    prts__free(o->alloc, o->tmp);
     o->tmp = NULL;
     prts__out_abort(o); /* frees the rest */
     return PRTS_OK;
@@ -263,9 +269,9 @@ void prts__out_abort(prts__outfile *o)
     o->fd = -1;
     if (o->tmp)
         unlink(o->tmp);
-    free(o->tmp);
-    free(o->path);
-    free(o->buf);
+    prts__free(o->alloc, o->tmp);
+    prts__free(o->alloc, o->path);
+    prts__free(o->alloc, o->buf);
     o->tmp = o->path = NULL;
     o->buf = NULL;
 }

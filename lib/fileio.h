@@ -16,6 +16,7 @@ typedef struct prts__map {
     int mapped;       /* base is a file mapping (its pages may be released) */
     int fd;           /* the file, kept open while mapped (else -1) */
     int64_t mtime_ns; /* when it was opened, to notice changes */
+    const prts_allocator *alloc; /* a file read (not mapped) is held in memory from here */
 } prts__map;
 
 /* Files up to this size are read, not mapped. */
@@ -24,7 +25,7 @@ typedef struct prts__map {
 /* Open `path`.  PRTS_E_FILE_NOT_FOUND if it does not exist;
  * PRTS_E_UNSUPPORTED if it is not a regular file (pipes are read through the
  * push API); PRTS_E_CHANGED if it changes size while being read. */
-int prts__map_input(const char *path, prts__map *m, prts__err *e);
+int prts__map_input(const char *path, prts__map *m, const prts_allocator *a, prts__err *e);
 /* PRTS_E_CHANGED if the file's size or modification time differ from when
  * it was opened (a mapped file was being written to meanwhile). */
 int prts__map_check_unchanged(const char *path, const prts__map *m, prts__err *e);
@@ -47,9 +48,10 @@ typedef struct prts__outfile {
     uint8_t *buf; /* write buffer for the prts_write_fn adapter */
     size_t used;
     int failed_errno;
+    const prts_allocator *alloc;
 } prts__outfile;
 
-int prts__out_open(prts__outfile *o, const char *path, prts__err *e);
+int prts__out_open(prts__outfile *o, const prts_allocator *a, const char *path, prts__err *e);
 /* prts_write_fn over an outfile (buffered). */
 int prts__out_write(void *outfile, const void *data, size_t len);
 int prts__out_commit(prts__outfile *o, prts__err *e);

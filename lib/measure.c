@@ -48,7 +48,7 @@ int prts__backend_measure(const prts__backend *b, uint64_t bytes, int repeats, d
         memcpy(payload + i, &x, bytes - i < 8 ? (size_t)(bytes - i) : 8);
     }
     prts__pass pass;
-    int rc = prts__pass_init(&pass, b, g, bytes, 0, e);
+    int rc = prts__pass_init(&pass, NULL, b, g, bytes, 0, e);
     double enc = 1e30, dec = 1e30;
     for (int r = 0; rc == PRTS_OK && r < (repeats > 0 ? repeats : 1); r++) {
         double te = timed_pass(&pass, payload, 1, e);

@@ -6,6 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <limits.h>
+
+#include "alloc.h"
 #include "fileio.h"
 #include "metadata.h"
 
@@ -92,14 +95,14 @@ oom:
     return NULL;
 }
 
-/* magic + compact ASCII JSON, malloc'd */
-static char *chunk_text(const char *magic, const json_t *obj, size_t *len)
+/* magic + compact ASCII JSON, from `a` */
+static char *chunk_text(const prts_allocator *a, const char *magic, const json_t *obj, size_t *len)
 {
     char *json = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
     if (!json)
         return NULL;
     size_t m = strlen(magic), n = strlen(json);
-    char *text = malloc(m + n + 1);
+    char *text = prts__alloc(a, m + n + 1);
     if (text) {
         memcpy(text, magic, m);
         memcpy(text + m, json, n + 1);
@@ -160,6 +163,8 @@ static int parse_chunk(const char *magic, const char *what, const char *text, si
     if (rc)
         return rc;
     *out = json_loadb(text + m, len - m, 0, &jerr);
+    if (!*out && json_error_code(&jerr) == json_error_out_of_memory)
+        return prts__fail(e, PRTS_E_NOMEM, "%s chunk: out of memory parsing it", what);
     if (!*out)
         return prts__fail(e, PRTS_E_BAD_METADATA,
                           "%s chunk is not valid JSON: %s (line %d, column %d)", what, jerr.text,
@@ -172,9 +177,9 @@ static int parse_chunk(const char *magic, const char *what, const char *text, si
     return PRTS_OK;
 }
 
-char *prts__meta_chunk_text(const json_t *meta, size_t *len)
+char *prts__meta_chunk_text(const prts_allocator *a, const json_t *meta, size_t *len)
 {
-    return chunk_text(PRTS__MAGIC, meta, len);
+    return chunk_text(a, PRTS__MAGIC, meta, len);
 }
 
 int prts__meta_is_chunk_text(const char *text, size_t len)
@@ -187,9 +192,9 @@ int prts__meta_parse_chunk(const char *text, size_t len, json_t **out, prts__err
     return parse_chunk(PRTS__MAGIC, "PixelRTS metadata", text, len, out, e);
 }
 
-char *prts__blueprint_chunk_text(const json_t *blueprint, size_t *len)
+char *prts__blueprint_chunk_text(const prts_allocator *a, const json_t *blueprint, size_t *len)
 {
-    return chunk_text(PRTS__BLUEPRINT_MAGIC, blueprint, len);
+    return chunk_text(a, PRTS__BLUEPRINT_MAGIC, blueprint, len);
 }
 
 int prts__blueprint_is_chunk_text(const char *text, size_t len)
@@ -275,7 +280,8 @@ void prts__meta_clear(prts__meta *m)
     memset(m, 0, sizeof *m);
 }
 
-static int load_json_file(const char *path, uint64_t max_size, json_t **out, prts__err *e)
+static int load_json_file(const prts_allocator *a, const char *path, uint64_t max_size,
+                          json_t **out, prts__err *e)
 {
     struct stat st;
     if (stat(path, &st) != 0)
@@ -289,24 +295,26 @@ static int load_json_file(const char *path, uint64_t max_size, json_t **out, prt
     if (!f)
         return prts__fail(e, PRTS_E_IO, "%s: %s", path, strerror(errno));
     size_t size = (size_t)st.st_size;
-    char *text = malloc(size ? size : 1);
+    char *text = prts__alloc(a, size ? size : 1);
     size_t got = text ? fread(text, 1, size, f) : 0;
     int read_err = ferror(f);
     fclose(f);
     if (!text)
         return prts__fail(e, PRTS_E_NOMEM, "%s: cannot allocate %zu bytes", path, size);
     if (read_err || got != size) {
-        free(text);
+        prts__free(a, text);
         return prts__fail(e, PRTS_E_IO, "%s: read failed", path);
     }
     int rc = check_value_count(text, size, path, e);
     if (rc) {
-        free(text);
+        prts__free(a, text);
         return rc;
     }
     json_error_t jerr;
     *out = json_loadb(text, size, 0, &jerr);
-    free(text);
+    prts__free(a, text);
+    if (!*out && json_error_code(&jerr) == json_error_out_of_memory)
+        return prts__fail(e, PRTS_E_NOMEM, "%s: out of memory parsing it", path);
     if (!*out || !json_is_object(*out)) {
         json_decref(*out);
         *out = NULL;
@@ -316,30 +324,31 @@ static int load_json_file(const char *path, uint64_t max_size, json_t **out, prt
     return PRTS_OK;
 }
 
-int prts__sidecar_read(const char *png_path, uint64_t max_size, json_t **out, int *source,
-                       prts__err *e)
+int prts__sidecar_read(const prts_allocator *a, const char *png_path, uint64_t max_size,
+                       json_t **out, int *source, prts__err *e)
 {
     size_t n = strlen(png_path);
-    char *name = malloc(n + 16);
+    char *name = prts__alloc(a, n + 16);
     if (!name)
         return prts__fail(e, PRTS_E_NOMEM, "out of memory");
     *out = NULL;
     snprintf(name, n + 16, "%s.meta.json", png_path);
-    int rc = load_json_file(name, max_size, out, e);
+    int rc = load_json_file(a, name, max_size, out, e);
     *source = PRTS_META_SIDECAR;
     if (rc == PRTS_E_FILE_NOT_FOUND && n > 4 && strcmp(png_path + n - 4, ".png") == 0) {
         snprintf(name, n + 16, "%.*s.meta.json", (int)(n - 4), png_path);
-        rc = load_json_file(name, max_size, out, e);
+        rc = load_json_file(a, name, max_size, out, e);
         *source = PRTS_META_ALT_SIDECAR;
     }
-    free(name);
+    prts__free(a, name);
     return rc == PRTS_E_FILE_NOT_FOUND ? PRTS_OK : rc;
 }
 
-int prts__sidecar_write(const char *png_path, const char *suffix, const json_t *obj, prts__err *e)
+int prts__sidecar_write(const prts_allocator *a, const char *png_path, const char *suffix,
+                        const json_t *obj, prts__err *e)
 {
     size_t n = strlen(png_path) + strlen(suffix) + 1;
-    char *name = malloc(n);
+    char *name = prts__alloc(a, n);
     char *text = json_dumps(obj, JSON_INDENT(2) | JSON_ENSURE_ASCII);
     prts__outfile out;
     int rc;
@@ -348,37 +357,35 @@ int prts__sidecar_write(const char *png_path, const char *suffix, const json_t *
         goto done;
     }
     snprintf(name, n, "%s%s", png_path, suffix);
-    if ((rc = prts__out_open(&out, name, e)))
+    if ((rc = prts__out_open(&out, a, name, e)))
         goto done;
     (void)prts__out_write(&out, text, strlen(text)); /* commit reports a failed write */
     rc = prts__out_commit(&out, e);
 done:
-    free(name);
-    free(text);
+    prts__free(a, name);
+    free(text); /* json_dumps' */
     return rc;
 }
 
 void prts__sidecar_remove(const char *png_path, const char *suffix)
 {
-    size_t n = strlen(png_path) + strlen(suffix) + 1;
-    char *name = malloc(n);
-    if (!name)
-        return;
-    snprintf(name, n, "%s%s", png_path, suffix);
-    unlink(name);
-    free(name);
+    /* no allocation (this runs after the PNG is committed, where failing is
+     * no option): a longer name could not be unlinked anyway */
+    char name[PATH_MAX];
+    if ((size_t)snprintf(name, sizeof name, "%s%s", png_path, suffix) < sizeof name)
+        unlink(name);
 }
 
-int prts__sidecar_read_json(const char *png_path, const char *suffix, uint64_t max_size,
-                            json_t **out, prts__err *e)
+int prts__sidecar_read_json(const prts_allocator *a, const char *png_path, const char *suffix,
+                            uint64_t max_size, json_t **out, prts__err *e)
 {
     size_t n = strlen(png_path) + strlen(suffix) + 1;
-    char *name = malloc(n);
+    char *name = prts__alloc(a, n);
     *out = NULL;
     if (!name)
         return prts__fail(e, PRTS_E_NOMEM, "out of memory");
     snprintf(name, n, "%s%s", png_path, suffix);
-    int rc = load_json_file(name, max_size, out, e);
-    free(name);
+    int rc = load_json_file(a, name, max_size, out, e);
+    prts__free(a, name);
     return rc == PRTS_E_FILE_NOT_FOUND ? PRTS_OK : rc;
 }

@@ -36,8 +36,8 @@ json_t *prts__meta_build(const json_t *user, uint32_t grid, int mode, const char
                          uint64_t size, json_t *compression, uint64_t encoded_size,
                          const char *b64, prts__err *e);
 
-/* "PixelRTS" + compact ASCII JSON (the tEXt chunk text); malloc'd. */
-char *prts__meta_chunk_text(const json_t *meta, size_t *len);
+/* "PixelRTS" + compact ASCII JSON (the tEXt chunk text); from `a`. */
+char *prts__meta_chunk_text(const prts_allocator *a, const json_t *meta, size_t *len);
 
 /* 1 if text is a metadata chunk text: the magic followed by a JSON object. */
 int prts__meta_is_chunk_text(const char *text, size_t len);
@@ -53,21 +53,22 @@ void prts__meta_clear(prts__meta *m);
 #define PRTS__BLUEPRINT_MAGIC "PixelRTS-Blueprint"
 int prts__blueprint_is_chunk_text(const char *text, size_t len);
 int prts__blueprint_parse_chunk(const char *text, size_t len, json_t **out, prts__err *e);
-char *prts__blueprint_chunk_text(const json_t *blueprint, size_t *len);
+char *prts__blueprint_chunk_text(const prts_allocator *a, const json_t *blueprint, size_t *len);
 
 /* Sidecar beside a PNG: tries PATH.meta.json, then PATH with .png -> .meta.json.
  * Returns PRTS_OK with *out == NULL when neither exists; *source gets a
  * prts_metadata_source. */
-int prts__sidecar_read(const char *png_path, uint64_t max_size, json_t **out, int *source,
-                       prts__err *e);
+int prts__sidecar_read(const prts_allocator *a, const char *png_path, uint64_t max_size,
+                       json_t **out, int *source, prts__err *e);
 /* Write PATH + suffix (".meta.json", ".blueprint.json"; indent 2, ASCII)
  * all-or-nothing. */
-int prts__sidecar_write(const char *png_path, const char *suffix, const json_t *obj, prts__err *e);
+int prts__sidecar_write(const prts_allocator *a, const char *png_path, const char *suffix,
+                        const json_t *obj, prts__err *e);
 /* Delete PATH + suffix if present: a sidecar left from an earlier encode
  * would otherwise be read in preference to the new PNG's own chunk. */
 void prts__sidecar_remove(const char *png_path, const char *suffix);
 /* Read PATH + suffix if it exists (*out NULL when not). */
-int prts__sidecar_read_json(const char *png_path, const char *suffix, uint64_t max_size,
-                            json_t **out, prts__err *e);
+int prts__sidecar_read_json(const prts_allocator *a, const char *png_path, const char *suffix,
+                            uint64_t max_size, json_t **out, prts__err *e);
 
 #endif

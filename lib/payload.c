@@ -4,10 +4,13 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "alloc.h"
 #include "payload.h"
 
 #ifdef PRTS_HAVE_ZSTD
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_customMem, stable since zstd 1.3 */
 #include <zstd.h>
+#include <zstd_errors.h>
 #endif
 
 #define INFLATE_CHUNK (1u << 20)
@@ -24,14 +27,17 @@ static void feed(z_stream *zs, const uint8_t **in, uint64_t *n)
     }
 }
 
-static int inflate_zlib(const uint8_t *in, uint64_t n, uint64_t expect, prts__emit_fn emit,
-                        void *user, prts__err *e)
+static int inflate_zlib(const prts_allocator *a, const uint8_t *in, uint64_t n, uint64_t expect,
+                        prts__emit_fn emit, void *user, prts__err *e)
 {
     z_stream zs;
     memset(&zs, 0, sizeof zs);
+    zs.zalloc = prts__zalloc;
+    zs.zfree = prts__zfree;
+    zs.opaque = (void *)a;
     if (inflateInit(&zs) != Z_OK)
         return prts__fail(e, PRTS_E_NOMEM, "cannot initialise zlib");
-    uint8_t *out = malloc(INFLATE_CHUNK);
+    uint8_t *out = prts__alloc(a, INFLATE_CHUNK);
     if (!out) {
         inflateEnd(&zs);
         return prts__fail(e, PRTS_E_NOMEM, "out of memory");
@@ -43,6 +49,10 @@ static int inflate_zlib(const uint8_t *in, uint64_t n, uint64_t expect, prts__em
         zs.next_out = out;
         zs.avail_out = INFLATE_CHUNK;
         zrc = inflate(&zs, Z_NO_FLUSH);
+        if (zrc == Z_MEM_ERROR) { /* the window is allocated at the first inflate() */
+            rc = prts__fail(e, PRTS_E_NOMEM, "zlib: out of memory inflating the payload");
+            break;
+        }
         if (zrc != Z_OK && zrc != Z_STREAM_END) {
             rc = prts__fail(e, PRTS_E_DECOMPRESS, "compressed payload is corrupt: %s",
                             zs.msg ? zs.msg : (zrc == Z_BUF_ERROR ? "stream ends early" : "zlib error"));
@@ -63,7 +73,7 @@ static int inflate_zlib(const uint8_t *in, uint64_t n, uint64_t expect, prts__em
         rc = prts__fail(e, PRTS_E_DECOMPRESS,
                         "compressed payload inflates to %llu bytes, metadata says %llu",
                         (unsigned long long)total, (unsigned long long)expect);
-    free(out);
+    prts__free(a, out);
     inflateEnd(&zs);
     return rc;
 }
@@ -82,11 +92,17 @@ static int is_zstd(const uint8_t *in, uint64_t n)
 }
 
 #ifdef PRTS_HAVE_ZSTD
-static int inflate_zstd(const uint8_t *in, uint64_t n, uint64_t expect, prts__emit_fn emit,
-                        void *user, prts__err *e)
+static ZSTD_customMem zstd_mem(const prts_allocator *a)
 {
-    ZSTD_DCtx *z = ZSTD_createDCtx();
-    uint8_t *out = malloc(INFLATE_CHUNK);
+    prts_allocator r = prts__alloc_resolve(a);
+    return (ZSTD_customMem){r.alloc, r.free, r.opaque};
+}
+
+static int inflate_zstd(const prts_allocator *a, const uint8_t *in, uint64_t n, uint64_t expect,
+                        prts__emit_fn emit, void *user, prts__err *e)
+{
+    ZSTD_DCtx *z = ZSTD_createDCtx_advanced(zstd_mem(a));
+    uint8_t *out = prts__alloc(a, INFLATE_CHUNK);
     int rc = PRTS_OK;
     if (!z || !out) {
         rc = prts__fail(e, PRTS_E_NOMEM, "cannot create a zstd decoder");
@@ -100,6 +116,10 @@ static int inflate_zstd(const uint8_t *in, uint64_t n, uint64_t expect, prts__em
     while (rc == PRTS_OK && left != 0) {
         ZSTD_outBuffer dst = {out, INFLATE_CHUNK, 0};
         left = ZSTD_decompressStream(z, &dst, &src);
+        if (ZSTD_isError(left) && ZSTD_getErrorCode(left) == ZSTD_error_memory_allocation) {
+            rc = prts__fail(e, PRTS_E_NOMEM, "zstd: out of memory decompressing the payload");
+            break;
+        }
         if (ZSTD_isError(left)) {
             rc = prts__fail(e, PRTS_E_DECOMPRESS, "compressed payload is corrupt: zstd: %s",
                             ZSTD_getErrorName(left));
@@ -116,19 +136,19 @@ static int inflate_zstd(const uint8_t *in, uint64_t n, uint64_t expect, prts__em
     if (rc == PRTS_OK && total != expect)
         rc = size_mismatch(total, expect, e);
 done:
-    free(out);
+    prts__free(a, out);
     ZSTD_freeDCtx(z);
     return rc;
 }
 #endif
 
-int prts__decompress(const uint8_t *in, uint64_t n, uint64_t expect, prts__emit_fn emit,
-                     void *user, prts__err *e)
+int prts__decompress(const prts_allocator *a, const uint8_t *in, uint64_t n, uint64_t expect,
+                     prts__emit_fn emit, void *user, prts__err *e)
 {
     if (!is_zstd(in, n))
-        return inflate_zlib(in, n, expect, emit, user, e);
+        return inflate_zlib(a, in, n, expect, emit, user, e);
 #ifdef PRTS_HAVE_ZSTD
-    return inflate_zstd(in, n, expect, emit, user, e);
+    return inflate_zstd(a, in, n, expect, emit, user, e);
 #else
     return prts__fail(e, PRTS_E_UNSUPPORTED,
                       "the payload is zstd-compressed and this libpixelrts was built without libzstd");
@@ -156,10 +176,11 @@ struct prts__compressor {
     uint8_t *out;
     prts__emit_fn emit;
     void *user;
+    const prts_allocator *alloc;
 };
 
-int prts__compressor_new(prts__compressor **out, int type, int level, uint64_t total,
-                         prts__emit_fn emit, void *user, prts__err *e)
+int prts__compressor_new(prts__compressor **out, const prts_allocator *a, int type, int level,
+                         uint64_t total, prts__emit_fn emit, void *user, prts__err *e)
 {
     level = prts__compress_level(type, level);
     if (type == PRTS_COMPRESS_ZLIB && level > 9)
@@ -168,18 +189,22 @@ int prts__compressor_new(prts__compressor **out, int type, int level, uint64_t t
     if (type == PRTS_COMPRESS_ZSTD)
         return prts__fail(e, PRTS_E_UNSUPPORTED, "this libpixelrts was built without libzstd");
 #endif
-    prts__compressor *c = calloc(1, sizeof *c);
-    if (!c || !(c->out = malloc(INFLATE_CHUNK))) {
-        free(c);
+    prts__compressor *c = prts__calloc(a, 1, sizeof *c);
+    if (!c || !(c->out = prts__alloc(a, INFLATE_CHUNK))) {
+        prts__free(a, c);
         return prts__fail(e, PRTS_E_NOMEM, "cannot create a compressor");
     }
     c->type = type;
+    c->alloc = a;
+    c->zs.zalloc = prts__zalloc;
+    c->zs.zfree = prts__zfree;
+    c->zs.opaque = (void *)a;
     c->emit = emit;
     c->user = user;
     int ok;
 #ifdef PRTS_HAVE_ZSTD
     if (type == PRTS_COMPRESS_ZSTD) {
-        ok = (c->zstd = ZSTD_createCCtx()) != NULL;
+        ok = (c->zstd = ZSTD_createCCtx_advanced(zstd_mem(a))) != NULL;
         if (ok) {
             ZSTD_CCtx_setParameter(c->zstd, ZSTD_c_compressionLevel, level);
             ZSTD_CCtx_setPledgedSrcSize(c->zstd, total); /* the frame records the size */
@@ -211,7 +236,7 @@ int prts__compressor_write(prts__compressor *c, const uint8_t *in, size_t n, int
         while (rc == PRTS_OK && (last ? left != 0 : src.pos < src.size)) {
             ZSTD_outBuffer dst = {c->out, INFLATE_CHUNK, 0};
             left = ZSTD_compressStream2(c->zstd, &dst, &src, last ? ZSTD_e_end : ZSTD_e_continue);
-            if (ZSTD_isError(left))
+            if (ZSTD_isError(left)) /* its tables are allocated at the first call */
                 rc = prts__fail(e, PRTS_E_NOMEM, "zstd: %s", ZSTD_getErrorName(left));
             else if (dst.pos)
                 rc = c->emit(c->user, c->out, dst.pos);
@@ -243,14 +268,14 @@ void prts__compressor_free(prts__compressor *c)
 #endif
     if (c->type == PRTS_COMPRESS_ZLIB)
         deflateEnd(&c->zs);
-    free(c->out);
-    free(c);
+    prts__free(c->alloc, c->out);
+    prts__free(c->alloc, c);
 }
 
-char *prts__base64_encode(const uint8_t *data, uint64_t len)
+char *prts__base64_encode(const prts_allocator *a, const uint8_t *data, uint64_t len)
 {
     uint64_t n = 4 * ((len + 2) / 3);
-    char *out = malloc(n + 1);
+    char *out = prts__alloc(a, n + 1);
     if (!out)
         return NULL;
     /* EVP_EncodeBlock takes an int length: feed it in multiples of 3 bytes */
@@ -264,13 +289,13 @@ char *prts__base64_encode(const uint8_t *data, uint64_t len)
     return out;
 }
 
-int prts__base64_decode(const char *text, size_t len, uint8_t **out, uint64_t *out_len,
-                        prts__err *e)
+int prts__base64_decode(const prts_allocator *a, const char *text, size_t len, uint8_t **out,
+                        uint64_t *out_len, prts__err *e)
 {
-    uint8_t *buf = malloc(len / 4 * 3 + 3);
+    uint8_t *buf = prts__alloc(a, len / 4 * 3 + 3);
     EVP_ENCODE_CTX *ctx = EVP_ENCODE_CTX_new();
     if (!buf || !ctx) {
-        free(buf);
+        prts__free(a, buf);
         EVP_ENCODE_CTX_free(ctx);
         return prts__fail(e, PRTS_E_NOMEM, "out of memory decoding original_data_b64");
     }
@@ -289,7 +314,7 @@ int prts__base64_decode(const char *text, size_t len, uint8_t **out, uint64_t *o
     }
     EVP_ENCODE_CTX_free(ctx);
     if (!ok) {
-        free(buf);
+        prts__free(a, buf);
         return prts__fail(e, PRTS_E_BAD_METADATA, "original_data_b64 is not valid base64");
     }
     *out = buf;

@@ -2,12 +2,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "png_index.h"
 
 uint8_t *prts__index_encode(const prts__png_index *ix, size_t *len)
 {
     *len = PRTS__INDEX_HEAD + (size_t)ix->count * PRTS__INDEX_ENTRY + PRTS__INDEX_TAIL;
-    uint8_t *p = calloc(1, *len);
+    uint8_t *p = prts__calloc(ix->alloc, 1, *len);
     if (!p)
         return NULL;
     p[0] = 1;
@@ -53,9 +54,9 @@ int prts__index_decode(const uint8_t *data, size_t len, uint32_t height, uint64_
     uint64_t end = (uint64_t)prts__get32(data + 12) << 32 | prts__get32(data + 16);
     if (end > file_len)
         return -1;
-    prts__seg_entry *seg = malloc(sizeof *seg * count);
+    prts__seg_entry *seg = prts__calloc(ix->alloc, count, sizeof *seg);
     if (!seg)
-        return -1;
+        return -2;
     for (uint32_t i = 0; i < count; i++) {
         const uint8_t *q = data + PRTS__INDEX_HEAD + (size_t)i * PRTS__INDEX_ENTRY;
         seg[i].offset = (uint64_t)prts__get32(q) << 32 | prts__get32(q + 4);
@@ -66,7 +67,7 @@ int prts__index_decode(const uint8_t *data, size_t len, uint32_t height, uint64_
                          : seg[i].first_row <= seg[i - 1].first_row ||
                                seg[i].offset < seg[i - 1].offset + 12;
         if (bad || seg[i].first_row >= height || seg[i].offset + 12 > end) {
-            free(seg);
+            prts__free(ix->alloc, seg);
             return -1;
         }
     }
@@ -79,6 +80,8 @@ int prts__index_decode(const uint8_t *data, size_t len, uint32_t height, uint64_
 
 void prts__index_free(prts__png_index *ix)
 {
-    free(ix->seg);
+    const prts_allocator *a = ix->alloc;
+    prts__free(a, ix->seg);
     memset(ix, 0, sizeof *ix);
+    ix->alloc = a;
 }

@@ -41,15 +41,17 @@ typedef struct prts__png_index {
     uint32_t count, height;
     uint64_t end;
     prts__seg_entry *seg; /* count entries */
+    const prts_allocator *alloc; /* seg comes from here (NULL = malloc); set it before decode */
 } prts__png_index;
 
-/* Serialise (malloc'd, *len bytes); NULL when out of memory. */
+/* Serialise (from ix->alloc, *len bytes); NULL when out of memory. */
 uint8_t *prts__index_encode(const prts__png_index *ix, size_t *len);
 /* Where the index chunk of a file of `file_len` bytes must start, from the
  * last 20 bytes of the file (`tail`); 0 if that tail is not ours. */
 uint64_t prts__index_locate(const uint8_t tail[20], uint64_t file_len, uint32_t *data_len);
 /* Parse and check the chunk's structure (counts, order, bounds against
- * `height` and `file_len`); -1 if it is not a usable index. */
+ * `height` and `file_len`); -1 if it is not a usable index, -2 when out of
+ * memory. */
 int prts__index_decode(const uint8_t *data, size_t len, uint32_t height, uint64_t file_len,
                        prts__png_index *ix);
 void prts__index_free(prts__png_index *ix);

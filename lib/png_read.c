@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "alloc.h"
 #include "metadata.h"
 #include "png_read.h"
 
@@ -189,6 +190,9 @@ static int spng_fail(prts__png_reader *r, int rc, prts__err *e)
     if (r->too_many_texts)
         return prts__fail(e, PRTS_E_LIMIT, "%s: more than %u text chunks (the limit, "
                           "PRTS_OPT_MAX_METADATA_CHUNKS)", n, r->max_texts);
+    if (r->spng_mem.failed_now)
+        return prts__fail(e, PRTS_E_NOMEM, "%s: out of memory while decoding the PNG (%s)", n,
+                          spng_strerror(rc));
     switch (rc) {
     case SPNG_ESIGNATURE:
         return prts__fail(e, PRTS_E_NOT_PNG, "%s: not a PNG file (bad signature)", n);
@@ -212,18 +216,21 @@ static int spng_fail(prts__png_reader *r, int rc, prts__err *e)
     }
 }
 
-int prts__png_read_open(prts__png_reader *r, prts_read_fn read, void *user, const char *name,
-                        uint32_t max_side, uint64_t max_chunk, uint32_t max_texts,
-                        prts__err *e)
+int prts__png_read_open(prts__png_reader *r, const prts_allocator *a, prts_read_fn read,
+                        void *user, const char *name, uint32_t max_side, uint64_t max_chunk,
+                        uint32_t max_texts, prts__err *e)
 {
     memset(r, 0, sizeof *r);
+    r->alloc = a;
+    r->spng_mem.alloc = a;
+    prts__spng_use(&r->spng_mem);
     r->max_texts = max_texts;
     r->max_chunk = max_chunk;
     r->read = read;
     r->user = user;
     r->name = name;
-    r->buf = malloc(READ_BUF_SIZE);
-    r->ctx = spng_ctx_new(0);
+    r->buf = prts__alloc(a, READ_BUF_SIZE);
+    r->ctx = spng_ctx_new2(&prts__spng_alloc, 0);
     if (!r->buf || !r->ctx)
         return prts__fail(e, PRTS_E_NOMEM, "%s: cannot create a PNG decoder", name);
     r->crc.phase = PHASE_SIGNATURE;
@@ -265,12 +272,13 @@ int prts__png_read_metadata(prts__png_reader *r, const char **text, size_t *len,
     uint32_t n = 0;
     if (blueprint)
         *blueprint = NULL;
+    prts__spng_use(&r->spng_mem);
     int rc = spng_get_text(r->ctx, NULL, &n);
     if (rc == SPNG_ECHUNKAVAIL || (rc == 0 && n == 0))
         return prts__fail(e, PRTS_E_NO_METADATA, "%s: No PixelRTS metadata found in PNG", r->name);
     if (rc)
         return spng_fail(r, rc, e);
-    struct spng_text *texts = calloc(n, sizeof *texts);
+    struct spng_text *texts = prts__calloc(r->alloc, n, sizeof *texts);
     if (!texts)
         return prts__fail(e, PRTS_E_NOMEM, "%s: out of memory", r->name);
     rc = spng_get_text(r->ctx, texts, &n);
@@ -286,7 +294,7 @@ int prts__png_read_metadata(prts__png_reader *r, const char **text, size_t *len,
             *blueprint_len = texts[i].length;
         }
     }
-    free(texts);
+    prts__free(r->alloc, texts);
     if (rc)
         return spng_fail(r, rc, e);
     if (!found)
@@ -297,11 +305,12 @@ int prts__png_read_metadata(prts__png_reader *r, const char **text, size_t *len,
 int prts__png_read_begin(prts__png_reader *r, prts__err *e)
 {
     struct spng_ihdr ihdr;
+    prts__spng_use(&r->spng_mem);
     spng_get_ihdr(r->ctx, &ihdr);
     int rc;
     if (ihdr.interlace_method) {
         size_t size = (size_t)r->side * r->side * 4;
-        r->image = malloc(size ? size : 1);
+        r->image = prts__alloc(r->alloc, size ? size : 1);
         if (!r->image)
             return prts__fail(e, PRTS_E_NOMEM, "%s: cannot allocate %zu bytes", r->name, size);
         rc = spng_decode_image(r->ctx, r->image, size, SPNG_FMT_RGBA8, SPNG_DECODE_TRNS);
@@ -316,6 +325,7 @@ int prts__png_read_rows(prts__png_reader *r, uint8_t *rows, size_t stride, uint3
                         prts__err *e)
 {
     size_t row_len = (size_t)r->side * 4;
+    prts__spng_use(&r->spng_mem);
     for (uint32_t i = 0; i < n; i++, r->next_row++) {
         uint8_t *row = rows + i * stride;
         if (r->image) {
@@ -332,6 +342,7 @@ int prts__png_read_rows(prts__png_reader *r, uint8_t *rows, size_t stride, uint3
 int prts__png_read_end(prts__png_reader *r, prts__err *e)
 {
     /* the last IDAT's CRC and IEND are only read when asked for */
+    prts__spng_use(&r->spng_mem);
     int rc = spng_decode_chunks(r->ctx);
     if (rc)
         return spng_fail(r, rc, e);
@@ -351,8 +362,11 @@ int prts__png_read_end(prts__png_reader *r, prts__err *e)
 
 void prts__png_read_free(prts__png_reader *r)
 {
-    spng_ctx_free(r->ctx);
-    free(r->buf);
-    free(r->image);
+    if (r->spng_mem.failed) /* see alloc_spng.c */
+        prts__spng_release(&r->spng_mem);
+    else
+        spng_ctx_free(r->ctx);
+    prts__free(r->alloc, r->buf);
+    prts__free(r->alloc, r->image);
     memset(r, 0, sizeof *r);
 }

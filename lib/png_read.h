@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alloc.h"
 #include "common.h"
 
 /* Follows the chunk framing of the bytes handed to libspng and checks each
@@ -44,14 +45,16 @@ typedef struct prts__png_reader {
     int plain_rgba8;       /* 8-bit RGBA, not interlaced: rows are the pixels as they are */
     uint8_t *image;        /* whole image, only for interlaced files */
     uint32_t next_row;
+    const prts_allocator *alloc; /* our allocations */
+    prts__spng_arena spng_mem;   /* libspng's (alloc_spng.c) */
 } prts__png_reader;
 
 /* Read the signature and IHDR; check the image is square, a power of two
  * and within max_side; limit text chunks to max_chunk bytes each and to
  * max_texts chunks. */
-int prts__png_read_open(prts__png_reader *r, prts_read_fn read, void *user, const char *name,
-                        uint32_t max_side, uint64_t max_chunk, uint32_t max_texts,
-                        prts__err *e);
+int prts__png_read_open(prts__png_reader *r, const prts_allocator *a, prts_read_fn read,
+                        void *user, const char *name, uint32_t max_side, uint64_t max_chunk,
+                        uint32_t max_texts, prts__err *e);
 /* The first text chunk holding PixelRTS metadata (chunks before IDAT);
  * *text points into the reader.  PRTS_E_NO_METADATA if there is none.
  * If `blueprint` is non-NULL it gets the PixelRTS-Blueprint text, or NULL. */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "alloc.h"
 #include "checksum.h"
 #include "fileio.h"
 #include "png_filter.h"
@@ -56,6 +57,7 @@ struct prts__seg_reader {
     pthread_cond_t work, done;
     z_stream inline_z;   /* when there are no threads */
     int inline_ready;
+    const prts_allocator *alloc;
 };
 
 static uint32_t seg_rows(const prts__seg_reader *r, uint32_t k)
@@ -93,6 +95,9 @@ static int inflate_segment(prts__seg_reader *r, uint32_t k, slot *s, z_stream *z
         in_len -= 4; /* the Adler-32 trailer */
     if (!*zready) {
         memset(z, 0, sizeof *z);
+        z->zalloc = prts__zalloc;
+        z->zfree = prts__zfree;
+        z->opaque = (void *)r->alloc;
         if (inflateInit2(z, -15) != Z_OK)
             return prts__fail(e, PRTS_E_NOMEM, "zlib: cannot start an inflate stream");
         *zready = 1;
@@ -106,6 +111,9 @@ static int inflate_segment(prts__seg_reader *r, uint32_t k, slot *s, z_stream *z
     z->next_out = s->rows;
     z->avail_out = (uInt)want;
     int zrc = inflate(z, Z_SYNC_FLUSH);
+    if (zrc == Z_MEM_ERROR) /* the window is allocated at the first inflate() */
+        return prts__fail(e, PRTS_E_NOMEM, "zlib: out of memory inflating rows %u-%u", first,
+                          first + nrows - 1);
     if (zrc == Z_OK && z->avail_out == 0 && z->avail_in) {
         /* rows complete: what remains must be the end of the segment */
         z->next_out = &spare;
@@ -290,9 +298,9 @@ int prts__seg_reader_finish(prts__seg_reader *r, prts__err *e)
  * says). */
 static int chunks_match(prts__seg_reader *r)
 {
-    r->chunk_len = malloc(sizeof *r->chunk_len * r->ix.count);
+    r->chunk_len = prts__calloc(r->alloc, r->ix.count, sizeof *r->chunk_len);
     if (!r->chunk_len)
-        return 0;
+        return -1; /* out of memory */
     for (uint32_t k = 0; k < r->ix.count; k++) {
         uint64_t at = r->ix.seg[k].offset;
         uint64_t next = k + 1 < r->ix.count ? r->ix.seg[k + 1].offset : r->ix.end;
@@ -322,8 +330,8 @@ static int online_cpus(void)
     return n < 1 ? 1 : n > 64 ? 64 : (int)n;
 }
 
-int prts__seg_reader_open(prts__seg_reader **out, int fd, uint32_t side, int threads,
-                          const char *name, prts__err *e)
+int prts__seg_reader_open(prts__seg_reader **out, const prts_allocator *a, int fd, uint32_t side,
+                          int threads, const char *name, prts__err *e)
 {
     *out = NULL;
     struct stat st;
@@ -337,15 +345,15 @@ int prts__seg_reader_open(prts__seg_reader **out, int fd, uint32_t side, int thr
     uint64_t ix_at = prts__index_locate(tail, file_len, &ix_len);
     if (!ix_at)
         return PRTS_OK;
-    uint8_t *chunk = malloc((size_t)ix_len + 12);
+    uint8_t *chunk = prts__alloc(a, (size_t)ix_len + 12);
     if (!chunk)
         return prts__fail(e, PRTS_E_NOMEM, "cannot read the segment index");
     int usable = pread(fd, chunk, (size_t)ix_len + 12, (off_t)ix_at) == (ssize_t)ix_len + 12 &&
                  prts__get32(chunk) == ix_len && memcmp(chunk + 4, PRTS__INDEX_CHUNK, 4) == 0 &&
                  prts__crc32(0, chunk + 4, (size_t)ix_len + 4) == prts__get32(chunk + 8 + ix_len);
-    prts__seg_reader *r = calloc(1, sizeof *r);
+    prts__seg_reader *r = prts__calloc(a, 1, sizeof *r);
     if (!r) {
-        free(chunk);
+        prts__free(a, chunk);
         return prts__fail(e, PRTS_E_NOMEM, "cannot allocate the segment reader");
     }
     pthread_mutex_init(&r->lock, NULL);
@@ -359,10 +367,16 @@ int prts__seg_reader_open(prts__seg_reader **out, int fd, uint32_t side, int thr
     r->in_order = 1;
     r->horizon = side - 1;
     r->fd = fd;
-    usable = usable && prts__index_decode(chunk + 8, ix_len, side, ix_at, &r->ix) == 0;
-    free(chunk);
-    usable = usable && chunks_match(r);
-    if (!usable) {
+    r->alloc = a;
+    r->ix.alloc = a;
+    int ix_rc = usable ? prts__index_decode(chunk + 8, ix_len, side, ix_at, &r->ix) : -1;
+    prts__free(a, chunk);
+    int match = ix_rc == 0 ? chunks_match(r) : 0;
+    if (ix_rc == -2 || match < 0) {
+        prts__seg_reader_free(r);
+        return prts__fail(e, PRTS_E_NOMEM, "cannot read the segment index");
+    }
+    if (!match) {
         prts__seg_reader_free(r);
         return PRTS_OK;
     }
@@ -372,7 +386,7 @@ int prts__seg_reader_open(prts__seg_reader **out, int fd, uint32_t side, int thr
     int n = threads > 0 ? threads : online_cpus();
     r->nthreads = r->ix.count < 2 || n < 2 ? 0 : n;
     r->nslots = r->nthreads ? 2 * (uint32_t)r->nthreads + 1 : 1;
-    r->slots = calloc(r->nslots, sizeof *r->slots);
+    r->slots = prts__calloc(a, r->nslots, sizeof *r->slots);
     if (!r->slots) {
         prts__seg_reader_free(r);
         return prts__fail(e, PRTS_E_NOMEM, "cannot allocate the segment reader");
@@ -380,13 +394,14 @@ int prts__seg_reader_open(prts__seg_reader **out, int fd, uint32_t side, int thr
     size_t seg_bytes = (size_t)r->max_rows * (r->row_len + 1);
     for (uint32_t i = 0; i < r->nslots; i++) {
         r->slots[i].seg = -1;
-        if (!(r->slots[i].rows = malloc(seg_bytes)) || !(r->slots[i].chunk = malloc(r->max_chunk))) {
+        if (!(r->slots[i].rows = prts__alloc(a, seg_bytes)) ||
+            !(r->slots[i].chunk = prts__alloc(a, r->max_chunk))) {
             prts__seg_reader_free(r);
             return prts__fail(e, PRTS_E_NOMEM, "cannot allocate %zu bytes of rows", seg_bytes);
         }
     }
     if (r->nthreads) {
-        r->threads = calloc((size_t)r->nthreads, sizeof *r->threads);
+        r->threads = prts__calloc(a, (size_t)r->nthreads, sizeof *r->threads);
         int started = 0;
         while (r->threads && started < r->nthreads &&
                pthread_create(&r->threads[started], NULL, worker, r) == 0)
@@ -412,19 +427,19 @@ void prts__seg_reader_free(prts__seg_reader *r)
         pthread_mutex_unlock(&r->lock);
         for (int i = 0; i < r->nthreads; i++)
             pthread_join(r->threads[i], NULL);
-        free(r->threads);
+        prts__free(r->alloc, r->threads);
     }
     pthread_mutex_destroy(&r->lock);
     pthread_cond_destroy(&r->work);
     pthread_cond_destroy(&r->done);
     for (uint32_t i = 0; r->slots && i < r->nslots; i++) {
-        free(r->slots[i].rows);
-        free(r->slots[i].chunk);
+        prts__free(r->alloc, r->slots[i].rows);
+        prts__free(r->alloc, r->slots[i].chunk);
     }
-    free(r->chunk_len);
-    free(r->slots);
+    prts__free(r->alloc, r->chunk_len);
+    prts__free(r->alloc, r->slots);
     if (r->inline_ready)
         inflateEnd(&r->inline_z);
     prts__index_free(&r->ix);
-    free(r);
+    prts__free(r->alloc, r);
 }

@@ -16,8 +16,8 @@ typedef struct prts__seg_reader prts__seg_reader;
 /* Look for a usable index in the PNG file open on `fd` (`side` x `side`
  * RGBA8, non-interlaced, as its IHDR said).  *out is NULL, with PRTS_OK,
  * when the file has none or its index does not match the file's chunks. */
-int prts__seg_reader_open(prts__seg_reader **out, int fd, uint32_t side, int threads,
-                          const char *name, prts__err *e);
+int prts__seg_reader_open(prts__seg_reader **out, const prts_allocator *a, int fd, uint32_t side,
+                          int threads, const char *name, prts__err *e);
 /* Copy rows [first, first + n) (4*side bytes each) to rows, `stride`
  * apart.  Calls in increasing row order read ahead on the threads, up to
  * the horizon (default: the last row). */

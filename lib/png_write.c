@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "checksum.h"
 #include "deflate_seg.h"
 #include "png_filter.h"
@@ -57,6 +58,7 @@ struct prts__png_writer {
     uint64_t taken;      /* segments a worker has started */
     uint64_t emitted;    /* segments written */
     prts__deflater inline_def;
+    const prts_allocator *alloc;
 
     pthread_t *threads;
     int nthreads;        /* 0: compress on the caller's thread */
@@ -90,10 +92,11 @@ static int put_chunk(prts__png_writer *w, const char type[4], const uint8_t *dat
     return rc ? rc : put(w, tail, sizeof tail, e);
 }
 
-uint8_t *prts__png_text_chunk(const char *keyword, const char *text, size_t len, size_t *out_len)
+uint8_t *prts__png_text_chunk(const prts_allocator *a, const char *keyword, const char *text,
+                              size_t len, size_t *out_len)
 {
     size_t klen = strlen(keyword), data_len = klen + 1 + len;
-    uint8_t *c = malloc(data_len + 12);
+    uint8_t *c = prts__alloc(a, data_len + 12);
     if (!c)
         return NULL;
     prts__put32(c, (uint32_t)data_len);
@@ -109,11 +112,11 @@ static int put_text(prts__png_writer *w, const char *keyword, const char *text, 
                     prts__err *e)
 {
     size_t n;
-    uint8_t *c = prts__png_text_chunk(keyword, text, len, &n);
+    uint8_t *c = prts__png_text_chunk(w->alloc, keyword, text, len, &n);
     if (!c)
         return prts__fail(e, PRTS_E_NOMEM, "cannot build the %s chunk", keyword);
     int rc = put(w, c, n, e);
-    free(c);
+    prts__free(w->alloc, c);
     return rc;
 }
 
@@ -140,7 +143,7 @@ static void compress_slot(prts__png_writer *w, slot *s, prts__deflater *d)
 static void *worker(void *arg)
 {
     prts__png_writer *w = arg;
-    prts__deflater d = {0};
+    prts__deflater d = {.alloc = w->alloc};
     pthread_mutex_lock(&w->lock);
     for (;;) {
         while (!w->stop && w->taken == w->filled)
@@ -167,7 +170,7 @@ static int index_add(prts__png_writer *w, uint32_t first_row, uint32_t adler, pr
     prts__png_index *ix = &w->index;
     if (ix->count == w->index_cap) {
         uint32_t cap = w->index_cap ? 2 * w->index_cap : 64;
-        prts__seg_entry *p = realloc(ix->seg, sizeof *p * cap);
+        prts__seg_entry *p = prts__realloc(w->alloc, ix->seg, sizeof *p * ix->count, sizeof *p * cap);
         if (!p)
             return prts__fail(e, PRTS_E_NOMEM, "cannot grow the segment index");
         ix->seg = p;
@@ -295,7 +298,7 @@ int prts__png_write_end(prts__png_writer *w, prts__err *e)
     if (!ix)
         return prts__fail(e, PRTS_E_NOMEM, "cannot serialise the segment index");
     rc = put_chunk(w, PRTS__INDEX_CHUNK, ix, len, e);
-    free(ix);
+    prts__free(w->alloc, ix);
     return rc ? rc : put_chunk(w, "IEND", NULL, 0, e);
 }
 
@@ -311,9 +314,12 @@ int prts__png_write_begin(prts__png_writer **out, const prts__png_params *p, prt
                           void *user, prts__err *e)
 {
     *out = NULL;
-    prts__png_writer *w = calloc(1, sizeof *w);
+    prts__png_writer *w = prts__calloc(p->alloc, 1, sizeof *w);
     if (!w)
         return prts__fail(e, PRTS_E_NOMEM, "cannot allocate the PNG writer");
+    w->alloc = p->alloc;
+    w->inline_def.alloc = p->alloc;
+    w->index.alloc = p->alloc;
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->work, NULL);
     pthread_cond_init(&w->done, NULL);
@@ -340,18 +346,21 @@ int prts__png_write_begin(prts__png_writer **out, const prts__png_params *p, prt
     w->nslots = w->nthreads ? 2 * (uint32_t)w->nthreads + 1 : 1;
     *out = w;
 
-    w->slots = calloc(w->nslots, sizeof *w->slots);
+    w->slots = prts__calloc(w->alloc, w->nslots, sizeof *w->slots);
     if (!w->slots)
         return prts__fail(e, PRTS_E_NOMEM, "cannot allocate the PNG writer");
     for (uint32_t i = 0; i < w->nslots; i++)
-        if (!(w->slots[i].raw = malloc((size_t)w->rows_per_seg * rowb)))
+        w->slots[i].out.alloc = w->alloc;
+    for (uint32_t i = 0; i < w->nslots; i++)
+        if (!(w->slots[i].raw = prts__alloc(w->alloc, (size_t)w->rows_per_seg * rowb)))
             return prts__fail(e, PRTS_E_NOMEM, "cannot allocate %zu bytes of rows",
                               (size_t)w->rows_per_seg * rowb);
     if (p->filter == PRTS_FILTER_ADAPTIVE &&
-        (!(w->prev_row = malloc(w->row_len)) || !(w->scratch = malloc(4 * w->row_len))))
+        (!(w->prev_row = prts__alloc(w->alloc, w->row_len)) ||
+         !(w->scratch = prts__alloc(w->alloc, 4 * w->row_len))))
         return prts__fail(e, PRTS_E_NOMEM, "cannot allocate the filter buffers");
     if (w->nthreads) {
-        w->threads = calloc((size_t)w->nthreads, sizeof *w->threads);
+        w->threads = prts__calloc(w->alloc, (size_t)w->nthreads, sizeof *w->threads);
         if (!w->threads) {
             w->nthreads = 0;
             return prts__fail(e, PRTS_E_NOMEM, "cannot allocate the PNG writer");
@@ -395,14 +404,14 @@ void prts__png_write_free(prts__png_writer *w)
     pthread_cond_destroy(&w->work);
     pthread_cond_destroy(&w->done);
     for (uint32_t i = 0; w->slots && i < w->nslots; i++) {
-        free(w->slots[i].raw);
+        prts__free(w->alloc, w->slots[i].raw);
         prts__buf_free(&w->slots[i].out);
     }
-    free(w->threads);
-    free(w->slots);
-    free(w->prev_row);
-    free(w->scratch);
+    prts__free(w->alloc, w->threads);
+    prts__free(w->alloc, w->slots);
+    prts__free(w->alloc, w->prev_row);
+    prts__free(w->alloc, w->scratch);
     prts__deflater_free(&w->inline_def);
     prts__index_free(&w->index);
-    free(w);
+    prts__free(w->alloc, w);
 }

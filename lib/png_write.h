@@ -24,6 +24,7 @@ typedef struct prts__png_params {
     int adaptive;                 /* store the runs that look incompressible */
     int filter;                   /* prts_filter */
     int threads;                  /* deflate threads; 0 = one per CPU, 1 = this thread only */
+    const prts_allocator *alloc;  /* every buffer of the writer (NULL = malloc) */
 } prts__png_params;
 
 typedef struct prts__png_writer prts__png_writer;
@@ -38,8 +39,9 @@ int prts__png_write_rows(prts__png_writer *w, const uint8_t *rows, uint32_t nrow
 int prts__png_write_end(prts__png_writer *w, prts__err *e);
 void prts__png_write_free(prts__png_writer *w);
 
-/* A whole tEXt chunk (length, type, keyword, text, CRC), malloc'd. */
-uint8_t *prts__png_text_chunk(const char *keyword, const char *text, size_t len, size_t *out_len);
+/* A whole tEXt chunk (length, type, keyword, text, CRC), from `a`. */
+uint8_t *prts__png_text_chunk(const prts_allocator *a, const char *keyword, const char *text,
+                              size_t len, size_t *out_len);
 /* Where the first tEXt chunk starts: after the signature and IHDR. */
 #define PRTS__PNG_FIRST_TEXT_AT (8 + 25)
 

@@ -5,14 +5,16 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "fileio.h"
 #include "stage.h"
 
-void prts__stage_init(prts__stage *s, uint64_t budget)
+void prts__stage_init(prts__stage *s, uint64_t budget, const prts_allocator *alloc)
 {
     memset(s, 0, sizeof *s);
     s->fd = -1;
     s->budget = budget;
+    s->alloc = alloc;
 }
 
 static int spill(prts__stage *s, prts__err *e)
@@ -23,7 +25,7 @@ static int spill(prts__stage *s, prts__err *e)
                           (unsigned long long)s->len, strerror(errno));
     if (prts__write_all(s->fd, s->base, s->len) != 0)
         return prts__fail(e, PRTS_E_IO, "cannot write the staging file: %s", strerror(errno));
-    free(s->base);
+    prts__free(s->alloc, s->base);
     s->base = NULL;
     s->cap = 0;
     return PRTS_OK;
@@ -50,7 +52,7 @@ int prts__stage_append(prts__stage *s, const void *data, uint64_t len, prts__err
             cap *= 2;
         if (cap > s->budget)
             cap = s->budget;
-        uint8_t *p = realloc(s->base, cap);
+        uint8_t *p = prts__realloc(s->alloc, s->base, s->len, cap);
         if (!p)
             return prts__fail(e, PRTS_E_NOMEM, "cannot stage %llu bytes in memory",
                               (unsigned long long)cap);
@@ -86,7 +88,7 @@ int prts__stage_alloc(prts__stage *s, uint64_t len, prts__err *e)
 {
     s->len = len;
     if (len <= s->budget) {
-        s->base = calloc(1, len ? len : 1);
+        s->base = prts__calloc(s->alloc, 1, len ? len : 1);
         if (!s->base)
             return prts__fail(e, PRTS_E_NOMEM, "cannot allocate %llu bytes",
                               (unsigned long long)len);
@@ -105,8 +107,8 @@ void prts__stage_free(prts__stage *s)
     if (s->mapped)
         munmap(s->base, s->len);
     else
-        free(s->base);
+        prts__free(s->alloc, s->base);
     if (s->fd >= 0)
         close(s->fd);
-    prts__stage_init(s, s->budget);
+    prts__stage_init(s, s->budget, s->alloc);
 }

@@ -17,9 +17,10 @@ typedef struct prts__stage {
     uint64_t budget; /* RAM limit before spilling */
     int fd;          /* temp file, -1 while in RAM */
     int mapped;      /* base is an mmap of fd */
+    const prts_allocator *alloc; /* the owning handle's (NULL = malloc) */
 } prts__stage;
 
-void prts__stage_init(prts__stage *s, uint64_t budget);
+void prts__stage_init(prts__stage *s, uint64_t budget, const prts_allocator *alloc);
 /* Append bytes (growing stage). */
 int prts__stage_append(prts__stage *s, const void *data, uint64_t len, prts__err *e);
 /* Make base/len readable after the appends. */

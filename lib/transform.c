@@ -1,12 +1,14 @@
 /* transform.c: bands of strips: allocation, planning, dispatch to the backend. */
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "payload.h"
 #include "transform.h"
 
-int prts__pass_init(prts__pass *p, const prts__backend *b, uint32_t g, uint64_t len, int code,
-                    prts__err *e)
+int prts__pass_init(prts__pass *p, const prts_allocator *a, const prts__backend *b, uint32_t g,
+                    uint64_t len, int code, prts__err *e)
 {
+    p->alloc = a;
     prts__layout_init(&p->lay, g);
     p->backend = b;
     p->band_strips = b->ops->band_strips ? b->ops->band_strips(b->state, &p->lay) : 1;
@@ -25,8 +27,8 @@ int prts__pass_init(prts__pass *p, const prts__backend *b, uint32_t g, uint64_t 
         band->code_a = p->code_a;
     }
     size_t rows = band->stride * p->lay.tile * p->band_strips;
-    band->rows = malloc(rows);
-    band->tiles = malloc(sizeof(prts__tile) * p->lay.tiles * p->band_strips);
+    band->rows = prts__alloc(a, rows);
+    band->tiles = prts__calloc(a, (size_t)p->lay.tiles * p->band_strips, sizeof(prts__tile));
     if (!band->rows || !band->tiles) {
         prts__pass_free(p);
         return prts__fail(e, PRTS_E_NOMEM, "cannot allocate a %zu-byte band of rows", rows);
@@ -66,8 +68,8 @@ uint64_t prts__pass_pages_touched(const prts__pass *p)
 
 void prts__pass_free(prts__pass *p)
 {
-    free(p->band.rows);
-    free((void *)p->band.tiles);
+    prts__free(p->alloc, p->band.rows);
+    prts__free(p->alloc, (void *)p->band.tiles);
     p->band.rows = NULL;
     p->band.tiles = NULL;
 }

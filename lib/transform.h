@@ -11,12 +11,13 @@ typedef struct prts__pass {
     const prts__backend *backend;
     uint32_t band_strips;     /* strips per band */
     uint8_t code_r[256], code_a[256];
+    const prts_allocator *alloc; /* the band's rows and tiles come from here */
 } prts__pass;
 
 /* Prepare a pass over a g x g image holding `len` payload bytes; `code`
  * turns on the code-mode colouring (encode only). */
-int prts__pass_init(prts__pass *p, const prts__backend *b, uint32_t g, uint64_t len, int code,
-                    prts__err *e);
+int prts__pass_init(prts__pass *p, const prts_allocator *a, const prts__backend *b, uint32_t g,
+                    uint64_t len, int code, prts__err *e);
 /* Plan the band that starts at strip `first`; returns its number of rows. */
 uint32_t prts__pass_plan(prts__pass *p, uint32_t first);
 int prts__pass_encode(prts__pass *p, const uint8_t *payload, prts__err *e);

@@ -392,7 +392,7 @@ static void t_offsets_above_4g(void **state)
     prts__err e;
     assert_int_equal(prts__backend_open("scalar", &b, &e), PRTS_OK);
     prts__pass pass;
-    assert_int_equal(prts__pass_init(&pass, &b, g, size, 0, &e), PRTS_OK);
+    assert_int_equal(prts__pass_init(&pass, NULL, &b, g, size, 0, &e), PRTS_OK);
     uint8_t got[sizeof mark];
     memset(got, 0xee, sizeof got);
     prts__tile *tiles = malloc(sizeof *tiles * pass.lay.tiles);

@@ -190,6 +190,48 @@ typedef ptrdiff_t (*prts_read_fn)(void *user, void *buf, size_t cap);
 typedef int (*prts_progress_fn)(void *user, uint64_t done, uint64_t total);
 
 /* ------------------------------------------------------------------ */
+/* Allocator                                                           */
+/* ------------------------------------------------------------------ */
+
+/* A per-handle allocator (like zstd's ZSTD_customMem): `alloc` returns
+ * `size` bytes (size > 0) aligned for any type, or NULL; `free` releases a
+ * block `alloc` returned (never called with NULL).  `opaque` is passed to
+ * both.  They may be called from the library's worker threads at the same
+ * time, so they must be thread-safe.  The library never asks for realloc: it
+ * allocates, copies and frees.
+ *
+ * Goes through it: the handle itself and everything it allocates while it
+ * lives: staged payloads, the PNG writer and readers (row and segment
+ * buffers, the segment index), zlib's deflate and inflate state, zstd's
+ * contexts, libspng's context and buffers, transform bands, metadata chunk
+ * text, sidecar and output-file buffers, inputs small enough to be read
+ * rather than mapped; for a batch, its job list, its workers and every
+ * job's encoder or decoder.
+ *
+ * Does not go through it: jansson (metadata and blueprint JSON objects,
+ * their text) and OpenSSL (SHA-256 contexts) allocate through their
+ * process-wide hooks (json_set_alloc_funcs, CRYPTO_set_mem_functions),
+ * which an embeddable library must not take over; a failure there is still
+ * reported as PRTS_E_NOMEM.  Nor do thread stacks (pthread_create), the
+ * OpenCL backend's device state and driver, and the process-wide, once-only
+ * measurement that picks the "auto" backend.  Big data that is mapped
+ * rather than allocated (a mapped input file, the sparse anonymous mirror
+ * of a big payload, a payload staged in a temporary file past the memory
+ * budget) is not allocated either.
+ *
+ * An allocator without both functions means malloc/free.  It must outlive
+ * the handle.  When an allocation fails, the operation returns PRTS_E_NOMEM
+ * (a batch job: that status, and prts_batch_run PRTS_E_BATCH), frees what
+ * it had allocated and leaves no output file. */
+typedef void *(*prts_alloc_fn)(void *opaque, size_t size);
+typedef void (*prts_free_fn)(void *opaque, void *ptr);
+typedef struct prts_allocator {
+    prts_alloc_fn alloc;
+    prts_free_fn free;
+    void *opaque;
+} prts_allocator;
+
+/* ------------------------------------------------------------------ */
 /* Backends                                                            */
 /* ------------------------------------------------------------------ */
 
@@ -220,6 +262,9 @@ typedef struct prts_encoder prts_encoder;
  * that runs on the host CPU, measured once per process (a few ms).
  * NULL on OOM. */
 PRTS_API prts_encoder *prts_encoder_new(void);
+/* The same, allocating through `allocator` (copied; NULL = malloc/free).
+ * NULL if the handle itself cannot be allocated. */
+PRTS_API prts_encoder *prts_encoder_new_with(const prts_allocator *allocator);
 PRTS_API void prts_encoder_free(prts_encoder *enc);
 /* Forget pushed data, metadata result and errors; keep options. */
 PRTS_API int prts_encoder_reset(prts_encoder *enc);
@@ -302,6 +347,8 @@ typedef enum prts_metadata_source {
 } prts_metadata_source;
 
 PRTS_API prts_decoder *prts_decoder_new(void);
+/* The same, allocating through `allocator` (copied; NULL = malloc/free). */
+PRTS_API prts_decoder *prts_decoder_new_with(const prts_allocator *allocator);
 PRTS_API void prts_decoder_free(prts_decoder *dec);
 /* Forget the current file (its metadata included) and errors; keep options. */
 PRTS_API int prts_decoder_reset(prts_decoder *dec);
@@ -376,6 +423,9 @@ typedef int (*prts_batch_progress_fn)(void *user, size_t current, size_t total,
                                       const char *name);
 
 PRTS_API prts_batch *prts_batch_new(prts_batch_kind kind);
+/* The same, allocating through `allocator` (copied; NULL = malloc/free): the
+ * batch, its job list, its workers and every job's encoder or decoder. */
+PRTS_API prts_batch *prts_batch_new_with(prts_batch_kind kind, const prts_allocator *allocator);
 PRTS_API void prts_batch_free(prts_batch *batch);
 /* Worker threads; 0 (the default) = the number of online CPUs. */
 PRTS_API int prts_batch_set_workers(prts_batch *batch, int workers);

@@ -103,6 +103,14 @@ typedef ptrdiff_t (*prts_read_fn)(void *user, void *buf, size_t cap);
 
 typedef int (*prts_progress_fn)(void *user, uint64_t done, uint64_t total);
 
+typedef void *(*prts_alloc_fn)(void *opaque, size_t size);
+typedef void (*prts_free_fn)(void *opaque, void *ptr);
+typedef struct prts_allocator {
+    prts_alloc_fn alloc;
+    prts_free_fn free;
+    void *opaque;
+} prts_allocator;
+
 int prts_backend_count(void);
 const char *prts_backend_name(int index);
 
@@ -116,6 +124,8 @@ int prts_backend_measure(const char *name, uint64_t bytes, double *encode_gbs,
 typedef struct prts_encoder prts_encoder;
 
 prts_encoder *prts_encoder_new(void);
+
+prts_encoder *prts_encoder_new_with(const prts_allocator *allocator);
 void prts_encoder_free(prts_encoder *enc);
 
 int prts_encoder_reset(prts_encoder *enc);
@@ -166,6 +176,8 @@ typedef enum prts_metadata_source {
 } prts_metadata_source;
 
 prts_decoder *prts_decoder_new(void);
+
+prts_decoder *prts_decoder_new_with(const prts_allocator *allocator);
 void prts_decoder_free(prts_decoder *dec);
 
 int prts_decoder_reset(prts_decoder *dec);
@@ -204,6 +216,8 @@ typedef int (*prts_batch_progress_fn)(void *user, size_t current, size_t total,
                                       const char *name);
 
 prts_batch *prts_batch_new(prts_batch_kind kind);
+
+prts_batch *prts_batch_new_with(prts_batch_kind kind, const prts_allocator *allocator);
 void prts_batch_free(prts_batch *batch);
 
 int prts_batch_set_workers(prts_batch *batch, int workers);
