@@ -63,6 +63,8 @@ void cli_getopt_reset(void);
 
 /* Whole decimal integer, nothing else.  0 on success, -1 otherwise. */
 int cli_parse_i64(const char *s, int64_t *out);
+/* "fast" | "default" | "small" -> prts_preset; 0 for anything else. */
+int cli_parse_preset(const char *name);
 /* Parse a JSON text from the library (NULL-safe); NULL on failure. */
 json_t *cli_json_parse(const char *text);
 /* Integer member of a JSON object, or `fallback`. */

@@ -211,11 +211,7 @@ static int configure(const struct cli_command *cmd, prts_encoder *enc,
     }
     /* a preset first, so that --level and --filter refine it */
     if (a->preset) {
-        static const char *const names[] = {"fast", "default", "small"}; /* prts_preset order */
-        int preset = 0;
-        for (int i = 0; i < 3; i++)
-            if (strcmp(a->preset, names[i]) == 0)
-                preset = PRTS_PRESET_FAST + i;
+        int preset = cli_parse_preset(a->preset);
         if (!preset)
             return cli_usage_error(cmd, "--preset must be fast, default or small, got '%s'",
                                    a->preset);

@@ -82,6 +82,15 @@ void cli_getopt_reset(void)
 
 /* ---- values ------------------------------------------------------ */
 
+int cli_parse_preset(const char *name)
+{
+    static const char *const names[] = {"fast", "default", "small"}; /* prts_preset order */
+    for (int i = 0; i < 3; i++)
+        if (strcmp(name, names[i]) == 0)
+            return PRTS_PRESET_FAST + i;
+    return 0;
+}
+
 int cli_parse_i64(const char *s, int64_t *out)
 {
     char *end;

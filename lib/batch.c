@@ -18,6 +18,7 @@
 
 #include "alloc.h"
 #include "backend.h"
+#include "cpu_features.h"
 #include "common.h"
 
 typedef struct job {
@@ -418,12 +419,6 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-static int online_cpus(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)(n < INT_MAX ? n : INT_MAX) : 1;
-}
-
 int prts_batch_run(prts_batch *b)
 {
     if (!valid(b))
@@ -431,7 +426,7 @@ int prts_batch_run(prts_batch *b)
     size_t first = b->first, total = b->count - first;
     if (total == 0)
         return PRTS_OK;
-    int n = b->workers ? b->workers : online_cpus();
+    int n = b->workers ? b->workers : prts__online_cpus();
     if ((size_t)n > total)
         n = (int)total;
     worker *ws = prts__calloc(&b->alloc, (size_t)n, sizeof *ws);

@@ -1,8 +1,11 @@
-/* cpu_features.c: CPUID/XGETBV feature detection, initialised once with pthread_once. */
+/* cpu_features.c: CPUID/XGETBV feature detection, initialised once with
+ * pthread_once; how many CPUs there are to use. */
+#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cpu_features.h"
 
@@ -69,4 +72,16 @@ unsigned prts__cpu_features(void)
 {
     pthread_once(&once, init);
     return features;
+}
+
+int prts__online_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)(n < INT_MAX ? n : INT_MAX) : 1;
+}
+
+int prts__pool_threads(int threads_opt)
+{
+    int n = threads_opt > 0 ? threads_opt : prts__online_cpus();
+    return n > 64 ? 64 : n;
 }

@@ -1,4 +1,5 @@
-/* cpu_features.h: x86-64 SIMD detection (CPUID + the OS's register state), done once. */
+/* cpu_features.h: x86-64 SIMD detection (CPUID + the OS's register state), done
+ * once; the CPU count thread pools size themselves by. */
 #ifndef PRTS__CPU_FEATURES_H
 #define PRTS__CPU_FEATURES_H
 
@@ -15,5 +16,11 @@ enum {
  * and the simd backend then runs the widest variant left instead of
  * measuring which is fastest, so tests can run every variant on one machine. */
 unsigned prts__cpu_features(void);
+
+/* Online CPUs, at least 1. */
+int prts__online_cpus(void);
+/* Threads for a handle's deflate / inflate pool from PRTS_OPT_THREADS
+ * (0 = one per online CPU), at most 64 (the option's bound). */
+int prts__pool_threads(int threads_opt);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "alloc.h"
 #include "checksum.h"
+#include "cpu_features.h"
 #include "fileio.h"
 #include "png_filter.h"
 #include "png_index.h"
@@ -324,12 +325,6 @@ static int chunks_match(prts__seg_reader *r)
     return 1;
 }
 
-static int online_cpus(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
-}
-
 int prts__seg_reader_open(prts__seg_reader **out, const prts_allocator *a, int fd, uint32_t side,
                           int threads, const char *name, prts__err *e)
 {
@@ -383,7 +378,7 @@ int prts__seg_reader_open(prts__seg_reader **out, const prts_allocator *a, int f
     for (uint32_t k = 0; k < r->ix.count; k++)
         if (seg_rows(r, k) > r->max_rows)
             r->max_rows = seg_rows(r, k);
-    int n = threads > 0 ? threads : online_cpus();
+    int n = prts__pool_threads(threads);
     r->nthreads = r->ix.count < 2 || n < 2 ? 0 : n;
     r->nslots = r->nthreads ? 2 * (uint32_t)r->nthreads + 1 : 1;
     r->slots = prts__calloc(a, r->nslots, sizeof *r->slots);

@@ -7,6 +7,7 @@
 
 #include "alloc.h"
 #include "checksum.h"
+#include "cpu_features.h"
 #include "deflate_seg.h"
 #include "png_filter.h"
 #include "png_index.h"
@@ -304,12 +305,6 @@ int prts__png_write_end(prts__png_writer *w, prts__err *e)
 
 /* ---- set-up ------------------------------------------------------------------ */
 
-static int online_cpus(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
-}
-
 int prts__png_write_begin(prts__png_writer **out, const prts__png_params *p, prts_write_fn write,
                           void *user, prts__err *e)
 {
@@ -341,7 +336,7 @@ int prts__png_write_begin(prts__png_writer **out, const prts__png_params *p, prt
     uint32_t nseg = (p->grid + w->rows_per_seg - 1) / w->rows_per_seg;
 
     /* threads only pay when there are segments to share out */
-    int threads = p->threads > 0 ? p->threads : online_cpus();
+    int threads = prts__pool_threads(p->threads);
     w->nthreads = nseg < 2 || threads < 2 ? 0 : threads;
     w->nslots = w->nthreads ? 2 * (uint32_t)w->nthreads + 1 : 1;
     *out = w;
