@@ -133,7 +133,8 @@ int prts_batch_set_option(prts_batch *b, prts_option option, int64_t value)
 }
 
 /* A JSON object from text (NULL text = none). */
-static int parse_object(const char *text, json_t **out)
+/* Parse a caller's JSON object (NULL: none) into *out; failures name `what`. */
+static int parse_object(prts_batch *b, const char *text, const char *what, json_t **out)
 {
     *out = NULL;
     if (!text)
@@ -141,10 +142,10 @@ static int parse_object(const char *text, json_t **out)
     json_error_t jerr;
     json_t *obj = json_loads(text, 0, &jerr);
     if (!obj && json_error_code(&jerr) == json_error_out_of_memory)
-        return PRTS_E_NOMEM;
+        return prts__fail(&b->err, PRTS_E_NOMEM, "out of memory parsing JSON");
     if (!json_is_object(obj)) {
         json_decref(obj);
-        return PRTS_E_BAD_METADATA;
+        return prts__fail(&b->err, PRTS_E_BAD_METADATA, "%s must be a JSON object", what);
     }
     *out = obj;
     return PRTS_OK;
@@ -171,11 +172,9 @@ int prts_batch_set_blueprint_json(prts_batch *b, const char *json)
     if (!valid(b))
         return PRTS_E_INVALID_ARG;
     json_t *obj;
-    int rc = parse_object(json, &obj);
-    if (rc == PRTS_E_NOMEM)
-        return prts__fail(&b->err, rc, "out of memory parsing JSON");
-    if (rc != PRTS_OK)
-        return prts__fail(&b->err, PRTS_E_BAD_METADATA, "the blueprint must be a JSON object");
+    int rc = parse_object(b, json, "the blueprint", &obj);
+    if (rc)
+        return rc;
     json_decref(obj);
     return set_text(b, &b->blueprint, json);
 }
@@ -195,11 +194,9 @@ int prts_batch_set_metadata_json(prts_batch *b, const char *json)
     if (!valid(b))
         return PRTS_E_INVALID_ARG;
     json_t *obj;
-    int rc = parse_object(json, &obj);
-    if (rc == PRTS_E_NOMEM)
-        return prts__fail(&b->err, rc, "out of memory parsing JSON");
-    if (rc != PRTS_OK)
-        return prts__fail(&b->err, PRTS_E_BAD_METADATA, "metadata must be a JSON object");
+    int rc = parse_object(b, json, "metadata", &obj);
+    if (rc)
+        return rc;
     json_decref(b->metadata);
     b->metadata = obj;
     return PRTS_OK;
@@ -218,7 +215,7 @@ int prts_batch_add(prts_batch *b, const char *in, const char *out, const char *m
     if (!valid(b) || !in || !out)
         return PRTS_E_INVALID_ARG;
     json_t *meta;
-    int rc = parse_object(metadata_json, &meta);
+    int rc = parse_object(b, metadata_json, "a job's metadata", &meta);
     if (rc)
         return rc;
     if (b->count == b->cap) {
