@@ -63,6 +63,9 @@ void cli_getopt_reset(void);
 
 /* Whole decimal integer, nothing else.  0 on success, -1 otherwise. */
 int cli_parse_i64(const char *s, int64_t *out);
+/* CLI_OK if `path` is a folder; else an error (usage error when it exists
+ * but is not a folder: `verb` says what --parallel would have done). */
+int cli_check_folder(const struct cli_command *cmd, const char *path, const char *verb);
 /* "fast" | "default" | "small" -> prts_preset; 0 for anything else. */
 int cli_parse_preset(const char *name);
 /* Parse a JSON text from the library (NULL-safe); NULL on failure. */

@@ -281,16 +281,10 @@ static int convert_folder(const struct cli_command *cmd, const struct convert_ar
     prts_encoder *probe;
     prts_batch *batch = NULL;
     char *meta = NULL;
-    struct stat st;
     int rc, s;
 
-    if (stat(a->in, &st) != 0) {
-        cli_error(a->in, "%s", errno == ENOENT ? "folder not found" : strerror(errno));
-        return CLI_FAIL;
-    }
-    if (!S_ISDIR(st.st_mode))
-        return cli_usage_error(cmd, "'%s' is not a folder (--parallel converts the files of a "
-                               "folder; drop --parallel for one file)", a->in);
+    if ((rc = cli_check_folder(cmd, a->in, "converts")) != CLI_OK)
+        return rc;
     probe = prts_encoder_new();
     if (!probe)
         return cli_lib_error(NULL, PRTS_E_NOMEM, NULL);

@@ -209,16 +209,10 @@ static int extract_folder(const struct cli_command *cmd, const struct extract_ar
     struct cli_file_list list;
     prts_decoder *probe;
     prts_batch *batch;
-    struct stat st;
     int rc, s;
 
-    if (stat(a->in, &st) != 0) {
-        cli_error(a->in, "%s", errno == ENOENT ? "folder not found" : strerror(errno));
-        return CLI_FAIL;
-    }
-    if (!S_ISDIR(st.st_mode))
-        return cli_usage_error(cmd, "'%s' is not a folder (--parallel extracts the files of a "
-                               "folder; drop --parallel for one file)", a->in);
+    if ((rc = cli_check_folder(cmd, a->in, "extracts")) != CLI_OK)
+        return rc;
     /* the backend is checked once here, with the decoder's message */
     probe = prts_decoder_new();
     if (!probe)

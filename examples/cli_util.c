@@ -82,6 +82,19 @@ void cli_getopt_reset(void)
 
 /* ---- values ------------------------------------------------------ */
 
+int cli_check_folder(const struct cli_command *cmd, const char *path, const char *verb)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        cli_error(path, "%s", errno == ENOENT ? "folder not found" : strerror(errno));
+        return CLI_FAIL;
+    }
+    if (!S_ISDIR(st.st_mode))
+        return cli_usage_error(cmd, "'%s' is not a folder (--parallel %s the files of a folder; "
+                               "drop --parallel for one file)", path, verb);
+    return CLI_OK;
+}
+
 int cli_parse_preset(const char *name)
 {
     static const char *const names[] = {"fast", "default", "small"}; /* prts_preset order */
