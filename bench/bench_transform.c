@@ -25,19 +25,18 @@ static double now(void)
 static void run(prts__pass *p, uint8_t *payload, uint8_t *image, int encode)
 {
     prts__err e = {0, ""};
+    size_t row_len = (size_t)p->lay.grid * 4; /* the band's rows may be further apart */
     for (uint32_t s = 0; s < p->lay.strips; s += p->band.nstrips) {
         uint32_t rows = prts__pass_plan(p, s);
-        size_t bytes = rows * p->band.stride;
-        uint8_t *at = image + (size_t)s * p->lay.tile * p->band.stride;
-        if (encode) {
-            if (prts__pass_encode(p, payload, &e))
-                break;
-            memcpy(at, p->band.rows, bytes);
-        } else {
-            memcpy(p->band.rows, at, bytes);
-            if (prts__pass_decode(p, payload, &e))
-                break;
-        }
+        uint8_t *at = image + (size_t)s * p->lay.tile * row_len;
+        if (!encode)
+            for (uint32_t r = 0; r < rows; r++)
+                memcpy(p->band.rows + r * p->band.stride, at + r * row_len, row_len);
+        if (encode ? prts__pass_encode(p, payload, &e) : prts__pass_decode(p, payload, &e))
+            break;
+        if (encode)
+            for (uint32_t r = 0; r < rows; r++)
+                memcpy(at + r * row_len, p->band.rows + r * p->band.stride, row_len);
     }
     if (e.code)
         fprintf(stderr, "backend failed: %s\n", e.msg);

@@ -5,13 +5,20 @@
  *   LANES           32-bit lanes per vector
  *   vec             the vector type
  *   V_LOAD(p) V_STORE(p, v) V_GATHER(base, idx) V_AND(a, b) V_OR(a, b)
- *   V_SET1(x) V_SLLI(v, n) V_STREAM(p, v) (non-temporal store, p aligned)
- * A full 16x16 tile is 1 KiB of payload permuted by a 256-entry table:
- * encode gathers from the tile's contiguous payload span into its 16 row
- * segments; decode gathers from the row segments into the span, so both
- * directions store contiguously. */
+ *   V_SET1(x) V_SLLI(v, n)
+ * and, defined before the include, the variant's two block moves:
+ *   SIMD_FN(encode_block)(vec px[16 / LANES], uint8_t *row0, size_t stride,
+ *                         const simd_pattern *pt)
+ *   SIMD_FN(decode_block)(const uint8_t *row0, size_t stride, uint8_t *dst,
+ *                         const simd_pattern *pt)
+ *
+ * Why blocks: the curve fills every aligned 4x4 block with 16 consecutive
+ * pixels, so a 16x16 tile is 16 blocks of 64 contiguous payload bytes, each
+ * of which lands on 4 rows as 4 runs of 16 bytes.  Moving a block is one
+ * in-register permutation between 64 contiguous bytes and those 4 runs:
+ * every load and store is a whole vector, nothing is gathered from memory. */
 
-#define TILE 16
+#define BLOCK_VECS (16 / LANES)
 
 /* Code-mode colouring of `LANES` pixels: R = red[b0], A = alpha[b0] << 24. */
 __attribute__((target(SIMD_TARGET)))
@@ -22,36 +29,33 @@ static inline vec SIMD_FN(colour)(vec px, const int32_t *red, const int32_t *alp
     return V_OR(V_OR(keep, V_GATHER(red, b0)), V_SLLI(V_GATHER(alpha, b0), 24));
 }
 
+/* One full tile: src is its 1 KiB span, origin its top-left pixel. */
 __attribute__((target(SIMD_TARGET)))
-static void SIMD_FN(encode_tile)(const int32_t *idx, const uint8_t *src, uint8_t *origin,
+static void SIMD_FN(encode_tile)(const simd_tile_plan *plan, const uint8_t *src, uint8_t *origin,
                                  size_t stride, const int32_t *red, const int32_t *alpha)
 {
-    for (uint32_t ly = 0; ly < TILE; ly++) {
-        uint8_t *row = origin + ly * stride;
-        for (uint32_t lx = 0; lx < TILE; lx += LANES) {
-            vec v = V_GATHER((const int32_t *)src, V_LOAD(idx + ly * TILE + lx));
+    for (int k = 0; k < 16; k++, src += 64) {
+        vec px[BLOCK_VECS];
+        for (int v = 0; v < BLOCK_VECS; v++) {
+            px[v] = V_LOAD(src + v * LANES * 4);
             if (red)
-                v = SIMD_FN(colour)(v, red, alpha);
-            V_STORE(row + lx * 4, v);
+                px[v] = SIMD_FN(colour)(px[v], red, alpha);
         }
+        SIMD_FN(encode_block)(px, origin + plan->block[k].y * stride + plan->block[k].x * 4,
+                              stride, &simd_patterns[plan->block[k].pattern]);
     }
 }
 
-/* The span is written whole and not read again soon: when it is 64-byte
- * aligned, non-temporal stores skip reading its cache lines first. */
 __attribute__((target(SIMD_TARGET)))
-static void SIMD_FN(decode_tile)(const int32_t *idx, const uint8_t *origin, uint8_t *dst)
+static void SIMD_FN(decode_tile)(const simd_tile_plan *plan, const uint8_t *origin, size_t stride,
+                                 uint8_t *dst)
 {
-    if (((uintptr_t)dst & 63) == 0) {
-        for (uint32_t j = 0; j < TILE * TILE; j += LANES)
-            V_STREAM(dst + j * 4, V_GATHER((const int32_t *)origin, V_LOAD(idx + j)));
-        return;
-    }
-    for (uint32_t j = 0; j < TILE * TILE; j += LANES)
-        V_STORE(dst + j * 4, V_GATHER((const int32_t *)origin, V_LOAD(idx + j)));
+    for (int k = 0; k < 16; k++, dst += 64)
+        SIMD_FN(decode_block)(origin + plan->block[k].y * stride + plan->block[k].x * 4, stride,
+                              dst, &simd_patterns[plan->block[k].pattern]);
 }
 
-#undef TILE
+#undef BLOCK_VECS
 /* the variant's parameters end here, so the next variant can define its own */
 #undef SIMD_FN
 #undef SIMD_TARGET
@@ -64,4 +68,3 @@ static void SIMD_FN(decode_tile)(const int32_t *idx, const uint8_t *origin, uint
 #undef V_OR
 #undef V_SET1
 #undef V_SLLI
-#undef V_STREAM

@@ -125,23 +125,56 @@ void prts__layout_init(prts__layout *lay, uint32_t g)
     lay->inv = (const uint8_t (*)[PRTS__TILE_MAX * PRTS__TILE_MAX])inv_tables[k];
 }
 
-/* The walk over the levels above the tile gives the tile's first index and
- * the symmetry applied to the in-tile coordinates.  The four symmetries form
- * a commutative group in which each is its own inverse, so that symmetry is
- * the tile's orientation. */
-static void plan_tile(uint32_t g, uint32_t t, uint32_t px, uint32_t py, prts__tile *tile)
+/* A strip's tiles, by descending the curve's quadrant tree only into the
+ * blocks that cross the strip: about two blocks per level, so a strip of n
+ * tiles costs about 2n steps instead of n walks from the top (which was a
+ * tenth of a transform's time on big grids).
+ *
+ * A block of side `side` at (bx, by) holds indices d .. d + side^2 - 1,
+ * laid out by the base curve under symmetry o.  The base curve visits its
+ * quadrants at (0,0), (0,1), (1,1), (1,0), the first transposed and the last
+ * anti-transposed (the rotations of d2xy).  The four symmetries form a
+ * commutative group in which each is its own inverse; numbered as in
+ * hilbert.h, composing two is XOR of their numbers, and each maps aligned
+ * sub-blocks to aligned sub-blocks, acting inside them as itself. */
+static const uint8_t child_orient[4] = {PRTS__ORIENT_T, PRTS__ORIENT_ID, PRTS__ORIENT_ID,
+                                        PRTS__ORIENT_ANTI_T};
+/* child_at[o][q]: quadrant q's corner (bit 0 = x, bit 1 = y) under symmetry o */
+static uint8_t child_at[4][4];
+static pthread_once_t child_once = PTHREAD_ONCE_INIT;
+
+static void build_child_at(void)
 {
-    static const uint8_t orient[2][2] = {
-        {PRTS__ORIENT_ID, PRTS__ORIENT_ROT180}, /* [swapped][flipped] */
-        {PRTS__ORIENT_T, PRTS__ORIENT_ANTI_T},
-    };
-    int swapped, flipped;
-    tile->d0 = walk_down(g, t, px, py, &swapped, &flipped);
-    tile->orient = orient[swapped][flipped];
+    static const uint8_t qx[4] = {0, 0, 1, 1}, qy[4] = {0, 1, 1, 0};
+    for (int o = 0; o < 4; o++)
+        for (int q = 0; q < 4; q++) {
+            uint32_t cx, cy;
+            orient_point(o, 2, qx[q], qy[q], &cx, &cy);
+            child_at[o][q] = (uint8_t)(cx | cy << 1);
+        }
+}
+
+static void strip_walk(uint32_t bx, uint32_t by, uint32_t side, uint64_t d, int o, uint32_t t,
+                       uint32_t row, prts__tile *tiles)
+{
+    if (side == t) {
+        tiles[bx / t].d0 = d;
+        tiles[bx / t].orient = (uint8_t)o;
+        return;
+    }
+    uint32_t h = side / 2;
+    uint64_t area = (uint64_t)h * h;
+    uint32_t lower = row >= by + h; /* which half of the block the strip crosses */
+    for (int q = 0; q < 4; q++) {
+        uint32_t at = child_at[o][q];
+        if ((at >> 1) == lower)
+            strip_walk(bx + (at & 1) * h, by + lower * h, h, d + q * area, o ^ child_orient[q], t,
+                       row, tiles);
+    }
 }
 
 void prts__layout_strip(const prts__layout *lay, uint32_t strip, prts__tile *tiles)
 {
-    for (uint32_t i = 0; i < lay->tiles; i++)
-        plan_tile(lay->grid, lay->tile, i * lay->tile, strip * lay->tile, &tiles[i]);
+    pthread_once(&child_once, build_child_at);
+    strip_walk(0, 0, lay->grid, 0, PRTS__ORIENT_ID, lay->tile, strip * lay->tile, tiles);
 }
