@@ -441,11 +441,18 @@ static int full_tile(const prts__band *band, const prts__tile *tile)
  * in payload order streams the payload, where one strip at a time jumps
  * to a new 1 KiB span for every tile (measured here: decode +30 %). */
 #define SQUARE_STRIPS 4
+/* ...as long as the band stays small: up to 4 MiB of rows (grids up to
+ * 16384, 1 GiB of payload).  Bigger grids keep one strip per band, to keep
+ * the encoder's and decoder's memory where it was. */
+#define SQUARE_BAND_MAX ((size_t)4 << 20)
 
 static uint32_t simd_band_strips(void *state, const prts__layout *lay)
 {
     (void)state;
-    return lay->tile == 16 && lay->strips >= SQUARE_STRIPS ? SQUARE_STRIPS : 1;
+    size_t band_bytes = (size_t)SQUARE_STRIPS * 16 * lay->grid * 4;
+    return lay->tile == 16 && lay->strips >= SQUARE_STRIPS && band_bytes <= SQUARE_BAND_MAX
+               ? SQUARE_STRIPS
+               : 1;
 }
 
 /* The tiles of square `sq` of a 4-strip band in payload order: indices

@@ -22,6 +22,8 @@ PACKAGES=(build-essential meson ninja-build pkg-config libspng-dev libjansson-de
           ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
           # the benchmark dashboard: Chart.js to inline, a headless browser to render it in
           libjs-chart.js chromium
+          # the simd backend's NEON variant, cross-built and run under qemu-user
+          gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
           # the Python binding's tests: Debian's interpreter and its cffi
           python3 python3-cffi
           # hardening (scripts/sanitize.sh): sanitizers and libFuzzer, their symbolizer,

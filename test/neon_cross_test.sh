@@ -1,0 +1,21 @@
+#!/bin/sh
+# neon_cross_test.sh SRCDIR BUILDDIR: the simd backend's NEON variant, built
+# for AArch64 with the cross compiler and run under qemu-user, must give
+# scalar's bytes (test/cross/neon_check.c).  Skipped (77) where the tools
+# are missing: Debian's gcc-aarch64-linux-gnu and qemu-user.
+src=$1
+build=$2
+cc=$(command -v aarch64-linux-gnu-gcc) || { echo "SKIP: no aarch64-linux-gnu-gcc (gcc-aarch64-linux-gnu)"; exit 77; }
+qemu=$(command -v qemu-aarch64) || { echo "SKIP: no qemu-aarch64 (qemu-user)"; exit 77; }
+[ -d /usr/aarch64-linux-gnu/lib ] || { echo "SKIP: no AArch64 C library (libc6-dev-arm64-cross)"; exit 77; }
+out=$(mktemp -d) || exit 1
+trap 'rm -rf "$out"' EXIT
+# the transform sources only: the curve, the band pass, the backends' vtable
+"$cc" -O2 -Wall -Wextra -Werror -DPRTS_HAVE_SIMD -pthread \
+    -I"$src/lib" -I"$src/include" -I"$build/lib" -I"$build" \
+    "$src/test/cross/neon_check.c" \
+    "$src/lib/hilbert.c" "$src/lib/transform.c" "$src/lib/alloc.c" "$src/lib/errors.c" \
+    "$src/lib/backend.c" "$src/lib/measure.c" "$src/lib/cpu_features.c" \
+    "$src/lib/backend_scalar.c" "$src/lib/backend_simd.c" \
+    -o "$out/neon_check" || { echo "FAIL: the AArch64 build failed"; exit 1; }
+"$qemu" -L /usr/aarch64-linux-gnu "$out/neon_check"
