@@ -60,6 +60,10 @@ extern const prts__backend_ops prts__backend_simd;
 #endif
 #ifdef PRTS_HAVE_OPENCL
 extern const prts__backend_ops prts__backend_opencl;
+/* Device time of the kernels an opencl state ran since the last reset, in
+ * seconds; 0 unless PIXELRTS_OPENCL_PROFILE=1 was set before the state was
+ * created (bench_opencl). */
+double prts__opencl_kernel_seconds(void *state, int reset);
 #endif
 
 /* The portable per-band transforms, also the fallback of other backends

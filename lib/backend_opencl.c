@@ -28,6 +28,8 @@
  *                              first GPU is used, else the first device of any type.
  *   PIXELRTS_OPENCL_KERNEL=px|row  force a shape of the kernels (see kernel_source; a testing
  *                              aid: by default CPU devices get "row", others "px").
+ *   PIXELRTS_OPENCL_PROFILE=1  time every kernel on the device (a profiling queue), for
+ *                              bench_opencl: prts__opencl_kernel_seconds() returns the sum.
  * Both are read once, by the first probe of the process.
  *
  * Every OpenCL failure becomes PRTS_E_BACKEND naming the call and the error code. */
@@ -405,7 +407,39 @@ typedef struct ocl_state {
     uint32_t inv_tile;
     uint8_t code[512];          /* what code_buf holds, if code_ok */
     int code_ok;
+    int profile;                /* PIXELRTS_OPENCL_PROFILE: kernels are timed */
+    cl_event kernel_done[CHUNKS]; /* this band's kernels, when profiling */
+    uint32_t nkernels;
+    double kernel_seconds;      /* their device time so far */
 } ocl_state;
+
+/* Add the device time of the band's kernels (all finished) to kernel_seconds. */
+static void collect_kernel_time(ocl_state *st)
+{
+    for (uint32_t i = 0; i < st->nkernels; i++) {
+        cl_ulong t0 = 0, t1 = 0;
+        if (st->kernel_done[i] &&
+            clGetEventProfilingInfo(st->kernel_done[i], CL_PROFILING_COMMAND_START, sizeof t0, &t0,
+                                    NULL) == CL_SUCCESS &&
+            clGetEventProfilingInfo(st->kernel_done[i], CL_PROFILING_COMMAND_END, sizeof t1, &t1,
+                                    NULL) == CL_SUCCESS &&
+            t1 > t0)
+            st->kernel_seconds += (double)(t1 - t0) * 1e-9;
+        if (st->kernel_done[i])
+            clReleaseEvent(st->kernel_done[i]);
+        st->kernel_done[i] = NULL;
+    }
+    st->nkernels = 0;
+}
+
+double prts__opencl_kernel_seconds(void *state, int reset)
+{
+    ocl_state *st = state;
+    double s = st ? st->kernel_seconds : 0;
+    if (st && reset)
+        st->kernel_seconds = 0;
+    return s;
+}
 
 static void ocl_destroy(void *vst)
 {
@@ -414,6 +448,7 @@ static void ocl_destroy(void *vst)
         return;
     if (st->queue) {
         clFinish(st->queue);
+        collect_kernel_time(st);
         if (st->stage_buf && st->stage) {
             clEnqueueUnmapMemObject(st->queue, st->stage_buf, st->stage, 0, NULL, NULL);
             clFinish(st->queue);
@@ -449,7 +484,10 @@ static int ocl_create(void **out, prts__err *e)
         return prts__fail(e, PRTS_E_NOMEM, "cannot allocate the OpenCL backend state");
     cl_int err = CL_SUCCESS;
     const char *call = "clCreateCommandQueue";
-    st->queue = clCreateCommandQueue(shared.ctx, probed.device, 0, &err);
+    const char *profile = getenv("PIXELRTS_OPENCL_PROFILE");
+    st->profile = profile && strcmp(profile, "1") == 0;
+    st->queue = clCreateCommandQueue(shared.ctx, probed.device,
+                                     st->profile ? CL_QUEUE_PROFILING_ENABLE : 0, &err);
     if (!st->queue)
         goto fail;
     call = "clCreateKernel";
@@ -673,13 +711,15 @@ static cl_int run_kernel(ocl_state *st, cl_kernel k, const plan *pl, uint32_t c)
     size_t off[2] = {0, (size_t)pl->strip0[c] * pl->t};
     size_t gsz[2] = {probed.row_kernels ? pl->tiles : pl->g,
                      (size_t)(pl->strip0[c + 1] - pl->strip0[c]) * pl->t};
-    return clEnqueueNDRangeKernel(st->queue, k, 2, off, gsz, NULL, 0, NULL, NULL);
+    cl_event *ev = st->profile && st->nkernels < CHUNKS ? &st->kernel_done[st->nkernels++] : NULL;
+    return clEnqueueNDRangeKernel(st->queue, k, 2, off, gsz, NULL, 0, NULL, ev);
 }
 
 /* After a failure: let everything in flight end before the host buffers go away. */
 static int drain(ocl_state *st, int rc)
 {
     clFinish(st->queue);
+    collect_kernel_time(st);
     return rc;
 }
 
@@ -722,6 +762,7 @@ static int ocl_encode(void *vst, const prts__band *band, const uint8_t *payload,
             CK("clFlush", clFlush(st->queue));
         }
         CK("clFinish", clFinish(st->queue));
+        collect_kernel_time(st);
     } else {
         for (size_t r = 0; r < (size_t)band->nstrips * pl.t; r++)
             memset(band->rows + r * band->stride, 0, pl.row_bytes);
@@ -783,6 +824,7 @@ static int ocl_decode(void *vst, const prts__band *band, uint8_t *payload, prts_
         }
         if (err != CL_SUCCESS)
             clFinish(st->queue);
+        collect_kernel_time(st);
         for (uint32_t c = 0; c < pl.nchunks; c++)
             if (done[c])
                 clReleaseEvent(done[c]);
