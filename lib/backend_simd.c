@@ -1,10 +1,12 @@
 /* backend_simd.c: x86-64 SSE4.1 / AVX2 / AVX-512 and AArch64 NEON transforms.
  *
- * The variants come from backend_simd_template.h, compiled once per
- * instruction set with a target attribute (not with flags for the whole
- * library); of those the CPU and OS support, the fastest measured here is
- * used.  Tiles holding the end of the payload, tiles past it
- * and grids smaller than one 16x16 tile use the scalar code. */
+ * The variants come from backend_simd_template.h (the tile loops and the
+ * code-mode colouring), compiled once per instruction set with a target
+ * attribute (not with flags for the whole library); each variant brings
+ * its two block moves, written with its own permute instructions.  Of the
+ * variants the CPU and OS support, the fastest measured here is used.
+ * Tiles holding the end of the payload, tiles past it and grids smaller
+ * than one 16x16 tile use the scalar code. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
