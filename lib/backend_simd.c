@@ -55,8 +55,8 @@ __attribute__((target("sse4.1")))
 static inline __m128i shuffle2_sse41(const __m128i in[4], const uint8_t src[2],
                                      const uint8_t shuf[2][16])
 {
-    return _mm_or_si128(_mm_shuffle_epi8(in[src[0]], _mm_load_si128((const __m128i *)shuf[0])),
-                        _mm_shuffle_epi8(in[src[1]], _mm_load_si128((const __m128i *)shuf[1])));
+    return _mm_or_si128(_mm_shuffle_epi8(in[src[0]], _mm_loadu_si128((const __m128i *)shuf[0])),
+                        _mm_shuffle_epi8(in[src[1]], _mm_loadu_si128((const __m128i *)shuf[1])));
 }
 
 __attribute__((target("sse4.1")))
