@@ -54,6 +54,36 @@ class FileApi(unittest.TestCase):
         enc.encode_file(pathlib.Path(src), pathlib.Path(self.path("p.rts.png")))
         dec.decode_file(pathlib.Path(self.path("p.rts.png")), pathlib.Path(back))
 
+    def test_presets_and_ranges(self):
+        # half zeros, half random: each preset stores or compresses, and all decode the same
+        data = bytes(600 * 1024) + pseudo_random(600 * 1024, 5)
+        src = self.path("mixed.bin")
+        write_file(src, data)
+        sizes = {}
+        for preset in ("fast", "default", "small"):
+            png = self.path(preset + ".rts.png")
+            MMapPixelRTSEncoder(preset=preset).encode_file(src, png)
+            sizes[preset] = os.path.getsize(png)
+            dec = MMapPixelRTSDecoder()
+            self.assertEqual(dec.decode_range(png, 0), data)
+            for offset, length in ((0, 1), (599 * 1024, 2048), (len(data) - 7, 7), (12345, 0)):
+                self.assertEqual(dec.decode_range(png, offset, length),
+                                 data[offset:offset + length])
+            self.assertEqual(dec.decode_range(png, 1000), data[1000:])
+            with self.assertRaises(ValueError):
+                dec.decode_range(png, len(data) - 3, 4)
+            with self.assertRaises(ValueError):
+                dec.decode_range(png, -1, 4)
+        self.assertGreater(sizes["fast"], len(data))
+        self.assertLess(sizes["default"], 0.6 * len(data))
+        self.assertLessEqual(sizes["small"], sizes["default"])
+        # a level given with a preset overrides the preset's
+        png = self.path("level0.rts.png")
+        MMapPixelRTSEncoder(preset="small", level=0).encode_file(src, png)
+        self.assertEqual(os.path.getsize(png), sizes["fast"])
+        with self.assertRaises(ValueError):
+            MMapPixelRTSEncoder(preset="tiny")
+
     def test_small_file_independent_check(self):
         data = pseudo_random(7001, 2)
         src, png = self.path("s.bin"), self.path("s.rts.png")

@@ -334,6 +334,9 @@ class Encoder(_Handle):
     def set_backend(self, name):
         self.check(self.c.prts_encoder_set_backend(self.ptr, name.encode("utf-8")))
 
+    def set_preset(self, preset):
+        self.check(self.c.prts_encoder_set_preset(self.ptr, int(preset)))
+
     def backend(self):
         name = self.c.prts_encoder_backend(self.ptr)
         return name.decode("ascii") if name else None
@@ -387,6 +390,12 @@ class Decoder(_Handle):
 
     def read_info(self, path):
         self.check(self.c.prts_read_info(self.ptr, fspath_bytes(path)))
+
+    def decode_range(self, path, offset, length):
+        out = bytearray(length)
+        where = ctypes.addressof((ctypes.c_char * length).from_buffer(out)) if length else None
+        self.check(self.c.prts_decode_range(self.ptr, fspath_bytes(path), offset, where, length))
+        return bytes(out)
 
     def info(self, key):
         value = ctypes.c_int64()

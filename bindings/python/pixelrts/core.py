@@ -29,11 +29,20 @@ def check_mode(mode):
     return MODES[mode]
 
 
+PRESETS = {"fast": 1, "default": 2, "small": 3}  # prts_preset of pixelrts.h
+
+
 def configure_encoder(handle, mode, level=None, backend=None, compression=None,
-                      compression_level="medium"):
-    """Options every encoding class shares: mode, PNG zlib level, backend, payload
+                      compression_level="medium", preset=None):
+    """Options every encoding class shares: mode, preset ("fast", "default" or "small"; a
+    level given as well overrides the preset's), PNG zlib level, backend, payload
     compression (None, "zlib" or "zstd") and its level ("low"/"medium"/"high" or a number)."""
     handle.set_option(Option.MODE, check_mode(mode))
+    if preset is not None:
+        if preset not in PRESETS:
+            raise invalid_argument("Invalid preset: %s. Must be 'fast', 'default' or 'small'"
+                                   % (preset,))
+        handle.set_preset(PRESETS[preset])
     if level is not None:
         handle.set_option(Option.COMPRESSION_LEVEL, level)
     if backend is not None:
@@ -116,20 +125,23 @@ class PixelRTSEncoder:
     is what they produced) with compression_level "low", "medium", "high" or a number.
     use_layout is accepted for code written for the original, which ignored it when its
     layout module was absent: the format has no layout optimisation, so it is ignored here.
-    Keyword-only extras: level (PNG zlib level 0-9, library default 1) and backend (pixel
-    backend name, default "auto").
+    Keyword-only extras: level (PNG zlib level 0..9 for every byte, or -9..-1: store the
+    blocks that would not compress and deflate the rest at that level; library default -1),
+    backend (pixel backend name, default "auto") and preset ("fast": store, "default":
+    adaptive level 1, "small": adaptive level 9; a level given as well overrides it).
     """
 
     def __init__(self, mode: str = "standard", compression: str = None,
                  compression_level="medium", use_layout: bool = False, *, level: int = None,
-                 backend: str = None):
+                 backend: str = None, preset: str = None):
         check_mode(mode)
         self.mode = mode
         self.compression = compression
         self.compression_level = compression_level
         self.use_layout = use_layout
         self._handle = Encoder()
-        configure_encoder(self._handle, mode, level, backend, compression, compression_level)
+        configure_encoder(self._handle, mode, level, backend, compression, compression_level,
+                          preset)
         self._last_metadata = None
         self._lock = threading.RLock()
 

@@ -9,7 +9,7 @@ outputs appear complete or not at all, and a failed hash verification leaves no 
 import os
 import threading
 
-from ._handles import Decoder, Encoder, Option
+from ._handles import Decoder, Encoder, Info, Option
 from .core import check_mode, configure_encoder
 
 __all__ = ["MMapPixelRTSEncoder", "MMapPixelRTSDecoder"]
@@ -21,18 +21,20 @@ class MMapPixelRTSEncoder:
     mode: "standard" or "code".  chunk_size is kept for code written for the original, where
     it set how much of the file was processed at a time; libpixelrts always works in strips of
     image rows (a few MiB), so it changes nothing here.  Keyword-only extras as for
-    PixelRTSEncoder: level, backend, compression, compression_level.
+    PixelRTSEncoder: level, backend, compression, compression_level, preset.
     """
 
     DEFAULT_CHUNK_SIZE = 64 * 1024 * 1024  # 64MB
 
     def __init__(self, mode: str = "standard", chunk_size: int = None, *, level: int = None,
-                 backend: str = None, compression: str = None, compression_level="medium"):
+                 backend: str = None, compression: str = None, compression_level="medium",
+                 preset: str = None):
         check_mode(mode)
         self.mode = mode
         self.chunk_size = chunk_size or self.DEFAULT_CHUNK_SIZE
         self._handle = Encoder()
-        configure_encoder(self._handle, mode, level, backend, compression, compression_level)
+        configure_encoder(self._handle, mode, level, backend, compression, compression_level,
+                          preset)
         self._last_metadata = None
         self._lock = threading.RLock()
 
@@ -89,6 +91,22 @@ class MMapPixelRTSDecoder:
             h.set_option(Option.READ_SIDECAR, 1)
             h.read_info(os.fspath(input_path))
             return h.metadata()
+
+    def decode_range(self, input_path: str, offset: int, length: int = None) -> bytes:
+        """Bytes [offset, offset + length) of the payload of `input_path` (to its end when
+        length is None), reading only the image rows they live in when the file carries
+        libpixelrts's segment index (else every row up to them).  No hash check: the hash
+        covers the whole payload.  ValueError for a range past the data; PixelRTSError
+        (UNSUPPORTED) for a code-mode or compressed payload."""
+        if offset < 0 or (length is not None and length < 0):
+            raise ValueError("Invalid range: offset %d, length %s" % (offset, length))
+        with self._lock:
+            h = self._handle
+            h.reset()
+            if length is None:
+                h.read_info(os.fspath(input_path))
+                length = max(h.info(Info.DATA_SIZE) - offset, 0)
+            return h.decode_range(os.fspath(input_path), offset, length)
 
     def get_metadata(self) -> dict:
         """Metadata from the last decode operation (None before the first)."""
