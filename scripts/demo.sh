@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PACKAGES=(build-essential meson ninja-build pkg-config libspng-dev libjansson-dev
-          libssl-dev zlib1g-dev libdeflate-dev libzstd-dev libyaml-dev libcyaml-dev libcmocka-dev)
+          libssl-dev zlib1g-dev libdeflate-dev libisal-dev libzstd-dev libyaml-dev libcyaml-dev libcmocka-dev)
 BUILD_DIR=build
 INPUT=/bin/bash
 

@@ -15,7 +15,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 BUILD_DIR=${BUILD_DIR:-build-test}
 PACKAGES=(build-essential meson ninja-build pkg-config libspng-dev libjansson-dev libssl-dev
-          zlib1g-dev libdeflate-dev libzstd-dev libyaml-dev libcyaml-dev libcmocka-dev abigail-tools
+          zlib1g-dev libdeflate-dev libisal-dev libzstd-dev libyaml-dev libcyaml-dev libcmocka-dev abigail-tools
           # test_huge checks every file we write with pngcheck
           pngcheck
           # the OpenCL backend: ICD loader + headers to build it, PoCL to run it on the CPU
