@@ -69,14 +69,25 @@ class Loader(unittest.TestCase):
         self.assertIn(missing + " ($PIXELRTS_LIBRARY)", proc.stderr)
         self.assertNotIn(fake_build, proc.stderr)
 
-    def test_build_tree_above_the_package(self):
-        site = self.package_copy(self.dir)
-        build = self.fake_build(self.dir)
-        os.makedirs(os.path.join(self.dir, "build-not-meson", "lib"))  # no meson-private
-        proc = self.probe(site)
+    def test_build_tree_of_the_checkout(self):
+        # the package where a source checkout has it: <root>/bindings/python/pixelrts
+        root = os.path.join(self.dir, "checkout")
+        python = os.path.join(root, "bindings", "python")
+        shutil.copytree(os.path.join(support.BINDING, "pixelrts"), os.path.join(python, "pixelrts"))
+        with open(os.path.join(root, "meson.build"), "w") as f:
+            f.write("project('pixelrts', 'c')\n")
+        build = self.fake_build(root)
+        os.makedirs(os.path.join(root, "build-not-meson", "lib"))  # no meson-private
+        proc = self.probe(python)
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertEqual(proc.stdout.split(),
                          [os.path.join(build, "lib", "libpixelrts.so.1"), "build", "tree"])
+
+    def test_installed_copy_ignores_build_folders_above_it(self):
+        site = self.package_copy(self.dir)
+        build = self.fake_build(self.dir)  # beside site-packages, not a checkout's
+        proc = self.probe(site, PIXELRTS_BUILD_DIR=os.path.join(self.dir, "no-build"))
+        self.assertNotIn(build, proc.stdout + proc.stderr)
 
     def test_build_dir_variable(self):
         site = self.package_copy(self.dir)

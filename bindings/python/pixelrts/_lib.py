@@ -4,9 +4,10 @@ Where the library is looked for, in this order (the first that loads wins):
 
 1. ``$PIXELRTS_LIBRARY``: the path of the shared library (or of a folder holding
    ``libpixelrts.so.1``);
-2. a build tree: ``$PIXELRTS_BUILD_DIR`` or ``$MESON_BUILD_ROOT`` (a meson build folder), then
-   every ``build*/`` meson build folder of this package's folder and its parents, nearest first
-   (the newest library when a folder has several builds), as ``<build>/lib/libpixelrts.so.1``;
+2. a build tree: ``$PIXELRTS_BUILD_DIR`` or ``$MESON_BUILD_ROOT`` (a meson build folder), then,
+   when this package is the one in a source checkout (``<root>/bindings/python/pixelrts``), the
+   ``<root>/build*/`` meson build folders (the newest library first), as
+   ``<build>/lib/libpixelrts.so.1``; an installed copy never looks in the folders above it;
 3. the system: ``ctypes.util.find_library("pixelrts")`` and plain ``libpixelrts.so.1``
    (``LD_LIBRARY_PATH``, the ld.so cache, the default folders).
 
@@ -145,6 +146,19 @@ def _is_meson_build(folder):
     return os.path.isdir(os.path.join(folder, "meson-private"))
 
 
+def _source_root():
+    """The source checkout this package lies in, or None.  Only a checkout's own build
+    folders are candidates: an installed copy (site-packages) walking up its parents would
+    load whatever build folder happens to lie above it."""
+    python = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    bindings = os.path.dirname(python)
+    root = os.path.dirname(bindings)
+    if (os.path.basename(python) == "python" and os.path.basename(bindings) == "bindings"
+            and os.path.isfile(os.path.join(root, "meson.build"))):
+        return root
+    return None
+
+
 def _build_tree_candidates():
     """Library paths in build trees, best first, each with where it came from."""
     out = []
@@ -152,25 +166,20 @@ def _build_tree_candidates():
         root = os.environ.get(var)
         if root:
             out.append((os.path.join(root, "lib", SONAME), "$" + var))
-    folder = os.path.dirname(os.path.abspath(__file__))
-    while True:
-        builds = []
-        try:
-            names = sorted(os.listdir(folder))
-        except OSError:
-            names = []
-        for name in names:
-            path = os.path.join(folder, name)
-            lib = os.path.join(path, "lib", SONAME)
-            if name.startswith("build") and _is_meson_build(path) and os.path.exists(lib):
-                builds.append(lib)
-        # several builds side by side: the one built last is the one being worked on
-        builds.sort(key=lambda p: os.stat(p).st_mtime, reverse=True)
-        out.extend((lib, "build tree") for lib in builds)
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            break
-        folder = parent
+    root = _source_root()
+    try:
+        names = sorted(os.listdir(root)) if root else []
+    except OSError:
+        names = []
+    builds = []
+    for name in names:
+        path = os.path.join(root, name)
+        lib = os.path.join(path, "lib", SONAME)
+        if name.startswith("build") and _is_meson_build(path) and os.path.exists(lib):
+            builds.append(lib)
+    # several builds side by side: the one built last is the one being worked on
+    builds.sort(key=lambda p: os.stat(p).st_mtime, reverse=True)
+    out.extend((lib, "build tree") for lib in builds)
     return out
 
 
