@@ -15,47 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "backend.h"
-#include "transform.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* One pass through `image` (g*4 bytes a row); the seconds spent planning
- * and transforming the bands (not copying them to or from `image`, which
- * is only there to check the bytes), or -1. */
-static double pass_once(prts__pass *p, uint8_t *payload, uint8_t *image, int encode)
-{
-    prts__err e = {0, ""};
-    size_t row_len = (size_t)p->lay.grid * 4;
-    double spent = 0;
-    for (uint32_t s = 0; s < p->lay.strips; s += p->band.nstrips) {
-        double t0 = now();
-        uint32_t rows = prts__pass_plan(p, s);
-        spent += now() - t0;
-        uint8_t *at = image + (size_t)s * p->lay.tile * row_len;
-        if (!encode)
-            for (uint32_t r = 0; r < rows; r++)
-                memcpy(p->band.rows + r * p->band.stride, at + r * row_len, row_len);
-        t0 = now();
-        int rc = encode ? prts__pass_encode(p, payload, &e) : prts__pass_decode(p, payload, &e);
-        spent += now() - t0;
-        if (rc) {
-            fprintf(stderr, "bench_opencl: %s\n", e.msg);
-            return -1;
-        }
-        if (encode)
-            for (uint32_t r = 0; r < rows; r++)
-                memcpy(at + r * row_len, p->band.rows + r * p->band.stride, row_len);
-    }
-    return spent;
-}
+#include "bench_pass.h"
 
 /* Best-of-`reps` end-to-end and kernel seconds of one direction. */
 static int best_of(prts__backend *b, prts__pass *p, uint8_t *payload, uint8_t *image, int encode,
@@ -65,7 +27,7 @@ static int best_of(prts__backend *b, prts__pass *p, uint8_t *payload, uint8_t *i
     for (int r = 0; r < reps; r++) {
         if (b->ops == &prts__backend_opencl)
             prts__opencl_kernel_seconds(b->state, 1);
-        double t = pass_once(p, payload, image, encode);
+        double t = bench_pass(p, payload, image, encode);
         if (t < 0)
             return 1;
         double k = b->ops == &prts__backend_opencl ? prts__opencl_kernel_seconds(b->state, 1) : 0;
@@ -109,16 +71,9 @@ int main(int argc, char **argv)
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         payload[i] = (uint8_t)(x >> 32);
     }
-    double best = 1e30;
-    for (int r = 0; r < reps; r++) {
-        double t0 = now();
-        memcpy(back, payload, len);
-        double t = now() - t0;
-        best = t < best ? t : best;
-    }
     printf("payload %llu MiB, grid %u, best of %d passes; GB/s of payload\n",
            (unsigned long long)mib, g, reps);
-    printf("memcpy  %.2f GB/s\n", len / best / 1e9);
+    printf("memcpy  %.2f GB/s\n", bench_memcpy_gbs(back, payload, len, reps));
 
     const char *names[] = {"scalar", "simd", "opencl"};
     for (int n = 0; n < 3; n++) {

@@ -8,39 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "backend.h"
-#include "transform.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* One whole-image pass through `image`, for the byte checks (the timing
- * is prts_backend_measure's, the same code `pixelrts backends` reports). */
-static void run(prts__pass *p, uint8_t *payload, uint8_t *image, int encode)
-{
-    prts__err e = {0, ""};
-    size_t row_len = (size_t)p->lay.grid * 4; /* the band's rows may be further apart */
-    for (uint32_t s = 0; s < p->lay.strips; s += p->band.nstrips) {
-        uint32_t rows = prts__pass_plan(p, s);
-        uint8_t *at = image + (size_t)s * p->lay.tile * row_len;
-        if (!encode)
-            for (uint32_t r = 0; r < rows; r++)
-                memcpy(p->band.rows + r * p->band.stride, at + r * row_len, row_len);
-        if (encode ? prts__pass_encode(p, payload, &e) : prts__pass_decode(p, payload, &e))
-            break;
-        if (encode)
-            for (uint32_t r = 0; r < rows; r++)
-                memcpy(at + r * row_len, p->band.rows + r * p->band.stride, row_len);
-    }
-    if (e.code)
-        fprintf(stderr, "backend failed: %s\n", e.msg);
-}
+#include "bench_pass.h"
 
 int main(int argc, char **argv)
 {
@@ -59,14 +29,7 @@ int main(int argc, char **argv)
     memset(image, 0, image_len);
     memset(back, 0, len);
 
-    double best = 1e9;
-    for (int r = 0; r < reps; r++) {
-        double t0 = now();
-        memcpy(back, payload, len);
-        double t = now() - t0;
-        best = t < best ? t : best;
-    }
-    double memcpy_gbs = len / best / 1e9;
+    double memcpy_gbs = bench_memcpy_gbs(back, payload, len, reps);
     printf("payload %llu MiB, grid %u, best of %d\n", (unsigned long long)mib, g, reps);
     printf("%-8s %-28s %10s %10s %8s\n", "backend", "runs on", "encode", "decode", "check");
     printf("%-8s %-28s %8.2f GB/s %6.2f GB/s\n", "memcpy", "this CPU", memcpy_gbs, memcpy_gbs);
@@ -97,9 +60,10 @@ int main(int argc, char **argv)
         if (prts_backend_measure(name, len, &enc_gbs, &dec_gbs) != PRTS_OK)
             return 1;
         memset(back, 0, len);
-        run(&p, payload, image, 1);
-        run(&p, back, image, 0);
-        int ok = memcmp(back, payload, len) == 0;
+        /* the timing above is prts_backend_measure's, the code `pixelrts backends` runs;
+         * these passes are for the byte checks */
+        int ok = bench_pass(&p, payload, image, 1) >= 0 && bench_pass(&p, back, image, 0) >= 0 &&
+                 memcmp(back, payload, len) == 0;
         if (strcmp(name, "scalar") == 0)
             memcpy(reference, image, image_len);
         else

@@ -12,8 +12,8 @@ out=$(mktemp -d) || exit 1
 trap 'rm -rf "$out"' EXIT
 # the transform sources only: the curve, the band pass, the backends' vtable
 "$cc" -O2 -Wall -Wextra -Werror -DPRTS_HAVE_SIMD -pthread \
-    -I"$src/lib" -I"$src/include" -I"$build/lib" -I"$build" \
-    "$src/test/cross/neon_check.c" \
+    -I"$src/lib" -I"$src/include" -I"$src/bench" -I"$build/lib" -I"$build" \
+    "$src/test/cross/neon_check.c" "$src/bench/bench_pass.c" \
     "$src/lib/hilbert.c" "$src/lib/transform.c" "$src/lib/alloc.c" "$src/lib/errors.c" \
     "$src/lib/backend.c" "$src/lib/measure.c" "$src/lib/cpu_features.c" \
     "$src/lib/backend_scalar.c" "$src/lib/backend_simd.c" \

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "backend.h"
-#include "transform.h"
+#include "bench_pass.h"
 
 /* The real colour tables live in payload.c with the codec (which needs
  * OpenSSL); any tables serve to compare two backends' colouring. */
@@ -21,8 +21,8 @@ void prts__code_tables(uint8_t red[256], uint8_t alpha[256])
     }
 }
 
-/* Encode (and, in standard mode, decode) the whole image band by band:
- * rows into `image` (g*4 bytes a row), the payload back into `back`. */
+/* Encode (and, in standard mode, decode) the whole image band by band,
+ * through bench/bench_pass.c: rows into `image`, the payload into `back`. */
 static int run(const prts__backend *b, uint32_t g, uint64_t len, const uint8_t *payload,
                uint8_t *image, uint8_t *back, int code)
 {
@@ -30,17 +30,10 @@ static int run(const prts__backend *b, uint32_t g, uint64_t len, const uint8_t *
     prts__pass p;
     if (prts__pass_init(&p, NULL, b, g, len, code, &e))
         return fprintf(stderr, "%s\n", e.msg), 1;
-    size_t row_len = (size_t)g * 4;
-    for (uint32_t s = 0; s < p.lay.strips; s += p.band.nstrips) {
-        uint32_t rows = prts__pass_plan(&p, s);
-        if (prts__pass_encode(&p, payload, &e) || (!code && prts__pass_decode(&p, back, &e)))
-            return fprintf(stderr, "%s\n", e.msg), 1;
-        for (uint32_t r = 0; r < rows; r++)
-            memcpy(image + ((size_t)s * p.lay.tile + r) * row_len, p.band.rows + r * p.band.stride,
-                   row_len);
-    }
+    int failed = bench_pass(&p, (uint8_t *)payload, image, 1) < 0 ||
+                 (!code && bench_pass(&p, back, image, 0) < 0);
     prts__pass_free(&p);
-    return 0;
+    return failed;
 }
 
 int main(void)
