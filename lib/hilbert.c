@@ -26,40 +26,28 @@ void prts__d2xy(uint32_t g, uint64_t d, uint32_t *px, uint32_t *py)
     *py = (uint32_t)y;
 }
 
-/* The classic xy2d walk from the top level down to level `stop`: returns
- * the index contributed by those levels, and reports the symmetry they
- * applied to the coordinates below them (a transpose, a 180° turn). */
-static uint64_t walk_down(uint32_t g, uint64_t stop, uint64_t x, uint64_t y, int *swapped,
-                          int *flipped)
+/* The classic xy2d walk (format.md section 3), level by level from the top. */
+uint64_t prts__xy2d(uint32_t g, uint32_t x, uint32_t y)
 {
-    uint64_t d = 0;
-    *swapped = *flipped = 0;
-    for (uint64_t s = (uint64_t)g / 2; s >= stop && s > 0; s >>= 1) {
-        uint64_t rx = (x & s) > 0;
-        uint64_t ry = (y & s) > 0;
+    uint64_t d = 0, px = x, py = y;
+    for (uint64_t s = (uint64_t)g / 2; s > 0; s >>= 1) {
+        uint64_t rx = (px & s) > 0;
+        uint64_t ry = (py & s) > 0;
         d += s * s * ((3 * rx) ^ ry);
         /* rotate the quadrant so the sub-curve is in base orientation */
         if (ry == 0) {
             if (rx == 1) {
-                x = s - 1 - (x & (s - 1));
-                y = s - 1 - (y & (s - 1));
-                *flipped ^= 1;
+                px = s - 1 - (px & (s - 1));
+                py = s - 1 - (py & (s - 1));
             }
-            uint64_t tmp = x;
-            x = y;
-            y = tmp;
-            *swapped ^= 1;
+            uint64_t tmp = px;
+            px = py;
+            py = tmp;
         }
-        x &= s - 1;
-        y &= s - 1;
+        px &= s - 1;
+        py &= s - 1;
     }
     return d;
-}
-
-uint64_t prts__xy2d(uint32_t g, uint32_t x, uint32_t y)
-{
-    int swapped, flipped;
-    return walk_down(g, 1, x, y, &swapped, &flipped);
 }
 
 int prts__is_pow2(uint64_t g)
