@@ -4,24 +4,7 @@
 # exit codes on histories with and without a slowdown, and usage errors.
 set -u
 cli=$1
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fails=0
-check() { # check DESCRIPTION EXPECTED-EXIT COMMAND...
-    what=$1 want=$2
-    shift 2
-    "$@" >"$dir/out" 2>"$dir/err"
-    got=$?
-    if [ "$got" -ne "$want" ]; then
-        echo "FAIL: $what: exit $got, expected $want"
-        sed 's/^/  | /' "$dir/out" "$dir/err"
-        fails=$((fails + 1))
-    else
-        echo "ok: $what"
-    fi
-}
-# keep the last command's output: the next check overwrites out and err
-keep() { cp "$dir/out" "$dir/o"; cp "$dir/err" "$dir/e"; }
+. "$(dirname "$0")/check.sh"
 
 # A history line with chosen throughput (MB/s) for test $1, backend $2 (1 MiB payload).
 line() {
@@ -110,8 +93,4 @@ check "dashboard operand" 2 "$cli" dashboard extra
 check "benchmark --help" 0 "$cli" benchmark --help
 check "dashboard --help" 0 "$cli" dashboard --help
 
-if [ "$fails" -ne 0 ]; then
-    echo "$fails check(s) failed"
-    exit 1
-fi
-echo "all checks passed"
+finish

@@ -4,22 +4,7 @@
 set -u
 cli=$1
 vectors=$2
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fails=0
-check() { # check DESCRIPTION EXPECTED-EXIT COMMAND...
-    what=$1 want=$2
-    shift 2
-    "$@" >"$dir/out" 2>"$dir/err"
-    got=$?
-    if [ "$got" -ne "$want" ]; then
-        echo "FAIL: $what: exit $got, expected $want"
-        sed 's/^/  | /' "$dir/err"
-        fails=$((fails + 1))
-    else
-        echo "ok: $what"
-    fi
-}
+. "$(dirname "$0")/check.sh"
 
 head -c 300000 /dev/urandom >"$dir/in.bin"
 check "convert" 0 "$cli" convert "$dir/in.bin"
@@ -81,8 +66,6 @@ mkfifo "$b/in/fifo" 2>/dev/null # never listed: opening it would block
 ln -s .. "$b/in/a/up"            # a symlinked folder: not followed
 # the input paths a --report lists, sorted
 report_inputs() { grep -ho '"input_path": "[^"]*"' "$@" | sed 's/.*: "//; s/"$//' | sort; }
-# keep the last command's output: the next check overwrites out and err
-keep() { cp "$dir/out" "$dir/o"; cp "$dir/err" "$dir/e"; }
 check "folder without --parallel is a usage error" 2 "$cli" convert "$b/in" "$b/out"
 keep
 check "... that suggests --parallel" 0 grep -q -- '--parallel' "$dir/e"
@@ -163,5 +146,4 @@ check "manifest YAML syntax error" 1 "$cli" batch "$b/syntax.yaml"
 keep
 check "... names the line" 0 grep -q 'syntax.yaml:3:' "$dir/e"
 
-echo "$fails failed"
-[ "$fails" -eq 0 ]
+finish
