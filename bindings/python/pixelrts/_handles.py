@@ -391,6 +391,14 @@ class Decoder(_Handle):
     def read_info(self, path):
         self.check(self.c.prts_read_info(self.ptr, fspath_bytes(path)))
 
+    def file_metadata(self, path):
+        """Reset, then the metadata of `path` (sidecar first, else the PNG's chunks before
+        the pixels); no pixel is decoded."""
+        self.reset()
+        self.set_option(Option.READ_SIDECAR, 1)
+        self.read_info(path)
+        return self.metadata()
+
     def decode_range(self, path, offset, length):
         out = bytearray(length)
         where = ctypes.addressof((ctypes.c_char * length).from_buffer(out)) if length else None

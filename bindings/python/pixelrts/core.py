@@ -295,8 +295,4 @@ class PixelRTSDecoder:
         """Metadata of `input_path` (sidecar first, else the PNG's chunks before the pixels);
         no pixel is decoded.  ValueError "No PixelRTS metadata found in PNG" if it has none."""
         with self._lock:
-            h = self._handle
-            h.reset()
-            h.set_option(Option.READ_SIDECAR, 1)
-            h.read_info(os.fspath(input_path))
-            return h.metadata()
+            return self._handle.file_metadata(os.fspath(input_path))

@@ -86,11 +86,7 @@ class MMapPixelRTSDecoder:
         """Metadata of `input_path` without decoding any pixel (sidecar first, else the PNG's
         chunks before IDAT).  ValueError "No PixelRTS metadata found in PNG" if none."""
         with self._lock:
-            h = self._handle
-            h.reset()
-            h.set_option(Option.READ_SIDECAR, 1)
-            h.read_info(os.fspath(input_path))
-            return h.metadata()
+            return self._handle.file_metadata(os.fspath(input_path))
 
     def decode_range(self, input_path: str, offset: int, length: int = None) -> bytes:
         """Bytes [offset, offset + length) of the payload of `input_path` (to its end when
