@@ -12,6 +12,7 @@ import os
 import random
 import struct
 import sys
+import tempfile
 import unittest
 import zlib
 
@@ -24,6 +25,20 @@ HEADER = os.path.join(ROOT, "include", "pixelrts", "pixelrts.h")
 
 if BINDING not in sys.path:
     sys.path.insert(0, BINDING)
+
+
+class TempDirTest(unittest.TestCase):
+    """A test case with a fresh temporary folder `self.dir`, removed after each test."""
+
+    def setUp(self):
+        self._tmp = tempfile.TemporaryDirectory(prefix="prts-py-")
+        self.dir = self._tmp.name
+
+    def tearDown(self):
+        self._tmp.cleanup()
+
+    def path(self, *parts):
+        return os.path.join(self.dir, *parts)
 
 
 def child_env(**extra):

@@ -11,7 +11,7 @@ import unittest
 from pathlib import Path
 
 import support
-from support import Png, bench_missing, child_env, sha256
+from support import Png, TempDirTest, bench_missing, child_env, sha256
 
 import guide
 
@@ -127,14 +127,7 @@ class GuideCommands(unittest.TestCase):
                           % (name, seg["type"], seg["size"], seg["sha256"][:16]), stdout)
 
 
-class CliBehaviour(unittest.TestCase):
-    def setUp(self):
-        self._tmp = tempfile.TemporaryDirectory(prefix="prts-cli-")
-        self.dir = self._tmp.name
-
-    def tearDown(self):
-        self._tmp.cleanup()
-
+class CliBehaviour(TempDirTest):
     def run_cli(self, *args, module="systems.pixel_compiler.pixelrts_cli"):
         return subprocess.run([sys.executable, "-m", module] + list(args), cwd=self.dir,
                               env=child_env(), capture_output=True, text=True, timeout=300)

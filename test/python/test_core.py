@@ -12,7 +12,7 @@ import threading
 import unittest
 
 import support  # noqa: F401  (sys.path)
-from support import VECTORS, Png, make_png, pseudo_random, sha256, WASM_ADD
+from support import VECTORS, Png, TempDirTest, make_png, pseudo_random, sha256, WASM_ADD
 
 from pixelrts import (HashMismatchError, PixelRTSDecoder, PixelRTSEncoder, PixelRTSError,
                       Status, calculate_grid_size)
@@ -20,18 +20,6 @@ from pixelrts import _handles
 
 FORMAT_KEYS = ["format", "format_version", "grid_size", "encoding", "offsets", "hashes",
                "encoding_mode"]
-
-
-class TempDirTest(unittest.TestCase):
-    def setUp(self):
-        self._tmp = tempfile.TemporaryDirectory(prefix="prts-py-")
-        self.dir = self._tmp.name
-
-    def tearDown(self):
-        self._tmp.cleanup()
-
-    def path(self, name):
-        return os.path.join(self.dir, name)
 
 
 class GridSize(unittest.TestCase):

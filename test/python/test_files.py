@@ -3,27 +3,16 @@ hash verification that leaves no output, and the original's messages."""
 
 import json
 import os
-import tempfile
 import unittest
 
 import support  # noqa: F401
-from support import Png, pseudo_random, sha256, WASM_ADD, write_file
+from support import Png, TempDirTest, pseudo_random, sha256, WASM_ADD, write_file
 
 from pixelrts import (MMapPixelRTSDecoder, MMapPixelRTSEncoder, PixelRTSDecoder, PixelRTSError,
                       Status)
 
 
-class FileApi(unittest.TestCase):
-    def setUp(self):
-        self._tmp = tempfile.TemporaryDirectory(prefix="prts-py-")
-        self.dir = self._tmp.name
-
-    def tearDown(self):
-        self._tmp.cleanup()
-
-    def path(self, name):
-        return os.path.join(self.dir, name)
-
+class FileApi(TempDirTest):
     def test_encode_decode(self):
         data = pseudo_random(3 * 1024 * 1024 + 1, 11)
         src, png, back = self.path("in.bin"), self.path("in.rts.png"), self.path("back.bin")

@@ -10,20 +10,17 @@ import tempfile
 import unittest
 
 import support
+from support import TempDirTest
 
 import pixelrts
 
 PROBE = "import pixelrts, pixelrts._lib as L; print(pixelrts.library_path); print(L.lib().where)"
 
 
-class Loader(unittest.TestCase):
+class Loader(TempDirTest):
     def setUp(self):
-        self._tmp = tempfile.TemporaryDirectory(prefix="prts-loader-")
-        self.dir = self._tmp.name
+        super().setUp()
         self.real = os.path.realpath(pixelrts.library_path)
-
-    def tearDown(self):
-        self._tmp.cleanup()
 
     def probe(self, pythonpath, code=PROBE, **env):
         """Run `code` in a child with none of the variables that point at a library."""

@@ -3,12 +3,11 @@ dicts, ordering, output names, per-file metadata, progress callback arguments an
 
 import json
 import os
-import tempfile
 import unittest
 from pathlib import Path
 
 import support  # noqa: F401
-from support import Png, pseudo_random, sha256, write_file
+from support import Png, TempDirTest, pseudo_random, sha256, write_file
 
 from pixelrts import ParallelPixelRTSEncoder, PixelRTSError, parallel_decode_batch
 
@@ -16,10 +15,9 @@ RESULT_KEYS = ["input_path", "output_path", "success", "error", "metadata", "enc
                "file_size"]
 
 
-class Parallel(unittest.TestCase):
+class Parallel(TempDirTest):
     def setUp(self):
-        self._tmp = tempfile.TemporaryDirectory(prefix="prts-py-")
-        self.dir = self._tmp.name
+        super().setUp()
         self.files = {}
         for i, name in enumerate(["b.bin", "a.bin", "c.wasm", "d.so", "e.txt", "empty.bin"]):
             data = b"" if name == "empty.bin" else pseudo_random(1000 * (i + 1) + i, i)
@@ -27,12 +25,6 @@ class Parallel(unittest.TestCase):
             write_file(self.path("in", name), data)
         write_file(self.path("in", "sub", "deep.bin"), b"deep file")
         os.mkdir(self.path("in", "folder.bin"))  # a folder matching the pattern is skipped
-
-    def tearDown(self):
-        self._tmp.cleanup()
-
-    def path(self, *parts):
-        return os.path.join(self.dir, *parts)
 
     def test_encode_batch(self):
         calls = []
