@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -33,6 +34,7 @@ struct prts_decoder {
     int png_open;
     uint32_t side;         /* image side of the current file */
     int fd;                /* input file of the file API, else -1 */
+    struct stat in_st;     /* its status: its mode and identity for the output */
     prts__meta meta;       /* metadata of the current file */
     int have_meta;
     int meta_source;
@@ -261,11 +263,10 @@ static int check_metadata(prts_decoder *dec, const char *name)
 static int load_file(prts_decoder *dec, const char *path)
 {
     prts__err *e = &dec->err;
-    dec->fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (dec->fd < 0)
-        return errno == ENOENT ? prts__fail(e, PRTS_E_FILE_NOT_FOUND, "File not found: %s", path)
-                               : prts__fail(e, PRTS_E_IO, "%s: %s", path, strerror(errno));
-    int rc = open_png(dec, prts__fd_read, &dec->fd, path);
+    int rc = prts__open_input(path, &dec->fd, &dec->in_st, e);
+    if (rc)
+        return rc;
+    rc = open_png(dec, prts__fd_read, &dec->fd, path);
     if (rc)
         return rc;
     json_t *side = NULL, *chunk = NULL;
@@ -535,6 +536,21 @@ static int decode_into_fd(prts_decoder *dec, int fd, prts__sha256 *sha)
     return rc;
 }
 
+/* The payload into `fd` (a fresh, empty regular file), verified when asked. */
+static int decode_to(prts_decoder *dec, int fd, prts__sha256 *sha, const char *in)
+{
+    int rc;
+    if (dec->meta.mode == PRTS_MODE_STANDARD && !dec->meta.compressed) {
+        rc = decode_into_fd(dec, fd, sha);
+    } else {
+        sink s = {.fd = fd, .sha = sha->ctx ? sha : NULL};
+        rc = produce_indirect(dec, &s);
+    }
+    if (rc)
+        return prts__fail_path(&dec->err, in);
+    return sha->ctx ? verify(dec, sha, in) : PRTS_OK;
+}
+
 int prts_decode_file(prts_decoder *dec, const char *in, const char *out)
 {
     if (!valid(dec) || !in || !out)
@@ -543,30 +559,38 @@ int prts_decode_file(prts_decoder *dec, const char *in, const char *out)
     dec->state = DEC_IDLE;
     prts__sha256 sha = {0};
     prts__outfile o = {.fd = -1};
-    int rc;
+    int rc, staged = -1;
     if ((rc = load_file(dec, in)) || (rc = start_verify(dec, &sha, in)) ||
-        (rc = prts__out_open(&o, &dec->alloc, out, &dec->err)))
+        (rc = prts__out_open(&o, &dec->alloc, out, (unsigned)dec->in_st.st_mode & 0666,
+                             &dec->in_st, 0, &dec->err)))
         goto fail;
-    if (dec->meta.mode == PRTS_MODE_STANDARD && !dec->meta.compressed) {
-        rc = decode_into_fd(dec, o.fd, &sha);
+    if (!o.direct) {
+        rc = decode_to(dec, o.fd, &sha, in);
+    } else if ((staged = prts__temp_fd()) < 0) {
+        rc = prts__fail(&dec->err, PRTS_E_IO, "cannot create a temporary file: %s",
+                        strerror(errno));
     } else {
-        sink s = {.fd = o.fd, .sha = sha.ctx ? &sha : NULL};
-        rc = produce_indirect(dec, &s);
+        /* a device or FIFO is written once the payload is whole and verified:
+         * its reader never sees bytes that turn out wrong */
+        rc = decode_to(dec, staged, &sha, in);
+        off_t len = rc ? 0 : lseek(staged, 0, SEEK_END);
+        if (rc == PRTS_OK && (len < 0 || (rc = prts__copy_fd(&dec->alloc, staged, (uint64_t)len,
+                                                             o.fd, &dec->err))))
+            rc = len < 0 ? prts__fail(&dec->err, PRTS_E_IO, "lseek: %s", strerror(errno))
+                         : prts__fail_path(&dec->err, out);
     }
-    if (rc) {
-        prts__fail_path(&dec->err, in);
+    if (rc || (rc = prts__out_commit(&o, &dec->err)))
         goto fail;
-    }
-    if (sha.ctx && (rc = verify(dec, &sha, in)))
-        goto fail;
-    if ((rc = prts__out_commit(&o, &dec->err)))
-        goto fail;
+    if (staged >= 0)
+        close(staged);
     prts__png_read_free(&dec->png);
     dec->png_open = 0;
     close(dec->fd);
     dec->fd = -1;
     return PRTS_OK;
 fail:
+    if (staged >= 0)
+        close(staged);
     prts__sha256_free(&sha);
     prts__out_abort(&o);
     dec->state = DEC_FAILED;

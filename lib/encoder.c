@@ -500,10 +500,11 @@ int prts_encoder_push(prts_encoder *enc, const void *data, size_t len)
     return PRTS_OK;
 }
 
-int prts_encoder_finish(prts_encoder *enc, prts_write_fn write, void *user)
+/* The stream pushed so far, encoded through `write` (patchable: as for
+ * encode_buffer); the handle is done (or failed) afterwards. */
+static int finish_stream(prts_encoder *enc, prts_write_fn write, void *user,
+                         prts__outfile *patchable)
 {
-    if (!valid(enc) || !write)
-        return PRTS_E_INVALID_ARG;
     int rc = begin_operation(enc);
     if (rc)
         return rc;
@@ -514,9 +515,92 @@ int prts_encoder_finish(prts_encoder *enc, prts_write_fn write, void *user)
     rc = prts__stage_map(&enc->stage, &enc->err);
     if (rc == PRTS_OK)
         rc = encode_buffer(enc, enc->stage.base, enc->stage.len, prts__stage_is_file(&enc->stage),
-                           enc->stage.fd, hex, write, user, NULL, &enc->err);
+                           enc->stage.fd, hex, write, user, patchable, &enc->err);
     drop_stream(enc);
     enc->state = rc ? ENC_FAILED : ENC_DONE;
+    return rc;
+}
+
+int prts_encoder_finish(prts_encoder *enc, prts_write_fn write, void *user)
+{
+    if (!valid(enc) || !write)
+        return PRTS_E_INVALID_ARG;
+    return finish_stream(enc, write, user, NULL);
+}
+
+/* Put the finished PNG in `png` in place at `out`, with the sidecars asked
+ * for, all at once: a failure anywhere leaves every existing file as it
+ * was.  Without sidecars, stale ones are dropped in the same step (readers
+ * would take their keys).  A device or FIFO gets no sidecar beside it. */
+static int commit_outputs(prts_encoder *enc, prts__outfile *png, const char *out, unsigned mode,
+                          const struct stat *input)
+{
+    prts__err *e = &enc->err;
+    if (png->direct)
+        return prts__out_commit(png, e);
+    int sidecars = (int)enc->opts[PRTS_OPT_WRITE_SIDECAR];
+    prts__outfile side[2];
+    prts__outfile *outs[3];
+    char *drop[3] = {0};
+    size_t nout = 0, ndrop = 0;
+    int rc = PRTS_OK;
+    if (sidecars) {
+        rc = prts__sidecar_open(&enc->alloc, &side[0], out, ".meta.json", enc->result, mode,
+                                input, e);
+        if (rc == PRTS_OK)
+            outs[nout++] = &side[0];
+        if (rc == PRTS_OK && enc->blueprint &&
+            (rc = prts__sidecar_open(&enc->alloc, &side[1], out, ".blueprint.json",
+                                     enc->blueprint, mode, input, e)) == PRTS_OK)
+            outs[nout++] = &side[1];
+    } else {
+        drop[ndrop++] = prts__sidecar_name(&enc->alloc, out, ".meta.json");
+        size_t n = strlen(out);
+        if (n > 4 && strcmp(out + n - 4, ".png") == 0) { /* the reader's second sidecar name */
+            char *alt = drop[ndrop++] = prts__sidecar_name(&enc->alloc, out, ".meta.json");
+            if (alt)
+                memmove(alt + n - 4, alt + n, strlen(alt + n) + 1);
+        }
+    }
+    if (!sidecars || !enc->blueprint)
+        drop[ndrop++] = prts__sidecar_name(&enc->alloc, out, ".blueprint.json");
+    for (size_t i = 0; i < ndrop; i++)
+        if (!drop[i] && rc == PRTS_OK)
+            rc = prts__fail(e, PRTS_E_NOMEM, "out of memory");
+    outs[nout++] = png; /* last: the sidecars are in place before the PNG is */
+    if (rc == PRTS_OK)
+        rc = prts__out_commit_all(outs, nout, (const char *const *)drop, ndrop, e);
+    else
+        for (size_t i = 0; i < nout; i++)
+            prts__out_abort(outs[i]);
+    for (size_t i = 0; i < ndrop; i++)
+        prts__free(&enc->alloc, drop[i]);
+    return rc;
+}
+
+int prts_encoder_finish_file(prts_encoder *enc, const char *out)
+{
+    if (!valid(enc) || !out)
+        return PRTS_E_INVALID_ARG;
+    int rc = begin_operation(enc);
+    if (rc)
+        return rc;
+    prts__outfile o;
+    if ((rc = prts__out_open(&o, &enc->alloc, out, 0666, NULL, 0, &enc->err))) {
+        drop_stream(enc);
+        enc->state = ENC_FAILED;
+        return rc;
+    }
+    rc = finish_stream(enc, prts__out_write, &o, o.direct ? NULL : &o);
+    if (rc) {
+        if (rc == PRTS_E_CALLBACK)
+            rc = prts__fail(&enc->err, PRTS_E_IO, "%s: write failed: %s", out,
+                            strerror(o.failed_errno ? o.failed_errno : EIO));
+        prts__out_abort(&o);
+        return rc;
+    }
+    if ((rc = commit_outputs(enc, &o, out, 0666, NULL)))
+        enc->state = ENC_FAILED;
     return rc;
 }
 
@@ -531,39 +615,28 @@ int prts_encode_file(prts_encoder *enc, const char *in, const char *out)
     int rc = prts__map_input(in, &map, &enc->alloc, e);
     if (rc)
         return rc;
+    /* the output is as private as the input (a 0600 secret stays 0600) */
+    unsigned mode = (unsigned)map.st.st_mode & 0666;
+    struct stat input = map.st;
     prts__outfile o;
-    if ((rc = prts__out_open(&o, &enc->alloc, out, e))) {
+    if ((rc = prts__out_open(&o, &enc->alloc, out, mode, &input, 0, e))) {
         prts__unmap(&map);
         return rc;
     }
-    rc = encode_buffer(enc, map.base, map.len, map.mapped, map.fd, NULL, prts__out_write, &o, &o,
-                       e);
+    /* a device or FIFO cannot be rewritten: the hash goes in first */
+    rc = encode_buffer(enc, map.base, map.len, map.mapped, map.fd, NULL, prts__out_write, &o,
+                       o.direct ? NULL : &o, e);
     if (rc == PRTS_OK && map.mapped)
         rc = prts__map_check_unchanged(in, &map, e);
     prts__unmap(&map);
     if (rc) {
-        prts__out_abort(&o);
         if (rc != PRTS_E_CALLBACK)
             prts__fail_path(e, in);
         else
             prts__fail(e, PRTS_E_IO, "%s: write failed: %s", out,
                        strerror(o.failed_errno ? o.failed_errno : EIO));
+        prts__out_abort(&o);
         return rc == PRTS_E_CALLBACK ? PRTS_E_IO : rc;
     }
-    if ((rc = prts__out_commit(&o, e)))
-        return rc;
-    /* sidecars: written when asked for, else removed so a stale one is never read */
-    int sidecars = (int)enc->opts[PRTS_OPT_WRITE_SIDECAR];
-    if (!sidecars || !enc->blueprint)
-        prts__sidecar_remove(out, ".blueprint.json");
-    if (!sidecars)
-        prts__sidecar_remove(out, ".meta.json");
-    if (sidecars && ((rc = prts__sidecar_write(&enc->alloc, out, ".meta.json", enc->result, e)) ||
-                     (enc->blueprint && (rc = prts__sidecar_write(&enc->alloc, out, ".blueprint.json",
-                                                                  enc->blueprint, e))))) {
-        unlink(out); /* all or nothing: no PNG without the sidecars asked for */
-        prts__sidecar_remove(out, ".meta.json");
-        return rc;
-    }
-    return PRTS_OK;
+    return commit_outputs(enc, &o, out, mode, &input);
 }

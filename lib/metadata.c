@@ -284,28 +284,38 @@ static int load_json_file(const prts_allocator *a, const char *path, uint64_t ma
                           json_t **out, prts__err *e)
 {
     struct stat st;
-    if (stat(path, &st) != 0)
-        return errno == ENOENT ? PRTS_E_FILE_NOT_FOUND
-                               : prts__fail(e, PRTS_E_IO, "%s: %s", path, strerror(errno));
-    if ((uint64_t)st.st_size > max_size)
+    int fd;
+    /* a FIFO or device under a sidecar's name is refused, never waited on */
+    int rc = prts__open_input(path, &fd, &st, e);
+    if (rc)
+        return rc;
+    if ((uint64_t)st.st_size > max_size) {
+        close(fd);
         return prts__fail(e, PRTS_E_LIMIT, "%s: sidecar of %lld bytes exceeds the %llu-byte limit",
                           path, (long long)st.st_size, (unsigned long long)max_size);
+    }
     /* read whole (the size is within the limit) to count its values first */
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return prts__fail(e, PRTS_E_IO, "%s: %s", path, strerror(errno));
     size_t size = (size_t)st.st_size;
     char *text = prts__alloc(a, size ? size : 1);
-    size_t got = text ? fread(text, 1, size, f) : 0;
-    int read_err = ferror(f);
-    fclose(f);
-    if (!text)
+    if (!text) {
+        close(fd);
         return prts__fail(e, PRTS_E_NOMEM, "%s: cannot allocate %zu bytes", path, size);
-    if (read_err || got != size) {
+    }
+    size_t got = 0;
+    while (got < size) {
+        ssize_t n = read(fd, text + got, size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    if (got != size) {
         prts__free(a, text);
         return prts__fail(e, PRTS_E_IO, "%s: read failed", path);
     }
-    int rc = check_value_count(text, size, path, e);
+    rc = check_value_count(text, size, path, e);
     if (rc) {
         prts__free(a, text);
         return rc;
@@ -344,36 +354,29 @@ int prts__sidecar_read(const prts_allocator *a, const char *png_path, uint64_t m
     return rc == PRTS_E_FILE_NOT_FOUND ? PRTS_OK : rc;
 }
 
-int prts__sidecar_write(const prts_allocator *a, const char *png_path, const char *suffix,
-                        const json_t *obj, prts__err *e)
+char *prts__sidecar_name(const prts_allocator *a, const char *png_path, const char *suffix)
 {
     size_t n = strlen(png_path) + strlen(suffix) + 1;
     char *name = prts__alloc(a, n);
+    if (name)
+        snprintf(name, n, "%s%s", png_path, suffix);
+    return name;
+}
+
+int prts__sidecar_open(const prts_allocator *a, prts__outfile *out, const char *png_path,
+                       const char *suffix, const json_t *obj, unsigned mode,
+                       const struct stat *input, prts__err *e)
+{
+    char *name = prts__sidecar_name(a, png_path, suffix);
     char *text = json_dumps(obj, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-    prts__outfile out;
     int rc;
-    if (!name || !text) {
+    if (!name || !text)
         rc = prts__fail(e, PRTS_E_NOMEM, "out of memory writing the sidecar");
-        goto done;
-    }
-    snprintf(name, n, "%s%s", png_path, suffix);
-    if ((rc = prts__out_open(&out, a, name, e)))
-        goto done;
-    (void)prts__out_write(&out, text, strlen(text)); /* commit reports a failed write */
-    rc = prts__out_commit(&out, e);
-done:
+    else if ((rc = prts__out_open(out, a, name, mode, input, PRTS__OUT_REGULAR, e)) == PRTS_OK)
+        (void)prts__out_write(out, text, strlen(text)); /* the commit reports a failed write */
     prts__free(a, name);
     free(text); /* json_dumps' */
     return rc;
-}
-
-void prts__sidecar_remove(const char *png_path, const char *suffix)
-{
-    /* no allocation (this runs after the PNG is committed, where failing is
-     * no option): a longer name could not be unlinked anyway */
-    char name[PATH_MAX];
-    if ((size_t)snprintf(name, sizeof name, "%s%s", png_path, suffix) < sizeof name)
-        unlink(name);
 }
 
 int prts__sidecar_read_json(const prts_allocator *a, const char *png_path, const char *suffix,

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "common.h"
+#include "fileio.h"
 
 /* Most JSON values a metadata text, blueprint or sidecar may hold (PRTS_E_LIMIT beyond):
  * bounds jansson's memory to ~50 MB whatever PRTS_OPT_MAX_METADATA_SIZE allows. */
@@ -60,13 +61,16 @@ char *prts__blueprint_chunk_text(const prts_allocator *a, const json_t *blueprin
  * prts_metadata_source. */
 int prts__sidecar_read(const prts_allocator *a, const char *png_path, uint64_t max_size,
                        json_t **out, int *source, prts__err *e);
-/* Write PATH + suffix (".meta.json", ".blueprint.json"; indent 2, ASCII)
- * all-or-nothing. */
-int prts__sidecar_write(const prts_allocator *a, const char *png_path, const char *suffix,
-                        const json_t *obj, prts__err *e);
-/* Delete PATH + suffix if present: a sidecar left from an earlier encode
- * would otherwise be read in preference to the new PNG's own chunk. */
-void prts__sidecar_remove(const char *png_path, const char *suffix);
+/* Open the output PATH + suffix (".meta.json", ".blueprint.json") and
+ * write `obj` into it (indent 2, ASCII); the caller commits it together
+ * with the PNG (prts__out_commit_all).  `mode` and `input` as for
+ * prts__out_open (a sidecar gets the PNG's permissions: it holds its hash,
+ * and in code mode the whole payload). */
+int prts__sidecar_open(const prts_allocator *a, prts__outfile *out, const char *png_path,
+                       const char *suffix, const json_t *obj, unsigned mode,
+                       const struct stat *input, prts__err *e);
+/* PATH + suffix in new memory from `a` (NULL when out of memory). */
+char *prts__sidecar_name(const prts_allocator *a, const char *png_path, const char *suffix);
 /* Read PATH + suffix if it exists (*out NULL when not). */
 int prts__sidecar_read_json(const prts_allocator *a, const char *png_path, const char *suffix,
                             uint64_t max_size, json_t **out, prts__err *e);

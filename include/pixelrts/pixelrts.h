@@ -310,8 +310,24 @@ PRTS_API int prts_encoder_finish(prts_encoder *enc, prts_write_fn write, void *u
 /* Encode file `in` into PNG `out` (and `out`.meta.json unless the sidecar
  * option is off).  The input is memory-mapped and rows are gathered from it
  * one strip at a time, so memory stays bounded by a strip whatever the file
- * size.  `out` appears complete or not at all (temporary name + rename). */
+ * size.
+ *
+ * Outputs: `out` and its sidecars appear together and complete, or not at
+ * all: they are written as unnamed temporary files in `out`'s folder and
+ * renamed into place only once all of them are written; any failure
+ * (including one renaming the second of them) leaves every existing file as
+ * it was.  Without sidecars, stale `out`.meta.json / `out`.blueprint.json
+ * (and `out` with .png replaced by .meta.json) are removed in the same step.
+ * The PNG and its sidecars get the input's permission bits, less the umask.
+ * Refused with PRTS_E_OUTPUT: `out` (or a sidecar name) being the input
+ * itself, a directory or a socket.  A device or FIFO at `out` is written
+ * in place (as cp does), without sidecars.  An input that is not a regular
+ * file is PRTS_E_UNSUPPORTED (push a pipe's bytes instead). */
 PRTS_API int prts_encode_file(prts_encoder *enc, const char *in, const char *out);
+/* Finish a pushed stream into the file `out`, with the sidecars and the
+ * all-or-nothing placement of prts_encode_file() (permissions: 0666 less
+ * the umask).  Like prts_encoder_finish(), the encoder must then be reset. */
+PRTS_API int prts_encoder_finish_file(prts_encoder *enc, const char *out);
 
 /* The metadata written by the last successful finish()/encode_file(), as
  * compact JSON; caller releases it with prts_free().  NULL if none. */
