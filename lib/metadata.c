@@ -363,6 +363,22 @@ char *prts__sidecar_name(const prts_allocator *a, const char *png_path, const ch
     return name;
 }
 
+/* The original writes sidecars with Python's json (ASCII): its \u escapes
+ * have lowercase hex digits, jansson's uppercase.  Same JSON, same bytes. */
+static void lowercase_escapes(char *text)
+{
+    for (char *p = text; *p; p++) {
+        if (*p != '\\')
+            continue;
+        if (p[1] == 'u')
+            for (int i = 2; i < 6 && p[i]; i++)
+                if (p[i] >= 'A' && p[i] <= 'F')
+                    p[i] = (char)(p[i] - 'A' + 'a');
+        if (p[1])
+            p++; /* the escaped character is not itself an escape */
+    }
+}
+
 int prts__sidecar_open(const prts_allocator *a, prts__outfile *out, const char *png_path,
                        const char *suffix, const json_t *obj, unsigned mode,
                        const struct stat *input, prts__err *e)
@@ -370,6 +386,8 @@ int prts__sidecar_open(const prts_allocator *a, prts__outfile *out, const char *
     char *name = prts__sidecar_name(a, png_path, suffix);
     char *text = json_dumps(obj, JSON_INDENT(2) | JSON_ENSURE_ASCII);
     int rc;
+    if (text)
+        lowercase_escapes(text);
     if (!name || !text)
         rc = prts__fail(e, PRTS_E_NOMEM, "out of memory writing the sidecar");
     else if ((rc = prts__out_open(out, a, name, mode, input, PRTS__OUT_REGULAR, e)) == PRTS_OK)

@@ -150,6 +150,8 @@ int prts_encoder_finish(prts_encoder *enc, prts_write_fn write, void *user);
 
 int prts_encode_file(prts_encoder *enc, const char *in, const char *out);
 
+int prts_encoder_finish_file(prts_encoder *enc, const char *out);
+
 char *prts_encoder_metadata_json(const prts_encoder *enc);
 
 const char *prts_encoder_last_error(const prts_encoder *enc);

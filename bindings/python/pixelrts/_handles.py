@@ -364,6 +364,10 @@ class Encoder(_Handle):
         cb = make_write_callback(write, self.guard)
         self.check(self.c.prts_encoder_finish(self.ptr, cb, None))
 
+    def finish_file(self, dst):
+        """Run the encode into the file dst (and its sidecars), all of it or nothing."""
+        self.check(self.c.prts_encoder_finish_file(self.ptr, fspath_bytes(dst)))
+
     def encode_file(self, src, dst):
         self.check(self.c.prts_encode_file(self.ptr, fspath_bytes(src), fspath_bytes(dst)))
 

@@ -67,6 +67,7 @@ PROTOTYPES = {
     "prts_encoder_push": (_i, (_p, _p, _z)),
     "prts_encoder_finish": (_i, (_p, WRITE_FN, _p)),
     "prts_encode_file": (_i, (_p, _s, _s)),
+    "prts_encoder_finish_file": (_i, (_p, _s)),
     "prts_encoder_metadata_json": (_p, (_p,)),
     "prts_encoder_last_error": (_s, (_p,)),
     "prts_decoder_new": (_p, ()),

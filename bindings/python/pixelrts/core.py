@@ -145,7 +145,7 @@ class PixelRTSEncoder:
         self._last_metadata = None
         self._lock = threading.RLock()
 
-    def _run(self, data, metadata, grid_size, blueprint, write):
+    def _run(self, data, metadata, grid_size, blueprint, finish):
         h = self._handle
         h.reset()
         h.set_option(Option.GRID_SIZE, 0 if grid_size is None else grid_size)
@@ -155,7 +155,7 @@ class PixelRTSEncoder:
         # the payload is in memory already: stage it there rather than in a temporary file
         h.set_option(Option.MEMORY_BUDGET, max(DEFAULT_BUDGET, size))
         h.push(data)
-        h.finish(write)
+        finish(h)
         self._last_metadata = h.metadata()
 
     def encode(self, data: bytes, metadata: dict = None, grid_size: int = None,
@@ -163,7 +163,7 @@ class PixelRTSEncoder:
         """Encode `data` (any bytes-like object) and return the PNG file's bytes."""
         with self._lock:
             out = io.BytesIO()
-            self._run(data, metadata, grid_size, blueprint, out.write)
+            self._run(data, metadata, grid_size, blueprint, lambda h: h.finish(out.write))
             return out.getvalue()
 
     def get_metadata(self) -> dict:
@@ -173,25 +173,14 @@ class PixelRTSEncoder:
     def save(self, data: bytes, output_path: str, metadata: dict = None, grid_size: int = None,
              sidecar: bool = True, blueprint: dict = None):
         """Encode `data` into the file `output_path` and, with `sidecar`, write
-        OUTPUT.meta.json (and OUTPUT.blueprint.json for a blueprint).  The PNG is streamed to
-        disk and appears complete or not at all; a stale sidecar is removed, so that readers,
-        which prefer sidecars, never see one that disagrees with the new PNG."""
+        OUTPUT.meta.json (and OUTPUT.blueprint.json for a blueprint).  The PNG and its
+        sidecars appear together and complete, or not at all (an existing file survives any
+        failure); without `sidecar`, stale ones are removed in the same step, so that readers
+        never see one that disagrees with the new PNG."""
         path = os.fspath(output_path)
         with self._lock:
-            atomic_write(path, lambda f: self._run(data, metadata, grid_size, blueprint, f.write))
-            meta_path, bp_path = path + ".meta.json", path + ".blueprint.json"
-            try:
-                if sidecar:
-                    write_json_file(meta_path, self._last_metadata)
-                else:
-                    _unlink_quietly(meta_path)
-                if sidecar and blueprint:
-                    write_json_file(bp_path, blueprint)
-                else:
-                    _unlink_quietly(bp_path)
-            except BaseException:
-                _unlink_quietly(path)  # no PNG without the sidecars asked for
-                raise
+            self._handle.set_option(Option.WRITE_SIDECAR, 1 if sidecar else 0)
+            self._run(data, metadata, grid_size, blueprint, lambda h: h.finish_file(path))
 
 
 def _umask():
