@@ -59,6 +59,9 @@ int prts__open_input(const char *path, int *fd, struct stat *st, prts__err *e)
     if (*fd < 0) {
         if (errno == ENOENT)
             return prts__fail(e, PRTS_E_FILE_NOT_FOUND, "File not found: %s", path);
+        if (errno == ENAMETOOLONG) /* cannot exist (a sidecar's name may be too long) */
+            return prts__fail(e, PRTS_E_FILE_NOT_FOUND, "File not found: %s: %s", path,
+                              strerror(errno));
         return prts__fail(e, PRTS_E_IO, "%s: cannot open: %s", path, strerror(errno));
     }
     int rc = PRTS_OK;
@@ -362,8 +365,8 @@ int prts__out_patch(prts__outfile *o, uint64_t offset, const void *data, size_t 
     return PRTS_OK;
 }
 
-/* Written out, named and closed: ready to be renamed.  (The message is
- * formatted while o->path is alive.) */
+/* Written out, named and closed: ready to be renamed (a direct output:
+ * done).  The message is formatted while o->path is alive. */
 static int out_finish(prts__outfile *o, prts__err *e)
 {
     if (out_flush(o) != 0 || o->failed_errno)
@@ -414,7 +417,7 @@ int prts__out_commit_all(prts__outfile *const *outs, size_t n, const char *const
         goto undo;
     }
     for (i = 0; i < n && rc == PRTS_OK; i++)
-        rc = outs[i]->direct ? PRTS_OK : out_finish(outs[i], e);
+        rc = out_finish(outs[i], e);
     if (rc)
         goto undo;
     for (j = 0; j < ndrop; j++)
@@ -430,7 +433,7 @@ int prts__out_commit_all(prts__outfile *const *outs, size_t n, const char *const
                   strlen(drop[j]) + TEMP_NAME_EXTRA);
         if (renameat2(AT_FDCWD, drop[j], AT_FDCWD, dropped[j], RENAME_NOREPLACE) == 0) {
             how[n + j] = PLACED_DROPPED;
-        } else if (errno != ENOENT) {
+        } else if (errno != ENOENT && errno != ENAMETOOLONG) { /* too long: cannot exist */
             rc = prts__fail(e, PRTS_E_OUTPUT, "%s: cannot remove the stale file: %s", drop[j],
                             strerror(errno));
             j++;
