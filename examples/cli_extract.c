@@ -148,7 +148,7 @@ out:
 #define RANGE_MAX ((uint64_t)1 << 30)
 
 /* `extract IN --offset N --length M`: only the rows the range lives in are
- * decoded (prts_decode_range); to OUT through a temporary name, or stdout. */
+ * decoded (prts_decode_range); to OUT (prts_decode_range_file), or stdout. */
 static int extract_range(const struct cli_command *cmd, prts_decoder *dec,
                          const struct extract_args *a, const char *out, int to_stdout)
 {
@@ -167,34 +167,25 @@ static int extract_range(const struct cli_command *cmd, prts_decoder *dec,
     if ((uint64_t)len > RANGE_MAX)
         return cli_usage_error(cmd, "--length is at most %llu bytes (use extract without a "
                                "range for the whole payload)", (unsigned long long)RANGE_MAX);
+    double t0 = cli_now();
+    int st, rc = CLI_OK;
+    if (!to_stdout) {
+        st = prts_decode_range_file(dec, a->in, (uint64_t)off, (uint64_t)len, out);
+        if (st != PRTS_OK)
+            return cli_lib_error(a->in, st, prts_decoder_last_error(dec));
+        printf("%s -> %s: bytes %" PRId64 "..%" PRId64 ", %.4f s\n", a->in, out, off, off + len,
+               cli_now() - t0);
+        return CLI_OK;
+    }
     unsigned char *buf = malloc(len ? (size_t)len : 1);
     if (!buf)
         return cli_lib_error(a->in, PRTS_E_NOMEM, NULL);
-    double t0 = cli_now();
-    int st = prts_decode_range(dec, a->in, (uint64_t)off, buf, (size_t)len);
-    int rc = CLI_OK;
+    st = prts_decode_range(dec, a->in, (uint64_t)off, buf, (size_t)len);
     if (st != PRTS_OK) {
         rc = cli_lib_error(a->in, st, prts_decoder_last_error(dec));
-    } else if (to_stdout) {
-        if (fwrite(buf, 1, (size_t)len, stdout) != (size_t)len || fflush(stdout) != 0) {
-            cli_error("(stdout)", "write failed: %s", strerror(errno));
-            rc = CLI_FAIL;
-        }
-    } else {
-        char *tmp = cli_concat(out, ".part");
-        FILE *f = fopen(tmp, "wb");
-        int ok = f && fwrite(buf, 1, (size_t)len, f) == (size_t)len;
-        ok = f && fclose(f) == 0 && ok;
-        if (!ok || rename(tmp, out) != 0) {
-            cli_error(out, "cannot write: %s", strerror(errno));
-            unlink(tmp);
-            rc = CLI_FAIL;
-        } else {
-            double secs = cli_now() - t0;
-            printf("%s -> %s: bytes %" PRId64 "..%" PRId64 ", %.4f s\n", a->in, out, off,
-                   off + len, secs);
-        }
-        free(tmp);
+    } else if (fwrite(buf, 1, (size_t)len, stdout) != (size_t)len || fflush(stdout) != 0) {
+        cli_error("(stdout)", "write failed: %s", strerror(errno));
+        rc = CLI_FAIL;
     }
     free(buf);
     return rc;

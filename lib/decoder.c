@@ -662,6 +662,36 @@ int prts_decode_range(prts_decoder *dec, const char *path, uint64_t offset, void
     return rc;
 }
 
+int prts_decode_range_file(prts_decoder *dec, const char *in, uint64_t offset, uint64_t len,
+                           const char *out)
+{
+    if (!valid(dec) || !in || !out)
+        return PRTS_E_INVALID_ARG;
+    if (len > SIZE_MAX)
+        return prts__fail(&dec->err, PRTS_E_LIMIT, "%s: a range of %llu bytes does not fit in "
+                          "memory here", in, (unsigned long long)len);
+    uint8_t *buf = prts__alloc(&dec->alloc, len ? (size_t)len : 1);
+    if (!buf)
+        return prts__fail(&dec->err, PRTS_E_NOMEM, "%s: cannot allocate %llu bytes for the range",
+                          in, (unsigned long long)len);
+    struct stat in_st;
+    int rc = stat(in, &in_st) == 0 ? PRTS_OK
+                                   : prts__fail(&dec->err, PRTS_E_FILE_NOT_FOUND,
+                                                "File not found: %s", in);
+    prts__outfile o = {.fd = -1};
+    if (rc == PRTS_OK)
+        rc = prts_decode_range(dec, in, offset, buf, (size_t)len);
+    if (rc == PRTS_OK)
+        rc = prts__out_open(&o, &dec->alloc, out, (unsigned)in_st.st_mode & 0666, &in_st, 0,
+                            &dec->err);
+    if (rc == PRTS_OK) {
+        (void)prts__out_write(&o, buf, (size_t)len); /* the commit reports a failed write */
+        rc = prts__out_commit(&o, &dec->err);
+    }
+    prts__free(&dec->alloc, buf);
+    return rc;
+}
+
 int prts_read_info(prts_decoder *dec, const char *path)
 {
     if (!valid(dec) || !path)

@@ -102,6 +102,13 @@ static void assert_no_temp(const char *dir)
     }
 }
 
+static mode_t mode_of(const char *path)
+{
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    return st.st_mode & 07777;
+}
+
 /* 1. A failed convert keeps the existing OUT and its sidecar. */
 
 static void t_long_name_keeps_out(void **state)
@@ -343,6 +350,18 @@ static void t_same_file_refused(void **state)
     size_t p0;
     uint8_t *png0 = tu_read_file(png, &p0);
     assert_int_equal(decode(png, png, err, sizeof err), PRTS_E_OUTPUT);
+    prts_decoder *dec = prts_decoder_new();
+    assert_int_equal(prts_decode_range_file(dec, png, 0, 10, png), PRTS_E_OUTPUT);
+    /* a range into a file of its own: the bytes, with the input's permissions */
+    char *range = tu_path(f->dir, "range.bin");
+    chmod(png, 0640);
+    assert_int_equal(prts_decode_range_file(dec, png, 100, 1000, range), PRTS_OK);
+    size_t rn;
+    uint8_t *r = tu_read_file(range, &rn);
+    tu_assert_bytes_equal(r, rn, a0 + 100, 1000);
+    assert_int_equal(mode_of(range) & 0077 & ~0040, 0); /* never more open than the input */
+    free(r), free(range);
+    prts_decoder_free(dec);
     size_t p1;
     uint8_t *png1 = tu_read_file(png, &p1);
     tu_assert_bytes_equal(png1, p1, png0, p0);
@@ -384,13 +403,6 @@ static void t_fifo_inputs_never_hang(void **state)
 }
 
 /* 9. Permissions: the input's, less the umask. */
-
-static mode_t mode_of(const char *path)
-{
-    struct stat st;
-    assert_int_equal(stat(path, &st), 0);
-    return st.st_mode & 07777;
-}
 
 static void t_permissions(void **state)
 {

@@ -401,6 +401,11 @@ PRTS_API int prts_decode_file(prts_decoder *dec, const char *in, const char *out
  * payload (use prts_decode_file with PRTS_OPT_VERIFY_HASH for that). */
 PRTS_API int prts_decode_range(prts_decoder *dec, const char *path, uint64_t offset, void *buf,
                                size_t len);
+/* The same range into the file `out`, placed as prts_decode_file() places
+ * its output (complete or not at all; a device or FIFO written in place;
+ * never the input itself).  Holds the range in memory. */
+PRTS_API int prts_decode_range_file(prts_decoder *dec, const char *in, uint64_t offset,
+                                    uint64_t len, const char *out);
 
 /* Read only the metadata of `path` (sidecar first where allowed, else the
  * text chunks before IDAT): no pixel is decoded. */

@@ -198,6 +198,9 @@ int prts_decode_file(prts_decoder *dec, const char *in, const char *out);
 int prts_decode_range(prts_decoder *dec, const char *path, uint64_t offset, void *buf,
                                size_t len);
 
+int prts_decode_range_file(prts_decoder *dec, const char *in, uint64_t offset,
+                                    uint64_t len, const char *out);
+
 int prts_read_info(prts_decoder *dec, const char *path);
 
 int prts_decoder_info(const prts_decoder *dec, prts_info_key key, int64_t *value);
