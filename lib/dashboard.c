@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "fileio.h"
 
 static int valid(const prts_bench *b)
 {
@@ -557,36 +558,26 @@ int prts_bench_write_dashboard(prts_bench *b, const char *output_html)
                                 &verdicts) != PRTS_OK)
         rc = prts__fail(&b->err, PRTS_E_NOMEM, "out of memory judging the history");
 
-    /* written beside the target and renamed: the page appears whole or not at all */
-    char *tmp = NULL;
-    FILE *out = NULL;
-    if (rc == PRTS_OK) {
-        size_t n = strlen(output_html) + sizeof ".XXXXXX";
-        tmp = malloc(n);
-        if (tmp)
-            snprintf(tmp, n, "%s.XXXXXX", output_html);
-        int fd = tmp ? mkstemp(tmp) : -1;
-        if (fd >= 0 && !(out = fdopen(fd, "w")))
-            close(fd);
-        if (!out) {
-            rc = prts__fail(&b->err, PRTS_E_OUTPUT, "%s: cannot create the dashboard: %s",
-                            output_html, strerror(errno));
-            if (fd >= 0)
-                unlink(tmp);
-        }
+    /* built in memory, then placed like every output (fileio.h): whole or not at all, a
+     * device or FIFO written into, never replaced */
+    char *page = NULL;
+    size_t page_len = 0;
+    FILE *mem = rc == PRTS_OK ? open_memstream(&page, &page_len) : NULL;
+    if (rc == PRTS_OK && !mem)
+        rc = prts__fail(&b->err, PRTS_E_NOMEM, "out of memory building the dashboard");
+    if (mem) {
+        put_page(mem, b, history, regs, verdicts, chartjs, chartjs_len);
+        if ((ferror(mem) | fclose(mem)) != 0)
+            rc = prts__fail(&b->err, PRTS_E_NOMEM, "out of memory building the dashboard");
     }
-    if (rc == PRTS_OK) {
-        put_page(out, b, history, regs, verdicts, chartjs, chartjs_len);
-        int failed = ferror(out);
-        if (fclose(out) != 0 || failed)
-            rc = prts__fail(&b->err, PRTS_E_IO, "%s: cannot write the dashboard: %s",
-                            output_html, strerror(errno));
-        else if (chmod(tmp, 0644) != 0 || rename(tmp, output_html) != 0)
-            rc = prts__fail(&b->err, PRTS_E_OUTPUT, "%s: %s", output_html, strerror(errno));
-        if (rc)
-            unlink(tmp);
+    prts__outfile out;
+    if (rc == PRTS_OK &&
+        (rc = prts__out_open(&out, NULL, output_html, 0666, NULL, 0,
+                             &b->err)) == PRTS_OK) {
+        (void)prts__out_write(&out, page, page_len); /* the commit reports a failed write */
+        rc = prts__out_commit(&out, &b->err);
     }
-    free(tmp);
+    free(page);
     free(chartjs);
     json_decref(history);
     json_decref(regs);
