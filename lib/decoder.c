@@ -481,27 +481,17 @@ static int hash_mapped(prts__sha256 *sha, const uint8_t *data, uint64_t len, int
     return PRTS_OK;
 }
 
+static int hash_piece(void *sha, const uint8_t *data, size_t len, prts__err *e)
+{
+    (void)e;
+    prts__sha256_update(sha, data, len);
+    return PRTS_OK;
+}
+
 /* SHA-256 of the first len bytes of fd, read back in pieces. */
 static int hash_fd(const prts_allocator *a, prts__sha256 *sha, int fd, uint64_t len, prts__err *e)
 {
-    enum { PIECE = 1 << 20 };
-    uint8_t *buf = prts__alloc(a, PIECE);
-    if (!buf)
-        return prts__fail(e, PRTS_E_NOMEM, "cannot allocate a read buffer");
-    int rc = PRTS_OK;
-    for (uint64_t at = 0; rc == PRTS_OK && at < len;) {
-        size_t want = len - at < PIECE ? (size_t)(len - at) : PIECE;
-        ssize_t got = pread(fd, buf, want, (off_t)at);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            rc = prts__fail(e, PRTS_E_IO, "cannot read the output back: %s",
-                            got < 0 ? strerror(errno) : "it is short");
-        else
-            prts__sha256_update(sha, buf, (size_t)got), at += (uint64_t)got;
-    }
-    prts__free(a, buf);
-    return rc;
+    return prts__read_pieces(a, fd, len, hash_piece, sha, e);
 }
 
 /* Plain payload straight into a fresh output file. */

@@ -506,25 +506,37 @@ void prts__out_abort(prts__outfile *o)
     o->buf = NULL;
 }
 
-int prts__copy_fd(const prts_allocator *a, int from, uint64_t len, int to, prts__err *e)
+int prts__read_pieces(const prts_allocator *a, int fd, uint64_t len, prts__piece_fn fn,
+                      void *user, prts__err *e)
 {
     enum { PIECE = 1 << 20 };
     uint8_t *buf = prts__alloc(a, PIECE);
     if (!buf)
-        return prts__fail(e, PRTS_E_NOMEM, "cannot allocate a copy buffer");
+        return prts__fail(e, PRTS_E_NOMEM, "cannot allocate a read buffer");
     int rc = PRTS_OK;
     for (uint64_t at = 0; rc == PRTS_OK && at < len;) {
         size_t want = len - at < PIECE ? (size_t)(len - at) : PIECE;
-        ssize_t got = pread(from, buf, want, (off_t)at);
+        ssize_t got = pread(fd, buf, want, (off_t)at);
         if (got < 0 && errno == EINTR)
             continue;
         if (got <= 0)
-            rc = prts__fail(e, PRTS_E_IO, "read failed: %s", got < 0 ? strerror(errno) : "short");
-        else if (prts__write_all(to, buf, (size_t)got) != 0)
-            rc = prts__fail(e, PRTS_E_IO, "write failed: %s", strerror(errno));
-        else
+            rc = prts__fail(e, PRTS_E_IO, "read failed: %s",
+                            got < 0 ? strerror(errno) : "the file is short");
+        else if ((rc = fn(user, buf, (size_t)got, e)) == PRTS_OK)
             at += (uint64_t)got;
     }
     prts__free(a, buf);
     return rc;
+}
+
+static int write_piece(void *user, const uint8_t *data, size_t len, prts__err *e)
+{
+    if (prts__write_all(*(int *)user, data, len) != 0)
+        return prts__fail(e, PRTS_E_IO, "write failed: %s", strerror(errno));
+    return PRTS_OK;
+}
+
+int prts__copy_fd(const prts_allocator *a, int from, uint64_t len, int to, prts__err *e)
+{
+    return prts__read_pieces(a, from, len, write_piece, &to, e);
 }

@@ -100,7 +100,12 @@ int prts__out_commit(prts__outfile *o, prts__err *e);
 /* Close and delete the temporary file; safe to call after commit (no-op). */
 void prts__out_abort(prts__outfile *o);
 
-/* Copy the first `len` bytes of `from` (read with pread) to `to`. */
+/* Read the first `len` bytes of `fd` (pread, from offset 0) in pieces,
+ * handing each to `fn`; stops at fn's first failure. */
+typedef int (*prts__piece_fn)(void *user, const uint8_t *data, size_t len, prts__err *e);
+int prts__read_pieces(const prts_allocator *a, int fd, uint64_t len, prts__piece_fn fn,
+                      void *user, prts__err *e);
+/* Copy the first `len` bytes of `from` to `to`. */
 int prts__copy_fd(const prts_allocator *a, int from, uint64_t len, int to, prts__err *e);
 
 /* write() all of it, retrying on EINTR and short writes; 0 or -1 (errno). */
