@@ -280,6 +280,7 @@ int prts__out_open(prts__outfile *o, const prts_allocator *a, const char *path, 
     struct stat st;
     int rc = PRTS_OK;
     if (stat(path, &st) == 0) {
+        o->existed = 1;
         if (input && st.st_dev == input->st_dev && st.st_ino == input->st_ino)
             rc = prts__fail(e, PRTS_E_OUTPUT, "%s: is the input file itself (writing it would "
                             "destroy what is being read)", path);
@@ -387,8 +388,13 @@ enum { PLACED_NONE, PLACED_EXCHANGED, PLACED_CREATED, PLACED_FINAL, PLACED_DROPP
 
 /* Rename tmp over path, keeping what was there under tmp when the file
  * system can exchange the two. */
-static int place(const char *tmp, const char *path, int *how)
+static int place(const char *tmp, const char *path, int existed, int *how)
 {
+    /* a new name (as open found it) first tries to stay new: one call */
+    if (!existed && renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0) {
+        *how = PLACED_CREATED;
+        return 0;
+    }
     if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
         *how = PLACED_EXCHANGED;
         return 0;
@@ -443,7 +449,7 @@ int prts__out_commit_all(prts__outfile *const *outs, size_t n, const char *const
     for (i = 0; i < n; i++) {
         if (outs[i]->direct)
             continue;
-        if (place(outs[i]->tmp, outs[i]->path, &how[i]) != 0) {
+        if (place(outs[i]->tmp, outs[i]->path, outs[i]->existed, &how[i]) != 0) {
             rc = prts__fail(e, PRTS_E_OUTPUT, "%s: cannot rename into place: %s",
                             outs[i]->path, strerror(errno));
             how[i] = PLACED_NONE;

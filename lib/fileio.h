@@ -62,6 +62,7 @@ typedef struct prts__outfile {
     int fd;
     int direct;   /* a device or FIFO written in place */
     int unnamed;  /* fd is an O_TMPFILE, given a name at commit */
+    int existed;  /* path existed when opened (to be exchanged with) */
     uint8_t *buf; /* write buffer for the prts_write_fn adapter */
     size_t used;
     int failed_errno;
