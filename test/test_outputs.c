@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -212,6 +213,49 @@ static void t_no_sidecar_drops_stale_ones(void **state)
     assert_decodes_to(f->dir, out, f->b);
     assert_no_temp(f->dir);
     free(out), free(side), free(alt);
+}
+
+/* Renames onto this name fail (EIO): the library's renameat2 calls resolve to
+ * this definition, the executable's, before the C library's. */
+static const char *fail_rename_onto;
+
+int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+              unsigned int flags)
+{
+    if (fail_rename_onto && strcmp(newpath, fail_rename_onto) == 0) {
+        errno = EIO;
+        return -1;
+    }
+    return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, flags);
+}
+
+/* The PNG's rename fails after its sidecar was placed: the sidecar is put
+ * back, so the old pair is whole; with --no-sidecar, the stale sidecar that
+ * was moved aside comes back too. */
+static void t_failed_rename_rolls_back(void **state)
+{
+    fixture *f = *state;
+    char *out = tu_path(f->dir, "r.rts.png");
+    char *side = tu_strdupf("%s.meta.json", out);
+    for (int sidecar = 1; sidecar >= 0; sidecar--) {
+        assert_int_equal(encode(f->a, out, 1, NULL, 0), PRTS_OK);
+        size_t n0, s0;
+        uint8_t *png0 = tu_read_file(out, &n0), *side0 = tu_read_file(side, &s0);
+        fail_rename_onto = out;
+        char err[1100];
+        int rc = encode(f->b, out, sidecar, err, sizeof err);
+        fail_rename_onto = NULL;
+        assert_int_equal(rc, PRTS_E_OUTPUT);
+        assert_non_null(strstr(err, "r.rts.png"));
+        size_t n1, s1;
+        uint8_t *png1 = tu_read_file(out, &n1), *side1 = tu_read_file(side, &s1);
+        tu_assert_bytes_equal(png1, n1, png0, n0);
+        tu_assert_bytes_equal(side1, s1, side0, s0);
+        assert_decodes_to(f->dir, out, f->a);
+        assert_no_temp(f->dir);
+        free(png0), free(png1), free(side0), free(side1);
+    }
+    free(out), free(side);
 }
 
 /* 2. Devices and FIFOs are written into, never replaced. */
@@ -498,6 +542,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(t_sidecar_is_directory_keeps_out, setup, teardown),
         cmocka_unit_test_setup_teardown(t_write_failure_keeps_pair, setup, teardown),
         cmocka_unit_test_setup_teardown(t_no_sidecar_drops_stale_ones, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_failed_rename_rolls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(t_fifo_output, setup, teardown),
         cmocka_unit_test_setup_teardown(t_device_output, setup, teardown),
         cmocka_unit_test_setup_teardown(t_socket_and_directory_output_refused, setup, teardown),
