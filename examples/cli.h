@@ -40,7 +40,19 @@ int cli_dashboard(const struct cli_command *cmd, int argc, char **argv);
 #  define CLI_PRINTF(a, b)
 #endif
 
-/* "pixelrts: FILE: message" on stderr (FILE may be NULL). */
+/* Names and metadata come from whoever made the file; printed raw, they could
+ * set the terminal's title, clear it or forge lines.  Every human-readable
+ * line goes through cli_printf() or cli_error(), which quote like `ls -b`
+ * (coreutils' escape style): C0 controls and DEL as \a \b \t \n \v \f \r or
+ * \ooo, a backslash as \\, and each byte of a C1 control (U+0080..U+009F)
+ * or of invalid UTF-8 as \ooo; printable UTF-8 is kept.  JSON output is
+ * escaped by jansson instead. */
+/* s quoted, malloc'd (exits on OOM). */
+char *cli_quote(const char *s);
+/* printf to f, the formatted text quoted except a newline at its end. */
+void cli_printf(FILE *f, const char *fmt, ...) CLI_PRINTF(2, 3);
+
+/* "pixelrts: FILE: message" on stderr (FILE may be NULL), quoted. */
 void cli_error(const char *file, const char *fmt, ...) CLI_PRINTF(2, 3);
 /* Report a library failure: the handle's detailed message, or the status
  * name when the message is empty.  Returns CLI_FAIL. */

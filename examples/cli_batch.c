@@ -259,14 +259,18 @@ static int batch_progress(void *user, size_t current, size_t total, const char *
     struct batch_progress *p = user;
 
     if (p->tty && (current == total || cli_now() - p->last >= 0.05)) {
-        size_t len = strlen(name);
+        char *quoted = cli_quote(name);
+        size_t len = strlen(quoted);
         int filled = total ? (int)(current * BAR_WIDTH / total) : BAR_WIDTH;
-        /* the end of a long name is the informative part */
-        const char *shown = len > NAME_WIDTH ? name + len - (NAME_WIDTH - 3) : name;
+        /* the end of a long name is the informative part (from a character's first byte) */
+        const char *shown = len > NAME_WIDTH ? quoted + len - (NAME_WIDTH - 3) : quoted;
+        while ((*shown & 0xC0) == 0x80)
+            shown++;
 
         fprintf(stderr, "\r\033[K%-8s [%.*s%*s] %zu/%zu  %s%s", p->label, filled, hashes,
                 BAR_WIDTH - filled, "", current, total, len > NAME_WIDTH ? "..." : "", shown);
         fflush(stderr);
+        free(quoted);
         p->drawn = 1;
         p->last = cli_now();
     }

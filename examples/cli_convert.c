@@ -264,8 +264,9 @@ static void print_summary(const prts_encoder *enc, const char *in, const char *o
 
     if (in_size < 0)
         in_size = cli_json_int(meta, "data_size", 0);
-    printf("%s -> %s: %s in, grid %" PRId64 "x%" PRId64 ", %s out, %.3f s (%.1f MB/s, %s)\n",
-           in, out, cli_human_size((uint64_t)in_size, a, sizeof a), grid, grid,
+    cli_printf(stdout,
+               "%s -> %s: %s in, grid %" PRId64 "x%" PRId64 ", %s out, %.3f s (%.1f MB/s, %s)\n",
+               in, out, cli_human_size((uint64_t)in_size, a, sizeof a), grid, grid,
            cli_human_size(out_size < 0 ? 0 : (uint64_t)out_size, b, sizeof b), secs,
            cli_rate((uint64_t)in_size, secs), prts_encoder_backend(enc));
     json_decref(meta);

@@ -191,8 +191,8 @@ static int extract_range(const struct cli_command *cmd, prts_decoder *dec,
             rc = CLI_FAIL;
         } else {
             double secs = cli_now() - t0;
-            printf("%s -> %s: bytes %" PRId64 "..%" PRId64 ", %.4f s\n", a->in, out, off,
-                   off + len, secs);
+            cli_printf(stdout, "%s -> %s: bytes %" PRId64 "..%" PRId64 ", %.4f s\n", a->in,
+                       out, off, off + len, secs);
         }
         free(tmp);
     }
@@ -316,7 +316,7 @@ int cli_extract(const struct cli_command *cmd, int argc, char **argv)
         char h[32];
 
         prts_decoder_info(dec, PRTS_INFO_DATA_SIZE, &size);
-        printf("%s -> %s: %s%s, %.3f s (%.1f MB/s)\n", a.in, out,
+        cli_printf(stdout, "%s -> %s: %s%s, %.3f s (%.1f MB/s)\n", a.in, out,
                cli_human_size((uint64_t)size, h, sizeof h),
                a.verify ? ", sha256 verified" : "", secs, cli_rate((uint64_t)size, secs));
     }

@@ -273,10 +273,10 @@ static int manifest_error(const struct manifest_ctx *m, const char *path, const 
     readable_path(path, where, sizeof where);
     fflush(stdout);
     if (loc.line)
-        fprintf(stderr, "pixelrts: %s:%u: %s%s%s%s\n", m->file, loc.line, msg,
+        cli_printf(stderr, "pixelrts: %s:%u: %s%s%s%s\n", m->file, loc.line, msg,
                 *where ? " (in " : "", where, *where ? ")" : "");
     else
-        fprintf(stderr, "pixelrts: %s: %s%s%s%s\n", m->file, msg, *where ? " (in " : "", where,
+        cli_printf(stderr, "pixelrts: %s: %s%s%s%s\n", m->file, msg, *where ? " (in " : "", where,
                 *where ? ")" : "");
     return CLI_FAIL;
 }
@@ -296,7 +296,7 @@ static int load_error(struct manifest_ctx *m, cyaml_err_t err)
         locate(m->file, "\x01", &loc);
         if (loc.syntax[0]) {
             fflush(stdout);
-            fprintf(stderr, "pixelrts: %s:%u:%u: YAML syntax error: %s\n", m->file, loc.line,
+            cli_printf(stderr, "pixelrts: %s:%u:%u: YAML syntax error: %s\n", m->file, loc.line,
                     loc.column, loc.syntax);
             return CLI_FAIL;
         }
@@ -364,10 +364,10 @@ static int load_error(struct manifest_ctx *m, cyaml_err_t err)
     readable_path(path, where, sizeof where);
     fflush(stdout);
     if (line)
-        fprintf(stderr, "pixelrts: %s:%u:%u: %s%s%s%s\n", m->file, line, column, problem,
+        cli_printf(stderr, "pixelrts: %s:%u:%u: %s%s%s%s\n", m->file, line, column, problem,
                 *where ? " (in " : "", where, *where ? ")" : "");
     else
-        fprintf(stderr, "pixelrts: %s: %s%s%s%s\n", m->file, problem, *where ? " (in " : "",
+        cli_printf(stderr, "pixelrts: %s: %s%s%s%s\n", m->file, problem, *where ? " (in " : "",
                 where, *where ? ")" : "");
     return CLI_FAIL;
 }
@@ -721,7 +721,7 @@ int cli_batch(const struct cli_command *cmd, int argc, char **argv)
         if (i % shard_n != shard_k - 1)
             continue;
         if (dry_run) {
-            printf("%s -> %s\n", it->in, it->out);
+            cli_printf(stdout, "%s -> %s\n", it->in, it->out);
             continue;
         }
         meta = meta_json(doc->jobs[it->job - 1].metadata);

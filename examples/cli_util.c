@@ -11,20 +11,157 @@
 #include <time.h>
 #include <unistd.h>
 
+/* ---- quoting ----------------------------------------------------- */
+
+/* Bytes of the valid UTF-8 sequence at p (n bytes left) whose code point is
+ * at least U+00A0, or 0: overlong forms, surrogates, code points past
+ * U+10FFFF, truncated sequences and the C1 controls U+0080..U+009F (which
+ * terminals obey like ESC sequences) all count as bytes to escape. */
+static size_t printable_utf8(const unsigned char *p, size_t n)
+{
+    static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
+    size_t len = p[0] >= 0xF0 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC0 ? 2 : 0;
+    uint32_t cp = p[0] & (0x7F >> len);
+
+    if (len == 0 || len > n || p[0] > 0xF4)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (p[i] & 0x3F);
+    }
+    if (cp < min[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp < 0xA0)
+        return 0;
+    return len;
+}
+
+struct text {
+    char *s;
+    size_t len, cap;
+};
+
+static void text_add(struct text *t, const char *s, size_t n)
+{
+    if (t->len + n + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap : 64;
+        while (t->len + n + 1 > cap)
+            cap *= 2;
+        char *more = realloc(t->s, cap);
+        if (!more) {
+            fputs("pixelrts: out of memory\n", stderr);
+            exit(CLI_FAIL);
+        }
+        t->s = more;
+        t->cap = cap;
+    }
+    memcpy(t->s + t->len, s, n);
+    t->len += n;
+    t->s[t->len] = '\0';
+}
+
+/* Append n bytes of s quoted (see cli_quote). */
+static void text_add_quoted(struct text *t, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+
+    while (i < n) {
+        size_t run = i; /* printable bytes, copied as they are */
+        for (;;) {
+            size_t k;
+            if (run < n && p[run] >= 0x20 && p[run] < 0x7F && p[run] != '\\')
+                run++;
+            else if (run < n && p[run] >= 0x80 && (k = printable_utf8(p + run, n - run)) > 0)
+                run += k;
+            else
+                break;
+        }
+        text_add(t, s + i, run - i);
+        if (run == n)
+            break;
+        /* here: a control, DEL, a backslash, or a byte of C1 or invalid UTF-8 */
+        const char *named = strchr("\aa\bb\tt\nn\vv\ff\rr", p[run]);
+        char esc[5];
+        if (p[run] == '\\')
+            snprintf(esc, sizeof esc, "\\\\");
+        else if (p[run] < 0x20 && named) /* "\aa": the control, then its letter */
+            snprintf(esc, sizeof esc, "\\%c", named[1]);
+        else
+            snprintf(esc, sizeof esc, "\\%03o", p[run]);
+        text_add(t, esc, strlen(esc));
+        i = run + 1;
+    }
+}
+
+char *cli_quote(const char *s)
+{
+    struct text t = {0};
+
+    text_add(&t, "", 0);
+    text_add_quoted(&t, s, strlen(s));
+    return t.s;
+}
+
+/* fmt formatted into a malloc'd string. */
+static char *format_v(const char *fmt, va_list ap)
+{
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, again);
+    va_end(again);
+    char *s = malloc(n > 0 ? (size_t)n + 1 : 1);
+    if (!s) {
+        fputs("pixelrts: out of memory\n", stderr);
+        exit(CLI_FAIL);
+    }
+    if (n > 0)
+        vsnprintf(s, (size_t)n + 1, fmt, ap);
+    else
+        s[0] = '\0';
+    return s;
+}
+
+/* Write msg quoted, a newline at its end kept as the line's end. */
+static void put_quoted(FILE *f, const char *msg)
+{
+    size_t n = strlen(msg);
+    int newline = n > 0 && msg[n - 1] == '\n';
+    struct text t = {0};
+
+    text_add(&t, "", 0);
+    text_add_quoted(&t, msg, n - (size_t)newline);
+    if (newline)
+        text_add(&t, "\n", 1);
+    fputs(t.s, f);
+    free(t.s);
+}
+
+void cli_printf(FILE *f, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    char *msg = format_v(fmt, ap);
+    va_end(ap);
+    put_quoted(f, msg);
+    free(msg);
+}
+
 /* ---- messages ---------------------------------------------------- */
 
 void cli_error(const char *file, const char *fmt, ...)
 {
     va_list ap;
 
-    fflush(stdout);
-    fputs("pixelrts: ", stderr);
-    if (file)
-        fprintf(stderr, "%s: ", file);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    char *msg = format_v(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    fflush(stdout);
+    if (file)
+        cli_printf(stderr, "pixelrts: %s: %s\n", file, msg);
+    else
+        cli_printf(stderr, "pixelrts: %s\n", msg);
+    free(msg);
 }
 
 int cli_lib_error(const char *file, int status, const char *detail)
@@ -45,12 +182,13 @@ int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
 {
     va_list ap;
 
-    fflush(stdout);
-    fprintf(stderr, "pixelrts %s: ", cmd->name);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    char *msg = format_v(fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nTry 'pixelrts %s --help'.\n", cmd->name);
+    fflush(stdout);
+    cli_printf(stderr, "pixelrts %s: %s\n", cmd->name, msg);
+    fprintf(stderr, "Try 'pixelrts %s --help'.\n", cmd->name);
+    free(msg);
     return CLI_USAGE;
 }
 

@@ -291,17 +291,18 @@ static int cmd_backends(const struct cli_command *cmd, int argc, char **argv)
         double enc_gbs = 0, dec_gbs = 0;
 
         if (prts_backend_probe(name, why, sizeof why) != PRTS_OK) {
-            printf("%-8s %-6s %12s %12s  %s\n", name, "no", "-", "-",
+            cli_printf(stdout, "%-8s %-6s %12s %12s  %s\n", name, "no", "-", "-",
                    why[0] ? why : "not usable here");
             continue;
         }
         prts_backend_describe(name, desc, sizeof desc);
         int st = prts_backend_measure(name, MEASURE_BYTES, &enc_gbs, &dec_gbs);
         if (st != PRTS_OK)
-            printf("%-8s %-6s %12s %12s  %s (measuring failed: %s)\n", name, "yes", "?", "?",
-                   desc, prts_strerror(st));
+            cli_printf(stdout, "%-8s %-6s %12s %12s  %s (measuring failed: %s)\n", name, "yes",
+                       "?", "?", desc, prts_strerror(st));
         else
-            printf("%-8s %-6s %12.2f %12.2f  %s\n", name, "yes", enc_gbs, dec_gbs, desc);
+            cli_printf(stdout, "%-8s %-6s %12.2f %12.2f  %s\n", name, "yes", enc_gbs, dec_gbs,
+                       desc);
     }
     printf("(pixel transform, device transfers included; best of 3 over %d MiB of random "
            "payload on this machine)\n",
@@ -327,7 +328,7 @@ static int cmd_help(const struct cli_command *cmd, int argc, char **argv)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[2]);
     topic = find_command(argv[1]);
     if (!topic) {
-        fprintf(stderr, "pixelrts: unknown command '%s'\n", argv[1]);
+        cli_error(NULL, "unknown command '%s'", argv[1]);
         print_main_help(stderr);
         return CLI_USAGE;
     }
@@ -350,10 +351,7 @@ int main(int argc, char **argv)
         return cmd_version(find_command("version"), 1, argv + 1);
     cmd = find_command(argv[1]);
     if (!cmd) {
-        if (argv[1][0] == '-')
-            fprintf(stderr, "pixelrts: unknown option '%s'\n", argv[1]);
-        else
-            fprintf(stderr, "pixelrts: unknown command '%s'\n", argv[1]);
+        cli_error(NULL, "unknown %s '%s'", argv[1][0] == '-' ? "option" : "command", argv[1]);
         fputs("Try 'pixelrts --help'.\n", stderr);
         return CLI_USAGE;
     }

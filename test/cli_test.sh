@@ -146,4 +146,57 @@ check "manifest YAML syntax error" 1 "$cli" batch "$b/syntax.yaml"
 keep
 check "... names the line" 0 grep -q 'syntax.yaml:3:' "$dir/e"
 
+# ---- terminal escapes: file names and metadata reach the terminal quoted ----
+# A name or a metadata value could set the title, clear the screen or forge lines; every
+# human-readable line shows C0 controls, DEL, C1 controls and invalid UTF-8 as \ooo
+# (\n, \t... by name), and a backslash as \\, like `ls -b`.
+q="$dir/quote"
+mkdir -p "$q"
+esc=$(printf '\033')
+evil=$(printf 't\033]0;pwned\007\302\233x\377\\.bin')     # OSC title, C1 CSI, bad byte, backslash
+evil_shown='t\033]0;pwned\a\302\233x\377\\.bin'
+raw_controls=$(printf '[\001-\011\013-\037\177]')           # any control but the newline
+no_controls() { ! LC_ALL=C grep -q "$raw_controls" "$@" && ! LC_ALL=C grep -q "$(printf '\302[\200-\237]')" "$@"; }
+head -c 100 /dev/urandom >"$q/$evil"
+check "convert a crafted name" 0 "$cli" convert "$q/$evil" "$q/e.rts.png" \
+    --description "$(printf 'line1\nsha256:      forged\033[2J')"
+keep
+check "... its summary line is quoted" 0 grep -qF "$evil_shown" "$dir/o"
+check "... with no raw control byte" 0 no_controls "$dir/o"
+check "info" 0 "$cli" info "$q/e.rts.png"
+keep
+check "info: a metadata value cannot forge a line" 1 grep -q '^sha256:      forged' "$dir/o"
+check "info: ... it is shown escaped" 0 grep -qF 'line1\nsha256:      forged\033[2J' "$dir/o"
+check "info: no raw control byte" 0 no_controls "$dir/o"
+check "info --json stays JSON-escaped" 0 sh -c "'$cli' info '$q/e.rts.png' --json | grep -qF 'line1\\nsha256:      forged\\u001B[2J'"
+cp "$q/e.rts.png" "$q/$evil.rts.png"
+check "info under a crafted name" 0 "$cli" info "$q/$evil.rts.png"
+keep
+check "... the file line is quoted" 0 grep -qF "file:        $q/$evil_shown.rts.png" "$dir/o"
+check "verify under a crafted name" 0 "$cli" verify "$q/$evil.rts.png"
+keep
+check "... quoted" 0 sh -c "grep -qF '$evil_shown.rts.png: OK' '$dir/o' && ! LC_ALL=C grep -q '$esc' '$dir/o'"
+check "an error naming a crafted file" 1 "$cli" convert "$q/$(printf 'no\nsuch\033[2J')"
+keep
+check "... is one quoted line" 0 sh -c "test \$(wc -l <'$dir/e') -eq 1 && grep -qF 'no\\nsuch\\033[2J' '$dir/e'"
+check "a usage error echoing a crafted argument" 2 "$cli" convert "$q/$evil" --preset "$(printf 'x\033[2J')"
+keep
+check "... quoted" 0 sh -c "grep -qF 'x\\033[2J' '$dir/e' && ! LC_ALL=C grep -q '$esc' '$dir/e'"
+mkdir -p "$q/dir"
+cp "$q/$evil" "$q/dir/"
+fine=$(printf 'f\033]0;pwned\007.bin')  # valid UTF-8 (the invalid byte: see --report below)
+fine_shown='f\033]0;pwned\a.bin'
+cp "$q/$evil" "$q/dir/$fine"
+printf 'jobs:\n  - input: dir/*\n    output: out/\n' >"$q/m.yaml"
+check "batch --dry-run with a crafted name" 0 "$cli" batch "$q/m.yaml" --dry-run
+keep
+check "... quoted" 0 sh -c "grep -qF '$evil_shown -> ' '$dir/o' && ! LC_ALL=C grep -q '$esc' '$dir/o'"
+mkdir -p "$q/out/$fine.rts.png" # a folder where the output goes: the job fails
+check "a failed batch job with a crafted name" 1 "$cli" convert "$q/dir" "$q/out" --parallel
+keep
+check "... its error line is quoted" 0 sh -c "grep -qF '$fine_shown.rts.png:' '$dir/e' && ! LC_ALL=C grep -q '$esc' '$dir/e'"
+check "a crafted manifest name in its errors" 1 "$cli" batch "$q/$(printf 'm\033[2J.yaml')"
+keep
+check "... quoted" 0 grep -qF 'm\033[2J.yaml' "$dir/e"
+
 finish
