@@ -109,6 +109,12 @@ int64_t cli_file_size(const char *path);
  * code, with the message on stderr. */
 int cli_manifest_check(const char *file);
 
+/* Both YAML readers refuse aliases (manifests through libcyaml's
+ * CYAML_CFG_NO_ALIAS, blueprints on libyaml's alias event), with these words:
+ * each alias repeats its anchor's whole value, so a small file can expand
+ * without bound (1.09 MB of manifest took 1.24 GB to load). */
+#define CLI_YAML_NO_ALIASES "aliases are not supported (write the value out)"
+
 /* A YAML file as a JSON value (cli_yaml.c); NULL with a message in err. */
 json_t *cli_yaml_load(const char *path, char *err, size_t err_len);
 

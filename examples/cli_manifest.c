@@ -331,6 +331,8 @@ static int load_error(struct manifest_ctx *m, cyaml_err_t err)
             snprintf(path + n, sizeof path - n, "[%s]", name);
         }
     }
+    if (err == CYAML_ERR_ALIAS) /* the blueprints' words */
+        snprintf(problem, sizeof problem, "%s", CLI_YAML_NO_ALIASES);
     if (!problem[0])
         snprintf(problem, sizeof problem, "%s", cyaml_strerror(err));
     if (strncmp(problem, "Invalid ENUM value", 18) == 0) {
@@ -611,7 +613,8 @@ static int manifest_load(const char *file, int workers, struct loaded *l)
     l->config.log_ctx = l->m;
     l->config.mem_fn = cyaml_mem;
     l->config.log_level = CYAML_LOG_ERROR;
-    l->config.flags = CYAML_CFG_DEFAULT; /* unknown keys are errors */
+    /* unknown keys are errors; aliases too (CLI_YAML_NO_ALIASES), and no anchor is kept */
+    l->config.flags = CYAML_CFG_DEFAULT | CYAML_CFG_NO_ALIAS;
     err = cyaml_load_file(file, &l->config, &manifest_schema, (cyaml_data_t **)&l->doc, NULL);
     if (err != CYAML_OK)
         return load_error(l->m, err);

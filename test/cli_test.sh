@@ -146,6 +146,17 @@ check "manifest YAML syntax error" 1 "$cli" batch "$b/syntax.yaml"
 keep
 check "... names the line" 0 grep -q 'syntax.yaml:3:' "$dir/e"
 
+# ---- manifests refuse YAML aliases, like blueprints: one alias may repeat a huge anchor ----
+printf 'defaults:\n  metadata: {description: &d "some text"}\njobs:\n  - input: in/a/x.bin\n    output: al/\n    metadata: {description: *d}\n' >"$b/alias.yaml"
+check "manifest with an alias" 1 "$cli" batch "$b/alias.yaml" --dry-run
+keep
+check "... refused, naming the line" 0 grep -q 'alias.yaml:6:.*aliases are not supported' "$dir/e"
+check "... nothing written" 1 test -e "$b/al"
+printf 'layout: &l {kernel: [0, 1]}\nagain: *l\n' >"$dir/alias_bp.yaml"
+check "blueprint with an alias" 1 "$cli" convert "$dir/in.bin" "$dir/al.rts.png" --blueprint "$dir/alias_bp.yaml"
+keep
+check "... the same words" 0 grep -q 'line 2: aliases are not supported' "$dir/e"
+
 # ---- terminal escapes: file names and metadata reach the terminal quoted ----
 # A name or a metadata value could set the title, clear the screen or forge lines; every
 # human-readable line shows C0 controls, DEL, C1 controls and invalid UTF-8 as \ooo
