@@ -201,11 +201,14 @@ char *cli_path_join(const char *a, const char *b);
 int cli_batch_copy_options(prts_batch *batch, const prts_encoder *enc, const char *backend);
 
 /* Run a batch: a progress line (`label`, files done, the last name) on a
- * terminal, Ctrl-C cancels the jobs not yet started, failures listed on
- * stderr ("pixelrts: FILE: message"), a summary line ("Converted S/T files,
- * F failed, in X s (Y files/s)", `verb` first), and the results as indented
- * JSON in `report` when not NULL.  Returns CLI_OK only when every job
- * succeeded. */
+ * terminal, Ctrl-C cancels the jobs not yet started, each failure on stderr
+ * as it happens ("pixelrts: FILE: message"), a summary line ("Converted S/T
+ * files, F failed, in X s (Y files/s)", `verb` first), and, when `report` is
+ * not NULL, the results written there as the files finish: a JSON array, one
+ * result per line, in completion order (a report that cannot be opened fails
+ * before any work).  No result is kept, so memory does not grow with the
+ * number of files beyond the batch's paths.  Returns CLI_OK only when every
+ * job succeeded. */
 int cli_batch_run(prts_batch *batch, const char *label, const char *verb,
                   const char *report);
 

@@ -277,26 +277,67 @@ static int batch_progress(void *user, size_t current, size_t total, const char *
     return interrupted;
 }
 
-static int write_report(const char *path, const json_t *results)
+/* What the result callback keeps: counts, and the report open for writing. */
+struct batch_tally {
+    struct batch_progress *progress;
+    size_t ok, failed, cancelled;
+    FILE *report;
+    const char *report_path;
+    size_t entries;       /* results written to the report */
+    int report_broken;    /* a result could not be written (already said) */
+};
+
+/* Each result as it comes: a failure on stderr at once (the progress line erased
+ * first), and the result appended to the report, so nothing grows with the number
+ * of files. */
+static int batch_result(void *user, size_t index, int status, const char *in, const char *out,
+                        const char *error, const char *json)
 {
-    if (json_dump_file(results, path, JSON_INDENT(2) | JSON_ENSURE_ASCII) != 0) {
-        cli_error(path, "cannot write the report: %s", strerror(errno ? errno : EIO));
-        return CLI_FAIL;
+    struct batch_tally *t = user;
+
+    (void)index;
+    if (status == PRTS_OK) {
+        t->ok++;
+    } else if (status == PRTS_E_CANCELLED) {
+        t->cancelled++;
+    } else {
+        t->failed++;
+        if (t->progress->drawn) {
+            fputs("\r\033[K", stderr);
+            t->progress->drawn = 0;
+        }
+        cli_lib_error(status == PRTS_E_OUTPUT ? out : in, status, error);
     }
-    return CLI_OK;
+    if (t->report && !t->report_broken) {
+        if (!json) {
+            cli_error(t->report_path, "out of memory: the report lacks %s", in);
+            t->report_broken = 1;
+        } else {
+            /* one result per line: the report stays valid JSON, easy to grep and split */
+            fputs(t->entries++ ? ",\n" : "", t->report);
+            fputs(json, t->report);
+        }
+    }
+    return interrupted;
 }
 
 int cli_batch_run(prts_batch *batch, const char *label, const char *verb, const char *report)
 {
     struct batch_progress progress = {.label = label, .tty = isatty(STDERR_FILENO)};
+    struct batch_tally tally = {.progress = &progress, .report_path = report};
     struct sigaction sa, old;
-    size_t total = prts_batch_size(batch), ok = 0, failed = 0, cancelled = 0;
-    char *text;
-    json_t *results, *r;
-    size_t i;
+    size_t total = prts_batch_size(batch);
     double t0, secs;
     int st, rc = CLI_OK;
 
+    /* the report is written as the files finish: a path it cannot take fails now,
+     * before any work */
+    if (report && !(tally.report = fopen(report, "w"))) {
+        cli_error(report, "cannot write the report: %s", strerror(errno));
+        return CLI_FAIL;
+    }
+    if (tally.report)
+        fputs("[\n", tally.report);
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_interrupt;
     sa.sa_flags = (int)SA_RESETHAND;
@@ -304,6 +345,7 @@ int cli_batch_run(prts_batch *batch, const char *label, const char *verb, const 
     interrupted = 0;
     sigaction(SIGINT, &sa, &old);
     prts_batch_set_progress(batch, batch_progress, &progress);
+    prts_batch_set_result_callback(batch, batch_result, &tally);
     t0 = cli_now();
     st = prts_batch_run(batch);
     secs = cli_now() - t0;
@@ -312,40 +354,26 @@ int cli_batch_run(prts_batch *batch, const char *label, const char *verb, const 
         fputs("\r\033[K", stderr);
         fflush(stderr);
     }
+    if (tally.report) {
+        fputs(tally.entries ? "\n]\n" : "]\n", tally.report);
+        if (ferror(tally.report) | fclose(tally.report)) {
+            cli_error(report, "cannot write the report: %s", strerror(errno ? errno : EIO));
+            rc = CLI_FAIL;
+        }
+        if (tally.report_broken)
+            rc = CLI_FAIL;
+    }
     if (st != PRTS_OK && st != PRTS_E_BATCH && st != PRTS_E_CANCELLED)
         return cli_lib_error(NULL, st, NULL);
 
-    text = prts_batch_results_json(batch);
-    results = cli_json_parse(text);
-    prts_free(text);
-    if (!json_is_array(results)) {
-        json_decref(results);
-        return cli_lib_error(NULL, PRTS_E_NOMEM, NULL);
-    }
-    json_array_foreach(results, i, r) {
-        int64_t status = cli_json_int(r, "status", PRTS_E_INVALID_ARG);
-        const char *in = cli_json_str(r, "input_path"), *out = cli_json_str(r, "output_path");
-
-        if (json_is_true(json_object_get(r, "success"))) {
-            ok++;
-        } else if (status == PRTS_E_CANCELLED) {
-            cancelled++;
-        } else {
-            failed++;
-            cli_lib_error(status == PRTS_E_OUTPUT ? out : in, (int)status,
-                          cli_json_str(r, "error"));
-        }
-    }
     fflush(stderr);
-    printf("%s %zu/%zu files, %zu failed", verb, ok, total, failed);
-    if (cancelled)
-        printf(", %zu not started (interrupted)", cancelled);
-    printf(", in %.3f s (%.1f files/s)\n", secs, secs > 1e-6 ? (double)(ok + failed) / secs : 0.0);
+    printf("%s %zu/%zu files, %zu failed", verb, tally.ok, total, tally.failed);
+    if (tally.cancelled)
+        printf(", %zu not started (interrupted)", tally.cancelled);
+    printf(", in %.3f s (%.1f files/s)\n", secs,
+           secs > 1e-6 ? (double)(tally.ok + tally.failed) / secs : 0.0);
     fflush(stdout);
-    if (report)
-        rc = write_report(report, results);
-    json_decref(results);
-    if (failed || cancelled)
+    if (tally.failed || tally.cancelled)
         rc = CLI_FAIL;
     return rc;
 }

@@ -245,14 +245,17 @@ static int extract_folder(const struct cli_command *cmd, const struct extract_ar
         if (s != PRTS_OK)
             rc = cli_lib_error(NULL, s, NULL);
     }
+    /* the batch holds the paths now: the list goes before the run */
+    size_t listed = list.count;
+    int list_errors = list.errors;
+    cli_file_list_free(&list);
     if (rc == CLI_OK) {
-        if (list.count == 0 && !list.errors && b->shard_n == 1)
+        if (listed == 0 && !list_errors && b->shard_n == 1)
             cli_error(a->in, "no file matches '%s'", pattern);
         rc = cli_batch_run(batch, "extract", "Extracted", b->report);
-        if (list.errors)
+        if (list_errors)
             rc = CLI_FAIL;
     }
-    cli_file_list_free(&list);
     prts_batch_free(batch);
     return rc;
 }

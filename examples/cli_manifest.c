@@ -733,6 +733,8 @@ int cli_batch(const struct cli_command *cmd, int argc, char **argv)
         if (st != PRTS_OK)
             rc = cli_lib_error(it->in, st, NULL);
     }
+    plan_free(&plan); /* the batch holds the paths now */
+    memset(&plan, 0, sizeof plan);
     if (rc == CLI_OK && !dry_run)
         rc = cli_batch_run(batch, "batch", "Converted", report);
 out:

@@ -65,7 +65,7 @@ fi
 mkfifo "$b/in/fifo" 2>/dev/null # never listed: opening it would block
 ln -s .. "$b/in/a/up"            # a symlinked folder: not followed
 # the input paths a --report lists, sorted
-report_inputs() { grep -ho '"input_path": "[^"]*"' "$@" | sed 's/.*: "//; s/"$//' | sort; }
+report_inputs() { grep -ho '"input_path":"[^"]*"' "$@" | sed 's/.*:"//; s/"$//' | sort; }
 check "folder without --parallel is a usage error" 2 "$cli" convert "$b/in" "$b/out"
 keep
 check "... that suggests --parallel" 0 grep -q -- '--parallel' "$dir/e"
@@ -86,8 +86,9 @@ printf '%s\n' "$b/in/a/x.bin" "$b/in/b/x.bin" "$b/in/c/sub/y.dat" "$b/in/$bad" \
     "$b/in/empty.bin" | sort >"$b/all.txt"
 report_inputs "$b/report.json" >"$b/listed.txt"
 check "report lists every file" 0 cmp "$b/all.txt" "$b/listed.txt"
-check "report: 4 successes" 0 test "$(grep -c '"success": true' "$b/report.json")" -eq 4
-check "report: the bad file failed" 0 sh -c "grep -A3 '\"input_path\": \".*$bad\"' '$b/report.json' | grep -q '\"success\": false'"
+check "report: 4 successes" 0 test "$(grep -c '"success":true' "$b/report.json")" -eq 4
+check "report: the bad file failed" 0 grep -q "\"input_path\":\".*$bad\".*\"success\":false" "$b/report.json"
+check "report: one result per line" 0 test "$(wc -l <"$b/report.json")" -eq 7
 check "convert --pattern '*.dat'" 0 "$cli" convert "$b/in" "$b/pat" --parallel --recursive --pattern '*.dat'
 check "only the .dat file" 0 test "$(find "$b/pat" -name '*.rts.png' | wc -l)" -eq 1 -a -f "$b/pat/c/sub/y.dat.rts.png"
 check "non-recursive: top level only" 1 "$cli" convert "$b/in" "$b/top" --parallel
@@ -127,7 +128,7 @@ check "manifest outputs" 0 test -f "$b/m/a/x.bin.rts.png" -a -f "$b/m/b/x.bin.rt
 check "manifest metadata: job overrides defaults" 0 sh -c "'$cli' info '$b/m/data.rts.png' > '$b/info.txt' && grep -q 'name: data' '$b/info.txt' && grep -q 'type: firmware' '$b/info.txt'"
 check "manifest round trip" 0 "$cli" extract "$b/m/data.rts.png" -o "$b/data.bin" --verify
 check "manifest bytes equal" 0 cmp "$b/in/c/sub/y.dat" "$b/data.bin"
-check "manifest report" 0 test "$(grep -c '"success": true' "$b/m.json")" -eq 3
+check "manifest report" 0 test "$(grep -c '"success":true' "$b/m.json")" -eq 3
 check "examples/manifest.yaml" 0 "$cli" batch "$vectors/../../examples/manifest.yaml" --output-dir "$b/ex"
 printf 'jobs:\n  - input: in/a/x.bin\n    output: o/\n  - input: in/*/x.bin\n    output: o/\n' >"$b/clash.yaml"
 check "manifest: two inputs onto one output" 1 "$cli" batch "$b/clash.yaml"
@@ -145,6 +146,30 @@ printf 'jobs:\n  - input: in/a/x.bin\n\toutput: o/\n' >"$b/syntax.yaml"
 check "manifest YAML syntax error" 1 "$cli" batch "$b/syntax.yaml"
 keep
 check "... names the line" 0 grep -q 'syntax.yaml:3:' "$dir/e"
+
+# ---- --report: names that are not UTF-8 keep their paths (\udcXX, Python's surrogateescape) ----
+u="$dir/utf"
+mkdir -p "$u/in"
+head -c 10 /dev/urandom >"$u/in/$(printf 'bad\377name.bin')"
+head -c 10 /dev/urandom >"$u/in/$(printf 'caf\303\251.bin')"
+check "convert --parallel, a name that is not UTF-8" 0 "$cli" convert "$u/in" "$u/out" --parallel --report "$u/r.json"
+check "... its input_path" 0 grep -qF "\"input_path\":\"$u/in/bad\\udcffname.bin\"" "$u/r.json"
+check "... its output_path" 0 grep -qF "\"output_path\":\"$u/out/bad\\udcffname.bin.rts.png\"" "$u/r.json"
+check "... UTF-8 names as JSON escapes" 0 grep -qF "\"input_path\":\"$u/in/caf\\u00e9.bin\"" "$u/r.json"
+check "extract --parallel of those" 0 "$cli" extract "$u/out" "$u/back" --parallel --report "$u/x.json"
+check "... and extract gives the bytes back" 0 cmp "$u/in/$(printf 'bad\377name.bin')" "$u/back/$(printf 'bad\377name.bin')"
+if command -v python3 >/dev/null 2>&1; then
+    check "... os.fsencode(json) restores the name" 0 python3 -c '
+import json, os, sys
+names = sorted(os.fsencode(r["input_path"]) for r in json.load(open(sys.argv[1])))
+sys.exit(names != sorted(os.path.join(os.fsencode(sys.argv[2]), n) for n in os.listdir(os.fsencode(sys.argv[2]))))' "$u/r.json" "$u/in"
+fi
+mkdir -p "$u/fail/$(printf 'bad\377name.bin.rts.png')"
+check "a failure under such a name" 1 "$cli" convert "$u/in" "$u/fail" --parallel
+keep
+check "... names the file, quoted" 0 grep -qF 'bad\377name.bin.rts.png:' "$dir/e"
+check "--report to a folder fails before any work" 1 "$cli" convert "$u/in" "$u/none" --parallel --report "$u"
+check "... nothing converted" 1 test -e "$u/none"
 
 # ---- manifests refuse YAML aliases, like blueprints: one alias may repeat a huge anchor ----
 printf 'defaults:\n  metadata: {description: &d "some text"}\njobs:\n  - input: in/a/x.bin\n    output: al/\n    metadata: {description: *d}\n' >"$b/alias.yaml"
