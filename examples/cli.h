@@ -150,6 +150,7 @@ enum {
     CLI_OPT_PATTERN,
     CLI_OPT_REPORT,
     CLI_OPT_SHARD,
+    CLI_OPT_FOLLOW_SYMLINKS,
 };
 
 #define CLI_BATCH_LONGOPTS                                        \
@@ -158,10 +159,11 @@ enum {
     {"recursive", no_argument, NULL, CLI_OPT_RECURSIVE},          \
     {"pattern", required_argument, NULL, CLI_OPT_PATTERN},        \
     {"report", required_argument, NULL, CLI_OPT_REPORT},          \
-    {"shard", required_argument, NULL, CLI_OPT_SHARD}
+    {"shard", required_argument, NULL, CLI_OPT_SHARD},            \
+    {"follow-symlinks", no_argument, NULL, CLI_OPT_FOLLOW_SYMLINKS}
 
 struct cli_batch_args {
-    int parallel, recursive;
+    int parallel, recursive, follow_symlinks;
     const char *workers_text, *pattern, *report, *shard_text;
     int workers;          /* 0 = online CPUs */
     size_t shard_k, shard_n; /* keep index i when i % n == k - 1; 1/1 = all */
@@ -184,14 +186,16 @@ struct cli_file_list {
     int errors;           /* folders that could not be read (already reported) */
 };
 
-/* The regular files of `dir` (recursive: the whole tree, symlinked folders
- * not followed; `skip` a folder left out, e.g. the output folder, or NULL)
- * whose name matches `pattern` (fnmatch), sorted, then kept to the shard.
- * Symlinks to files and dangling symlinks are listed (the latter fail with
- * a clear message); FIFOs, sockets and devices are not.  Returns an exit
- * code (CLI_FAIL when `dir` itself cannot be read). */
-int cli_list_files(const char *dir, const char *skip, int recursive, const char *pattern,
-                   size_t shard_k, size_t shard_n, struct cli_file_list *list);
+/* The regular files of `dir` (b->recursive: the whole tree; `skip` a folder
+ * left out, e.g. the output folder, or NULL) whose name matches `pattern`
+ * (fnmatch), sorted, then kept to b's shard.  A symbolic link may lead
+ * anywhere (out of `dir`, into /dev): links to folders are never followed,
+ * other links are skipped with a note on stderr unless b->follow_symlinks
+ * (then links to files and dangling links are listed, the latter to fail
+ * with a clear message).  FIFOs, sockets and devices are never listed.
+ * Returns an exit code (CLI_FAIL when `dir` itself cannot be read). */
+int cli_list_files(const char *dir, const char *skip, const struct cli_batch_args *b,
+                   const char *pattern, struct cli_file_list *list);
 void cli_file_list_free(struct cli_file_list *list);
 /* malloc'd "a/b" (no doubled slash), or exits on OOM. */
 char *cli_path_join(const char *a, const char *b);

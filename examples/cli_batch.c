@@ -25,6 +25,7 @@ int cli_batch_option(struct cli_batch_args *b, int c, const char *arg)
     case CLI_OPT_PATTERN: b->pattern = arg; return 1;
     case CLI_OPT_REPORT: b->report = arg; return 1;
     case CLI_OPT_SHARD: b->shard_text = arg; return 1;
+    case CLI_OPT_FOLLOW_SYMLINKS: b->follow_symlinks = 1; return 1;
     default: return 0;
     }
 }
@@ -68,6 +69,7 @@ int cli_batch_check(const struct cli_command *cmd, struct cli_batch_args *b)
                            : b->pattern    ? "--pattern"
                            : b->report     ? "--report"
                            : b->shard_text ? "--shard"
+                           : b->follow_symlinks ? "--follow-symlinks"
                                            : NULL;
         if (flag)
             return cli_usage_error(cmd, "%s goes with --parallel (a folder of files)", flag);
@@ -114,7 +116,7 @@ static void list_add(struct cli_file_list *l, char *rel)
 }
 
 struct walk {
-    int recursive;
+    int recursive, follow;
     const char *pattern;
     int have_skip;
     dev_t skip_dev;
@@ -147,17 +149,27 @@ static int walk_dir(struct walk *w, const char *path, const char *rel)
             free(sub);
             continue;
         }
+        int to_dir = S_ISLNK(st.st_mode) && stat(full, &target) == 0 &&
+                     S_ISDIR(target.st_mode);
         if (S_ISDIR(st.st_mode)) {
             if (w->recursive &&
                 !(w->have_skip && st.st_dev == w->skip_dev && st.st_ino == w->skip_ino))
                 walk_dir(w, full, sub);
             free(sub);
-        } else if ((S_ISREG(st.st_mode) ||
-                    /* a symlink: to a file, or dangling (then the job reports it);
-                     * never to a folder (not followed) nor to a FIFO or device */
-                    (S_ISLNK(st.st_mode) &&
-                     (stat(full, &target) != 0 ? errno == ENOENT : S_ISREG(target.st_mode)))) &&
-                   fnmatch(w->pattern, name, 0) == 0) {
+        } else if (to_dir) {
+            if (w->recursive)
+                cli_error(full, "skipped: a symbolic link to a folder (never followed)");
+            free(sub);
+        } else if (fnmatch(w->pattern, name, 0) != 0) {
+            free(sub);
+        } else if (S_ISLNK(st.st_mode) && !w->follow) {
+            cli_error(full, "skipped: a symbolic link (--follow-symlinks takes links to files)");
+            free(sub);
+        } else if (S_ISREG(st.st_mode) ||
+                   /* followed: to a file, or dangling (then the job says so); never
+                    * to a FIFO or a device */
+                   (S_ISLNK(st.st_mode) &&
+                    (stat(full, &target) != 0 ? errno == ENOENT : S_ISREG(target.st_mode)))) {
             list_add(w->list, sub);
         } else {
             free(sub);
@@ -177,10 +189,12 @@ static int compare_paths(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int cli_list_files(const char *dir, const char *skip, int recursive, const char *pattern,
-                   size_t shard_k, size_t shard_n, struct cli_file_list *list)
+int cli_list_files(const char *dir, const char *skip, const struct cli_batch_args *b,
+                   const char *pattern, struct cli_file_list *list)
 {
-    struct walk w = {.recursive = recursive, .pattern = pattern, .list = list};
+    struct walk w = {.recursive = b->recursive, .follow = b->follow_symlinks, .pattern = pattern,
+                     .list = list};
+    size_t shard_k = b->shard_k, shard_n = b->shard_n;
     struct stat st;
     size_t kept = 0;
 

@@ -307,8 +307,7 @@ static int convert_folder(const struct cli_command *cmd, const struct convert_ar
         prts_batch_free(batch);
         return cli_lib_error(NULL, s, NULL);
     }
-    rc = cli_list_files(a->in, a->out, b->recursive, b->pattern ? b->pattern : "*", b->shard_k,
-                        b->shard_n, &list);
+    rc = cli_list_files(a->in, a->out, b, b->pattern ? b->pattern : "*", &list);
     for (size_t i = 0; rc == CLI_OK && i < list.count; i++) {
         char *in = cli_path_join(a->in, list.rel[i]);
         char *rel_out = cli_concat(list.rel[i], ".rts.png");

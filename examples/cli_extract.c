@@ -233,7 +233,7 @@ static int extract_folder(const struct cli_command *cmd, const struct extract_ar
         prts_batch_free(batch);
         return cli_lib_error(NULL, s, NULL);
     }
-    rc = cli_list_files(a->in, a->out, b->recursive, pattern, b->shard_k, b->shard_n, &list);
+    rc = cli_list_files(a->in, a->out, b, pattern, &list);
     for (size_t i = 0; rc == CLI_OK && i < list.count; i++) {
         char *in = cli_path_join(a->in, list.rel[i]);
         char *rel_out = default_output(list.rel[i]);

@@ -15,12 +15,15 @@
  *       output: FOLDER/ | FILE   # a folder (ends in /) or, for one input, a file
  *       metadata: {...}          # optional, overrides defaults.metadata key by key
  *
+ * Outputs stay inside the output folder (--output-dir, else the manifest's
+ * folder) unless --allow-outside: a manifest may come from anyone.
+ *
  * libcyaml schemas are fixed, so metadata takes the four known string keys
- * (a free-form map cannot be described).  Unknown keys are errors.  Every
- * error names the manifest's line: libcyaml's log (which carries a
- * backtrace with line and column) is captured and condensed, and a libyaml
- * pass over the file finds the exact line of an unexpected key, of a YAML
- * syntax error, and of values checked after loading. */
+ * (a free-form map cannot be described).  Unknown keys and aliases are
+ * errors.  Every error names the manifest's line: libcyaml's log (which
+ * carries a backtrace with line and column) is captured and condensed, and a
+ * libyaml pass over the file finds the exact line of an unexpected key, of a
+ * YAML syntax error, and of values checked after loading. */
 #include "cli.h"
 
 #include <cyaml/cyaml.h>
@@ -644,13 +647,14 @@ int cli_manifest_check(const char *file)
     return rc;
 }
 
-enum { OPT_WORKERS = 256, OPT_REPORT, OPT_SHARD, OPT_OUTPUT_DIR, OPT_DRY_RUN };
+enum { OPT_WORKERS = 256, OPT_REPORT, OPT_SHARD, OPT_OUTPUT_DIR, OPT_ALLOW_OUTSIDE, OPT_DRY_RUN };
 
 static const struct option longopts[] = {
     {"workers", required_argument, NULL, OPT_WORKERS},
     {"report", required_argument, NULL, OPT_REPORT},
     {"shard", required_argument, NULL, OPT_SHARD},
     {"output-dir", required_argument, NULL, OPT_OUTPUT_DIR},
+    {"allow-outside", no_argument, NULL, OPT_ALLOW_OUTSIDE},
     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -659,7 +663,7 @@ static const struct option longopts[] = {
 int cli_batch(const struct cli_command *cmd, int argc, char **argv)
 {
     const char *file, *report = NULL, *output_dir = NULL;
-    int workers = -1, dry_run = 0, rc, c;
+    int workers = -1, dry_run = 0, allow_outside = 0, rc, c;
     size_t shard_k = 1, shard_n = 1;
     struct manifest_ctx *m;
     struct m_manifest *doc;
@@ -683,6 +687,7 @@ int cli_batch(const struct cli_command *cmd, int argc, char **argv)
                                        optarg);
             break;
         case OPT_OUTPUT_DIR: output_dir = optarg; break;
+        case OPT_ALLOW_OUTSIDE: allow_outside = 1; break;
         case OPT_DRY_RUN: dry_run = 1; break;
         case 'h': return cli_print_help(cmd);
         default: return cli_bad_option(cmd, c, argv);
@@ -710,6 +715,15 @@ int cli_batch(const struct cli_command *cmd, int argc, char **argv)
     {
         const char *d = dirname(dir_copy);
         in_base = cli_concat(strcmp(d, ".") == 0 ? "" : d, "");
+    }
+    /* a manifest may come from anyone: its outputs stay in the output folder
+     * (the library checks each job's path as it starts: "..", absolute paths,
+     * symbolic links) unless the user lets them out */
+    if (!allow_outside) {
+        const char *root = output_dir ? output_dir : *in_base ? in_base : ".";
+        int st = prts_batch_set_output_root(batch, root);
+        if (st != PRTS_OK)
+            rc = cli_lib_error(root, st, NULL);
     }
     for (unsigned k = 0; rc == CLI_OK && k < doc->jobs_count; k++)
         rc = expand_job(m, &doc->jobs[k], k + 1, in_base, output_dir ? output_dir : in_base,

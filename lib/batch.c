@@ -48,6 +48,7 @@ struct prts_batch {
     int opt_set[PRTS__OPT_COUNT];
     char *backend;
     char *blueprint;      /* JSON text for every encode job, or NULL */
+    char *root;           /* the folder outputs must stay in, or NULL */
     json_t *metadata;     /* defaults for every encode job */
     prts_batch_progress_fn progress;
     void *progress_user;
@@ -111,6 +112,7 @@ void prts_batch_free(prts_batch *b)
     prts__free(&b->alloc, b->jobs);
     prts__free(&b->alloc, b->backend);
     prts__free(&b->alloc, b->blueprint);
+    prts__free(&b->alloc, b->root);
     json_decref(b->metadata);
     pthread_mutex_destroy(&b->lock);
     pthread_cond_destroy(&b->wake);
@@ -197,6 +199,13 @@ int prts_batch_set_backend(prts_batch *b, const char *name)
     if (rc)
         return rc;
     return set_text(b, &b->backend, name);
+}
+
+int prts_batch_set_output_root(prts_batch *b, const char *dir)
+{
+    if (!valid(b) || (dir && !*dir))
+        return PRTS_E_INVALID_ARG;
+    return set_text(b, &b->root, dir);
 }
 
 int prts_batch_set_metadata_json(prts_batch *b, const char *json)
@@ -451,6 +460,77 @@ static int make_parents(const prts_allocator *a, const char *path)
     return rc;
 }
 
+/* Where `path` leads today, into out: its longest existing head through
+ * realpath() (symbolic links, "." and ".." resolved), then the names still to
+ * be made.  NULL, or why it cannot be told: a "." or ".." among the names to
+ * be made (mkdir -p would make the folder, then climb out of it), or a
+ * dangling symbolic link (a write through it lands wherever it points).
+ * *unknown is set instead when the path cannot be walked at all (a file
+ * where a folder should be, no permission, too long): the write fails too. */
+static const char *resolve_path(const char *path, char out[PATH_MAX], int *unknown)
+{
+    char head[PATH_MAX];
+    size_t n = strlen(path), keep = n; /* head = the first `keep` bytes of path */
+    struct stat st;
+
+    *unknown = 0;
+    if (n >= PATH_MAX) {
+        *unknown = 1;
+        return NULL;
+    }
+    memcpy(head, path, n + 1);
+    for (int tries = 0; !realpath(keep ? head : ".", out);) {
+        if (errno != ENOENT) {
+            *unknown = 1;
+            return NULL;
+        }
+        /* there after all: made meanwhile (another job's folder), else a link to nothing */
+        if (keep && lstat(head, &st) == 0) {
+            if (++tries < 3)
+                continue;
+            return "a dangling symbolic link on the way";
+        }
+        char *slash = strrchr(head, '/');
+        const char *last = slash ? slash + 1 : head;
+        if (strcmp(last, ".") == 0 || strcmp(last, "..") == 0)
+            return "'.' or '..' after a folder that does not exist yet";
+        keep = !slash ? 0 : slash == head ? 1 : (size_t)(slash - head);
+        head[keep] = '\0';
+    }
+    const char *rest = path + keep;
+    while (*rest == '/')
+        rest++;
+    size_t len = strlen(out);
+    if (*rest && snprintf(out + len, PATH_MAX - len, "%s%s", len > 1 ? "/" : "", rest) >=
+                     (int)(PATH_MAX - len))
+        *unknown = 1;
+    return NULL;
+}
+
+/* PRTS_OK when output `out` stays inside the batch's root; else PRTS_E_OUTPUT
+ * with the reason, naming the file, in e. */
+static int check_confined(const prts_batch *b, const char *out, prts__err *e)
+{
+    char root[PATH_MAX], real[PATH_MAX];
+    int unknown;
+    const char *bad = resolve_path(b->root, root, &unknown);
+
+    if (bad || unknown)
+        return prts__fail(e, PRTS_E_OUTPUT, "%s: refused: the output folder %s cannot be "
+                          "resolved (%s)", out, b->root, bad ? bad : "it cannot be walked");
+    bad = resolve_path(out, real, &unknown);
+    if (unknown)
+        return PRTS_OK; /* the write cannot happen either, and will say why */
+    size_t n = strlen(root);
+    if (!bad && strncmp(real, root, n) == 0 && (real[n] == '/' || n == 1))
+        return PRTS_OK;
+    if (bad)
+        return prts__fail(e, PRTS_E_OUTPUT, "%s: refused: it may lead outside the output "
+                          "folder %s (%s)", out, b->root, bad);
+    return prts__fail(e, PRTS_E_OUTPUT, "%s: refused: outside the output folder %s (it leads "
+                      "to %s)", out, b->root, real);
+}
+
 /* One worker's handle, configured like the batch. */
 typedef struct worker {
     prts_batch *batch;
@@ -512,6 +592,10 @@ static void run_job(worker *w, job *j)
     int rc = w->setup_status;
     const char *msg = w->setup_error;
     char *meta = NULL;
+    prts__err outside;
+    /* before make_parents: no folder is made outside either */
+    if (rc == PRTS_OK && b->root && (rc = check_confined(b, j->out, &outside)) != PRTS_OK)
+        msg = outside.msg;
     int made = rc == PRTS_OK ? make_parents(&b->alloc, j->out) : 0;
     if (made == PRTS_E_NOMEM) {
         rc = PRTS_E_NOMEM;

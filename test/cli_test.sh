@@ -54,13 +54,14 @@ head -c 5000 /dev/urandom >"$b/in/a/x.bin"
 head -c 7000 /dev/urandom >"$b/in/b/x.bin"
 head -c 300 /dev/urandom >"$b/in/c/sub/y.dat"
 : >"$b/in/empty.bin"
-if [ "$(id -u)" -ne 0 ]; then # an unreadable file (root reads anything: a dangling symlink then)
+if [ "$(id -u)" -ne 0 ]; then # an unreadable file (root reads anything: an output it cannot write then)
     head -c 10 /dev/urandom >"$b/in/locked.bin"
     chmod 000 "$b/in/locked.bin"
     bad=locked.bin
 else
-    ln -s "$b/nowhere" "$b/in/dangling.bin"
-    bad=dangling.bin
+    head -c 10 /dev/urandom >"$b/in/denied.bin"
+    mkdir -p "$b/out/denied.bin.rts.png" "$b/top/denied.bin.rts.png" # a folder at its output
+    bad=denied.bin
 fi
 mkfifo "$b/in/fifo" 2>/dev/null # never listed: opening it would block
 ln -s .. "$b/in/a/up"            # a symlinked folder: not followed
@@ -76,7 +77,7 @@ check "the bad file is listed on stderr" 0 grep -q "^pixelrts: .*$bad" "$dir/e"
 check "summary line" 0 grep -q '^Converted 4/5 files, 1 failed, in .* files/s)$' "$dir/o"
 check "a/x.bin and b/x.bin kept apart" 0 test -f "$b/out/a/x.bin.rts.png" -a -f "$b/out/b/x.bin.rts.png"
 check "nested folders kept" 0 test -f "$b/out/c/sub/y.dat.rts.png"
-check "no output for the bad file" 1 test -e "$b/out/$bad.rts.png"
+check "no output for the bad file" 1 test -f "$b/out/$bad.rts.png"
 check "symlinked folder not followed" 1 test -e "$b/out/a/up"
 for f in a/x.bin b/x.bin c/sub/y.dat empty.bin; do
     check "decodes: $f" 0 "$cli" extract "$b/out/$f.rts.png" -o "$b/one.bin" --verify
@@ -92,7 +93,7 @@ check "report: one result per line" 0 test "$(wc -l <"$b/report.json")" -eq 7
 check "convert --pattern '*.dat'" 0 "$cli" convert "$b/in" "$b/pat" --parallel --recursive --pattern '*.dat'
 check "only the .dat file" 0 test "$(find "$b/pat" -name '*.rts.png' | wc -l)" -eq 1 -a -f "$b/pat/c/sub/y.dat.rts.png"
 check "non-recursive: top level only" 1 "$cli" convert "$b/in" "$b/top" --parallel
-check "non-recursive: empty.bin only converted" 0 test "$(find "$b/top" -name '*.rts.png' | wc -l)" -eq 1
+check "non-recursive: empty.bin only converted" 0 test "$(find "$b/top" -type f -name '*.rts.png' | wc -l)" -eq 1
 for k in 1 2; do
     "$cli" convert "$b/in" "$b/shard" --parallel --recursive --shard $k/2 \
         --report "$b/shard$k.json" >/dev/null 2>&1
@@ -170,6 +171,71 @@ keep
 check "... names the file, quoted" 0 grep -qF 'bad\377name.bin.rts.png:' "$dir/e"
 check "--report to a folder fails before any work" 1 "$cli" convert "$u/in" "$u/none" --parallel --report "$u"
 check "... nothing converted" 1 test -e "$u/none"
+
+# ---- a manifest writes inside its output folder only, unless --allow-outside ----
+c="$dir/confine"
+mkdir -p "$c/m" "$c/outside" "$c/od/ok"
+head -c 100 /dev/urandom >"$c/m/a.bin"
+ln -s "$c/outside" "$c/od/link"       # a folder inside that leads outside
+ln -s "$c/od/ok" "$c/od/inlink"       # one that stays inside: fine
+cat >"$c/m/m.yaml" <<END
+jobs:
+  - input: a.bin
+    output: ok/
+  - input: a.bin
+    output: ../outside/up.rts.png
+  - input: a.bin
+    output: $c/outside/abs.rts.png
+  - input: a.bin
+    output: link/through.rts.png
+  - input: a.bin
+    output: new/../../outside/dots.rts.png
+  - input: a.bin
+    output: inlink/in.rts.png
+END
+check "manifest outputs escaping --output-dir: exit 1" 1 "$cli" batch "$c/m/m.yaml" --output-dir "$c/od" --report "$c/r.json"
+keep
+check "... the jobs inside ran" 0 test -f "$c/od/ok/a.bin.rts.png" -a -f "$c/od/ok/in.rts.png"
+check "... nothing written outside" 0 test -z "$(ls -A "$c/outside")"
+check "... each refusal named" 0 test "$(grep -c 'outside the output folder' "$dir/e")" -eq 4
+check "... ../" 0 grep -q 'up.rts.png' "$dir/e"
+check "... an absolute path" 0 grep -q 'abs.rts.png' "$dir/e"
+check "... through a symbolic link" 0 grep -q 'through.rts.png' "$dir/e"
+check "... .. in folders to be made" 0 grep -q 'dots.rts.png' "$dir/e"
+check "... the summary counts them" 0 grep -q '^Converted 2/6 files, 4 failed' "$dir/o"
+check "... in the report" 0 test "$(grep -c '"status":-25' "$c/r.json")" -eq 4
+check "... no folder made for a refused job" 1 test -e "$c/od/new"
+check "manifest without --output-dir: its own folder confines" 1 "$cli" batch "$c/m/m.yaml"
+keep
+check "... the same refusals" 0 test "$(grep -c 'outside the output folder' "$dir/e")" -eq 3
+check "--allow-outside" 0 "$cli" batch "$c/m/m.yaml" --output-dir "$c/od" --allow-outside
+check "... writes where the manifest says" 0 test -f "$c/outside/up.rts.png" -a -f "$c/outside/abs.rts.png" -a -f "$c/outside/through.rts.png" -a -f "$c/outside/dots.rts.png"
+
+# ---- convert/extract --parallel: symbolic links are not followed unless --follow-symlinks ----
+s="$dir/links"
+mkdir -p "$s/in/sub" "$s/secret"
+head -c 50 /dev/urandom >"$s/secret/key.bin"
+head -c 50 /dev/urandom >"$s/in/plain.bin"
+ln -s "$s/secret/key.bin" "$s/in/sub/key.bin"
+ln -s "$s/secret" "$s/in/dirlink"
+ln -s "$s/nowhere" "$s/in/dangling.bin"
+check "convert --parallel --recursive beside links" 0 "$cli" convert "$s/in" "$s/out" --parallel --recursive
+keep
+check "... the file converted" 0 test -f "$s/out/plain.bin.rts.png"
+check "... a link to a file outside is not followed" 1 test -e "$s/out/sub/key.bin.rts.png"
+check "... a note names it" 0 grep -q "^pixelrts: $s/in/sub/key.bin: skipped: a symbolic link" "$dir/e"
+check "... and the folder link" 0 grep -q "^pixelrts: $s/in/dirlink: skipped: a symbolic link to a folder" "$dir/e"
+check "... and the dangling one" 0 grep -q "^pixelrts: $s/in/dangling.bin: skipped: a symbolic link" "$dir/e"
+check "... the summary" 0 grep -q '^Converted 1/1 files' "$dir/o"
+check "--follow-symlinks follows links to files" 1 "$cli" convert "$s/in" "$s/out2" --parallel --recursive --follow-symlinks
+keep
+check "... converted" 0 test -f "$s/out2/sub/key.bin.rts.png"
+check "... a dangling link then fails" 0 grep -q 'dangling.bin' "$dir/e"
+check "... folders still not followed" 1 test -e "$s/out2/dirlink"
+check "--follow-symlinks goes with --parallel" 2 "$cli" convert "$s/in/plain.bin" --follow-symlinks
+ln -s "$s/out/plain.bin.rts.png" "$s/out/linked.rts.png"
+check "extract --parallel: links not followed either" 0 "$cli" extract "$s/out" "$s/back" --parallel
+check "... only the file" 0 test -f "$s/back/plain.bin" -a ! -e "$s/back/linked"
 
 # ---- manifests refuse YAML aliases, like blueprints: one alias may repeat a huge anchor ----
 printf 'defaults:\n  metadata: {description: &d "some text"}\njobs:\n  - input: in/a/x.bin\n    output: al/\n    metadata: {description: *d}\n' >"$b/alias.yaml"

@@ -1556,6 +1556,91 @@ static void t_result_callback_cancel(void **state)
     free(h.json);
 }
 
+/* prts_batch_set_output_root: a job whose output leads outside the folder (by "..", an
+ * absolute path, a symbolic link, a ".." after folders still to be made, a dangling link)
+ * fails alone with PRTS_E_OUTPUT and writes nothing, no folder included; links that stay
+ * inside are fine, and so is a root that does not exist yet. */
+static void t_output_root(void **state)
+{
+    (void)state;
+    char *root = tu_mkdtemp();
+    char *in = tu_path(root, "in.bin");
+    write_random(in, 300, 4242);
+    char *od = tu_path(root, "od"), *outside = tu_path(root, "outside");
+    assert_int_equal(mkdir(outside, 0777), 0);
+    char *inside_dir = tu_strdupf("%s/od/made/inner", root);
+    struct {
+        const char *fmt; /* %1$s: root */
+        int status;
+    } jobs[] = {
+        {"%s/od/a.rts.png", PRTS_OK},
+        {"%s/od/deep/er/b.rts.png", PRTS_OK},
+        {"%s/od/../outside/c.rts.png", PRTS_E_OUTPUT},
+        {"%s/outside/d.rts.png", PRTS_E_OUTPUT},
+        {"%s/od/link/e.rts.png", PRTS_E_OUTPUT},   /* link -> ../outside */
+        {"%s/od/new/../../outside/f.rts.png", PRTS_E_OUTPUT},
+        {"%s/od/dangling/g.rts.png", PRTS_E_OUTPUT},
+        {"%s/od/inlink/h.rts.png", PRTS_OK},       /* inlink -> made/inner, inside */
+        {"%s/od/./made/../i.rts.png", PRTS_OK},
+    };
+    enum { N = sizeof jobs / sizeof jobs[0] };
+    prts_batch *b = prts_batch_new(PRTS_BATCH_ENCODE);
+    assert_int_equal(prts_batch_set_output_root(b, ""), PRTS_E_INVALID_ARG);
+    assert_int_equal(prts_batch_set_output_root(NULL, od), PRTS_E_INVALID_ARG);
+    assert_int_equal(prts_batch_set_output_root(b, od), PRTS_OK);
+    assert_int_equal(prts_batch_set_workers(b, 2), PRTS_OK);
+    for (int i = 0; i < N; i++) {
+        char *out = tu_strdupf(jobs[i].fmt, root);
+        assert_int_equal(prts_batch_add(b, in, out, NULL), PRTS_OK);
+        free(out);
+        if (i == 1) { /* the root exists now: its links */
+            assert_int_equal(prts_batch_run(b), PRTS_OK);
+            char *link = tu_path(od, "link"), *inlink = tu_path(od, "inlink");
+            char *dangling = tu_path(od, "dangling");
+            assert_int_equal(symlink("../outside", link), 0);
+            char *made_dir = tu_path(od, "made");
+            assert_int_equal(mkdir(made_dir, 0777), 0);
+            assert_int_equal(mkdir(inside_dir, 0777), 0);
+            free(made_dir);
+            assert_int_equal(symlink("made/inner", inlink), 0);
+            assert_int_equal(symlink("../nowhere", dangling), 0);
+            free(link);
+            free(inlink);
+            free(dangling);
+        }
+    }
+    assert_int_equal(prts_batch_run(b), PRTS_E_BATCH);
+    for (int i = 0; i < N; i++) {
+        char *text = prts_batch_result_json(b, (size_t)i);
+        json_t *r = tu_json_parse(text);
+        prts_free(text);
+        check_result_shape(r, PRTS_BATCH_ENCODE);
+        if (status_of(r) != jobs[i].status)
+            fail_msg("job %d (%s): status %d: %s", i, jobs[i].fmt, status_of(r), error_of(r));
+        if (jobs[i].status != PRTS_OK) {
+            print_message("  %s\n", error_of(r));
+            assert_non_null(strstr(error_of(r), "refused"));
+        }
+        json_decref(r);
+    }
+    char *listing = dir_listing(outside);
+    assert_string_equal(listing, "");   /* nothing written outside */
+    free(listing);
+    char *made = tu_path(od, "new");
+    assert_false(tu_file_exists(made)); /* no folder made for a refused job */
+    free(made);
+    char *h = tu_strdupf("%s/h.rts.png", inside_dir);
+    assert_true(tu_file_exists(h));
+    free(h);
+    prts_batch_free(b);
+    free(inside_dir);
+    free(od);
+    free(outside);
+    free(in);
+    tu_rmtree(root);
+    free(root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1572,6 +1657,7 @@ int main(void)
         cmocka_unit_test(t_names_not_utf8),
         cmocka_unit_test(t_result_callback),
         cmocka_unit_test(t_result_callback_cancel),
+        cmocka_unit_test(t_output_root),
     };
     /* PRTS_TEST_FILTER=t_changing_* runs only the matching tests */
     const char *filter = getenv("PRTS_TEST_FILTER");

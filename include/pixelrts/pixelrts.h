@@ -437,6 +437,14 @@ PRTS_API int prts_batch_set_backend(prts_batch *batch, const char *name);
 PRTS_API int prts_batch_set_blueprint_json(prts_batch *batch, const char *json);
 /* Why the last setter on the batch failed ("" if none). */
 PRTS_API const char *prts_batch_last_error(const prts_batch *batch);
+/* Confine every job's output to folder `dir` (NULL, the default: anywhere).
+ * Before a job writes anything, its missing folders included, its output
+ * path is resolved as the kernel would follow it (symbolic links, "." and
+ * ".."); one that leads outside `dir`, that climbs with ".." out of folders
+ * still to be made, or that goes through a dangling symbolic link fails with
+ * PRTS_E_OUTPUT, and the other jobs run.  The check precedes the write: it
+ * stops paths that lead outside, not someone swapping folders meanwhile. */
+PRTS_API int prts_batch_set_output_root(prts_batch *batch, const char *dir);
 /* Metadata (a JSON object) every encode job starts from; a job's own keys
  * override these. */
 PRTS_API int prts_batch_set_metadata_json(prts_batch *batch, const char *json);

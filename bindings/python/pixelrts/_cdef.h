@@ -230,6 +230,8 @@ int prts_batch_set_blueprint_json(prts_batch *batch, const char *json);
 
 const char *prts_batch_last_error(const prts_batch *batch);
 
+int prts_batch_set_output_root(prts_batch *batch, const char *dir);
+
 int prts_batch_set_metadata_json(prts_batch *batch, const char *json);
 void prts_batch_set_progress(prts_batch *batch, prts_batch_progress_fn fn, void *user);
 
