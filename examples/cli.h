@@ -44,9 +44,10 @@ int cli_dashboard(const struct cli_command *cmd, int argc, char **argv);
  * set the terminal's title, clear it or forge lines.  Every human-readable
  * line goes through cli_printf() or cli_error(), which quote like `ls -b`
  * (coreutils' escape style): C0 controls and DEL as \a \b \t \n \v \f \r or
- * \ooo, a backslash as \\, and each byte of a C1 control (U+0080..U+009F)
- * or of invalid UTF-8 as \ooo; printable UTF-8 is kept.  JSON output is
- * escaped by jansson instead. */
+ * \ooo, a backslash as \\, and each byte of invalid UTF-8 or of a character
+ * the C library's C.UTF-8 does not call printable (the C1 controls
+ * U+0080..U+009F among them) as \ooo; printable UTF-8 is kept.  JSON
+ * output is escaped by jansson instead. */
 /* s quoted, malloc'd (exits on OOM). */
 char *cli_quote(const char *s);
 /* printf to f, the formatted text quoted except a newline at its end. */
@@ -179,26 +180,22 @@ int cli_parse_shard(const char *text, size_t *k, size_t *n);
 /* Parse a worker count 0..4096 (0 = online CPUs).  0 on success, -1 otherwise. */
 int cli_parse_workers(const char *text, int *workers);
 
-/* Relative paths of the files of a folder, sorted (strcmp). */
-struct cli_file_list {
-    char **rel;
-    size_t count, cap;
-    int errors;           /* folders that could not be read (already reported) */
-};
-
-/* The regular files of `dir` (b->recursive: the whole tree; `skip` a folder
- * left out, e.g. the output folder, or NULL) whose name matches `pattern`
- * (fnmatch), sorted, then kept to b's shard.  A symbolic link may lead
- * anywhere (out of `dir`, into /dev): links to folders are never followed,
- * other links are skipped with a note on stderr unless b->follow_symlinks
- * (then links to files and dangling links are listed, the latter to fail
- * with a clear message).  FIFOs, sockets and devices are never listed.
- * Returns an exit code (CLI_FAIL when `dir` itself cannot be read). */
-int cli_list_files(const char *dir, const char *skip, const struct cli_batch_args *b,
-                   const char *pattern, struct cli_file_list *list);
-void cli_file_list_free(struct cli_file_list *list);
 /* malloc'd "a/b" (no doubled slash), or exits on OOM. */
 char *cli_path_join(const char *a, const char *b);
+
+/* `convert`/`extract DIR OUTDIR --parallel`: the regular files of `dir`
+ * (b->recursive: the whole tree, `out_dir` left out) whose name matches
+ * `pattern` (fnmatch), sorted by relative path REL (byte order) and kept to
+ * b's shard, each queued as DIR/REL -> OUTDIR/out_name(REL) (malloc'd), then
+ * cli_batch_run().  A symbolic link may lead anywhere (out of `dir`, into
+ * /dev): links to folders are never followed, other links are skipped with a
+ * note on stderr unless b->follow_symlinks (then links to files and dangling
+ * links are listed, the latter to fail with a clear message).  FIFOs,
+ * sockets and devices are never listed.  Returns an exit code (CLI_FAIL also
+ * when a folder could not be read). */
+int cli_batch_folder(prts_batch *batch, const char *dir, const char *out_dir,
+                     const struct cli_batch_args *b, const char *pattern,
+                     char *(*out_name)(const char *rel), const char *label, const char *verb);
 
 /* Copy an encoder's options (validated there, with its messages) to an
  * encode batch, plus `backend` when not NULL.  PRTS status. */

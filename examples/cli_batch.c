@@ -100,7 +100,14 @@ char *cli_path_join(const char *a, const char *b)
     return all;
 }
 
-static void list_add(struct cli_file_list *l, char *rel)
+/* Relative paths of the files of a folder, sorted (strcmp). */
+struct file_list {
+    char **rel;
+    size_t count, cap;
+    int errors;           /* folders that could not be read (already reported) */
+};
+
+static void list_add(struct file_list *l, char *rel)
 {
     if (l->count == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 64;
@@ -121,7 +128,7 @@ struct walk {
     int have_skip;
     dev_t skip_dev;
     ino_t skip_ino;
-    struct cli_file_list *list;
+    struct file_list *list;
 };
 
 /* List folder `path` (relative name `rel`, "" at the top). */
@@ -189,8 +196,11 @@ static int compare_paths(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int cli_list_files(const char *dir, const char *skip, const struct cli_batch_args *b,
-                   const char *pattern, struct cli_file_list *list)
+/* The files cli_batch_folder() queues, relative to `dir`; `skip` a folder
+ * left out (the output folder) or NULL.  Returns an exit code (CLI_FAIL when
+ * `dir` itself cannot be read). */
+static int list_files(const char *dir, const char *skip, const struct cli_batch_args *b,
+                      const char *pattern, struct file_list *list)
 {
     struct walk w = {.recursive = b->recursive, .follow = b->follow_symlinks, .pattern = pattern,
                      .list = list};
@@ -217,12 +227,42 @@ int cli_list_files(const char *dir, const char *skip, const struct cli_batch_arg
     return CLI_OK;
 }
 
-void cli_file_list_free(struct cli_file_list *list)
+static void file_list_free(struct file_list *list)
 {
     for (size_t i = 0; i < list->count; i++)
         free(list->rel[i]);
     free(list->rel);
     memset(list, 0, sizeof *list);
+}
+
+int cli_batch_folder(prts_batch *batch, const char *dir, const char *out_dir,
+                     const struct cli_batch_args *b, const char *pattern,
+                     char *(*out_name)(const char *rel), const char *label, const char *verb)
+{
+    struct file_list list;
+    int rc = list_files(dir, out_dir, b, pattern, &list);
+
+    for (size_t i = 0; rc == CLI_OK && i < list.count; i++) {
+        char *in = cli_path_join(dir, list.rel[i]);
+        char *rel_out = out_name(list.rel[i]);
+        char *out = cli_path_join(out_dir, rel_out);
+        int s = prts_batch_add(batch, in, out, NULL);
+        free(in);
+        free(rel_out);
+        free(out);
+        if (s != PRTS_OK)
+            rc = cli_lib_error(NULL, s, NULL);
+    }
+    /* the batch holds the paths now: the list goes before the run */
+    size_t listed = list.count;
+    int list_errors = list.errors;
+    file_list_free(&list);
+    if (rc != CLI_OK)
+        return rc;
+    if (listed == 0 && !list_errors && b->shard_n == 1)
+        cli_error(dir, "no file matches '%s'", pattern);
+    rc = cli_batch_run(batch, label, verb, b->report);
+    return list_errors ? CLI_FAIL : rc;
 }
 
 /* ---- options of a batch ------------------------------------------ */

@@ -273,12 +273,17 @@ static void print_summary(const prts_encoder *enc, const char *in, const char *o
     prts_free(meta_text);
 }
 
+/* REL.rts.png, malloc'd. */
+static char *converted_name(const char *rel)
+{
+    return cli_concat(rel, ".rts.png");
+}
+
 /* `convert DIR OUTDIR --parallel`: OUTDIR/<path relative to DIR>.rts.png
  * for every file listed, the options checked once on a probe encoder. */
 static int convert_folder(const struct cli_command *cmd, const struct convert_args *a)
 {
     const struct cli_batch_args *b = &a->batch;
-    struct cli_file_list list;
     prts_encoder *probe;
     prts_batch *batch = NULL;
     char *meta = NULL;
@@ -307,29 +312,8 @@ static int convert_folder(const struct cli_command *cmd, const struct convert_ar
         prts_batch_free(batch);
         return cli_lib_error(NULL, s, NULL);
     }
-    rc = cli_list_files(a->in, a->out, b, b->pattern ? b->pattern : "*", &list);
-    for (size_t i = 0; rc == CLI_OK && i < list.count; i++) {
-        char *in = cli_path_join(a->in, list.rel[i]);
-        char *rel_out = cli_concat(list.rel[i], ".rts.png");
-        char *out = cli_path_join(a->out, rel_out);
-        s = prts_batch_add(batch, in, out, NULL);
-        free(in);
-        free(rel_out);
-        free(out);
-        if (s != PRTS_OK)
-            rc = cli_lib_error(NULL, s, NULL);
-    }
-    /* the batch holds the paths now: the list goes before the run */
-    size_t listed = list.count;
-    int list_errors = list.errors;
-    cli_file_list_free(&list);
-    if (rc == CLI_OK) {
-        if (listed == 0 && !list_errors && b->shard_n == 1)
-            cli_error(a->in, "no file matches '%s'", b->pattern ? b->pattern : "*");
-        rc = cli_batch_run(batch, "convert", "Converted", b->report);
-        if (list_errors)
-            rc = CLI_FAIL;
-    }
+    rc = cli_batch_folder(batch, a->in, a->out, b, b->pattern ? b->pattern : "*",
+                          converted_name, "convert", "Converted");
     prts_batch_free(batch);
     return rc;
 }

@@ -206,7 +206,6 @@ static int extract_folder(const struct cli_command *cmd, const struct extract_ar
 {
     const struct cli_batch_args *b = &a->batch;
     const char *pattern = b->pattern ? b->pattern : "*" SUFFIX;
-    struct cli_file_list list;
     prts_decoder *probe;
     prts_batch *batch;
     int rc, s;
@@ -233,29 +232,8 @@ static int extract_folder(const struct cli_command *cmd, const struct extract_ar
         prts_batch_free(batch);
         return cli_lib_error(NULL, s, NULL);
     }
-    rc = cli_list_files(a->in, a->out, b, pattern, &list);
-    for (size_t i = 0; rc == CLI_OK && i < list.count; i++) {
-        char *in = cli_path_join(a->in, list.rel[i]);
-        char *rel_out = default_output(list.rel[i]);
-        char *out = cli_path_join(a->out, rel_out);
-        s = prts_batch_add(batch, in, out, NULL);
-        free(in);
-        free(rel_out);
-        free(out);
-        if (s != PRTS_OK)
-            rc = cli_lib_error(NULL, s, NULL);
-    }
-    /* the batch holds the paths now: the list goes before the run */
-    size_t listed = list.count;
-    int list_errors = list.errors;
-    cli_file_list_free(&list);
-    if (rc == CLI_OK) {
-        if (listed == 0 && !list_errors && b->shard_n == 1)
-            cli_error(a->in, "no file matches '%s'", pattern);
-        rc = cli_batch_run(batch, "extract", "Extracted", b->report);
-        if (list_errors)
-            rc = CLI_FAIL;
-    }
+    rc = cli_batch_folder(batch, a->in, a->out, b, pattern, default_output, "extract",
+                          "Extracted");
     prts_batch_free(batch);
     return rc;
 }

@@ -4,120 +4,111 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <wchar.h>
+#include <wctype.h>
 
 /* ---- quoting ----------------------------------------------------- */
 
-/* Bytes of the valid UTF-8 sequence at p (n bytes left) whose code point is
- * at least U+00A0, or 0: overlong forms, surrogates, code points past
- * U+10FFFF, truncated sequences and the C1 controls U+0080..U+009F (which
- * terminals obey like ESC sequences) all count as bytes to escape. */
+/* C.UTF-8 for decoding names whatever the user's locale (terminals are UTF-8
+ * nowadays), or 0 where the C library lacks it: then every byte >= 0x80 is
+ * escaped. */
+static locale_t utf8_locale(void)
+{
+    static locale_t loc;
+    static int tried;
+
+    if (!tried) {
+        tried = 1;
+        loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    }
+    return loc;
+}
+
+/* Bytes of the printable character at p (n bytes left) in valid UTF-8, or 0:
+ * invalid or cut sequences, and what the C library does not call printable,
+ * the C1 controls U+0080..U+009F (which terminals obey like ESC sequences)
+ * among them.  Call under uselocale(utf8_locale()). */
 static size_t printable_utf8(const unsigned char *p, size_t n)
 {
-    static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
-    size_t len = p[0] >= 0xF0 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC0 ? 2 : 0;
-    uint32_t cp = p[0] & (0x7F >> len);
+    mbstate_t state;
+    wchar_t wc;
 
-    if (len == 0 || len > n || p[0] > 0xF4)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        cp = cp << 6 | (p[i] & 0x3F);
-    }
-    if (cp < min[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp < 0xA0)
+    memset(&state, 0, sizeof state);
+    size_t len = mbrtowc(&wc, (const char *)p, n, &state);
+    if (len == 0 || len > n || !iswprint((wint_t)wc))
         return 0;
     return len;
 }
 
-struct text {
-    char *s;
-    size_t len, cap;
-};
-
-static void text_add(struct text *t, const char *s, size_t n)
+static _Noreturn void out_of_memory(void)
 {
-    if (t->len + n + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 64;
-        while (t->len + n + 1 > cap)
-            cap *= 2;
-        char *more = realloc(t->s, cap);
-        if (!more) {
-            fputs("pixelrts: out of memory\n", stderr);
-            exit(CLI_FAIL);
-        }
-        t->s = more;
-        t->cap = cap;
-    }
-    memcpy(t->s + t->len, s, n);
-    t->len += n;
-    t->s[t->len] = '\0';
+    fputs("pixelrts: out of memory\n", stderr); /* cli_error would allocate */
+    exit(CLI_FAIL);
 }
 
-/* Append n bytes of s quoted (see cli_quote). */
-static void text_add_quoted(struct text *t, const char *s, size_t n)
+/* n bytes of s quoted (see cli.h), malloc'd. */
+static char *quote_n(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
+    char *buf = NULL;
+    size_t len = 0, i = 0;
+    FILE *out = open_memstream(&buf, &len);
+    locale_t utf8 = utf8_locale();
+    locale_t old = utf8 ? uselocale(utf8) : (locale_t)0;
 
+    if (!out)
+        out_of_memory();
     while (i < n) {
         size_t run = i; /* printable bytes, copied as they are */
         for (;;) {
             size_t k;
             if (run < n && p[run] >= 0x20 && p[run] < 0x7F && p[run] != '\\')
                 run++;
-            else if (run < n && p[run] >= 0x80 && (k = printable_utf8(p + run, n - run)) > 0)
+            else if (run < n && p[run] >= 0x80 && utf8 &&
+                     (k = printable_utf8(p + run, n - run)) > 0)
                 run += k;
             else
                 break;
         }
-        text_add(t, s + i, run - i);
+        fwrite(s + i, 1, run - i, out);
         if (run == n)
             break;
         /* here: a control, DEL, a backslash, or a byte of C1 or invalid UTF-8 */
         const char *named = strchr("\aa\bb\tt\nn\vv\ff\rr", p[run]);
-        char esc[5];
         if (p[run] == '\\')
-            snprintf(esc, sizeof esc, "\\\\");
+            fputs("\\\\", out);
         else if (p[run] < 0x20 && named) /* "\aa": the control, then its letter */
-            snprintf(esc, sizeof esc, "\\%c", named[1]);
+            fprintf(out, "\\%c", named[1]);
         else
-            snprintf(esc, sizeof esc, "\\%03o", p[run]);
-        text_add(t, esc, strlen(esc));
+            fprintf(out, "\\%03o", p[run]);
         i = run + 1;
     }
+    if (utf8)
+        uselocale(old);
+    if (fclose(out) != 0 || !buf)
+        out_of_memory();
+    return buf;
 }
 
 char *cli_quote(const char *s)
 {
-    struct text t = {0};
-
-    text_add(&t, "", 0);
-    text_add_quoted(&t, s, strlen(s));
-    return t.s;
+    return quote_n(s, strlen(s));
 }
 
 /* fmt formatted into a malloc'd string. */
 static char *format_v(const char *fmt, va_list ap)
 {
-    va_list again;
-    va_copy(again, ap);
-    int n = vsnprintf(NULL, 0, fmt, again);
-    va_end(again);
-    char *s = malloc(n > 0 ? (size_t)n + 1 : 1);
-    if (!s) {
-        fputs("pixelrts: out of memory\n", stderr);
-        exit(CLI_FAIL);
-    }
-    if (n > 0)
-        vsnprintf(s, (size_t)n + 1, fmt, ap);
-    else
-        s[0] = '\0';
+    char *s;
+
+    if (vasprintf(&s, fmt, ap) < 0)
+        out_of_memory();
     return s;
 }
 
@@ -126,14 +117,12 @@ static void put_quoted(FILE *f, const char *msg)
 {
     size_t n = strlen(msg);
     int newline = n > 0 && msg[n - 1] == '\n';
-    struct text t = {0};
+    char *quoted = quote_n(msg, n - (size_t)newline);
 
-    text_add(&t, "", 0);
-    text_add_quoted(&t, msg, n - (size_t)newline);
+    fputs(quoted, f);
     if (newline)
-        text_add(&t, "\n", 1);
-    fputs(t.s, f);
-    free(t.s);
+        fputc('\n', f);
+    free(quoted);
 }
 
 void cli_printf(FILE *f, const char *fmt, ...)
