@@ -116,7 +116,7 @@ static const struct cli_command commands[] = {
      "\n"
      "Options:\n"
      "  --workers N         worker threads (overrides defaults.workers)\n"
-     "  --report F          write the per-file results to F (JSON)\n"
+     "  --report F          write the per-file results to F as they finish (JSON)\n"
      "  --shard K/N         only the jobs whose index i (in manifest order, globs\n"
      "                      expanded and sorted) has i % N == K-1\n"
      "  --output-dir DIR    resolve relative outputs against DIR instead of the\n"
