@@ -40,7 +40,20 @@ int cli_dashboard(const struct cli_command *cmd, int argc, char **argv);
 #  define CLI_PRINTF(a, b)
 #endif
 
-/* "pixelrts: FILE: message" on stderr (FILE may be NULL). */
+/* Names and metadata come from whoever made the file; printed raw, they could
+ * set the terminal's title, clear it or forge lines.  Every human-readable
+ * line goes through cli_printf() or cli_error(), which quote like `ls -b`
+ * (coreutils' escape style): C0 controls and DEL as \a \b \t \n \v \f \r or
+ * \ooo, a backslash as \\, and each byte of invalid UTF-8 or of a character
+ * the C library's C.UTF-8 does not call printable (the C1 controls
+ * U+0080..U+009F among them) as \ooo; printable UTF-8 is kept.  JSON
+ * output is escaped by jansson instead. */
+/* s quoted, malloc'd (exits on OOM). */
+char *cli_quote(const char *s);
+/* printf to f, the formatted text quoted except a newline at its end. */
+void cli_printf(FILE *f, const char *fmt, ...) CLI_PRINTF(2, 3);
+
+/* "pixelrts: FILE: message" on stderr (FILE may be NULL), quoted. */
 void cli_error(const char *file, const char *fmt, ...) CLI_PRINTF(2, 3);
 /* Report a library failure: the handle's detailed message, or the status
  * name when the message is empty.  Returns CLI_FAIL. */
@@ -97,6 +110,12 @@ int64_t cli_file_size(const char *path);
  * code, with the message on stderr. */
 int cli_manifest_check(const char *file);
 
+/* Both YAML readers refuse aliases (manifests through libcyaml's
+ * CYAML_CFG_NO_ALIAS, blueprints on libyaml's alias event), with these words:
+ * each alias repeats its anchor's whole value, so a small file can expand
+ * without bound (1.09 MB of manifest took 1.24 GB to load). */
+#define CLI_YAML_NO_ALIASES "aliases are not supported (write the value out)"
+
 /* A YAML file as a JSON value (cli_yaml.c); NULL with a message in err. */
 json_t *cli_yaml_load(const char *path, char *err, size_t err_len);
 
@@ -132,6 +151,7 @@ enum {
     CLI_OPT_PATTERN,
     CLI_OPT_REPORT,
     CLI_OPT_SHARD,
+    CLI_OPT_FOLLOW_SYMLINKS,
 };
 
 #define CLI_BATCH_LONGOPTS                                        \
@@ -140,10 +160,11 @@ enum {
     {"recursive", no_argument, NULL, CLI_OPT_RECURSIVE},          \
     {"pattern", required_argument, NULL, CLI_OPT_PATTERN},        \
     {"report", required_argument, NULL, CLI_OPT_REPORT},          \
-    {"shard", required_argument, NULL, CLI_OPT_SHARD}
+    {"shard", required_argument, NULL, CLI_OPT_SHARD},            \
+    {"follow-symlinks", no_argument, NULL, CLI_OPT_FOLLOW_SYMLINKS}
 
 struct cli_batch_args {
-    int parallel, recursive;
+    int parallel, recursive, follow_symlinks;
     const char *workers_text, *pattern, *report, *shard_text;
     int workers;          /* 0 = online CPUs */
     size_t shard_k, shard_n; /* keep index i when i % n == k - 1; 1/1 = all */
@@ -159,35 +180,36 @@ int cli_parse_shard(const char *text, size_t *k, size_t *n);
 /* Parse a worker count 0..4096 (0 = online CPUs).  0 on success, -1 otherwise. */
 int cli_parse_workers(const char *text, int *workers);
 
-/* Relative paths of the files of a folder, sorted (strcmp). */
-struct cli_file_list {
-    char **rel;
-    size_t count, cap;
-    int errors;           /* folders that could not be read (already reported) */
-};
-
-/* The regular files of `dir` (recursive: the whole tree, symlinked folders
- * not followed; `skip` a folder left out, e.g. the output folder, or NULL)
- * whose name matches `pattern` (fnmatch), sorted, then kept to the shard.
- * Symlinks to files and dangling symlinks are listed (the latter fail with
- * a clear message); FIFOs, sockets and devices are not.  Returns an exit
- * code (CLI_FAIL when `dir` itself cannot be read). */
-int cli_list_files(const char *dir, const char *skip, int recursive, const char *pattern,
-                   size_t shard_k, size_t shard_n, struct cli_file_list *list);
-void cli_file_list_free(struct cli_file_list *list);
 /* malloc'd "a/b" (no doubled slash), or exits on OOM. */
 char *cli_path_join(const char *a, const char *b);
+
+/* `convert`/`extract DIR OUTDIR --parallel`: the regular files of `dir`
+ * (b->recursive: the whole tree, `out_dir` left out) whose name matches
+ * `pattern` (fnmatch), sorted by relative path REL (byte order) and kept to
+ * b's shard, each queued as DIR/REL -> OUTDIR/out_name(REL) (malloc'd), then
+ * cli_batch_run().  A symbolic link may lead anywhere (out of `dir`, into
+ * /dev): links to folders are never followed, other links are skipped with a
+ * note on stderr unless b->follow_symlinks (then links to files and dangling
+ * links are listed, the latter to fail with a clear message).  FIFOs,
+ * sockets and devices are never listed.  Returns an exit code (CLI_FAIL also
+ * when a folder could not be read). */
+int cli_batch_folder(prts_batch *batch, const char *dir, const char *out_dir,
+                     const struct cli_batch_args *b, const char *pattern,
+                     char *(*out_name)(const char *rel), const char *label, const char *verb);
 
 /* Copy an encoder's options (validated there, with its messages) to an
  * encode batch, plus `backend` when not NULL.  PRTS status. */
 int cli_batch_copy_options(prts_batch *batch, const prts_encoder *enc, const char *backend);
 
 /* Run a batch: a progress line (`label`, files done, the last name) on a
- * terminal, Ctrl-C cancels the jobs not yet started, failures listed on
- * stderr ("pixelrts: FILE: message"), a summary line ("Converted S/T files,
- * F failed, in X s (Y files/s)", `verb` first), and the results as indented
- * JSON in `report` when not NULL.  Returns CLI_OK only when every job
- * succeeded. */
+ * terminal, Ctrl-C cancels the jobs not yet started, each failure on stderr
+ * as it happens ("pixelrts: FILE: message"), a summary line ("Converted S/T
+ * files, F failed, in X s (Y files/s)", `verb` first), and, when `report` is
+ * not NULL, the results written there as the files finish: a JSON array, one
+ * result per line, in completion order (a report that cannot be opened fails
+ * before any work).  No result is kept, so memory does not grow with the
+ * number of files beyond the batch's paths.  Returns CLI_OK only when every
+ * job succeeded. */
 int cli_batch_run(prts_batch *batch, const char *label, const char *verb,
                   const char *report);
 

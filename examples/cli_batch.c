@@ -25,6 +25,7 @@ int cli_batch_option(struct cli_batch_args *b, int c, const char *arg)
     case CLI_OPT_PATTERN: b->pattern = arg; return 1;
     case CLI_OPT_REPORT: b->report = arg; return 1;
     case CLI_OPT_SHARD: b->shard_text = arg; return 1;
+    case CLI_OPT_FOLLOW_SYMLINKS: b->follow_symlinks = 1; return 1;
     default: return 0;
     }
 }
@@ -68,6 +69,7 @@ int cli_batch_check(const struct cli_command *cmd, struct cli_batch_args *b)
                            : b->pattern    ? "--pattern"
                            : b->report     ? "--report"
                            : b->shard_text ? "--shard"
+                           : b->follow_symlinks ? "--follow-symlinks"
                                            : NULL;
         if (flag)
             return cli_usage_error(cmd, "%s goes with --parallel (a folder of files)", flag);
@@ -98,7 +100,14 @@ char *cli_path_join(const char *a, const char *b)
     return all;
 }
 
-static void list_add(struct cli_file_list *l, char *rel)
+/* Relative paths of the files of a folder, sorted (strcmp). */
+struct file_list {
+    char **rel;
+    size_t count, cap;
+    int errors;           /* folders that could not be read (already reported) */
+};
+
+static void list_add(struct file_list *l, char *rel)
 {
     if (l->count == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 64;
@@ -114,12 +123,12 @@ static void list_add(struct cli_file_list *l, char *rel)
 }
 
 struct walk {
-    int recursive;
+    int recursive, follow;
     const char *pattern;
     int have_skip;
     dev_t skip_dev;
     ino_t skip_ino;
-    struct cli_file_list *list;
+    struct file_list *list;
 };
 
 /* List folder `path` (relative name `rel`, "" at the top). */
@@ -147,17 +156,27 @@ static int walk_dir(struct walk *w, const char *path, const char *rel)
             free(sub);
             continue;
         }
+        int to_dir = S_ISLNK(st.st_mode) && stat(full, &target) == 0 &&
+                     S_ISDIR(target.st_mode);
         if (S_ISDIR(st.st_mode)) {
             if (w->recursive &&
                 !(w->have_skip && st.st_dev == w->skip_dev && st.st_ino == w->skip_ino))
                 walk_dir(w, full, sub);
             free(sub);
-        } else if ((S_ISREG(st.st_mode) ||
-                    /* a symlink: to a file, or dangling (then the job reports it);
-                     * never to a folder (not followed) nor to a FIFO or device */
-                    (S_ISLNK(st.st_mode) &&
-                     (stat(full, &target) != 0 ? errno == ENOENT : S_ISREG(target.st_mode)))) &&
-                   fnmatch(w->pattern, name, 0) == 0) {
+        } else if (to_dir) {
+            if (w->recursive)
+                cli_error(full, "skipped: a symbolic link to a folder (never followed)");
+            free(sub);
+        } else if (fnmatch(w->pattern, name, 0) != 0) {
+            free(sub);
+        } else if (S_ISLNK(st.st_mode) && !w->follow) {
+            cli_error(full, "skipped: a symbolic link (--follow-symlinks takes links to files)");
+            free(sub);
+        } else if (S_ISREG(st.st_mode) ||
+                   /* followed: to a file, or dangling (then the job says so); never
+                    * to a FIFO or a device */
+                   (S_ISLNK(st.st_mode) &&
+                    (stat(full, &target) != 0 ? errno == ENOENT : S_ISREG(target.st_mode)))) {
             list_add(w->list, sub);
         } else {
             free(sub);
@@ -177,10 +196,15 @@ static int compare_paths(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int cli_list_files(const char *dir, const char *skip, int recursive, const char *pattern,
-                   size_t shard_k, size_t shard_n, struct cli_file_list *list)
+/* The files cli_batch_folder() queues, relative to `dir`; `skip` a folder
+ * left out (the output folder) or NULL.  Returns an exit code (CLI_FAIL when
+ * `dir` itself cannot be read). */
+static int list_files(const char *dir, const char *skip, const struct cli_batch_args *b,
+                      const char *pattern, struct file_list *list)
 {
-    struct walk w = {.recursive = recursive, .pattern = pattern, .list = list};
+    struct walk w = {.recursive = b->recursive, .follow = b->follow_symlinks, .pattern = pattern,
+                     .list = list};
+    size_t shard_k = b->shard_k, shard_n = b->shard_n;
     struct stat st;
     size_t kept = 0;
 
@@ -203,12 +227,42 @@ int cli_list_files(const char *dir, const char *skip, int recursive, const char 
     return CLI_OK;
 }
 
-void cli_file_list_free(struct cli_file_list *list)
+static void file_list_free(struct file_list *list)
 {
     for (size_t i = 0; i < list->count; i++)
         free(list->rel[i]);
     free(list->rel);
     memset(list, 0, sizeof *list);
+}
+
+int cli_batch_folder(prts_batch *batch, const char *dir, const char *out_dir,
+                     const struct cli_batch_args *b, const char *pattern,
+                     char *(*out_name)(const char *rel), const char *label, const char *verb)
+{
+    struct file_list list;
+    int rc = list_files(dir, out_dir, b, pattern, &list);
+
+    for (size_t i = 0; rc == CLI_OK && i < list.count; i++) {
+        char *in = cli_path_join(dir, list.rel[i]);
+        char *rel_out = out_name(list.rel[i]);
+        char *out = cli_path_join(out_dir, rel_out);
+        int s = prts_batch_add(batch, in, out, NULL);
+        free(in);
+        free(rel_out);
+        free(out);
+        if (s != PRTS_OK)
+            rc = cli_lib_error(NULL, s, NULL);
+    }
+    /* the batch holds the paths now: the list goes before the run */
+    size_t listed = list.count;
+    int list_errors = list.errors;
+    file_list_free(&list);
+    if (rc != CLI_OK)
+        return rc;
+    if (listed == 0 && !list_errors && b->shard_n == 1)
+        cli_error(dir, "no file matches '%s'", pattern);
+    rc = cli_batch_run(batch, label, verb, b->report);
+    return list_errors ? CLI_FAIL : rc;
 }
 
 /* ---- options of a batch ------------------------------------------ */
@@ -259,40 +313,85 @@ static int batch_progress(void *user, size_t current, size_t total, const char *
     struct batch_progress *p = user;
 
     if (p->tty && (current == total || cli_now() - p->last >= 0.05)) {
-        size_t len = strlen(name);
+        char *quoted = cli_quote(name);
+        size_t len = strlen(quoted);
         int filled = total ? (int)(current * BAR_WIDTH / total) : BAR_WIDTH;
-        /* the end of a long name is the informative part */
-        const char *shown = len > NAME_WIDTH ? name + len - (NAME_WIDTH - 3) : name;
+        /* the end of a long name is the informative part (from a character's first byte) */
+        const char *shown = len > NAME_WIDTH ? quoted + len - (NAME_WIDTH - 3) : quoted;
+        while ((*shown & 0xC0) == 0x80)
+            shown++;
 
         fprintf(stderr, "\r\033[K%-8s [%.*s%*s] %zu/%zu  %s%s", p->label, filled, hashes,
                 BAR_WIDTH - filled, "", current, total, len > NAME_WIDTH ? "..." : "", shown);
         fflush(stderr);
+        free(quoted);
         p->drawn = 1;
         p->last = cli_now();
     }
     return interrupted;
 }
 
-static int write_report(const char *path, const json_t *results)
+/* What the result callback keeps: counts, and the report open for writing. */
+struct batch_tally {
+    struct batch_progress *progress;
+    size_t ok, failed, cancelled;
+    FILE *report;
+    const char *report_path;
+    size_t entries;       /* results written to the report */
+    int report_broken;    /* a result could not be written (already said) */
+};
+
+/* Each result as it comes: a failure on stderr at once (the progress line erased
+ * first), and the result appended to the report, so nothing grows with the number
+ * of files. */
+static int batch_result(void *user, size_t index, int status, const char *in, const char *out,
+                        const char *error, const char *json)
 {
-    if (json_dump_file(results, path, JSON_INDENT(2) | JSON_ENSURE_ASCII) != 0) {
-        cli_error(path, "cannot write the report: %s", strerror(errno ? errno : EIO));
-        return CLI_FAIL;
+    struct batch_tally *t = user;
+
+    (void)index;
+    if (status == PRTS_OK) {
+        t->ok++;
+    } else if (status == PRTS_E_CANCELLED) {
+        t->cancelled++;
+    } else {
+        t->failed++;
+        if (t->progress->drawn) {
+            fputs("\r\033[K", stderr);
+            t->progress->drawn = 0;
+        }
+        cli_lib_error(status == PRTS_E_OUTPUT ? out : in, status, error);
     }
-    return CLI_OK;
+    if (t->report && !t->report_broken) {
+        if (!json) {
+            cli_error(t->report_path, "out of memory: the report lacks %s", in);
+            t->report_broken = 1;
+        } else {
+            /* one result per line: the report stays valid JSON, easy to grep and split */
+            fputs(t->entries++ ? ",\n" : "", t->report);
+            fputs(json, t->report);
+        }
+    }
+    return interrupted;
 }
 
 int cli_batch_run(prts_batch *batch, const char *label, const char *verb, const char *report)
 {
     struct batch_progress progress = {.label = label, .tty = isatty(STDERR_FILENO)};
+    struct batch_tally tally = {.progress = &progress, .report_path = report};
     struct sigaction sa, old;
-    size_t total = prts_batch_size(batch), ok = 0, failed = 0, cancelled = 0;
-    char *text;
-    json_t *results, *r;
-    size_t i;
+    size_t total = prts_batch_size(batch);
     double t0, secs;
     int st, rc = CLI_OK;
 
+    /* the report is written as the files finish: a path it cannot take fails now,
+     * before any work */
+    if (report && !(tally.report = fopen(report, "w"))) {
+        cli_error(report, "cannot write the report: %s", strerror(errno));
+        return CLI_FAIL;
+    }
+    if (tally.report)
+        fputs("[\n", tally.report);
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_interrupt;
     sa.sa_flags = (int)SA_RESETHAND;
@@ -300,6 +399,7 @@ int cli_batch_run(prts_batch *batch, const char *label, const char *verb, const 
     interrupted = 0;
     sigaction(SIGINT, &sa, &old);
     prts_batch_set_progress(batch, batch_progress, &progress);
+    prts_batch_set_result_callback(batch, batch_result, &tally);
     t0 = cli_now();
     st = prts_batch_run(batch);
     secs = cli_now() - t0;
@@ -308,40 +408,26 @@ int cli_batch_run(prts_batch *batch, const char *label, const char *verb, const 
         fputs("\r\033[K", stderr);
         fflush(stderr);
     }
+    if (tally.report) {
+        fputs(tally.entries ? "\n]\n" : "]\n", tally.report);
+        if (ferror(tally.report) | fclose(tally.report)) {
+            cli_error(report, "cannot write the report: %s", strerror(errno ? errno : EIO));
+            rc = CLI_FAIL;
+        }
+        if (tally.report_broken)
+            rc = CLI_FAIL;
+    }
     if (st != PRTS_OK && st != PRTS_E_BATCH && st != PRTS_E_CANCELLED)
         return cli_lib_error(NULL, st, NULL);
 
-    text = prts_batch_results_json(batch);
-    results = cli_json_parse(text);
-    prts_free(text);
-    if (!json_is_array(results)) {
-        json_decref(results);
-        return cli_lib_error(NULL, PRTS_E_NOMEM, NULL);
-    }
-    json_array_foreach(results, i, r) {
-        int64_t status = cli_json_int(r, "status", PRTS_E_INVALID_ARG);
-        const char *in = cli_json_str(r, "input_path"), *out = cli_json_str(r, "output_path");
-
-        if (json_is_true(json_object_get(r, "success"))) {
-            ok++;
-        } else if (status == PRTS_E_CANCELLED) {
-            cancelled++;
-        } else {
-            failed++;
-            cli_lib_error(status == PRTS_E_OUTPUT ? out : in, (int)status,
-                          cli_json_str(r, "error"));
-        }
-    }
     fflush(stderr);
-    printf("%s %zu/%zu files, %zu failed", verb, ok, total, failed);
-    if (cancelled)
-        printf(", %zu not started (interrupted)", cancelled);
-    printf(", in %.3f s (%.1f files/s)\n", secs, secs > 1e-6 ? (double)(ok + failed) / secs : 0.0);
+    printf("%s %zu/%zu files, %zu failed", verb, tally.ok, total, tally.failed);
+    if (tally.cancelled)
+        printf(", %zu not started (interrupted)", tally.cancelled);
+    printf(", in %.3f s (%.1f files/s)\n", secs,
+           secs > 1e-6 ? (double)(tally.ok + tally.failed) / secs : 0.0);
     fflush(stdout);
-    if (report)
-        rc = write_report(report, results);
-    json_decref(results);
-    if (failed || cancelled)
+    if (tally.failed || tally.cancelled)
         rc = CLI_FAIL;
     return rc;
 }

@@ -222,15 +222,16 @@ static int run_backend(prts_bench *b, const struct bench_args *a, const char *ba
         char peak_text[32] = "-";
         if (json_is_number(peak))
             snprintf(peak_text, sizeof peak_text, "%.1f", json_number_value(peak));
-        printf("%-34s %-8s %5" PRId64 " %9.4f %9.4f %9.4f %8.4f-%-8.4f %9.2f %9s\n",
-               cli_json_str(r, "test_name"), cli_json_str(r, "backend"),
-               cli_json_int(r, "level", 0),
-               json_number_value(json_object_get(r, "encode_time")),
-               json_number_value(json_object_get(r, "decode_time")),
-               json_number_value(json_object_get(r, "total_time")),
-               json_number_value(json_object_get(tot, "min")),
-               json_number_value(json_object_get(tot, "max")),
-               json_number_value(json_object_get(r, "throughput_mb_sec")), peak_text);
+        cli_printf(stdout,
+                   "%-34s %-8s %5" PRId64 " %9.4f %9.4f %9.4f %8.4f-%-8.4f %9.2f %9s\n",
+                   cli_json_str(r, "test_name"), cli_json_str(r, "backend"),
+                   cli_json_int(r, "level", 0),
+                   json_number_value(json_object_get(r, "encode_time")),
+                   json_number_value(json_object_get(r, "decode_time")),
+                   json_number_value(json_object_get(r, "total_time")),
+                   json_number_value(json_object_get(tot, "min")),
+                   json_number_value(json_object_get(tot, "max")),
+                   json_number_value(json_object_get(r, "throughput_mb_sec")), peak_text);
         fflush(stdout);
         json_decref(r);
     }
@@ -254,8 +255,8 @@ static int run_benchmarks(const struct cli_command *cmd, prts_bench *b, struct b
             const char *name = prts_backend_name(i);
             char why[256] = "";
             if (prts_backend_probe(name, why, sizeof why) != PRTS_OK) {
-                printf("%-34s %-8s (cannot run here: %s)\n", "", name,
-                       why[0] ? why : "not usable");
+                cli_printf(stdout, "%-34s %-8s (cannot run here: %s)\n", "", name,
+                           why[0] ? why : "not usable");
                 continue;
             }
             rc = run_backend(b, a, name);
@@ -275,8 +276,8 @@ static int run_benchmarks(const struct cli_command *cmd, prts_bench *b, struct b
     printf("(medians of %" PRId64 " timed run(s) after %" PRId64 " warm-up run(s); every round "
            "trip verified; MB/s = 10^6 bytes/s of encode + decode)\n", k, w);
     if (!a->no_history)
-        printf("Results appended to %s/benchmark_history.jsonl\n",
-               a->output ? a->output : DEFAULT_DIR);
+        cli_printf(stdout, "Results appended to %s/benchmark_history.jsonl\n",
+                   a->output ? a->output : DEFAULT_DIR);
     return CLI_OK;
 }
 
@@ -308,15 +309,17 @@ static int check_regressions(prts_bench *b, const struct bench_args *a, double t
     size_t i;
     json_t *r;
     json_array_foreach(regs, i, r) {
-        printf("  %s: -%.1f%%\n", cli_json_str(r, "test_name"),
-               json_number_value(json_object_get(r, "regression_percent")));
-        printf("    backend %s, level %" PRId64 ": %.2f MB/s against a baseline of %.2f MB/s "
-               "(median of the %" PRId64 " runs before; noise band %.2f MB/s)\n",
-               cli_json_str(r, "backend") ? cli_json_str(r, "backend") : "?",
-               cli_json_int(r, "level", -1), json_number_value(json_object_get(r, "latest")),
-               json_number_value(json_object_get(r, "baseline")),
-               cli_json_int(r, "baseline_runs", 0),
-               json_number_value(json_object_get(r, "noise_band")));
+        /* the history is a file anyone may have written */
+        cli_printf(stdout, "  %s: -%.1f%%\n", cli_json_str(r, "test_name"),
+                   json_number_value(json_object_get(r, "regression_percent")));
+        cli_printf(stdout,
+                   "    backend %s, level %" PRId64 ": %.2f MB/s against a baseline of %.2f MB/s "
+                   "(median of the %" PRId64 " runs before; noise band %.2f MB/s)\n",
+                   cli_json_str(r, "backend") ? cli_json_str(r, "backend") : "?",
+                   cli_json_int(r, "level", -1), json_number_value(json_object_get(r, "latest")),
+                   json_number_value(json_object_get(r, "baseline")),
+                   cli_json_int(r, "baseline_runs", 0),
+                   json_number_value(json_object_get(r, "noise_band")));
     }
     json_decref(regs);
     return CLI_FAIL;

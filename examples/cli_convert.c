@@ -264,12 +264,19 @@ static void print_summary(const prts_encoder *enc, const char *in, const char *o
 
     if (in_size < 0)
         in_size = cli_json_int(meta, "data_size", 0);
-    printf("%s -> %s: %s in, grid %" PRId64 "x%" PRId64 ", %s out, %.3f s (%.1f MB/s, %s)\n",
-           in, out, cli_human_size((uint64_t)in_size, a, sizeof a), grid, grid,
+    cli_printf(stdout,
+               "%s -> %s: %s in, grid %" PRId64 "x%" PRId64 ", %s out, %.3f s (%.1f MB/s, %s)\n",
+               in, out, cli_human_size((uint64_t)in_size, a, sizeof a), grid, grid,
            cli_human_size(out_size < 0 ? 0 : (uint64_t)out_size, b, sizeof b), secs,
            cli_rate((uint64_t)in_size, secs), prts_encoder_backend(enc));
     json_decref(meta);
     prts_free(meta_text);
+}
+
+/* REL.rts.png, malloc'd. */
+static char *converted_name(const char *rel)
+{
+    return cli_concat(rel, ".rts.png");
 }
 
 /* `convert DIR OUTDIR --parallel`: OUTDIR/<path relative to DIR>.rts.png
@@ -277,7 +284,6 @@ static void print_summary(const prts_encoder *enc, const char *in, const char *o
 static int convert_folder(const struct cli_command *cmd, const struct convert_args *a)
 {
     const struct cli_batch_args *b = &a->batch;
-    struct cli_file_list list;
     prts_encoder *probe;
     prts_batch *batch = NULL;
     char *meta = NULL;
@@ -306,27 +312,8 @@ static int convert_folder(const struct cli_command *cmd, const struct convert_ar
         prts_batch_free(batch);
         return cli_lib_error(NULL, s, NULL);
     }
-    rc = cli_list_files(a->in, a->out, b->recursive, b->pattern ? b->pattern : "*", b->shard_k,
-                        b->shard_n, &list);
-    for (size_t i = 0; rc == CLI_OK && i < list.count; i++) {
-        char *in = cli_path_join(a->in, list.rel[i]);
-        char *rel_out = cli_concat(list.rel[i], ".rts.png");
-        char *out = cli_path_join(a->out, rel_out);
-        s = prts_batch_add(batch, in, out, NULL);
-        free(in);
-        free(rel_out);
-        free(out);
-        if (s != PRTS_OK)
-            rc = cli_lib_error(NULL, s, NULL);
-    }
-    if (rc == CLI_OK) {
-        if (list.count == 0 && !list.errors && b->shard_n == 1)
-            cli_error(a->in, "no file matches '%s'", b->pattern ? b->pattern : "*");
-        rc = cli_batch_run(batch, "convert", "Converted", b->report);
-        if (list.errors)
-            rc = CLI_FAIL;
-    }
-    cli_file_list_free(&list);
+    rc = cli_batch_folder(batch, a->in, a->out, b, b->pattern ? b->pattern : "*",
+                          converted_name, "convert", "Converted");
     prts_batch_free(batch);
     return rc;
 }

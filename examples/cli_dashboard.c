@@ -72,7 +72,7 @@ int cli_dashboard(const struct cli_command *cmd, int argc, char **argv)
          (st = prts_bench_write_dashboard(b, output)) != PRTS_OK))
         rc = cli_lib_error(NULL, st, prts_bench_last_error(b));
     if (rc == CLI_OK)
-        printf("Dashboard: %s\n", output);
+        cli_printf(stdout, "Dashboard: %s\n", output);
     prts_bench_free(b);
     return rc;
 }

@@ -173,8 +173,8 @@ static int extract_range(const struct cli_command *cmd, prts_decoder *dec,
         st = prts_decode_range_file(dec, a->in, (uint64_t)off, (uint64_t)len, out);
         if (st != PRTS_OK)
             return cli_lib_error(a->in, st, prts_decoder_last_error(dec));
-        printf("%s -> %s: bytes %" PRId64 "..%" PRId64 ", %.4f s\n", a->in, out, off, off + len,
-               cli_now() - t0);
+        cli_printf(stdout, "%s -> %s: bytes %" PRId64 "..%" PRId64 ", %.4f s\n", a->in, out, off,
+                   off + len, cli_now() - t0);
         return CLI_OK;
     }
     unsigned char *buf = malloc(len ? (size_t)len : 1);
@@ -197,7 +197,6 @@ static int extract_folder(const struct cli_command *cmd, const struct extract_ar
 {
     const struct cli_batch_args *b = &a->batch;
     const char *pattern = b->pattern ? b->pattern : "*" SUFFIX;
-    struct cli_file_list list;
     prts_decoder *probe;
     prts_batch *batch;
     int rc, s;
@@ -224,26 +223,8 @@ static int extract_folder(const struct cli_command *cmd, const struct extract_ar
         prts_batch_free(batch);
         return cli_lib_error(NULL, s, NULL);
     }
-    rc = cli_list_files(a->in, a->out, b->recursive, pattern, b->shard_k, b->shard_n, &list);
-    for (size_t i = 0; rc == CLI_OK && i < list.count; i++) {
-        char *in = cli_path_join(a->in, list.rel[i]);
-        char *rel_out = default_output(list.rel[i]);
-        char *out = cli_path_join(a->out, rel_out);
-        s = prts_batch_add(batch, in, out, NULL);
-        free(in);
-        free(rel_out);
-        free(out);
-        if (s != PRTS_OK)
-            rc = cli_lib_error(NULL, s, NULL);
-    }
-    if (rc == CLI_OK) {
-        if (list.count == 0 && !list.errors && b->shard_n == 1)
-            cli_error(a->in, "no file matches '%s'", pattern);
-        rc = cli_batch_run(batch, "extract", "Extracted", b->report);
-        if (list.errors)
-            rc = CLI_FAIL;
-    }
-    cli_file_list_free(&list);
+    rc = cli_batch_folder(batch, a->in, a->out, b, pattern, default_output, "extract",
+                          "Extracted");
     prts_batch_free(batch);
     return rc;
 }
@@ -307,7 +288,7 @@ int cli_extract(const struct cli_command *cmd, int argc, char **argv)
         char h[32];
 
         prts_decoder_info(dec, PRTS_INFO_DATA_SIZE, &size);
-        printf("%s -> %s: %s%s, %.3f s (%.1f MB/s)\n", a.in, out,
+        cli_printf(stdout, "%s -> %s: %s%s, %.3f s (%.1f MB/s)\n", a.in, out,
                cli_human_size((uint64_t)size, h, sizeof h),
                a.verify ? ", sha256 verified" : "", secs, cli_rate((uint64_t)size, secs));
     }

@@ -43,11 +43,11 @@ static void print_source(const char *path, int64_t source)
 
     switch (source) {
     case PRTS_META_SIDECAR:
-        printf("sidecar %s.meta.json\n", path);
+        cli_printf(stdout, "sidecar %s.meta.json\n", path);
         break;
     case PRTS_META_ALT_SIDECAR:
         if (cli_ends_with(path, ".png"))
-            printf("sidecar %.*s.meta.json\n", (int)(n - 4), path);
+            cli_printf(stdout, "sidecar %.*s.meta.json\n", (int)(n - 4), path);
         else
             printf("alternate sidecar\n");
         break;
@@ -67,16 +67,16 @@ static void print_user_key(const char *key, const json_t *value)
     char *text;
 
     if (json_is_string(value)) {
-        printf("  %s: %s\n", key, json_string_value(value));
+        cli_printf(stdout, "  %s: %s\n", key, json_string_value(value));
         return;
     }
     text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
     if (!text)
         return;
     if ((int)strlen(text) > max)
-        printf("  %s: %.*s...\n", key, max, text);
+        cli_printf(stdout, "  %s: %.*s...\n", key, max, text);
     else
-        printf("  %s: %s\n", key, text);
+        cli_printf(stdout, "  %s: %s\n", key, text);
     free(text);
 }
 
@@ -108,19 +108,19 @@ static void print_human(const char *path, const prts_decoder *dec, const json_t 
     char h[32];
     int users = 0;
 
-    printf("file:        %s\n", path);
-    printf("format:      %s (format_version %" PRId64 ")\n", format ? format : "?",
-           cli_json_int(meta, "format_version", 0));
+    cli_printf(stdout, "file:        %s\n", path);
+    cli_printf(stdout, "format:      %s (format_version %" PRId64 ")\n", format ? format : "?",
+               cli_json_int(meta, "format_version", 0));
     printf("grid:        %" PRId64 " x %" PRId64 "\n", grid, grid);
-    printf("mode:        %s (%s)\n", mode == PRTS_MODE_CODE ? "code" : "standard",
-           encoding ? encoding : "?");
+    cli_printf(stdout, "mode:        %s (%s)\n", mode == PRTS_MODE_CODE ? "code" : "standard",
+               encoding ? encoding : "?");
     printf("data size:   %" PRId64 " bytes (%s)\n", size, cli_human_size((uint64_t)size, h, sizeof h));
     if (info_value(dec, PRTS_INFO_COMPRESSED, 0)) {
         const char *type = cli_json_str(json_object_get(meta, "compression"), "type");
-        printf("compressed:  %s, %" PRId64 " bytes in the pixels\n", type ? type : "yes",
-               info_value(dec, PRTS_INFO_ENCODED_SIZE, 0));
+        cli_printf(stdout, "compressed:  %s, %" PRId64 " bytes in the pixels\n",
+                   type ? type : "yes", info_value(dec, PRTS_INFO_ENCODED_SIZE, 0));
     }
-    printf("sha256:      %s\n", hash ? hash : "(none: the file cannot be verified)");
+    cli_printf(stdout, "sha256:      %s\n", hash ? hash : "(none: the file cannot be verified)");
     printf("metadata:    ");
     print_source(path, info_value(dec, PRTS_INFO_METADATA_SOURCE, PRTS_META_CHUNK));
     json_object_foreach((json_t *)meta, key, value) {
@@ -136,7 +136,7 @@ static void print_human(const char *path, const prts_decoder *dec, const json_t 
         print_wasm_histogram(dec);
     char *blueprint = prts_decoder_blueprint_json(dec);
     if (blueprint)
-        printf("blueprint:   %s\n", blueprint);
+        cli_printf(stdout, "blueprint:   %s\n", blueprint);
     prts_free(blueprint);
     if (info_value(dec, PRTS_INFO_SIDECAR_MISMATCH, 0))
         printf("warning:     the sidecar and the PNG chunk disagree (shown: the sidecar)\n");

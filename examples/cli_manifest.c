@@ -15,12 +15,15 @@
  *       output: FOLDER/ | FILE   # a folder (ends in /) or, for one input, a file
  *       metadata: {...}          # optional, overrides defaults.metadata key by key
  *
+ * Outputs stay inside the output folder (--output-dir, else the manifest's
+ * folder) unless --allow-outside: a manifest may come from anyone.
+ *
  * libcyaml schemas are fixed, so metadata takes the four known string keys
- * (a free-form map cannot be described).  Unknown keys are errors.  Every
- * error names the manifest's line: libcyaml's log (which carries a
- * backtrace with line and column) is captured and condensed, and a libyaml
- * pass over the file finds the exact line of an unexpected key, of a YAML
- * syntax error, and of values checked after loading. */
+ * (a free-form map cannot be described).  Unknown keys and aliases are
+ * errors.  Every error names the manifest's line: libcyaml's log (which
+ * carries a backtrace with line and column) is captured and condensed, and a
+ * libyaml pass over the file finds the exact line of an unexpected key, of a
+ * YAML syntax error, and of values checked after loading. */
 #include "cli.h"
 
 #include <cyaml/cyaml.h>
@@ -273,10 +276,10 @@ static int manifest_error(const struct manifest_ctx *m, const char *path, const 
     readable_path(path, where, sizeof where);
     fflush(stdout);
     if (loc.line)
-        fprintf(stderr, "pixelrts: %s:%u: %s%s%s%s\n", m->file, loc.line, msg,
+        cli_printf(stderr, "pixelrts: %s:%u: %s%s%s%s\n", m->file, loc.line, msg,
                 *where ? " (in " : "", where, *where ? ")" : "");
     else
-        fprintf(stderr, "pixelrts: %s: %s%s%s%s\n", m->file, msg, *where ? " (in " : "", where,
+        cli_printf(stderr, "pixelrts: %s: %s%s%s%s\n", m->file, msg, *where ? " (in " : "", where,
                 *where ? ")" : "");
     return CLI_FAIL;
 }
@@ -296,7 +299,7 @@ static int load_error(struct manifest_ctx *m, cyaml_err_t err)
         locate(m->file, "\x01", &loc);
         if (loc.syntax[0]) {
             fflush(stdout);
-            fprintf(stderr, "pixelrts: %s:%u:%u: YAML syntax error: %s\n", m->file, loc.line,
+            cli_printf(stderr, "pixelrts: %s:%u:%u: YAML syntax error: %s\n", m->file, loc.line,
                     loc.column, loc.syntax);
             return CLI_FAIL;
         }
@@ -331,6 +334,8 @@ static int load_error(struct manifest_ctx *m, cyaml_err_t err)
             snprintf(path + n, sizeof path - n, "[%s]", name);
         }
     }
+    if (err == CYAML_ERR_ALIAS) /* the blueprints' words */
+        snprintf(problem, sizeof problem, "%s", CLI_YAML_NO_ALIASES);
     if (!problem[0])
         snprintf(problem, sizeof problem, "%s", cyaml_strerror(err));
     if (strncmp(problem, "Invalid ENUM value", 18) == 0) {
@@ -364,10 +369,10 @@ static int load_error(struct manifest_ctx *m, cyaml_err_t err)
     readable_path(path, where, sizeof where);
     fflush(stdout);
     if (line)
-        fprintf(stderr, "pixelrts: %s:%u:%u: %s%s%s%s\n", m->file, line, column, problem,
+        cli_printf(stderr, "pixelrts: %s:%u:%u: %s%s%s%s\n", m->file, line, column, problem,
                 *where ? " (in " : "", where, *where ? ")" : "");
     else
-        fprintf(stderr, "pixelrts: %s: %s%s%s%s\n", m->file, problem, *where ? " (in " : "",
+        cli_printf(stderr, "pixelrts: %s: %s%s%s%s\n", m->file, problem, *where ? " (in " : "",
                 where, *where ? ")" : "");
     return CLI_FAIL;
 }
@@ -611,7 +616,8 @@ static int manifest_load(const char *file, int workers, struct loaded *l)
     l->config.log_ctx = l->m;
     l->config.mem_fn = cyaml_mem;
     l->config.log_level = CYAML_LOG_ERROR;
-    l->config.flags = CYAML_CFG_DEFAULT; /* unknown keys are errors */
+    /* unknown keys are errors; aliases too (CLI_YAML_NO_ALIASES), and no anchor is kept */
+    l->config.flags = CYAML_CFG_DEFAULT | CYAML_CFG_NO_ALIAS;
     err = cyaml_load_file(file, &l->config, &manifest_schema, (cyaml_data_t **)&l->doc, NULL);
     if (err != CYAML_OK)
         return load_error(l->m, err);
@@ -641,13 +647,14 @@ int cli_manifest_check(const char *file)
     return rc;
 }
 
-enum { OPT_WORKERS = 256, OPT_REPORT, OPT_SHARD, OPT_OUTPUT_DIR, OPT_DRY_RUN };
+enum { OPT_WORKERS = 256, OPT_REPORT, OPT_SHARD, OPT_OUTPUT_DIR, OPT_ALLOW_OUTSIDE, OPT_DRY_RUN };
 
 static const struct option longopts[] = {
     {"workers", required_argument, NULL, OPT_WORKERS},
     {"report", required_argument, NULL, OPT_REPORT},
     {"shard", required_argument, NULL, OPT_SHARD},
     {"output-dir", required_argument, NULL, OPT_OUTPUT_DIR},
+    {"allow-outside", no_argument, NULL, OPT_ALLOW_OUTSIDE},
     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -656,7 +663,7 @@ static const struct option longopts[] = {
 int cli_batch(const struct cli_command *cmd, int argc, char **argv)
 {
     const char *file, *report = NULL, *output_dir = NULL;
-    int workers = -1, dry_run = 0, rc, c;
+    int workers = -1, dry_run = 0, allow_outside = 0, rc, c;
     size_t shard_k = 1, shard_n = 1;
     struct manifest_ctx *m;
     struct m_manifest *doc;
@@ -680,6 +687,7 @@ int cli_batch(const struct cli_command *cmd, int argc, char **argv)
                                        optarg);
             break;
         case OPT_OUTPUT_DIR: output_dir = optarg; break;
+        case OPT_ALLOW_OUTSIDE: allow_outside = 1; break;
         case OPT_DRY_RUN: dry_run = 1; break;
         case 'h': return cli_print_help(cmd);
         default: return cli_bad_option(cmd, c, argv);
@@ -708,6 +716,15 @@ int cli_batch(const struct cli_command *cmd, int argc, char **argv)
         const char *d = dirname(dir_copy);
         in_base = cli_concat(strcmp(d, ".") == 0 ? "" : d, "");
     }
+    /* a manifest may come from anyone: its outputs stay in the output folder
+     * (the library checks each job's path as it starts: "..", absolute paths,
+     * symbolic links) unless the user lets them out */
+    if (!allow_outside) {
+        const char *root = output_dir ? output_dir : *in_base ? in_base : ".";
+        int st = prts_batch_set_output_root(batch, root);
+        if (st != PRTS_OK)
+            rc = cli_lib_error(root, st, NULL);
+    }
     for (unsigned k = 0; rc == CLI_OK && k < doc->jobs_count; k++)
         rc = expand_job(m, &doc->jobs[k], k + 1, in_base, output_dir ? output_dir : in_base,
                         &plan);
@@ -721,7 +738,7 @@ int cli_batch(const struct cli_command *cmd, int argc, char **argv)
         if (i % shard_n != shard_k - 1)
             continue;
         if (dry_run) {
-            printf("%s -> %s\n", it->in, it->out);
+            cli_printf(stdout, "%s -> %s\n", it->in, it->out);
             continue;
         }
         meta = meta_json(doc->jobs[it->job - 1].metadata);
@@ -730,6 +747,8 @@ int cli_batch(const struct cli_command *cmd, int argc, char **argv)
         if (st != PRTS_OK)
             rc = cli_lib_error(it->in, st, NULL);
     }
+    plan_free(&plan); /* the batch holds the paths now */
+    memset(&plan, 0, sizeof plan);
     if (rc == CLI_OK && !dry_run)
         rc = cli_batch_run(batch, "batch", "Converted", report);
 out:

@@ -4,12 +4,137 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <wchar.h>
+#include <wctype.h>
+
+/* ---- quoting ----------------------------------------------------- */
+
+/* C.UTF-8 for decoding names whatever the user's locale (terminals are UTF-8
+ * nowadays), or 0 where the C library lacks it: then every byte >= 0x80 is
+ * escaped. */
+static locale_t utf8_locale(void)
+{
+    static locale_t loc;
+    static int tried;
+
+    if (!tried) {
+        tried = 1;
+        loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    }
+    return loc;
+}
+
+/* Bytes of the printable character at p (n bytes left) in valid UTF-8, or 0:
+ * invalid or cut sequences, and what the C library does not call printable,
+ * the C1 controls U+0080..U+009F (which terminals obey like ESC sequences)
+ * among them.  Call under uselocale(utf8_locale()). */
+static size_t printable_utf8(const unsigned char *p, size_t n)
+{
+    mbstate_t state;
+    wchar_t wc;
+
+    memset(&state, 0, sizeof state);
+    size_t len = mbrtowc(&wc, (const char *)p, n, &state);
+    if (len == 0 || len > n || !iswprint((wint_t)wc))
+        return 0;
+    return len;
+}
+
+static _Noreturn void out_of_memory(void)
+{
+    fputs("pixelrts: out of memory\n", stderr); /* cli_error would allocate */
+    exit(CLI_FAIL);
+}
+
+/* n bytes of s quoted (see cli.h), malloc'd. */
+static char *quote_n(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    char *buf = NULL;
+    size_t len = 0, i = 0;
+    FILE *out = open_memstream(&buf, &len);
+    locale_t utf8 = utf8_locale();
+    locale_t old = utf8 ? uselocale(utf8) : (locale_t)0;
+
+    if (!out)
+        out_of_memory();
+    while (i < n) {
+        size_t run = i; /* printable bytes, copied as they are */
+        for (;;) {
+            size_t k;
+            if (run < n && p[run] >= 0x20 && p[run] < 0x7F && p[run] != '\\')
+                run++;
+            else if (run < n && p[run] >= 0x80 && utf8 &&
+                     (k = printable_utf8(p + run, n - run)) > 0)
+                run += k;
+            else
+                break;
+        }
+        fwrite(s + i, 1, run - i, out);
+        if (run == n)
+            break;
+        /* here: a control, DEL, a backslash, or a byte of C1 or invalid UTF-8 */
+        const char *named = strchr("\aa\bb\tt\nn\vv\ff\rr", p[run]);
+        if (p[run] == '\\')
+            fputs("\\\\", out);
+        else if (p[run] < 0x20 && named) /* "\aa": the control, then its letter */
+            fprintf(out, "\\%c", named[1]);
+        else
+            fprintf(out, "\\%03o", p[run]);
+        i = run + 1;
+    }
+    if (utf8)
+        uselocale(old);
+    if (fclose(out) != 0 || !buf)
+        out_of_memory();
+    return buf;
+}
+
+char *cli_quote(const char *s)
+{
+    return quote_n(s, strlen(s));
+}
+
+/* fmt formatted into a malloc'd string. */
+static char *format_v(const char *fmt, va_list ap)
+{
+    char *s;
+
+    if (vasprintf(&s, fmt, ap) < 0)
+        out_of_memory();
+    return s;
+}
+
+/* Write msg quoted, a newline at its end kept as the line's end. */
+static void put_quoted(FILE *f, const char *msg)
+{
+    size_t n = strlen(msg);
+    int newline = n > 0 && msg[n - 1] == '\n';
+    char *quoted = quote_n(msg, n - (size_t)newline);
+
+    fputs(quoted, f);
+    if (newline)
+        fputc('\n', f);
+    free(quoted);
+}
+
+void cli_printf(FILE *f, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    char *msg = format_v(fmt, ap);
+    va_end(ap);
+    put_quoted(f, msg);
+    free(msg);
+}
 
 /* ---- messages ---------------------------------------------------- */
 
@@ -17,14 +142,15 @@ void cli_error(const char *file, const char *fmt, ...)
 {
     va_list ap;
 
-    fflush(stdout);
-    fputs("pixelrts: ", stderr);
-    if (file)
-        fprintf(stderr, "%s: ", file);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    char *msg = format_v(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    fflush(stdout);
+    if (file)
+        cli_printf(stderr, "pixelrts: %s: %s\n", file, msg);
+    else
+        cli_printf(stderr, "pixelrts: %s\n", msg);
+    free(msg);
 }
 
 int cli_lib_error(const char *file, int status, const char *detail)
@@ -45,12 +171,13 @@ int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
 {
     va_list ap;
 
-    fflush(stdout);
-    fprintf(stderr, "pixelrts %s: ", cmd->name);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    char *msg = format_v(fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nTry 'pixelrts %s --help'.\n", cmd->name);
+    fflush(stdout);
+    cli_printf(stderr, "pixelrts %s: %s\n", cmd->name, msg);
+    fprintf(stderr, "Try 'pixelrts %s --help'.\n", cmd->name);
+    free(msg);
     return CLI_USAGE;
 }
 

@@ -154,11 +154,12 @@ static int verify_file(prts_decoder *dec, const char *path)
     check(&vs, &c, grid, decoded);
 
     if (vs.problems) {
-        printf("%s: FAILED (%d problem%s)\n", path, vs.problems, vs.problems > 1 ? "s" : "");
+        cli_printf(stdout, "%s: FAILED (%d problem%s)\n", path, vs.problems,
+                   vs.problems > 1 ? "s" : "");
         return CLI_FAIL;
     }
-    printf("%s: OK (%" PRId64 " bytes, grid %" PRId64 "x%" PRId64 ", sha256 %s)\n", path,
-           decoded, grid, grid, c.hash);
+    cli_printf(stdout, "%s: OK (%" PRId64 " bytes, grid %" PRId64 "x%" PRId64 ", sha256 %s)\n",
+               path, decoded, grid, grid, c.hash);
     return CLI_OK;
 }
 

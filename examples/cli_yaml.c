@@ -3,8 +3,8 @@
  * A blueprint is an arbitrary tree, which libcyaml's fixed schemas cannot
  * describe, so this walks the events of libyaml (the parser libcyaml is
  * built on).  Plain scalars follow YAML's core schema: null, booleans,
- * integers and floats; quoted scalars are strings.  Anchors, aliases and
- * multi-document streams are refused. */
+ * integers and floats; quoted scalars are strings.  Aliases (see
+ * CLI_YAML_NO_ALIASES) and multi-document streams are refused. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,7 +91,7 @@ json_t *cli_yaml_load(const char *path, char *err, size_t err_len)
             }
             break;
         case YAML_ALIAS_EVENT:
-            snprintf(err, err_len, "line %zu: aliases are not supported", ev.start_mark.line + 1);
+            snprintf(err, err_len, "line %zu: " CLI_YAML_NO_ALIASES, ev.start_mark.line + 1);
             ok = 0;
             break;
         case YAML_SCALAR_EVENT: {

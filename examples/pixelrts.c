@@ -23,7 +23,8 @@ static const struct cli_command commands[] = {
      "With --parallel, convert every regular file of folder DIR whose name\n"
      "matches GLOB into OUTDIR/<path relative to DIR>.rts.png on a pool of\n"
      "worker threads; the options below apply to every file.  Failures are\n"
-     "listed at the end; exit 0 only when every file converted.\n"
+     "listed as they happen; exit 0 only when every file converted.  Symbolic\n"
+     "links are skipped with a note unless --follow-symlinks.\n"
      "\n"
      "Options:\n"
      "  --type T            metadata key \"type\"\n"
@@ -53,9 +54,12 @@ static const struct cli_command commands[] = {
      "  --recursive         the whole tree (symlinked folders are not followed);\n"
      "                      relative folders are kept under OUTDIR\n"
      "  --pattern GLOB      only file names matching GLOB (default \"*\")\n"
+     "  --follow-symlinks   also take symbolic links to files, wherever they point\n"
+     "                      (default: skipped with a note; folder links never followed)\n"
      "  --shard K/N         only the files whose index i in the sorted list has\n"
      "                      i % N == K-1 (split one conversion across machines)\n"
-     "  --report F          write the per-file results to F (JSON)\n"},
+     "  --report F          write the per-file results to F as they finish (a JSON\n"
+     "                      array, one result per line, in completion order)\n"},
     {"extract", cli_extract, "get the original file back from a .rts.png",
      "Usage: pixelrts extract IN.rts.png [-o OUT | -o -] [--verify]\n"
      "       pixelrts extract IN.rts.png --offset N [--length M] [-o OUT | -o -]\n"
@@ -81,10 +85,10 @@ static const struct cli_command commands[] = {
      "  -h, --help          show this help\n"
      "\n"
      "Folder options (with --parallel): --workers N, --recursive, --pattern GLOB,\n"
-     "--shard K/N, --report F, as for `pixelrts convert --help`.\n"},
+     "--follow-symlinks, --shard K/N, --report F, as for `pixelrts convert --help`.\n"},
     {"batch", cli_batch, "convert the files a YAML manifest lists, on worker threads",
      "Usage: pixelrts batch MANIFEST.yaml [--workers N] [--report F] [--shard K/N]\n"
-     "                      [--output-dir DIR] [--dry-run]\n"
+     "                      [--output-dir DIR] [--allow-outside] [--dry-run]\n"
      "\n"
      "Convert the jobs of a YAML manifest as one batch on a pool of worker\n"
      "threads (see examples/manifest.yaml):\n"
@@ -103,17 +107,21 @@ static const struct cli_command commands[] = {
      "      output: out/            # a folder (ends in /), or a file for one input\n"
      "      metadata: {name: kernel}  # overrides defaults.metadata key by key\n"
      "\n"
-     "Metadata keys: type, name, version, description.  Unknown keys are\n"
-     "errors, reported with their line.  Two inputs written to the same output\n"
-     "are an error.  Exit 0 only when every file converted.\n"
+     "Metadata keys: type, name, version, description.  Unknown keys and YAML\n"
+     "aliases are errors, reported with their line.  Two inputs written to the\n"
+     "same output are an error.  Every output must stay inside the output folder\n"
+     "(--output-dir, else the manifest's folder): a job whose output is absolute,\n"
+     "climbs out with .., or goes through a symbolic link that leads outside fails\n"
+     "alone, writing nothing.  Exit 0 only when every file converted.\n"
      "\n"
      "Options:\n"
      "  --workers N         worker threads (overrides defaults.workers)\n"
-     "  --report F          write the per-file results to F (JSON)\n"
+     "  --report F          write the per-file results to F as they finish (JSON)\n"
      "  --shard K/N         only the jobs whose index i (in manifest order, globs\n"
      "                      expanded and sorted) has i % N == K-1\n"
      "  --output-dir DIR    resolve relative outputs against DIR instead of the\n"
      "                      manifest's folder\n"
+     "  --allow-outside     let outputs leave the output folder\n"
      "  --dry-run           print IN -> OUT for every job and convert nothing\n"
      "  -h, --help          show this help\n"},
     {"info", cli_info, "show the metadata of a .rts.png (no pixel decoding)",
@@ -291,17 +299,18 @@ static int cmd_backends(const struct cli_command *cmd, int argc, char **argv)
         double enc_gbs = 0, dec_gbs = 0;
 
         if (prts_backend_probe(name, why, sizeof why) != PRTS_OK) {
-            printf("%-8s %-6s %12s %12s  %s\n", name, "no", "-", "-",
+            cli_printf(stdout, "%-8s %-6s %12s %12s  %s\n", name, "no", "-", "-",
                    why[0] ? why : "not usable here");
             continue;
         }
         prts_backend_describe(name, desc, sizeof desc);
         int st = prts_backend_measure(name, MEASURE_BYTES, &enc_gbs, &dec_gbs);
         if (st != PRTS_OK)
-            printf("%-8s %-6s %12s %12s  %s (measuring failed: %s)\n", name, "yes", "?", "?",
-                   desc, prts_strerror(st));
+            cli_printf(stdout, "%-8s %-6s %12s %12s  %s (measuring failed: %s)\n", name, "yes",
+                       "?", "?", desc, prts_strerror(st));
         else
-            printf("%-8s %-6s %12.2f %12.2f  %s\n", name, "yes", enc_gbs, dec_gbs, desc);
+            cli_printf(stdout, "%-8s %-6s %12.2f %12.2f  %s\n", name, "yes", enc_gbs, dec_gbs,
+                       desc);
     }
     printf("(pixel transform, device transfers included; best of 3 over %d MiB of random "
            "payload on this machine)\n",
@@ -327,7 +336,7 @@ static int cmd_help(const struct cli_command *cmd, int argc, char **argv)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[2]);
     topic = find_command(argv[1]);
     if (!topic) {
-        fprintf(stderr, "pixelrts: unknown command '%s'\n", argv[1]);
+        cli_error(NULL, "unknown command '%s'", argv[1]);
         print_main_help(stderr);
         return CLI_USAGE;
     }
@@ -350,10 +359,7 @@ int main(int argc, char **argv)
         return cmd_version(find_command("version"), 1, argv + 1);
     cmd = find_command(argv[1]);
     if (!cmd) {
-        if (argv[1][0] == '-')
-            fprintf(stderr, "pixelrts: unknown option '%s'\n", argv[1]);
-        else
-            fprintf(stderr, "pixelrts: unknown command '%s'\n", argv[1]);
+        cli_error(NULL, "unknown %s '%s'", argv[1][0] == '-' ? "option" : "command", argv[1]);
         fputs("Try 'pixelrts --help'.\n", stderr);
         return CLI_USAGE;
     }

@@ -3,10 +3,15 @@
  * Workers take job indices from an atomic counter and fill the job's own
  * result slot, so converting a file takes no lock.  Finished indices go
  * through a small mutex-protected queue to the thread in prts_batch_run(),
- * which reports progress in completion order. */
+ * which reports progress (and, with a result callback, hands each result
+ * over and drops it) in completion order.
+ *
+ * Results are JSON written here rather than built with jansson: a path is
+ * any bytes, and jansson cannot hold one that is not UTF-8. */
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,13 +26,16 @@
 #include "cpu_features.h"
 #include "common.h"
 
+/* With a result callback, a finished job keeps its paths and numbers only:
+ * what grows with the number of files stays small (issue 15: 6.9 KB a file). */
 typedef struct job {
     char *in, *out;
-    json_t *metadata;     /* the job's own keys, or NULL */
+    json_t *metadata;     /* the job's own keys until it runs, or NULL */
     int ran;
     int status;
-    char *error;          /* detailed message, or NULL */
-    json_t *result_meta;  /* the file's metadata, or NULL */
+    char *error;          /* detailed message, or NULL (also once handed over) */
+    char *result_meta;    /* the file's metadata, compact ASCII JSON from jansson's
+                             malloc, or NULL (also once handed over) */
     double seconds;
     int64_t file_size;
 } job;
@@ -40,9 +48,12 @@ struct prts_batch {
     int opt_set[PRTS__OPT_COUNT];
     char *backend;
     char *blueprint;      /* JSON text for every encode job, or NULL */
+    char *root;           /* the folder outputs must stay in, or NULL */
     json_t *metadata;     /* defaults for every encode job */
     prts_batch_progress_fn progress;
     void *progress_user;
+    prts_batch_result_fn on_result;
+    void *result_user;
     job *jobs;
     size_t count, cap;
     size_t first;         /* first job of the current run */
@@ -96,11 +107,12 @@ void prts_batch_free(prts_batch *b)
         prts__free(&b->alloc, j->out);
         prts__free(&b->alloc, j->error);
         json_decref(j->metadata);
-        json_decref(j->result_meta);
+        free(j->result_meta);
     }
     prts__free(&b->alloc, b->jobs);
     prts__free(&b->alloc, b->backend);
     prts__free(&b->alloc, b->blueprint);
+    prts__free(&b->alloc, b->root);
     json_decref(b->metadata);
     pthread_mutex_destroy(&b->lock);
     pthread_cond_destroy(&b->wake);
@@ -189,6 +201,13 @@ int prts_batch_set_backend(prts_batch *b, const char *name)
     return set_text(b, &b->backend, name);
 }
 
+int prts_batch_set_output_root(prts_batch *b, const char *dir)
+{
+    if (!valid(b) || (dir && !*dir))
+        return PRTS_E_INVALID_ARG;
+    return set_text(b, &b->root, dir);
+}
+
 int prts_batch_set_metadata_json(prts_batch *b, const char *json)
 {
     if (!valid(b))
@@ -208,6 +227,14 @@ void prts_batch_set_progress(prts_batch *b, prts_batch_progress_fn fn, void *use
         return;
     b->progress = fn;
     b->progress_user = user;
+}
+
+void prts_batch_set_result_callback(prts_batch *b, prts_batch_result_fn fn, void *user)
+{
+    if (!valid(b))
+        return;
+    b->on_result = fn;
+    b->result_user = user;
 }
 
 int prts_batch_add(prts_batch *b, const char *in, const char *out, const char *metadata_json)
@@ -255,6 +282,150 @@ void prts_batch_cancel(prts_batch *b)
 }
 
 /* ------------------------------------------------------------------ */
+/* Results                                                             */
+
+/* Result JSON text, malloc'd like jansson's (the caller frees it with prts_free). */
+typedef struct text {
+    char *s;
+    size_t len, cap;
+    int failed;           /* out of memory: s is dropped at the end */
+} text;
+
+static void put(text *t, const char *s, size_t n)
+{
+    if (t->failed)
+        return;
+    if (t->len + n + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap : 256;
+        while (t->len + n + 1 > cap)
+            cap *= 2;
+        char *more = realloc(t->s, cap);
+        if (!more) {
+            t->failed = 1;
+            return;
+        }
+        t->s = more;
+        t->cap = cap;
+    }
+    memcpy(t->s + t->len, s, n);
+    t->len += n;
+    t->s[t->len] = '\0';
+}
+
+static void put_str(text *t, const char *s)
+{
+    put(t, s, strlen(s));
+}
+
+/* The code point of the UTF-8 sequence at p (n bytes left) in *cp and its length,
+ * or 0 when it is not valid UTF-8 (overlong, a surrogate, past U+10FFFF, cut short). */
+static size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
+{
+    static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
+    size_t len = p[0] >= 0xF0 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC0 ? 2 : 0;
+    uint32_t v = p[0] & (0x7F >> len);
+
+    if (len == 0 || len > n || p[0] > 0xF4)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        v = v << 6 | (p[i] & 0x3F);
+    }
+    if (v < min[len] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    *cp = v;
+    return len;
+}
+
+/* `s` as a JSON string, ASCII only like the rest of the results.  A byte that is
+ * not part of valid UTF-8 (a file name is any bytes) becomes \udcXX, Python's
+ * surrogateescape: json.loads then os.fsencode gives the name's bytes back.
+ * (Strict parsers, jansson among them, refuse such a lone surrogate; a path
+ * dropped or mangled would be worse.) */
+static void put_json_string(text *t, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s);
+    char esc[16];
+
+    put(t, "\"", 1);
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t k;
+        if (p[i] == '"' || p[i] == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)p[i];
+            put(t, esc, 2);
+            i++;
+        } else if (p[i] >= 0x20 && p[i] < 0x80) {
+            put(t, s + i, 1);
+            i++;
+        } else if (p[i] < 0x20) {
+            snprintf(esc, sizeof esc, "\\u%04x", p[i]);
+            put_str(t, esc);
+            i++;
+        } else if ((k = utf8_decode(p + i, n - i, &cp)) > 0) {
+            if (cp >= 0x10000)
+                snprintf(esc, sizeof esc, "\\u%04x\\u%04x", 0xD800 + ((cp - 0x10000) >> 10),
+                         0xDC00 + ((cp - 0x10000) & 0x3FF));
+            else
+                snprintf(esc, sizeof esc, "\\u%04x", cp);
+            put_str(t, esc);
+            i += k;
+        } else {
+            snprintf(esc, sizeof esc, "\\udc%02x", p[i]);
+            put_str(t, esc);
+            i++;
+        }
+    }
+    put(t, "\"", 1);
+}
+
+/* One job's result object (the guide's keys, in its order). */
+static void put_result(text *t, const prts_batch *b, const job *j)
+{
+    char num[64];
+    int ok = j->ran && j->status == PRTS_OK;
+
+    put_str(t, "{\"input_path\":");
+    put_json_string(t, j->in);
+    put_str(t, ",\"output_path\":");
+    put_json_string(t, j->out);
+    put_str(t, ok ? ",\"success\":true" : ",\"success\":false");
+    put_str(t, ",\"error\":");
+    if (j->error)
+        put_json_string(t, j->error);
+    else
+        put_str(t, "null");
+    snprintf(num, sizeof num, ",\"status\":%d,\"metadata\":", j->ran ? j->status : 0);
+    put_str(t, num);
+    put_str(t, j->result_meta ? j->result_meta : "null");
+    put_str(t, b->kind == PRTS_BATCH_ENCODE ? ",\"encode_time\":" : ",\"decode_time\":");
+    /* jansson writes the real: the same digits as before, whatever the locale */
+    json_t *secs = json_real(j->seconds);
+    char *secs_text = secs ? json_dumps(secs, JSON_ENCODE_ANY) : NULL;
+    if (!secs_text)
+        t->failed = 1;
+    else
+        put_str(t, secs_text);
+    free(secs_text);
+    json_decref(secs);
+    snprintf(num, sizeof num, ",\"file_size\":%lld}", (long long)j->file_size);
+    put_str(t, num);
+}
+
+/* The text built, or NULL (and nothing held) when memory ran out. */
+static char *text_take(text *t)
+{
+    if (t->failed) {
+        free(t->s);
+        return NULL;
+    }
+    return t->s;
+}
+
+/* ------------------------------------------------------------------ */
 /* Workers                                                             */
 
 static double now(void)
@@ -287,6 +458,77 @@ static int make_parents(const prts_allocator *a, const char *path)
     }
     prts__free(a, dir);
     return rc;
+}
+
+/* Where `path` leads today, into out: its longest existing head through
+ * realpath() (symbolic links, "." and ".." resolved), then the names still to
+ * be made.  NULL, or why it cannot be told: a "." or ".." among the names to
+ * be made (mkdir -p would make the folder, then climb out of it), or a
+ * dangling symbolic link (a write through it lands wherever it points).
+ * *unknown is set instead when the path cannot be walked at all (a file
+ * where a folder should be, no permission, too long): the write fails too. */
+static const char *resolve_path(const char *path, char out[PATH_MAX], int *unknown)
+{
+    char head[PATH_MAX];
+    size_t n = strlen(path), keep = n; /* head = the first `keep` bytes of path */
+    struct stat st;
+
+    *unknown = 0;
+    if (n >= PATH_MAX) {
+        *unknown = 1;
+        return NULL;
+    }
+    memcpy(head, path, n + 1);
+    for (int tries = 0; !realpath(keep ? head : ".", out);) {
+        if (errno != ENOENT) {
+            *unknown = 1;
+            return NULL;
+        }
+        /* there after all: made meanwhile (another job's folder), else a link to nothing */
+        if (keep && lstat(head, &st) == 0) {
+            if (++tries < 3)
+                continue;
+            return "a dangling symbolic link on the way";
+        }
+        char *slash = strrchr(head, '/');
+        const char *last = slash ? slash + 1 : head;
+        if (strcmp(last, ".") == 0 || strcmp(last, "..") == 0)
+            return "'.' or '..' after a folder that does not exist yet";
+        keep = !slash ? 0 : slash == head ? 1 : (size_t)(slash - head);
+        head[keep] = '\0';
+    }
+    const char *rest = path + keep;
+    while (*rest == '/')
+        rest++;
+    size_t len = strlen(out);
+    if (*rest && snprintf(out + len, PATH_MAX - len, "%s%s", len > 1 ? "/" : "", rest) >=
+                     (int)(PATH_MAX - len))
+        *unknown = 1;
+    return NULL;
+}
+
+/* PRTS_OK when output `out` stays inside the batch's root; else PRTS_E_OUTPUT
+ * with the reason, naming the file, in e. */
+static int check_confined(const prts_batch *b, const char *out, prts__err *e)
+{
+    char root[PATH_MAX], real[PATH_MAX];
+    int unknown;
+    const char *bad = resolve_path(b->root, root, &unknown);
+
+    if (bad || unknown)
+        return prts__fail(e, PRTS_E_OUTPUT, "%s: refused: the output folder %s cannot be "
+                          "resolved (%s)", out, b->root, bad ? bad : "it cannot be walked");
+    bad = resolve_path(out, real, &unknown);
+    if (unknown)
+        return PRTS_OK; /* the write cannot happen either, and will say why */
+    size_t n = strlen(root);
+    if (!bad && strncmp(real, root, n) == 0 && (real[n] == '/' || n == 1))
+        return PRTS_OK;
+    if (bad)
+        return prts__fail(e, PRTS_E_OUTPUT, "%s: refused: it may lead outside the output "
+                          "folder %s (%s)", out, b->root, bad);
+    return prts__fail(e, PRTS_E_OUTPUT, "%s: refused: outside the output folder %s (it leads "
+                      "to %s)", out, b->root, real);
 }
 
 /* One worker's handle, configured like the batch. */
@@ -350,6 +592,10 @@ static void run_job(worker *w, job *j)
     int rc = w->setup_status;
     const char *msg = w->setup_error;
     char *meta = NULL;
+    prts__err outside;
+    /* before make_parents: no folder is made outside either */
+    if (rc == PRTS_OK && b->root && (rc = check_confined(b, j->out, &outside)) != PRTS_OK)
+        msg = outside.msg;
     int made = rc == PRTS_OK ? make_parents(&b->alloc, j->out) : 0;
     if (made == PRTS_E_NOMEM) {
         rc = PRTS_E_NOMEM;
@@ -383,11 +629,31 @@ static void run_job(worker *w, job *j)
     j->status = rc;
     /* the status is what counts: a message that cannot be copied is left out */
     j->error = rc ? prts__strdup(&b->alloc, *msg ? msg : prts_strerror(rc)) : NULL;
-    j->result_meta = meta ? json_loads(meta, 0, NULL) : NULL;
-    free(meta);
+    j->result_meta = meta;
+    json_decref(j->metadata); /* read only by this run */
+    j->metadata = NULL;
     struct stat st;
     j->file_size = rc == PRTS_OK && stat(j->out, &st) == 0 ? (int64_t)st.st_size : 0;
     j->ran = 1;
+}
+
+/* Give job i's result to the result callback, if one is set, and drop what only
+ * the result needed.  Returns the callback's wish to cancel. */
+static int hand_over(prts_batch *b, size_t i)
+{
+    if (!b->on_result)
+        return 0;
+    job *j = &b->jobs[i];
+    text t = {0};
+    put_result(&t, b, j);
+    char *json = text_take(&t);
+    int stop = b->on_result(b->result_user, i, j->status, j->in, j->out, j->error, json);
+    free(json);
+    prts__free(&b->alloc, j->error);
+    j->error = NULL;
+    free(j->result_meta);
+    j->result_meta = NULL;
+    return stop;
 }
 
 static void *worker_main(void *arg)
@@ -465,7 +731,10 @@ int prts_batch_run(prts_batch *b)
         size_t i = b->done_queue[b->done_head++];
         pthread_mutex_unlock(&b->lock);
         reported++;
+        int stop = hand_over(b, i);
         if (b->progress && b->progress(b->progress_user, reported, total, b->jobs[i].in))
+            stop = 1;
+        if (stop)
             atomic_store(&b->cancelled, 1);
         pthread_mutex_lock(&b->lock);
     }
@@ -486,6 +755,7 @@ int prts_batch_run(prts_batch *b)
             j->status = PRTS_E_CANCELLED;
             j->error = prts__strdup(&b->alloc, "cancelled before it started");
             cancelled = 1;
+            hand_over(b, i);
         } else if (j->status != PRTS_OK) {
             any_failed = 1;
         }
@@ -495,41 +765,28 @@ int prts_batch_run(prts_batch *b)
 }
 
 /* ------------------------------------------------------------------ */
-/* Results                                                             */
-
-static json_t *result_object(const prts_batch *b, const job *j)
-{
-    json_t *r = json_object();
-    json_object_set_new(r, "input_path", json_string(j->in));
-    json_object_set_new(r, "output_path", json_string(j->out));
-    json_object_set_new(r, "success", json_boolean(j->ran && j->status == PRTS_OK));
-    json_object_set_new(r, "error", j->error ? json_string(j->error) : json_null());
-    json_object_set_new(r, "status", json_integer(j->ran ? j->status : 0));
-    json_object_set_new(r, "metadata", j->result_meta ? json_incref(j->result_meta) : json_null());
-    json_object_set_new(r, b->kind == PRTS_BATCH_ENCODE ? "encode_time" : "decode_time",
-                        json_real(j->seconds));
-    json_object_set_new(r, "file_size", json_integer(j->file_size));
-    return r;
-}
+/* Results, after a run                                                */
 
 char *prts_batch_result_json(const prts_batch *b, size_t index)
 {
     if (!valid(b) || index >= b->count)
         return NULL;
-    json_t *r = result_object(b, &b->jobs[index]);
-    char *text = json_dumps(r, JSON_COMPACT | JSON_ENSURE_ASCII);
-    json_decref(r);
-    return text;
+    text t = {0};
+    put_result(&t, b, &b->jobs[index]);
+    return text_take(&t);
 }
 
 char *prts_batch_results_json(const prts_batch *b)
 {
     if (!valid(b))
         return NULL;
-    json_t *all = json_array();
-    for (size_t i = 0; i < b->count; i++)
-        json_array_append_new(all, result_object(b, &b->jobs[i]));
-    char *text = json_dumps(all, JSON_COMPACT | JSON_ENSURE_ASCII);
-    json_decref(all);
-    return text;
+    text t = {0};
+    put(&t, "[", 1);
+    for (size_t i = 0; i < b->count; i++) {
+        if (i)
+            put(&t, ",", 1);
+        put_result(&t, b, &b->jobs[i]);
+    }
+    put(&t, "]", 1);
+    return text_take(&t);
 }

@@ -1370,6 +1370,277 @@ static void t_many_small(void **state)
     free(root);
 }
 
+/* Names that are not UTF-8 (any bytes but '/' and NUL are a valid Linux name) keep
+ * their input_path and output_path: each byte outside valid UTF-8 becomes \udcXX,
+ * Python's surrogateescape (os.fsencode(json.loads(...)) gives the bytes back), and the
+ * rest of the text is escaped as JSON wants (ASCII only). */
+static void t_names_not_utf8(void **state)
+{
+    (void)state;
+    char *root = tu_mkdtemp();
+    /* \xff: never UTF-8; \xc3\xa9: é; \xed\xa0\x80: an encoded surrogate (invalid) */
+    static const char *const names[] = {"bad\xff" "name", "caf\xc3\xa9", "sur\xed\xa0\x80",
+                                        "q\"b\\s"};
+    static const char *const shown[] = {"bad\\udcffname", "caf\\u00e9",
+                                        "sur\\udced\\udca0\\udc80", "q\\\"b\\\\s"};
+    enum { N = sizeof names / sizeof names[0] };
+    prts_batch *b = prts_batch_new(PRTS_BATCH_ENCODE);
+    for (int i = 0; i < N; i++) {
+        char *in = tu_path(root, names[i]);
+        char *out = tu_strdupf("%s/out/%s.rts.png", root, names[i]);
+        write_random(in, 10 + (size_t)i, 77 + (uint64_t)i);
+        assert_int_equal(prts_batch_add(b, in, out, NULL), PRTS_OK);
+        free(in);
+        free(out);
+    }
+    char *missing = tu_strdupf("%s/gone\xfe", root); /* a failure: its message names the file */
+    assert_int_equal(prts_batch_add(b, missing, missing, NULL), PRTS_OK);
+    assert_int_equal(prts_batch_run(b), PRTS_E_BATCH);
+    char *all = prts_batch_results_json(b);
+    assert_non_null(all);
+    for (int i = 0; i < N; i++) {
+        char *text = prts_batch_result_json(b, (size_t)i);
+        char *want_in = tu_strdupf("\"input_path\":\"%s/%s\"", root, shown[i]);
+        char *want_out = tu_strdupf("\"output_path\":\"%s/out/%s.rts.png\"", root, shown[i]);
+        if (!strstr(text, want_in) || !strstr(text, want_out))
+            fail_msg("job %d: %s and %s expected in %s", i, want_in, want_out, text);
+        assert_non_null(strstr(all, want_in));
+        for (const char *c = text; *c; c++)
+            assert_true(*c >= 0x20 && *c < 0x7f);
+        if (i == 1 || i == 3) /* UTF-8 names: jansson reads them back */
+            check_result_shape(tu_json_parse(text), PRTS_BATCH_ENCODE);
+        free(want_in);
+        free(want_out);
+        prts_free(text);
+    }
+    char *text = prts_batch_result_json(b, N);
+    if (!strstr(text, "\"error\":\"") || !strstr(text, "gone\\udcfe"))
+        fail_msg("the failure's message lost its name: %s", text);
+    prts_free(text);
+    prts_free(all);
+    free(missing);
+    prts_batch_free(b);
+    tu_rmtree(root);
+    free(root);
+}
+
+/* ---- results handed over as they come ------------------------------------ */
+
+typedef struct handed {
+    pthread_t caller;
+    int wrong_thread, progress_before_result;
+    size_t calls, progress_calls, cancel_after;
+    int *seen;            /* calls per index */
+    int *status;
+    char **json;          /* each result's text */
+} handed;
+
+static int handed_cb(void *user, size_t index, int status, const char *in, const char *out,
+                     const char *error, const char *json)
+{
+    handed *h = user;
+    if (!pthread_equal(pthread_self(), h->caller))
+        h->wrong_thread = 1;
+    if (h->progress_calls != h->calls && status != PRTS_E_CANCELLED) /* those: no progress */
+        h->progress_before_result = 1;
+    h->calls++;
+    h->seen[index]++;
+    h->status[index] = status;
+    assert_non_null(json);
+    h->json[index] = strdup(json);
+    json_t *r = tu_json_parse(json);
+    assert_string_equal(json_string_value(json_object_get(r, "input_path")), in);
+    assert_string_equal(json_string_value(json_object_get(r, "output_path")), out);
+    assert_int_equal(status_of(r), status);
+    if (status == PRTS_OK)
+        assert_null(error);
+    else
+        assert_string_equal(error_of(r), error);
+    json_decref(r);
+    return h->cancel_after && h->calls == h->cancel_after;
+}
+
+static int handed_progress(void *user, size_t current, size_t total, const char *name)
+{
+    (void)current, (void)total, (void)name;
+    ((handed *)user)->progress_calls++;
+    return 0;
+}
+
+/* A result callback gets every job once (failures included), from the caller's thread,
+ * before the progress callback; the batch then keeps no metadata nor message. */
+static void t_result_callback(void **state)
+{
+    (void)state;
+    char *root = tu_mkdtemp();
+    enum { N = 40 };
+    handed h = { .caller = pthread_self() };
+    h.seen = calloc(N, sizeof *h.seen);
+    h.status = calloc(N, sizeof *h.status);
+    h.json = calloc(N, sizeof *h.json);
+    prts_batch *b = prts_batch_new(PRTS_BATCH_ENCODE);
+    assert_int_equal(prts_batch_set_workers(b, 3), PRTS_OK);
+    prts_batch_set_result_callback(b, handed_cb, &h);
+    prts_batch_set_progress(b, handed_progress, &h);
+    for (int i = 0; i < N; i++) {
+        char *in = tu_strdupf("%s/in%d.bin", root, i);
+        char *out = tu_strdupf("%s/out/%d.rts.png", root, i);
+        if (i % 7 != 3) /* every 7th input is missing */
+            write_random(in, (size_t)i * 11, 500 + (uint64_t)i);
+        assert_int_equal(prts_batch_add(b, in, out, "{\"name\":\"job\"}"), PRTS_OK);
+        free(in);
+        free(out);
+    }
+    assert_int_equal(prts_batch_run(b), PRTS_E_BATCH);
+    assert_int_equal(h.calls, N);
+    assert_false(h.wrong_thread);
+    assert_false(h.progress_before_result);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(h.seen[i], 1);
+        json_t *given = tu_json_parse(h.json[i]);
+        check_result_shape(given, PRTS_BATCH_ENCODE);
+        assert_int_equal(h.status[i], i % 7 == 3 ? PRTS_E_FILE_NOT_FOUND : PRTS_OK);
+        /* afterwards: paths and numbers only */
+        char *text = prts_batch_result_json(b, (size_t)i);
+        json_t *kept = tu_json_parse(text);
+        prts_free(text);
+        static const char *const same[] = {"input_path", "output_path", "success", "status",
+                                           "encode_time", "file_size"};
+        for (size_t k = 0; k < sizeof same / sizeof same[0]; k++)
+            assert_true(json_equal(json_object_get(kept, same[k]),
+                                   json_object_get(given, same[k])));
+        assert_true(json_is_null(json_object_get(kept, "metadata")));
+        assert_true(json_is_null(json_object_get(kept, "error")));
+        json_decref(kept);
+        json_decref(given);
+        free(h.json[i]);
+    }
+    prts_batch_free(b);
+    free(h.seen);
+    free(h.status);
+    free(h.json);
+    tu_rmtree(root);
+    free(root);
+}
+
+/* Its return cancels like the progress callback's; the jobs cancelled before they
+ * started are handed over too. */
+static void t_result_callback_cancel(void **state)
+{
+    (void)state;
+    cancel_fx c;
+    cancel_setup(&c, 1);
+    handed h = { .caller = pthread_self(), .cancel_after = 2 };
+    h.seen = calloc(CANCEL_JOBS, sizeof *h.seen);
+    h.status = calloc(CANCEL_JOBS, sizeof *h.status);
+    h.json = calloc(CANCEL_JOBS, sizeof *h.json);
+    prts_batch_set_result_callback(c.b, handed_cb, &h);
+    assert_int_equal(prts_batch_run(c.b), PRTS_E_CANCELLED);
+    assert_int_equal(h.calls, CANCEL_JOBS);
+    size_t ran = 0, cancelled = 0;
+    for (size_t i = 0; i < CANCEL_JOBS; i++) {
+        assert_int_equal(h.seen[i], 1);
+        if (h.status[i] == PRTS_OK)
+            ran++;
+        else if (h.status[i] == PRTS_E_CANCELLED)
+            cancelled++;
+        else
+            fail_msg("job %zu: status %d", i, h.status[i]);
+        free(h.json[i]);
+    }
+    assert_true(ran >= 2);
+    assert_true(cancelled >= 1);
+    cancel_free(&c);
+    free(h.seen);
+    free(h.status);
+    free(h.json);
+}
+
+/* prts_batch_set_output_root: a job whose output leads outside the folder (by "..", an
+ * absolute path, a symbolic link, a ".." after folders still to be made, a dangling link)
+ * fails alone with PRTS_E_OUTPUT and writes nothing, no folder included; links that stay
+ * inside are fine, and so is a root that does not exist yet. */
+static void t_output_root(void **state)
+{
+    (void)state;
+    char *root = tu_mkdtemp();
+    char *in = tu_path(root, "in.bin");
+    write_random(in, 300, 4242);
+    char *od = tu_path(root, "od"), *outside = tu_path(root, "outside");
+    assert_int_equal(mkdir(outside, 0777), 0);
+    char *inside_dir = tu_strdupf("%s/od/made/inner", root);
+    struct {
+        const char *fmt; /* %1$s: root */
+        int status;
+    } jobs[] = {
+        {"%s/od/a.rts.png", PRTS_OK},
+        {"%s/od/deep/er/b.rts.png", PRTS_OK},
+        {"%s/od/../outside/c.rts.png", PRTS_E_OUTPUT},
+        {"%s/outside/d.rts.png", PRTS_E_OUTPUT},
+        {"%s/od/link/e.rts.png", PRTS_E_OUTPUT},   /* link -> ../outside */
+        {"%s/od/new/../../outside/f.rts.png", PRTS_E_OUTPUT},
+        {"%s/od/dangling/g.rts.png", PRTS_E_OUTPUT},
+        {"%s/od/inlink/h.rts.png", PRTS_OK},       /* inlink -> made/inner, inside */
+        {"%s/od/./made/../i.rts.png", PRTS_OK},
+    };
+    enum { N = sizeof jobs / sizeof jobs[0] };
+    prts_batch *b = prts_batch_new(PRTS_BATCH_ENCODE);
+    assert_int_equal(prts_batch_set_output_root(b, ""), PRTS_E_INVALID_ARG);
+    assert_int_equal(prts_batch_set_output_root(NULL, od), PRTS_E_INVALID_ARG);
+    assert_int_equal(prts_batch_set_output_root(b, od), PRTS_OK);
+    assert_int_equal(prts_batch_set_workers(b, 2), PRTS_OK);
+    for (int i = 0; i < N; i++) {
+        char *out = tu_strdupf(jobs[i].fmt, root);
+        assert_int_equal(prts_batch_add(b, in, out, NULL), PRTS_OK);
+        free(out);
+        if (i == 1) { /* the root exists now: its links */
+            assert_int_equal(prts_batch_run(b), PRTS_OK);
+            char *link = tu_path(od, "link"), *inlink = tu_path(od, "inlink");
+            char *dangling = tu_path(od, "dangling");
+            assert_int_equal(symlink("../outside", link), 0);
+            char *made_dir = tu_path(od, "made");
+            assert_int_equal(mkdir(made_dir, 0777), 0);
+            assert_int_equal(mkdir(inside_dir, 0777), 0);
+            free(made_dir);
+            assert_int_equal(symlink("made/inner", inlink), 0);
+            assert_int_equal(symlink("../nowhere", dangling), 0);
+            free(link);
+            free(inlink);
+            free(dangling);
+        }
+    }
+    assert_int_equal(prts_batch_run(b), PRTS_E_BATCH);
+    for (int i = 0; i < N; i++) {
+        char *text = prts_batch_result_json(b, (size_t)i);
+        json_t *r = tu_json_parse(text);
+        prts_free(text);
+        check_result_shape(r, PRTS_BATCH_ENCODE);
+        if (status_of(r) != jobs[i].status)
+            fail_msg("job %d (%s): status %d: %s", i, jobs[i].fmt, status_of(r), error_of(r));
+        if (jobs[i].status != PRTS_OK) {
+            print_message("  %s\n", error_of(r));
+            assert_non_null(strstr(error_of(r), "refused"));
+        }
+        json_decref(r);
+    }
+    char *listing = dir_listing(outside);
+    assert_string_equal(listing, "");   /* nothing written outside */
+    free(listing);
+    char *made = tu_path(od, "new");
+    assert_false(tu_file_exists(made)); /* no folder made for a refused job */
+    free(made);
+    char *h = tu_strdupf("%s/h.rts.png", inside_dir);
+    assert_true(tu_file_exists(h));
+    free(h);
+    prts_batch_free(b);
+    free(inside_dir);
+    free(od);
+    free(outside);
+    free(in);
+    tu_rmtree(root);
+    free(root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1383,6 +1654,10 @@ int main(void)
         cmocka_unit_test(t_metadata_override),
         cmocka_unit_test(t_options_backend),
         cmocka_unit_test(t_many_small),
+        cmocka_unit_test(t_names_not_utf8),
+        cmocka_unit_test(t_result_callback),
+        cmocka_unit_test(t_result_callback_cancel),
+        cmocka_unit_test(t_output_root),
     };
     /* PRTS_TEST_FILTER=t_changing_* runs only the matching tests */
     const char *filter = getenv("PRTS_TEST_FILTER");

@@ -458,10 +458,32 @@ PRTS_API int prts_batch_set_backend(prts_batch *batch, const char *name);
 PRTS_API int prts_batch_set_blueprint_json(prts_batch *batch, const char *json);
 /* Why the last setter on the batch failed ("" if none). */
 PRTS_API const char *prts_batch_last_error(const prts_batch *batch);
+/* Confine every job's output to folder `dir` (NULL, the default: anywhere).
+ * Before a job writes anything, its missing folders included, its output
+ * path is resolved as the kernel would follow it (symbolic links, "." and
+ * ".."); one that leads outside `dir`, that climbs with ".." out of folders
+ * still to be made, or that goes through a dangling symbolic link fails with
+ * PRTS_E_OUTPUT, and the other jobs run.  The check precedes the write: it
+ * stops paths that lead outside, not someone swapping folders meanwhile. */
+PRTS_API int prts_batch_set_output_root(prts_batch *batch, const char *dir);
 /* Metadata (a JSON object) every encode job starts from; a job's own keys
  * override these. */
 PRTS_API int prts_batch_set_metadata_json(prts_batch *batch, const char *json);
 PRTS_API void prts_batch_set_progress(prts_batch *batch, prts_batch_progress_fn fn, void *user);
+/* Results as they come, so that a batch of any size holds no result: called
+ * from the thread running prts_batch_run(), once per job, in completion
+ * order (then the jobs cancelled before they started), before the progress
+ * callback, with the job's index (queue order), its status, its input and
+ * output paths, its message (NULL on success) and its result object as
+ * prts_batch_result_json() gives it (NULL if memory ran out); all valid
+ * during the call only.  Return non-zero to cancel the jobs not yet started.
+ * A result handed over is not kept: prts_batch_result_json() then gives the
+ * job's paths, success, status, time and size, with null error and metadata. */
+typedef int (*prts_batch_result_fn)(void *user, size_t index, int status, const char *input,
+                                    const char *output, const char *error,
+                                    const char *result_json);
+PRTS_API void prts_batch_set_result_callback(prts_batch *batch, prts_batch_result_fn fn,
+                                             void *user);
 /* Queue a job: input, output (missing parent folders are created), and
  * for encoding an optional JSON object of metadata overriding the batch's. */
 PRTS_API int prts_batch_add(prts_batch *batch, const char *in, const char *out,
@@ -476,7 +498,11 @@ PRTS_API void prts_batch_cancel(prts_batch *batch);
  * keys: input_path, output_path, success, error, status, metadata (the
  * file's metadata: data_size, data_hash, grid_size, ...), encode_time
  * (seconds; decode_time for decode batches) and file_size (bytes of the
- * output).  Caller frees with prts_free; NULL if index is out of range. */
+ * output).  ASCII text; a byte of a path or message that is not valid UTF-8
+ * is written \udcXX (Python's surrogateescape: os.fsencode() restores the
+ * name; parsers that refuse lone surrogates, jansson's among them, refuse
+ * such a result).  Caller frees with prts_free; NULL if index is out of
+ * range. */
 PRTS_API char *prts_batch_result_json(const prts_batch *batch, size_t index);
 /* All results as a JSON array, in queue order. */
 PRTS_API char *prts_batch_results_json(const prts_batch *batch);

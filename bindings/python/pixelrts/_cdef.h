@@ -235,8 +235,16 @@ int prts_batch_set_blueprint_json(prts_batch *batch, const char *json);
 
 const char *prts_batch_last_error(const prts_batch *batch);
 
+int prts_batch_set_output_root(prts_batch *batch, const char *dir);
+
 int prts_batch_set_metadata_json(prts_batch *batch, const char *json);
 void prts_batch_set_progress(prts_batch *batch, prts_batch_progress_fn fn, void *user);
+
+typedef int (*prts_batch_result_fn)(void *user, size_t index, int status, const char *input,
+                                    const char *output, const char *error,
+                                    const char *result_json);
+void prts_batch_set_result_callback(prts_batch *batch, prts_batch_result_fn fn,
+                                             void *user);
 
 int prts_batch_add(prts_batch *batch, const char *in, const char *out,
                             const char *metadata_json);
