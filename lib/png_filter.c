@@ -39,6 +39,12 @@ static void apply(uint8_t *out, const uint8_t *cur, const uint8_t *prev, size_t 
     }
 }
 
+void prts__filter_row_as(uint8_t *out, const uint8_t *cur, const uint8_t *prev, size_t len,
+                         int type)
+{
+    apply(out, cur, prev, len, type);
+}
+
 static uint64_t cost(const uint8_t *v, size_t len)
 {
     uint64_t sum = 0;

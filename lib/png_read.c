@@ -6,7 +6,9 @@
 #include <zlib.h>
 
 #include "alloc.h"
+#include "checksum.h"
 #include "metadata.h"
+#include "png_filter.h"
 #include "png_read.h"
 
 #define READ_BUF_SIZE (256u << 10)
@@ -33,6 +35,16 @@ static uint32_t be32(const uint8_t *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+static void keep_idat_tail(prts__crc_tracker *t, const uint8_t *p, size_t n)
+{
+    if (n >= 4) {
+        memcpy(t->idat_tail, p + n - 4, 4);
+    } else {
+        memmove(t->idat_tail, t->idat_tail + n, 4 - n);
+        memcpy(t->idat_tail + 4 - n, p, n);
+    }
+}
+
 static void crc_track(prts__crc_tracker *t, const uint8_t *p, size_t n)
 {
     while (n > 0) {
@@ -46,6 +58,8 @@ static void crc_track(prts__crc_tracker *t, const uint8_t *p, size_t n)
             break;
         case PHASE_DATA:
             t->crc = (uint32_t)crc32(t->crc, p, (uInt)take);
+            if (t->idat)
+                keep_idat_tail(t, p, take);
             break;
         }
         p += take;
@@ -58,6 +72,7 @@ static void crc_track(prts__crc_tracker *t, const uint8_t *p, size_t n)
             t->type[4] = '\0';
             t->crc = (uint32_t)crc32(0, t->field + 4, 4);
             t->left = be32(t->field);
+            t->idat = !strcmp(t->type, "IDAT");
             if (!strcmp(t->type, "tEXt") || !strcmp(t->type, "zTXt") || !strcmp(t->type, "iTXt")) {
                 t->texts++;
                 if (t->left > t->max_text) {
@@ -263,6 +278,11 @@ int prts__png_read_open(prts__png_reader *r, const prts_allocator *a, prts_read_
     r->side = ihdr.width;
     r->plain_rgba8 = ihdr.bit_depth == 8 && ihdr.color_type == SPNG_COLOR_TYPE_TRUECOLOR_ALPHA &&
                      !ihdr.interlace_method;
+    /* Other files' rows come out converted, so they cannot be filtered again to check
+     * the Adler-32 (see check_adler): let libspng check it, as far as it can. */
+    r->check_adler = r->plain_rgba8;
+    if (!r->check_adler && (rc = spng_set_crc_action(r->ctx, SPNG_CRC_ERROR, SPNG_CRC_USE)))
+        return spng_fail(r, rc, e);
     return PRTS_OK;
 }
 
@@ -318,7 +338,31 @@ int prts__png_read_begin(prts__png_reader *r, prts__err *e)
         rc = spng_decode_image(r->ctx, NULL, 0, SPNG_FMT_RGBA8,
                                SPNG_DECODE_TRNS | SPNG_DECODE_PROGRESSIVE);
     }
-    return rc ? spng_fail(r, rc, e) : PRTS_OK;
+    if (rc)
+        return spng_fail(r, rc, e);
+    if (r->check_adler) {
+        size_t row_len = (size_t)r->side * 4;
+        r->adler = 1;
+        r->last_row = prts__calloc(r->alloc, row_len, 1);
+        r->filtered = prts__alloc(r->alloc, row_len);
+        if (!r->last_row || !r->filtered)
+            return prts__fail(e, PRTS_E_NOMEM, "%s: cannot allocate %zu bytes", r->name,
+                              2 * row_len);
+    }
+    return PRTS_OK;
+}
+
+/* Fold one row, as the zlib stream holds it, into the Adler-32. */
+static void adler_row(prts__png_reader *r, const uint8_t *row, const uint8_t *prev,
+                      uint8_t filter)
+{
+    size_t len = (size_t)r->side * 4;
+    r->adler = prts__adler32(r->adler, &filter, 1);
+    if (filter != 0) {
+        prts__filter_row_as(r->filtered, row, prev, len, filter);
+        row = r->filtered;
+    }
+    r->adler = prts__adler32(r->adler, row, len);
 }
 
 int prts__png_read_rows(prts__png_reader *r, uint8_t *rows, size_t stride, uint32_t n,
@@ -332,10 +376,17 @@ int prts__png_read_rows(prts__png_reader *r, uint8_t *rows, size_t stride, uint3
             memcpy(row, r->image + (size_t)r->next_row * row_len, row_len);
             continue;
         }
+        struct spng_row_info info = {0};
+        if (r->check_adler)
+            spng_get_row_info(r->ctx, &info); /* the filter of the row to come */
         int rc = spng_decode_row(r->ctx, row, row_len);
         if (rc != 0 && rc != SPNG_EOI)
             return spng_fail(r, rc, e);
+        if (r->check_adler)
+            adler_row(r, row, i ? row - stride : r->last_row, info.filter);
     }
+    if (r->check_adler && n)
+        memcpy(r->last_row, rows + (size_t)(n - 1) * stride, row_len);
     return PRTS_OK;
 }
 
@@ -357,6 +408,11 @@ int prts__png_read_end(prts__png_reader *r, prts__err *e)
     if (r->crc.phase != PHASE_HEADER || r->crc.left != 8)
         return prts__fail(e, PRTS_E_TRUNCATED, "%s: PNG is truncated (in its %s chunk)", r->name,
                           r->crc.type);
+    if (r->check_adler && r->next_row == r->side && be32(r->crc.idat_tail) != r->adler)
+        return prts__fail(e, PRTS_E_PNG, "%s: the image data is corrupt: zlib Adler-32 mismatch "
+                          "(the zlib stream ends with %08x, its rows give %08x: damaged rows, "
+                          "or data after the end of the stream)", r->name,
+                          be32(r->crc.idat_tail), r->adler);
     return PRTS_OK;
 }
 
@@ -368,5 +424,7 @@ void prts__png_read_free(prts__png_reader *r)
         spng_ctx_free(r->ctx);
     prts__free(r->alloc, r->buf);
     prts__free(r->alloc, r->image);
+    prts__free(r->alloc, r->last_row);
+    prts__free(r->alloc, r->filtered);
     memset(r, 0, sizeof *r);
 }

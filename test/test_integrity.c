@@ -1,0 +1,256 @@
+/* test_integrity.c: no path returns wrong bytes with success (issue 15).
+ *
+ * Every file here passes its chunk CRCs: the damage or the lie is inside, in
+ * the zlib stream, the segment index, the metadata or its sidecar, where only
+ * the library's own checks can notice it.  Each case is tried through every
+ * reader it reaches: the indexed file path, the sequential file path (the
+ * same file without its index chunk) and open/pull. */
+#include "test_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- fixtures ------------------------------------------------------------------------ */
+
+typedef struct fx {
+    char *dir;
+} fx;
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    f->dir = tu_mkdtemp();
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    tu_rmtree(f->dir);
+    free(f->dir);
+    free(f);
+    return 0;
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint8_t *random_payload(size_t n, uint64_t seed)
+{
+    uint8_t *d = malloc(n ? n : 1);
+    assert_non_null(d);
+    tu_random_bytes(&seed, d, n);
+    return d;
+}
+
+/* `data` as a PixelRTS PNG in memory, its image deflated at `level` with `filter`. */
+static void encode(const uint8_t *data, size_t n, int64_t level, int64_t filter, tu_buf *png)
+{
+    prts_encoder *enc = prts_encoder_new();
+    assert_non_null(enc);
+    assert_int_equal(prts_encoder_set_option(enc, PRTS_OPT_COMPRESSION_LEVEL, level), PRTS_OK);
+    assert_int_equal(prts_encoder_set_option(enc, PRTS_OPT_FILTER, filter), PRTS_OK);
+    assert_int_equal(tu_encode_mem(enc, data, n, 0, png), PRTS_OK);
+    prts_encoder_free(enc);
+}
+
+static void remove_index(tu_buf *png)
+{
+    long at = tu_png_find_chunk(png->data, png->len, "prIX", 0);
+    assert_true(at > 0);
+    tu_png_remove_chunk(png, (size_t)at);
+}
+
+/* ---- decoding, expecting success or one status --------------------------------------- */
+
+static prts_decoder *decoder(int64_t verify)
+{
+    prts_decoder *dec = prts_decoder_new();
+    assert_non_null(dec);
+    assert_int_equal(prts_decoder_set_option(dec, PRTS_OPT_VERIFY_HASH, verify), PRTS_OK);
+    return dec;
+}
+
+static void check_outcome(const char *how, int rc, int want, const char *msg, const char *needle)
+{
+    if (rc != want)
+        fail_msg("%s: expected %d (%s), got %d (%s): \"%s\"", how, want, prts_strerror(want), rc,
+                 prts_strerror(rc), msg);
+    if (needle && !strstr(msg, needle))
+        fail_msg("%s: the message does not say \"%s\": \"%s\"", how, needle, msg);
+}
+
+/* prts_decode_file of `png` (written to dir/in.rts.png); on success the output must be
+ * `want_data`, on failure nothing may be left.  `needle`: a phrase the error must hold. */
+static void expect_file(const char *dir, const tu_buf *png, int64_t verify, int want,
+                        const char *needle, const uint8_t *want_data, size_t want_len)
+{
+    char *in = tu_path(dir, "in.rts.png"), *out = tu_path(dir, "out.bin");
+    tu_write_file(in, png->data, png->len);
+    unlink(out);
+    prts_decoder *dec = decoder(verify);
+    int rc = prts_decode_file(dec, in, out);
+    const char *msg = prts_decoder_last_error(dec);
+    check_outcome("decode_file", rc, want, msg, needle);
+    if (rc == PRTS_OK) {
+        size_t n;
+        uint8_t *back = tu_read_file(out, &n);
+        tu_assert_bytes_equal(back, n, want_data, want_len);
+        free(back);
+    } else {
+        if (!strstr(msg, "in.rts.png"))
+            fail_msg("decode_file: the message does not name the file: \"%s\"", msg);
+        assert_false(tu_file_exists(out));
+    }
+    prts_decoder_free(dec);
+    free(in);
+    free(out);
+}
+
+/* open + pull of `png` (short reads and pulls, then one big read). */
+static void expect_stream(const tu_buf *png, int64_t verify, int want, const char *needle,
+                          const uint8_t *want_data, size_t want_len)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        prts_decoder *dec = decoder(verify);
+        tu_buf out = {0};
+        int rc = pass ? tu_decode_mem(dec, png->data, png->len, 0, false, 1 << 20, false, &out)
+                      : tu_decode_mem(dec, png->data, png->len, 4099, true, 777, true, &out);
+        check_outcome(pass ? "open/pull" : "open/pull (short reads)", rc, want,
+                      prts_decoder_last_error(dec), needle);
+        if (rc == PRTS_OK)
+            tu_assert_bytes_equal(out.data, out.len, want_data, want_len);
+        else
+            assert_int_equal(out.len, 0);
+        tu_buf_free(&out);
+        prts_decoder_free(dec);
+    }
+}
+
+static void expect_all(const char *dir, const tu_buf *png, int64_t verify, int want,
+                       const char *needle, const uint8_t *data, size_t len)
+{
+    expect_file(dir, png, verify, want, needle, data, len);
+    expect_stream(png, verify, want, needle, data, len);
+}
+
+/* ---- 4. the zlib stream's Adler-32 ----------------------------------------------------- */
+
+/* Flip one byte inside the largest stored deflate block of the image data (a byte of
+ * the rows: the stream stays well-formed, only its Adler-32 can tell) and fix the CRC
+ * of the IDAT chunk holding it. */
+static void flip_stored_byte(tu_buf *png)
+{
+    /* the IDAT data as one stream, and where each piece of it lies in the file */
+    tu_buf z = {0};
+    size_t starts[4096], at_file[4096];
+    int pieces = 0;
+    for (int i = 0;; i++) {
+        long at = tu_png_find_chunk(png->data, png->len, "IDAT", i);
+        if (at < 0)
+            break;
+        assert_true(pieces < 4096);
+        starts[pieces] = z.len;
+        at_file[pieces++] = (size_t)at + 8;
+        tu_buf_append(&z, png->data + at + 8, be32(png->data + at));
+    }
+    assert_true(pieces > 0);
+    size_t best = 0, best_len = 0;
+    for (size_t p = 2; p + 4 < z.len;) { /* after the zlib header: stored blocks only */
+        uint8_t head = z.data[p];
+        if ((head >> 1 & 3) != 0)
+            fail_msg("the image data is not stored (block type %d at %zu)", head >> 1 & 3, p);
+        size_t len = (size_t)z.data[p + 1] | (size_t)z.data[p + 2] << 8;
+        if (len > best_len)
+            best = p + 5, best_len = len;
+        p += 5 + len;
+        if (head & 1)
+            break; /* final block */
+    }
+    assert_true(best_len > 16);
+    size_t pos = best + best_len / 2;
+    int k = pieces - 1;
+    while (starts[k] > pos)
+        k--;
+    size_t file_pos = at_file[k] + (pos - starts[k]);
+    png->data[file_pos] ^= 0x01;
+    tu_png_fix_crc(png->data, (long)at_file[k] - 8);
+    tu_buf_free(&z);
+}
+
+/* Move the last `n` bytes of the last IDAT chunk into an IDAT chunk of their own. */
+static void split_last_idat(tu_buf *png, uint32_t n)
+{
+    long last = -1;
+    for (int i = 0; tu_png_find_chunk(png->data, png->len, "IDAT", i) >= 0; i++)
+        last = tu_png_find_chunk(png->data, png->len, "IDAT", i);
+    assert_true(last > 0);
+    uint32_t len = be32(png->data + last);
+    assert_true(len > n);
+    uint8_t tail[16];
+    memcpy(tail, png->data + last + 8 + len - n, n);
+    /* shorten the chunk: length, then the CRC where the data now ends */
+    uint32_t shorter = len - n;
+    uint8_t *p = png->data + last;
+    p[0] = (uint8_t)(shorter >> 24), p[1] = (uint8_t)(shorter >> 16);
+    p[2] = (uint8_t)(shorter >> 8), p[3] = (uint8_t)shorter;
+    memmove(p + 8 + shorter + 4, p + 8 + len + 4, png->len - ((size_t)last + 12 + len));
+    png->len -= n;
+    tu_png_fix_crc(png->data, last);
+    tu_png_insert_chunk(png, (size_t)last + 12 + shorter, "IDAT", tail, n);
+}
+
+/* A byte of the rows changed, every CRC valid: refused by every reader, hash
+ * verification off (only the zlib stream's own check can tell). */
+static void t_adler_damaged_rows(void **state)
+{
+    fx *f = *state;
+    size_t n = 300000;
+    uint8_t *data = random_payload(n, 4);
+    for (int filter = 0; filter <= 1; filter++) {
+        tu_buf png = {0};
+        encode(data, n, 0, filter, &png);
+        flip_stored_byte(&png);
+        expect_all(f->dir, &png, 0, PRTS_E_PNG, "Adler-32", data, n); /* indexed */
+        remove_index(&png); /* as any PNG tool that rewrites the file leaves it */
+        expect_all(f->dir, &png, 0, PRTS_E_PNG, "Adler-32", data, n);
+        tu_buf_free(&png);
+    }
+    free(data);
+}
+
+/* The stream's last 4 bytes in an IDAT chunk of their own (as some writers do): libspng
+ * alone checks the Adler-32 only when it arrives with the last row; ours always does,
+ * and an intact file still decodes. */
+static void t_adler_trailer_apart(void **state)
+{
+    fx *f = *state;
+    size_t n = 100000;
+    uint8_t *data = random_payload(n, 5);
+    for (int damaged = 0; damaged <= 1; damaged++) {
+        tu_buf png = {0};
+        encode(data, n, 0, PRTS_FILTER_NONE, &png);
+        remove_index(&png);
+        if (damaged)
+            flip_stored_byte(&png);
+        split_last_idat(&png, 4);
+        int want = damaged ? PRTS_E_PNG : PRTS_OK;
+        expect_all(f->dir, &png, 0, want, damaged ? "Adler-32" : NULL, data, n);
+        tu_buf_free(&png);
+    }
+    free(data);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(t_adler_damaged_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_adler_trailer_apart, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
