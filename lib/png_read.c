@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "alloc.h"
 #include "checksum.h"
@@ -57,7 +56,7 @@ static void crc_track(prts__crc_tracker *t, const uint8_t *p, size_t n)
             memcpy(t->field + (t->phase == PHASE_HEADER ? 8 : 4) - t->left, p, take);
             break;
         case PHASE_DATA:
-            t->crc = (uint32_t)crc32(t->crc, p, (uInt)take);
+            t->crc = prts__crc32(t->crc, p, take);
             if (t->idat)
                 keep_idat_tail(t, p, take);
             break;
@@ -70,7 +69,7 @@ static void crc_track(prts__crc_tracker *t, const uint8_t *p, size_t n)
         if (t->phase == PHASE_HEADER) {
             memcpy(t->type, t->field + 4, 4);
             t->type[4] = '\0';
-            t->crc = (uint32_t)crc32(0, t->field + 4, 4);
+            t->crc = prts__crc32(0, t->field + 4, 4);
             t->left = be32(t->field);
             t->idat = !strcmp(t->type, "IDAT");
             if (!strcmp(t->type, "tEXt") || !strcmp(t->type, "zTXt") || !strcmp(t->type, "iTXt")) {
