@@ -323,6 +323,7 @@ static int rows_begin(prts_decoder *dec, row_source *src)
     src->next = 0;
     if (dec->fd >= 0 && dec->png.plain_rgba8) {
         int rc = prts__seg_reader_open(&src->segs, &dec->alloc, dec->fd, dec->png.side,
+                                       prts__png_read_first_idat(&dec->png),
                                        (int)dec->opts[PRTS_OPT_THREADS], dec->png.name, &dec->err);
         if (rc || src->segs)
             return rc;
@@ -624,10 +625,26 @@ int prts_decode_range(prts_decoder *dec, const char *path, uint64_t offset, void
         rc = rows_begin(dec, &src);
     if (rc == PRTS_OK && src.segs)
         prts__seg_reader_horizon(src.segs, last);
-    for (uint32_t s = first / lay.tile; rc == PRTS_OK && s <= last / lay.tile; s++) {
-        if ((rc = range_rows(dec, &src, s * lay.tile, lay.tile, rows, stride)) == PRTS_OK)
-            prts__range_gather(&lay, s, tiles, rows, stride, offset, offset + len, buf);
+    int redo = 0;
+    while (rc == PRTS_OK) {
+        for (uint32_t s = first / lay.tile; rc == PRTS_OK && s <= last / lay.tile; s++) {
+            if ((rc = range_rows(dec, &src, s * lay.tile, lay.tile, rows, stride)) == PRTS_OK)
+                prts__range_gather(&lay, s, tiles, rows, stride, offset, offset + len, buf);
+        }
+        if (rc || !src.segs || !prts__seg_reader_disagrees(src.segs))
+            break;
+        /* A segment disagrees with the index's checksum of it: the index or the rows are
+         * damaged, and only the zlib stream's own Adler-32 can tell which.  Read the
+         * range again in order, then the rest of the image to check it. */
+        prts__seg_reader_free(src.segs);
+        src = (row_source){0};
+        redo = 1;
+        rc = prts__png_read_begin(&dec->png, e);
     }
+    while (rc == PRTS_OK && redo && src.next < g)
+        rc = rows_read(dec, &src, rows, stride, g - src.next < lay.tile ? g - src.next : lay.tile);
+    if (rc == PRTS_OK && redo)
+        rc = rows_end(dec, &src);
     if (rc)
         prts__fail_path(e, path);
     prts__seg_reader_free(src.segs);

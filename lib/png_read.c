@@ -407,12 +407,24 @@ int prts__png_read_end(prts__png_reader *r, prts__err *e)
     if (r->crc.phase != PHASE_HEADER || r->crc.left != 8)
         return prts__fail(e, PRTS_E_TRUNCATED, "%s: PNG is truncated (in its %s chunk)", r->name,
                           r->crc.type);
-    if (r->check_adler && r->next_row == r->side && be32(r->crc.idat_tail) != r->adler)
-        return prts__fail(e, PRTS_E_PNG, "%s: the image data is corrupt: zlib Adler-32 mismatch "
-                          "(the zlib stream ends with %08x, its rows give %08x: damaged rows, "
-                          "or data after the end of the stream)", r->name,
-                          be32(r->crc.idat_tail), r->adler);
+    if (r->check_adler && r->next_row == r->side)
+        return prts__check_adler(be32(r->crc.idat_tail), r->adler, r->name, e);
     return PRTS_OK;
+}
+
+int prts__check_adler(uint32_t stored, uint32_t computed, const char *name, prts__err *e)
+{
+    if (stored == computed)
+        return PRTS_OK;
+    return prts__fail(e, PRTS_E_PNG, "%s: the image data is corrupt: zlib Adler-32 mismatch (the "
+                      "zlib stream ends with %08x, its rows give %08x: damaged rows, or data "
+                      "after the end of the stream)", name, stored, computed);
+}
+
+uint64_t prts__png_read_first_idat(const prts__png_reader *r)
+{
+    /* libspng stops reading at the first IDAT chunk's header until rows are asked for */
+    return r->crc.idat && !r->crc.bad && r->next_row == 0 && !r->image ? r->crc.chunk_at : 0;
 }
 
 void prts__png_read_free(prts__png_reader *r)

@@ -82,6 +82,12 @@ int prts__png_read_rows(prts__png_reader *r, uint8_t *rows, size_t stride, uint3
  * stream's Adler-32. */
 int prts__png_read_end(prts__png_reader *r, prts__err *e);
 void prts__png_read_free(prts__png_reader *r);
+/* Offset of the first IDAT chunk, once the metadata was read and before any
+ * row; 0 when the reader is not there. */
+uint64_t prts__png_read_first_idat(const prts__png_reader *r);
+/* The zlib stream's Adler-32 check (both readers): PRTS_OK if `stored`, the
+ * stream's last 4 bytes, is `computed`, else PRTS_E_PNG naming `name`. */
+int prts__check_adler(uint32_t stored, uint32_t computed, const char *name, prts__err *e);
 
 /* prts_read_fn over a file descriptor (user = pointer to int fd). */
 ptrdiff_t prts__fd_read(void *user, void *buf, size_t cap);

@@ -246,11 +246,155 @@ static void t_adler_trailer_apart(void **state)
     free(data);
 }
 
+/* ---- 6. the segment index tells the same story as the chunks ---------------------------- */
+
+static uint64_t be64(const uint8_t *p)
+{
+    return (uint64_t)be32(p) << 32 | be32(p + 4);
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+/* Offsets of the IDAT chunks of `png` from `first` on, and how many. */
+static int idat_chunks(const tu_buf *png, long *at, int max)
+{
+    int n = 0;
+    while (n < max && (at[n] = tu_png_find_chunk(png->data, png->len, "IDAT", n)) >= 0)
+        n++;
+    return n;
+}
+
+/* Shift every file offset the index records by `by` bytes (fixing its CRC). */
+static void shift_index(tu_buf *png, int64_t by)
+{
+    long at = tu_png_find_chunk(png->data, png->len, "prIX", 0);
+    assert_true(at > 0);
+    uint8_t *d = png->data + at + 8;
+    uint32_t count = be32(d + 4);
+    put64(d + 12, be64(d + 12) + (uint64_t)by);
+    for (uint32_t i = 0; i < count; i++)
+        put64(d + 20 + 16 * i, be64(d + 20 + 16 * i) + (uint64_t)by);
+    tu_png_fix_crc(png->data, at);
+}
+
+/* Image X's whole IDAT stream, then image Y's, with Y's metadata and an index that
+ * points at Y's: the indexed reader read Y while every other reader reads X.  Now no
+ * reader yields Y: the index is not used (its first segment is not the first IDAT),
+ * and the sequential reader refuses the file, hash verification on or off, since X's
+ * zlib stream is followed by Y's (the last 4 bytes are not X's Adler-32). */
+static void t_index_other_image(void **state)
+{
+    fx *f = *state;
+    size_t n = 150000;
+    uint8_t *x = random_payload(n, 6), *y = random_payload(n, 7);
+    tu_buf px = {0}, py = {0};
+    encode(x, n, PRTS_LEVEL_ADAPTIVE(1), PRTS_FILTER_NONE, &px);
+    encode(y, n, PRTS_LEVEL_ADAPTIVE(1), PRTS_FILTER_NONE, &py);
+    long xi[64], yi[64];
+    int nx = idat_chunks(&px, xi, 64), ny = idat_chunks(&py, yi, 64);
+    assert_true(nx > 0 && nx < 64 && ny > 0 && ny < 64);
+    size_t x_len = (size_t)(xi[nx - 1] + 12 + be32(px.data + xi[nx - 1])) - (size_t)xi[0];
+
+    /* X's IDATs before Y's */
+    tu_buf png = {0};
+    tu_buf_append(&png, py.data, (size_t)yi[0]);
+    tu_buf_append(&png, px.data + xi[0], x_len);
+    tu_buf_append(&png, py.data + yi[0], py.len - (size_t)yi[0]);
+    shift_index(&png, (int64_t)x_len);
+    for (int verify = 0; verify <= 1; verify++)
+        expect_all(f->dir, &png, verify, PRTS_E_PNG, "Adler-32", y, n);
+    /* and a byte range never comes from Y either */
+    char *in = tu_path(f->dir, "in.rts.png");
+    tu_write_file(in, png.data, png.len);
+    prts_decoder *dec = decoder(0);
+    uint8_t buf[64];
+    int rc = prts_decode_range(dec, in, 1000, buf, sizeof buf);
+    if (rc == PRTS_OK && memcmp(buf, y + 1000, sizeof buf) == 0)
+        fail_msg("decode_range returned image Y's bytes");
+    prts_decoder_free(dec);
+    tu_buf_free(&png);
+
+    /* Y's IDATs, then X's after them (before the index): the index covers Y's alone */
+    png = (tu_buf){0};
+    long ypix = tu_png_find_chunk(py.data, py.len, "prIX", 0);
+    tu_buf_append(&png, py.data, (size_t)ypix);
+    tu_buf_append(&png, px.data + xi[0], x_len);
+    tu_buf_append(&png, py.data + ypix, py.len - (size_t)ypix);
+    expect_all(f->dir, &png, 0, PRTS_E_PNG, "Adler-32", y, n);
+
+    free(in);
+    tu_buf_free(&png);
+    tu_buf_free(&px);
+    tu_buf_free(&py);
+    free(x);
+    free(y);
+}
+
+/* Only the index's own checksum of a segment is wrong: the rows are intact, as the
+ * zlib stream's Adler-32 proves, so every reader decodes the file (extract used to
+ * fail where verify passed), byte ranges included. */
+static void t_index_checksum_only(void **state)
+{
+    fx *f = *state;
+    size_t n = 3u << 20;
+    uint8_t *data = random_payload(n, 8);
+    tu_buf png = {0};
+    encode(data, n, PRTS_LEVEL_ADAPTIVE(1), PRTS_FILTER_NONE, &png);
+    long at = tu_png_find_chunk(png.data, png.len, "prIX", 0);
+    uint8_t *d = png.data + at + 8;
+    assert_true(be32(d + 4) >= 3);
+    d[20 + 16 * 1 + 12] ^= 0x40; /* segment 1's Adler-32 */
+    tu_png_fix_crc(png.data, at);
+    expect_all(f->dir, &png, 0, PRTS_OK, NULL, data, n);
+    char *in = tu_path(f->dir, "in.rts.png");
+    tu_write_file(in, png.data, png.len);
+    size_t len = 1u << 20;
+    uint8_t *buf = malloc(len);
+    for (uint64_t off = 0; off < n; off += len / 2) {
+        size_t take = n - off < len ? n - off : len;
+        prts_decoder *dec = decoder(0);
+        int rc = prts_decode_range(dec, in, off, buf, take);
+        check_outcome("decode_range", rc, PRTS_OK, prts_decoder_last_error(dec), NULL);
+        tu_assert_bytes_equal(buf, take, data + off, take);
+        prts_decoder_free(dec);
+    }
+    /* the same file with one row really damaged (a stored byte, so that it still
+     * inflates): the stream's Adler-32 refuses it */
+    tu_buf bad = {0};
+    encode(data, n, 0, PRTS_FILTER_NONE, &bad);
+    flip_stored_byte(&bad);
+    expect_all(f->dir, &bad, 0, PRTS_E_PNG, "Adler-32", data, n);
+    tu_write_file(in, bad.data, bad.len);
+    int refused = 0;
+    for (uint64_t off = 0; off < n; off += len / 2) {
+        size_t take = n - off < len ? n - off : len;
+        prts_decoder *dec = decoder(0);
+        int rc = prts_decode_range(dec, in, off, buf, take);
+        if (rc == PRTS_OK && memcmp(buf, data + off, take) != 0)
+            fail_msg("decode_range at %llu returned damaged bytes with success",
+                     (unsigned long long)off);
+        refused += rc != PRTS_OK;
+        prts_decoder_free(dec);
+    }
+    assert_true(refused > 0);
+    tu_buf_free(&bad);
+    free(buf);
+    free(in);
+    tu_buf_free(&png);
+    free(data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(t_adler_damaged_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(t_adler_trailer_apart, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_index_other_image, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_index_checksum_only, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
