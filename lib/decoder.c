@@ -256,9 +256,38 @@ static int check_metadata(prts_decoder *dec, const char *name)
     return PRTS_OK;
 }
 
-/* Open `path` and settle its metadata: sidecar first (when allowed), then
- * the chunk; note whether the two disagree. */
-static int load_file(prts_decoder *dec, const char *path)
+/* The metadata of `path` from its chunk `chunk` and its sidecar `side` (either may be
+ * NULL, not both): the chunk wins, the sidecar may add keys (prts__meta_merge).  A key
+ * both hold with different values is PRTS_E_SIDECAR_MISMATCH when `decoding`; for
+ * info it is only noted (PRTS_INFO_SIDECAR_MISMATCH), and the chunk's value shown. */
+static int settle_metadata(prts_decoder *dec, const char *path, json_t *chunk, json_t *side,
+                           int decoding, json_t **use)
+{
+    if (!side || !chunk) { /* a PNG without a chunk has only its sidecar to go by */
+        *use = json_incref(side ? side : chunk);
+        return PRTS_OK;
+    }
+    const char *key;
+    *use = prts__meta_merge(chunk, side, &key);
+    if (!*use)
+        return prts__fail(&dec->err, PRTS_E_NOMEM, "%s: out of memory merging its sidecar", path);
+    dec->sidecar_mismatch = key != NULL;
+    if (!key || !decoding)
+        return PRTS_OK;
+    char *name = prts__sidecar_name(&dec->alloc, path, dec->meta_source);
+    int rc = prts__fail(&dec->err, PRTS_E_SIDECAR_MISMATCH,
+                        "%s: its sidecar %s says another '%s' than the PNG's own metadata (the "
+                        "PNG is authoritative: delete or rewrite the sidecar, or stop reading "
+                        "sidecars with PRTS_OPT_READ_SIDECAR 0)", path, name ? name : "", key);
+    prts__free(&dec->alloc, name);
+    json_decref(*use);
+    *use = NULL;
+    return rc;
+}
+
+/* Open `path` and settle its metadata: the PNG's chunk, with what its sidecar adds
+ * (when sidecars are read); `decoding`: refuse a sidecar that disagrees. */
+static int load_file(prts_decoder *dec, const char *path, int decoding)
 {
     prts__err *e = &dec->err;
     dec->fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -268,40 +297,35 @@ static int load_file(prts_decoder *dec, const char *path)
     int rc = open_png(dec, prts__fd_read, &dec->fd, path);
     if (rc)
         return rc;
-    json_t *side = NULL, *chunk = NULL;
+    json_t *side = NULL, *chunk = NULL, *use = NULL;
     if (dec->opts[PRTS_OPT_READ_SIDECAR] &&
         (rc = prts__sidecar_read(&dec->alloc, path, (uint64_t)dec->opts[PRTS_OPT_MAX_METADATA_SIZE],
                                  &side, &dec->meta_source, e)))
         return rc;
     prts__err chunk_err = {0, ""};
     int chunk_rc = chunk_metadata(dec, &chunk, &chunk_err);
-    if (chunk_rc == PRTS_E_NOMEM) { /* not a missing chunk: a sidecar does not make up for it */
+    if (!side)
+        dec->meta_source = PRTS_META_CHUNK;
+    /* only a missing chunk leaves the sidecar alone: a damaged one is still the PNG's word */
+    if (chunk_rc && (chunk_rc != PRTS_E_NO_METADATA || !side)) {
         json_decref(side);
         *e = chunk_err;
         return prts__fail_path(e, path);
     }
-    json_t *use = side ? side : chunk;
-    if (!side) {
-        dec->meta_source = PRTS_META_CHUNK;
-        if (chunk_rc) {
-            *e = chunk_err;
-            return prts__fail_path(e, path);
-        }
-    } else {
-        dec->sidecar_mismatch = !chunk || !json_equal(side, chunk);
-    }
-    if (!dec->blueprint && dec->opts[PRTS_OPT_READ_SIDECAR] &&
-        (rc = prts__sidecar_read_json(&dec->alloc, path, ".blueprint.json",
-                                      (uint64_t)dec->opts[PRTS_OPT_MAX_METADATA_SIZE],
-                                      &dec->blueprint, e))) {
-        json_decref(side);
-        json_decref(chunk);
+    if ((rc = settle_metadata(dec, path, chunk, side, decoding, &use)) == PRTS_OK &&
+        !dec->blueprint && dec->opts[PRTS_OPT_READ_SIDECAR])
+        rc = prts__sidecar_read_json(&dec->alloc, path, ".blueprint.json",
+                                     (uint64_t)dec->opts[PRTS_OPT_MAX_METADATA_SIZE],
+                                     &dec->blueprint, e);
+    json_decref(side);
+    json_decref(chunk);
+    if (rc) {
+        json_decref(use);
         return rc;
     }
     rc = prts__meta_interpret(use, &dec->meta, e);
     dec->have_meta = 1;
-    json_decref(side);
-    json_decref(chunk);
+    json_decref(use);
     if (rc)
         return prts__fail_path(e, path);
     return check_metadata(dec, path);
@@ -545,7 +569,7 @@ int prts_decode_file(prts_decoder *dec, const char *in, const char *out)
     prts__sha256 sha = {0};
     prts__outfile o = {.fd = -1};
     int rc;
-    if ((rc = load_file(dec, in)) || (rc = start_verify(dec, &sha, in)) ||
+    if ((rc = load_file(dec, in, 1)) || (rc = start_verify(dec, &sha, in)) ||
         (rc = prts__out_open(&o, &dec->alloc, out, &dec->err)))
         goto fail;
     if (dec->meta.mode == PRTS_MODE_STANDARD && !dec->meta.compressed) {
@@ -597,7 +621,7 @@ int prts_decode_range(prts_decoder *dec, const char *path, uint64_t offset, void
     close_file(dec);
     dec->state = DEC_IDLE;
     prts__err *e = &dec->err;
-    int rc = load_file(dec, path);
+    int rc = load_file(dec, path, 1);
     const prts__meta *m = &dec->meta;
     if (rc == PRTS_OK && (m->mode != PRTS_MODE_STANDARD || m->compressed))
         rc = prts__fail(e, PRTS_E_UNSUPPORTED, "%s: a byte range needs a standard-mode file "
@@ -660,7 +684,7 @@ int prts_read_info(prts_decoder *dec, const char *path)
     if (!valid(dec) || !path)
         return PRTS_E_INVALID_ARG;
     close_file(dec);
-    int rc = load_file(dec, path);
+    int rc = load_file(dec, path, 0);
     dec->state = rc ? DEC_FAILED : DEC_IDLE;
     return rc;
 }

@@ -60,6 +60,17 @@ char *prts__blueprint_chunk_text(const prts_allocator *a, const json_t *blueprin
  * prts_metadata_source. */
 int prts__sidecar_read(const prts_allocator *a, const char *png_path, uint64_t max_size,
                        json_t **out, int *source, prts__err *e);
+/* The name of the sidecar `source` (PRTS_META_SIDECAR or PRTS_META_ALT_SIDECAR)
+ * of png_path, from `a`; NULL when out of memory, or for ALT_SIDECAR when the
+ * name does not end in ".png". */
+char *prts__sidecar_name(const prts_allocator *a, const char *png_path, int source);
+/* A PNG's metadata with its sidecar's (format.md §5): the PNG's own chunk is
+ * authoritative; the sidecar may add keys the chunk lacks (an older writer's
+ * sidecar, or one that alone keeps original_data_b64), but a key both hold
+ * must have equal values.  Returns the chunk plus the sidecar's other keys (a
+ * new reference; NULL when out of memory) and sets *differs to the first key,
+ * in the chunk's order, whose values differ (NULL when none does). */
+json_t *prts__meta_merge(json_t *chunk, json_t *sidecar, const char **differs);
 /* Write PATH + suffix (".meta.json", ".blueprint.json"; indent 2, ASCII)
  * all-or-nothing. */
 int prts__sidecar_write(const prts_allocator *a, const char *png_path, const char *suffix,

@@ -388,6 +388,168 @@ static void t_index_checksum_only(void **state)
     free(data);
 }
 
+/* ---- 5. a PNG and its sidecar that disagree -------------------------------------------- */
+
+/* Encode `data` to dir/name (and its sidecar) with metadata `meta_json` (may be NULL). */
+static char *encode_file(const char *dir, const char *name, const uint8_t *data, size_t n,
+                         int64_t mode, const char *meta_json)
+{
+    char *bin = tu_path(dir, "payload.bin"), *png = tu_path(dir, name);
+    tu_write_file(bin, data, n);
+    prts_encoder *enc = prts_encoder_new();
+    assert_int_equal(prts_encoder_set_option(enc, PRTS_OPT_MODE, mode), PRTS_OK);
+    if (meta_json)
+        assert_int_equal(prts_encoder_set_metadata_json(enc, meta_json), PRTS_OK);
+    assert_int_equal(prts_encode_file(enc, bin, png), PRTS_OK);
+    prts_encoder_free(enc);
+    unlink(bin);
+    free(bin);
+    return png;
+}
+
+/* Replace the PNG's PixelRTS metadata chunk by `meta` (in place, valid CRC). */
+static void rewrite_chunk_metadata(const char *path, json_t *meta)
+{
+    size_t n;
+    uint8_t *d = tu_read_file(path, &n);
+    tu_buf png = {d, n, n};
+    long at = tu_png_find_chunk(png.data, png.len, "tEXt", 0);
+    assert_true(at > 0);
+    assert_memory_equal(png.data + at + 8, "PixelRTS\0PixelRTS", 17);
+    tu_png_remove_chunk(&png, (size_t)at);
+    char *js = json_dumps(meta, JSON_COMPACT | JSON_ENSURE_ASCII);
+    char *text = tu_strdupf("PixelRTS%cPixelRTS%s", 0, js);
+    size_t len = 9 + strlen(text + 9);
+    tu_png_insert_chunk(&png, (size_t)at, "tEXt", text, (uint32_t)len);
+    tu_write_file(path, png.data, png.len);
+    free(js);
+    free(text);
+    tu_buf_free(&png);
+}
+
+static json_t *chunk_metadata_of(const char *path)
+{
+    size_t n;
+    uint8_t *d = tu_read_file(path, &n);
+    char *text = tu_png_text(d, n, "PixelRTS");
+    assert_non_null(text);
+    json_t *m = tu_json_parse(text + 8);
+    free(text);
+    free(d);
+    return m;
+}
+
+static void expect_pair(const char *dir, const char *png, int want, const char *needle,
+                        const uint8_t *data, size_t n)
+{
+    char *out = tu_path(dir, "out.bin");
+    unlink(out);
+    prts_decoder *dec = decoder(1);
+    int rc = prts_decode_file(dec, png, out);
+    const char *msg = prts_decoder_last_error(dec);
+    check_outcome("decode_file", rc, want, msg, needle);
+    if (rc == PRTS_OK) {
+        size_t got;
+        uint8_t *back = tu_read_file(out, &got);
+        tu_assert_bytes_equal(back, got, data, n);
+        free(back);
+    } else {
+        assert_false(tu_file_exists(out));
+    }
+    uint8_t b[4];
+    rc = prts_decode_range(dec, png, 0, b, n < 4 ? n : 4);
+    /* a range needs a standard-mode file: anything but a refused pair is fine there */
+    if (want == PRTS_E_SIDECAR_MISMATCH)
+        check_outcome("decode_range", rc, want, prts_decoder_last_error(dec), needle);
+    prts_decoder_free(dec);
+    free(out);
+}
+
+/* `cp b.rts.png a.rts.png` beside a.rts.png.meta.json (or two converts racing to one
+ * OUT): the PNG's own chunk wins, decoding refuses the pair, naming the first key that
+ * differs and both files; info still reads it and reports the mismatch. */
+static void t_sidecar_other_file(void **state)
+{
+    fx *f = *state;
+    size_t na = 1000, nb = 900; /* one grid: the sidecar's size used to be believed */
+    uint8_t *a = random_payload(na, 9), *b = random_payload(nb, 10);
+    char *pa = encode_file(f->dir, "a.rts.png", a, na, PRTS_MODE_STANDARD, NULL);
+    char *pb = encode_file(f->dir, "b.rts.png", b, nb, PRTS_MODE_STANDARD, NULL);
+    size_t len;
+    uint8_t *bytes = tu_read_file(pb, &len);
+    tu_write_file(pa, bytes, len); /* a.rts.png is now b's PNG, with a's sidecar */
+    free(bytes);
+    expect_pair(f->dir, pa, PRTS_E_SIDECAR_MISMATCH, "data_hash", NULL, 0);
+    prts_decoder *dec = decoder(1);
+    assert_int_equal(prts_decode_file(dec, pa, "/nonexistent/out"), PRTS_E_SIDECAR_MISMATCH);
+    const char *msg = prts_decoder_last_error(dec);
+    if (!strstr(msg, "a.rts.png:") || !strstr(msg, "a.rts.png.meta.json"))
+        fail_msg("the message does not name both files: %s", msg);
+    /* info: the chunk's values, and the mismatch */
+    int64_t v;
+    assert_int_equal(prts_read_info(dec, pa), PRTS_OK);
+    assert_int_equal(prts_decoder_info(dec, PRTS_INFO_SIDECAR_MISMATCH, &v), PRTS_OK);
+    assert_int_equal(v, 1);
+    assert_int_equal(prts_decoder_info(dec, PRTS_INFO_DATA_SIZE, &v), PRTS_OK);
+    assert_int_equal(v, (int64_t)nb);
+    /* without the sidecar, the PNG alone decodes */
+    assert_int_equal(prts_decoder_set_option(dec, PRTS_OPT_READ_SIDECAR, 0), PRTS_OK);
+    char *out = tu_path(f->dir, "out.bin");
+    assert_int_equal(prts_decode_file(dec, pa, out), PRTS_OK);
+    size_t got;
+    uint8_t *back = tu_read_file(out, &got);
+    tu_assert_bytes_equal(back, got, b, nb);
+    free(back);
+    free(out);
+    prts_decoder_free(dec);
+    free(pa);
+    free(pb);
+    free(a);
+    free(b);
+}
+
+/* A sidecar may add keys the chunk lacks, and lack keys the chunk has: decoded with
+ * both (original_data_b64 from either side, in code mode). */
+static void t_sidecar_adds_keys(void **state)
+{
+    fx *f = *state;
+    static const uint8_t wasm[] = {0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 2, 3, 4, 0x41, 0x2a};
+    for (int where = 0; where < 2; where++) {
+        char *png = encode_file(f->dir, "c.rts.png", wasm, sizeof wasm, PRTS_MODE_CODE,
+                                "{\"name\":\"k\"}");
+        char *side = tu_strdupf("%s.meta.json", png);
+        json_t *chunk = chunk_metadata_of(png), *meta = tu_json_load_file(side);
+        assert_non_null(json_object_get(chunk, "original_data_b64"));
+        if (where == 0) { /* the chunk lacks it, the sidecar has it */
+            json_object_del(chunk, "original_data_b64");
+            rewrite_chunk_metadata(png, chunk);
+        } else { /* an older sidecar lacks it (and a user key), and adds one */
+            json_object_del(meta, "original_data_b64");
+            json_object_del(meta, "name");
+        }
+        json_object_set_new(meta, "note", json_string("from the sidecar"));
+        assert_int_equal(json_dump_file(meta, side, JSON_INDENT(2) | JSON_ENSURE_ASCII), 0);
+        expect_pair(f->dir, png, PRTS_OK, NULL, wasm, sizeof wasm);
+        prts_decoder *dec = decoder(1);
+        assert_int_equal(prts_read_info(dec, png), PRTS_OK);
+        int64_t v;
+        assert_int_equal(prts_decoder_info(dec, PRTS_INFO_SIDECAR_MISMATCH, &v), PRTS_OK);
+        assert_int_equal(v, 0);
+        char *js = prts_decoder_metadata_json(dec);
+        json_t *got = tu_json_parse(js);
+        assert_string_equal(json_string_value(json_object_get(got, "note")), "from the sidecar");
+        assert_string_equal(json_string_value(json_object_get(got, "name")), "k");
+        assert_non_null(json_object_get(got, "original_data_b64"));
+        json_decref(got);
+        prts_free(js);
+        prts_decoder_free(dec);
+        json_decref(chunk);
+        json_decref(meta);
+        free(side);
+        free(png);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -395,6 +557,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(t_adler_trailer_apart, setup, teardown),
         cmocka_unit_test_setup_teardown(t_index_other_image, setup, teardown),
         cmocka_unit_test_setup_teardown(t_index_checksum_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_sidecar_other_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_sidecar_adds_keys, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -87,7 +87,7 @@ typedef enum prts_status {
     PRTS_E_CALLBACK = -21,        /* a user read/write callback failed */
     PRTS_E_DECOMPRESS = -22,      /* compressed payload is corrupt */
     PRTS_E_NO_ORIGINAL = -23,     /* code-mode file lacks original_data_b64 */
-    PRTS_E_SIDECAR_MISMATCH = -24,/* sidecar and PNG chunk disagree */
+    PRTS_E_SIDECAR_MISMATCH = -24,/* sidecar and PNG chunk hold different values for a key */
     PRTS_E_OUTPUT = -25,          /* output path cannot be created */
     PRTS_E_CANCELLED = -26,       /* progress callback asked to stop */
     PRTS_E_BATCH = -27,           /* some jobs of a batch failed (see their results) */
@@ -151,7 +151,11 @@ typedef enum prts_option {
                                        (a stream then stays under 64 MiB of RSS) */
     PRTS_OPT_WRITE_SIDECAR = 6,     /* E: 1 = file API also writes OUT.meta.json.  Default 1 */
     PRTS_OPT_VERIFY_HASH = 7,       /* D: 1 = check SHA-256 before any byte is delivered.  Default 0 */
-    PRTS_OPT_READ_SIDECAR = 8,      /* D: 1 = file API prefers a sidecar to the chunk.  Default 1 */
+    PRTS_OPT_READ_SIDECAR = 8,      /* D: 1 = the file API also reads a sidecar (OUT.meta.json):
+                                       it may add keys the PNG's chunk lacks; a key both hold
+                                       with different values fails decode_file and
+                                       decode_range (PRTS_E_SIDECAR_MISMATCH; read_info notes
+                                       it: PRTS_INFO_SIDECAR_MISMATCH).  Default 1 */
     PRTS_OPT_MAX_GRID_SIZE = 9,     /* D: largest accepted image side.  Default 65536 */
     PRTS_OPT_MAX_METADATA_SIZE = 10,/* D: largest accepted text chunk / sidecar, checked before it
                                        is read.  Default 64 MiB (a code-mode file carries its
@@ -334,16 +338,20 @@ typedef enum prts_info_key {
     PRTS_INFO_MODE = 4,            /* prts_mode */
     PRTS_INFO_COMPRESSED = 5,      /* 1 if the payload was deflated before placement */
     PRTS_INFO_METADATA_SOURCE = 6, /* prts_metadata_source */
-    PRTS_INFO_SIDECAR_MISMATCH = 7,/* 1 if a sidecar and the PNG chunk disagree */
+    PRTS_INFO_SIDECAR_MISMATCH = 7,/* 1 if a sidecar and the PNG chunk hold different values
+                                      for a key (decoding refuses such a pair; the metadata
+                                      shown is the chunk's) */
     PRTS_INFO_HAS_HASH = 8,        /* 1 if the metadata carries data_hash */
     PRTS_INFO_METADATA_GRID_SIZE = 9 /* grid_size recorded in the metadata (0 if absent);
                                         `verify` checks it equals PRTS_INFO_GRID_SIZE */
 } prts_info_key;
 
+/* Where the metadata came from.  With a sidecar, the PNG's own chunk still
+ * has the last word on every key it holds: the sidecar adds the others. */
 typedef enum prts_metadata_source {
-    PRTS_META_CHUNK = 0,           /* the PNG's PixelRTS text chunk */
-    PRTS_META_SIDECAR = 1,         /* X.meta.json */
-    PRTS_META_ALT_SIDECAR = 2      /* X with .png replaced by .meta.json */
+    PRTS_META_CHUNK = 0,           /* the PNG's PixelRTS text chunk alone */
+    PRTS_META_SIDECAR = 1,         /* the chunk (if any) and X.meta.json */
+    PRTS_META_ALT_SIDECAR = 2      /* the chunk (if any) and X with .png replaced by .meta.json */
 } prts_metadata_source;
 
 PRTS_API prts_decoder *prts_decoder_new(void);
@@ -386,8 +394,10 @@ PRTS_API int prts_decode_file(prts_decoder *dec, const char *in, const char *out
 PRTS_API int prts_decode_range(prts_decoder *dec, const char *path, uint64_t offset, void *buf,
                                size_t len);
 
-/* Read only the metadata of `path` (sidecar first where allowed, else the
- * text chunks before IDAT): no pixel is decoded. */
+/* Read only the metadata of `path` (the text chunks before IDAT, with what a
+ * sidecar adds where allowed): no pixel is decoded.  A sidecar that
+ * disagrees with the chunk is not an error here (PRTS_INFO_SIDECAR_MISMATCH
+ * says so; the chunk's values are kept), so that a tool can show it. */
 PRTS_API int prts_read_info(prts_decoder *dec, const char *path);
 
 /* Facts about the current file (after open, decode_file or read_info). */

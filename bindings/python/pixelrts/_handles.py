@@ -47,6 +47,13 @@ class Info(enum.IntEnum):
     METADATA_GRID_SIZE = 9
 
 
+class MetadataSource(enum.IntEnum):
+    """prts_metadata_source of pixelrts.h."""
+    CHUNK = 0
+    SIDECAR = 1
+    ALT_SIDECAR = 2
+
+
 MODES = {"standard": 0, "code": 1}
 # The original also took "auto" and "zstd-h5"; both produced a zlib stream (format.md section 7),
 # so both mean zlib here (labelled "zlib", which the original reads too).
