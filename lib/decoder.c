@@ -484,13 +484,18 @@ static int verify(prts_decoder *dec, prts__sha256 *sha, const char *name)
     return PRTS_OK;
 }
 
+/* Start hashing the payload when PRTS_OPT_VERIFY_HASH asks for it (sha->ctx stays NULL
+ * otherwise); before any output is opened, so that a refused file leaves nothing. */
 static int start_verify(prts_decoder *dec, prts__sha256 *sha, const char *name)
 {
-    if (!dec->opts[PRTS_OPT_VERIFY_HASH])
+    int64_t mode = dec->opts[PRTS_OPT_VERIFY_HASH];
+    if (mode == PRTS_VERIFY_OFF || (mode == PRTS_VERIFY_IF_PRESENT && !dec->meta.has_hash))
         return PRTS_OK;
     if (!dec->meta.has_hash)
         return prts__fail(&dec->err, PRTS_E_NO_HASH,
-                          "%s: verification asked for, but the metadata has no data_hash", name);
+                          "%s: the metadata has no data_hash to verify the payload with (to "
+                          "decode it unverified, set PRTS_OPT_VERIFY_HASH to PRTS_VERIFY_OFF, or "
+                          "to PRTS_VERIFY_IF_PRESENT)", name);
     return prts__sha256_init(sha, &dec->err);
 }
 

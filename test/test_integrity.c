@@ -216,9 +216,9 @@ static void t_adler_damaged_rows(void **state)
         tu_buf png = {0};
         encode(data, n, 0, filter, &png);
         flip_stored_byte(&png);
-        expect_all(f->dir, &png, 0, PRTS_E_PNG, "Adler-32", data, n); /* indexed */
+        expect_all(f->dir, &png, PRTS_VERIFY_OFF, PRTS_E_PNG, "Adler-32", data, n); /* indexed */
         remove_index(&png); /* as any PNG tool that rewrites the file leaves it */
-        expect_all(f->dir, &png, 0, PRTS_E_PNG, "Adler-32", data, n);
+        expect_all(f->dir, &png, PRTS_VERIFY_OFF, PRTS_E_PNG, "Adler-32", data, n);
         tu_buf_free(&png);
     }
     free(data);
@@ -240,7 +240,7 @@ static void t_adler_trailer_apart(void **state)
             flip_stored_byte(&png);
         split_last_idat(&png, 4);
         int want = damaged ? PRTS_E_PNG : PRTS_OK;
-        expect_all(f->dir, &png, 0, want, damaged ? "Adler-32" : NULL, data, n);
+        expect_all(f->dir, &png, PRTS_VERIFY_OFF, want, damaged ? "Adler-32" : NULL, data, n);
         tu_buf_free(&png);
     }
     free(data);
@@ -305,12 +305,12 @@ static void t_index_other_image(void **state)
     tu_buf_append(&png, px.data + xi[0], x_len);
     tu_buf_append(&png, py.data + yi[0], py.len - (size_t)yi[0]);
     shift_index(&png, (int64_t)x_len);
-    for (int verify = 0; verify <= 1; verify++)
-        expect_all(f->dir, &png, verify, PRTS_E_PNG, "Adler-32", y, n);
+    expect_all(f->dir, &png, PRTS_VERIFY_OFF, PRTS_E_PNG, "Adler-32", y, n);
+    expect_all(f->dir, &png, PRTS_VERIFY_REQUIRED, PRTS_E_PNG, "Adler-32", y, n);
     /* and a byte range never comes from Y either */
     char *in = tu_path(f->dir, "in.rts.png");
     tu_write_file(in, png.data, png.len);
-    prts_decoder *dec = decoder(0);
+    prts_decoder *dec = decoder(PRTS_VERIFY_OFF);
     uint8_t buf[64];
     int rc = prts_decode_range(dec, in, 1000, buf, sizeof buf);
     if (rc == PRTS_OK && memcmp(buf, y + 1000, sizeof buf) == 0)
@@ -324,7 +324,7 @@ static void t_index_other_image(void **state)
     tu_buf_append(&png, py.data, (size_t)ypix);
     tu_buf_append(&png, px.data + xi[0], x_len);
     tu_buf_append(&png, py.data + ypix, py.len - (size_t)ypix);
-    expect_all(f->dir, &png, 0, PRTS_E_PNG, "Adler-32", y, n);
+    expect_all(f->dir, &png, PRTS_VERIFY_OFF, PRTS_E_PNG, "Adler-32", y, n);
 
     free(in);
     tu_buf_free(&png);
@@ -349,14 +349,14 @@ static void t_index_checksum_only(void **state)
     assert_true(be32(d + 4) >= 3);
     d[20 + 16 * 1 + 12] ^= 0x40; /* segment 1's Adler-32 */
     tu_png_fix_crc(png.data, at);
-    expect_all(f->dir, &png, 0, PRTS_OK, NULL, data, n);
+    expect_all(f->dir, &png, PRTS_VERIFY_OFF, PRTS_OK, NULL, data, n);
     char *in = tu_path(f->dir, "in.rts.png");
     tu_write_file(in, png.data, png.len);
     size_t len = 1u << 20;
     uint8_t *buf = malloc(len);
     for (uint64_t off = 0; off < n; off += len / 2) {
         size_t take = n - off < len ? n - off : len;
-        prts_decoder *dec = decoder(0);
+        prts_decoder *dec = decoder(PRTS_VERIFY_OFF);
         int rc = prts_decode_range(dec, in, off, buf, take);
         check_outcome("decode_range", rc, PRTS_OK, prts_decoder_last_error(dec), NULL);
         tu_assert_bytes_equal(buf, take, data + off, take);
@@ -367,12 +367,12 @@ static void t_index_checksum_only(void **state)
     tu_buf bad = {0};
     encode(data, n, 0, PRTS_FILTER_NONE, &bad);
     flip_stored_byte(&bad);
-    expect_all(f->dir, &bad, 0, PRTS_E_PNG, "Adler-32", data, n);
+    expect_all(f->dir, &bad, PRTS_VERIFY_OFF, PRTS_E_PNG, "Adler-32", data, n);
     tu_write_file(in, bad.data, bad.len);
     int refused = 0;
     for (uint64_t off = 0; off < n; off += len / 2) {
         size_t take = n - off < len ? n - off : len;
-        prts_decoder *dec = decoder(0);
+        prts_decoder *dec = decoder(PRTS_VERIFY_OFF);
         int rc = prts_decode_range(dec, in, off, buf, take);
         if (rc == PRTS_OK && memcmp(buf, data + off, take) != 0)
             fail_msg("decode_range at %llu returned damaged bytes with success",
@@ -444,7 +444,7 @@ static void expect_pair(const char *dir, const char *png, int want, const char *
 {
     char *out = tu_path(dir, "out.bin");
     unlink(out);
-    prts_decoder *dec = decoder(1);
+    prts_decoder *dec = decoder(PRTS_VERIFY_REQUIRED);
     int rc = prts_decode_file(dec, png, out);
     const char *msg = prts_decoder_last_error(dec);
     check_outcome("decode_file", rc, want, msg, needle);
@@ -480,7 +480,7 @@ static void t_sidecar_other_file(void **state)
     tu_write_file(pa, bytes, len); /* a.rts.png is now b's PNG, with a's sidecar */
     free(bytes);
     expect_pair(f->dir, pa, PRTS_E_SIDECAR_MISMATCH, "data_hash", NULL, 0);
-    prts_decoder *dec = decoder(1);
+    prts_decoder *dec = decoder(PRTS_VERIFY_REQUIRED);
     assert_int_equal(prts_decode_file(dec, pa, "/nonexistent/out"), PRTS_E_SIDECAR_MISMATCH);
     const char *msg = prts_decoder_last_error(dec);
     if (!strstr(msg, "a.rts.png:") || !strstr(msg, "a.rts.png.meta.json"))
@@ -530,7 +530,7 @@ static void t_sidecar_adds_keys(void **state)
         json_object_set_new(meta, "note", json_string("from the sidecar"));
         assert_int_equal(json_dump_file(meta, side, JSON_INDENT(2) | JSON_ENSURE_ASCII), 0);
         expect_pair(f->dir, png, PRTS_OK, NULL, wasm, sizeof wasm);
-        prts_decoder *dec = decoder(1);
+        prts_decoder *dec = decoder(PRTS_VERIFY_REQUIRED);
         assert_int_equal(prts_read_info(dec, png), PRTS_OK);
         int64_t v;
         assert_int_equal(prts_decoder_info(dec, PRTS_INFO_SIDECAR_MISMATCH, &v), PRTS_OK);
@@ -550,6 +550,76 @@ static void t_sidecar_adds_keys(void **state)
     }
 }
 
+/* ---- 7. hash verification by default ---------------------------------------------------- */
+
+/* Encode `data` (no sidecar) with its chunk's metadata changed by `change`. */
+static void encode_with_metadata(const uint8_t *data, size_t n, void (*change)(json_t *),
+                                 tu_buf *png)
+{
+    encode(data, n, PRTS_LEVEL_ADAPTIVE(1), PRTS_FILTER_NONE, png);
+    char *dir = tu_mkdtemp(), *path = tu_path(dir, "m.rts.png");
+    tu_write_file(path, png->data, png->len);
+    json_t *meta = chunk_metadata_of(path);
+    change(meta);
+    rewrite_chunk_metadata(path, meta);
+    json_decref(meta);
+    tu_buf_free(png);
+    png->data = tu_read_file(path, &png->len);
+    png->cap = png->len;
+    tu_rmtree(dir);
+    free(dir);
+    free(path);
+}
+
+static void wrong_hash(json_t *m)
+{
+    json_object_set_new(m, "data_hash", json_string("00000000000000000000000000000000"
+                                                    "00000000000000000000000000000000"));
+}
+
+static void no_hash(json_t *m)
+{
+    json_object_del(m, "data_hash");
+}
+
+/* A decoder as it comes (PRTS_VERIFY_REQUIRED): a wrong data_hash is refused before any
+ * output, a missing one is PRTS_E_NO_HASH saying how to skip the check; IF_PRESENT and
+ * OFF decode a file without data_hash. */
+static void t_verify_by_default(void **state)
+{
+    fx *f = *state;
+    size_t n = 50000;
+    uint8_t *data = random_payload(n, 11);
+    prts_decoder *dec = prts_decoder_new();
+    int64_t v = -1;
+    assert_int_equal(prts_decoder_get_option(dec, PRTS_OPT_VERIFY_HASH, &v), PRTS_OK);
+    assert_int_equal(v, PRTS_VERIFY_REQUIRED);
+    prts_decoder_free(dec);
+
+    tu_buf png = {0};
+    encode_with_metadata(data, n, wrong_hash, &png);
+    expect_all(f->dir, &png, PRTS_VERIFY_REQUIRED, PRTS_E_HASH_MISMATCH, "Hash mismatch", data, n);
+    expect_all(f->dir, &png, PRTS_VERIFY_IF_PRESENT, PRTS_E_HASH_MISMATCH, NULL, data, n);
+    tu_buf_free(&png);
+
+    encode_with_metadata(data, n, no_hash, &png);
+    expect_all(f->dir, &png, PRTS_VERIFY_REQUIRED, PRTS_E_NO_HASH, "PRTS_VERIFY_OFF", data, n);
+    expect_all(f->dir, &png, PRTS_VERIFY_IF_PRESENT, PRTS_OK, NULL, data, n);
+    expect_all(f->dir, &png, PRTS_VERIFY_OFF, PRTS_OK, NULL, data, n);
+    /* the default is REQUIRED: a fresh decoder refuses it too */
+    char *in = tu_path(f->dir, "in.rts.png"), *out = tu_path(f->dir, "out.bin");
+    tu_write_file(in, png.data, png.len);
+    unlink(out);
+    dec = prts_decoder_new();
+    assert_int_equal(prts_decode_file(dec, in, out), PRTS_E_NO_HASH);
+    assert_false(tu_file_exists(out));
+    prts_decoder_free(dec);
+    free(in);
+    free(out);
+    tu_buf_free(&png);
+    free(data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -559,6 +629,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(t_index_checksum_only, setup, teardown),
         cmocka_unit_test_setup_teardown(t_sidecar_other_file, setup, teardown),
         cmocka_unit_test_setup_teardown(t_sidecar_adds_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_verify_by_default, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -539,7 +539,8 @@ static void t_text_chunk_limit(void **state)
 {
     (void)state;
     tu_text texts[66];
-    char *meta = tu_strdupf("PixelRTS{\"grid_size\":4,\"data_size\":0}");
+    char *meta = tu_strdupf("PixelRTS{\"grid_size\":4,\"data_size\":0,\"data_hash\":\"%s\"}",
+                            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     uint8_t px[4 * 4 * 4] = {0};
     for (int i = 0; i < 66; i++)
         texts[i] = (tu_text){"Comment", "x"};

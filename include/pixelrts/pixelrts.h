@@ -79,7 +79,7 @@ typedef enum prts_status {
                                      larger than the metadata accounts for */
     PRTS_E_GRID_TOO_SMALL = -14,  /* explicit grid cannot hold the payload */
     PRTS_E_HASH_MISMATCH = -15,   /* SHA-256 of the payload != data_hash */
-    PRTS_E_NO_HASH = -16,         /* verification asked, but no data_hash */
+    PRTS_E_NO_HASH = -16,         /* verification required (the default), but no data_hash */
     PRTS_E_LIMIT = -17,           /* a configured limit was exceeded */
     PRTS_E_BAD_STATE = -18,       /* call out of order, or handle poisoned */
     PRTS_E_UNSUPPORTED = -19,     /* valid input this build cannot handle */
@@ -129,6 +129,16 @@ typedef enum prts_filter {
  * slower than storing it and comes out bigger. */
 #define PRTS_LEVEL_ADAPTIVE(k) (-(k))
 
+/* Values of PRTS_OPT_VERIFY_HASH: whether a decoder checks the payload's
+ * SHA-256 against the metadata's data_hash before any byte is delivered (a
+ * file output appears only after the check passed).  Since 1.0. */
+typedef enum prts_verify {
+    PRTS_VERIFY_OFF = 0,          /* no check */
+    PRTS_VERIFY_REQUIRED = 1,     /* the default: check, and refuse a file whose metadata has
+                                     no data_hash (PRTS_E_NO_HASH) */
+    PRTS_VERIFY_IF_PRESENT = 2    /* check when the metadata has data_hash */
+} prts_verify;
+
 /* Presets: a compression level and a filter chosen together. */
 typedef enum prts_preset {
     PRTS_PRESET_FAST = 1,         /* store (level 0), filter NONE: I/O speed, no size gain */
@@ -150,7 +160,10 @@ typedef enum prts_option {
                                        spills to an unlinked temporary file.  Default 32 MiB
                                        (a stream then stays under 64 MiB of RSS) */
     PRTS_OPT_WRITE_SIDECAR = 6,     /* E: 1 = file API also writes OUT.meta.json.  Default 1 */
-    PRTS_OPT_VERIFY_HASH = 7,       /* D: 1 = check SHA-256 before any byte is delivered.  Default 0 */
+    PRTS_OPT_VERIFY_HASH = 7,       /* D: prts_verify: check SHA-256 before any byte is delivered.
+                                       Default PRTS_VERIFY_REQUIRED (set PRTS_VERIFY_OFF to
+                                       skip it, PRTS_VERIFY_IF_PRESENT for files that may
+                                       lack data_hash) */
     PRTS_OPT_READ_SIDECAR = 8,      /* D: 1 = the file API also reads a sidecar (OUT.meta.json):
                                        it may add keys the PNG's chunk lacks; a key both hold
                                        with different values fails decode_file and
@@ -374,14 +387,16 @@ PRTS_API void prts_decoder_set_progress(prts_decoder *dec, prts_progress_fn fn, 
  * once the whole payload has been delivered, and every byte before that
  * has been delivered in order; *got < cap does not mean the end.  Rows are
  * staged (RAM up to the budget, then a temporary file) because payload
- * order and PNG row order differ.  With PRTS_OPT_VERIFY_HASH the hash is
- * checked before the first byte is delivered. */
+ * order and PNG row order differ.  The hash is checked before the first
+ * byte is delivered (PRTS_OPT_VERIFY_HASH; by default a stream without
+ * data_hash fails at the first pull with PRTS_E_NO_HASH). */
 PRTS_API int prts_decoder_open(prts_decoder *dec, prts_read_fn read, void *user);
 PRTS_API int prts_decoder_pull(prts_decoder *dec, void *buf, size_t cap, size_t *got);
 
 /* Decode PNG `in` into file `out`: decoded rows are scattered straight into
  * the (memory-mapped) output, so memory stays bounded by a strip.  `out`
- * appears complete or not at all; a failed verification leaves nothing. */
+ * appears complete or not at all; it appears only after the hash check
+ * (PRTS_OPT_VERIFY_HASH, on by default) passed. */
 PRTS_API int prts_decode_file(prts_decoder *dec, const char *in, const char *out);
 
 /* Decode payload bytes [offset, offset + len) of the PixelRTS PNG at `path`
@@ -389,8 +404,8 @@ PRTS_API int prts_decode_file(prts_decoder *dec, const char *in, const char *out
  * our segment index (files written by libpixelrts 1.0 and later), else every
  * row up to them.  The payload must be stored as it is (standard mode, no
  * payload compression): PRTS_E_UNSUPPORTED otherwise; PRTS_E_INVALID_ARG if
- * the range passes data_size.  No hash check: the hash covers the whole
- * payload (use prts_decode_file with PRTS_OPT_VERIFY_HASH for that). */
+ * the range passes data_size.  No hash check, whatever PRTS_OPT_VERIFY_HASH
+ * says: the hash covers the whole payload (prts_decode_file checks it). */
 PRTS_API int prts_decode_range(prts_decoder *dec, const char *path, uint64_t offset, void *buf,
                                size_t len);
 

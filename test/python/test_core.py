@@ -376,7 +376,8 @@ class Errors(TempDirTest):
         PixelRTSEncoder().save(b"payload", out)
         rewrite_metadata(out, lambda meta: meta.update(data_hash="0" * 64))
         dec = PixelRTSDecoder()
-        self.assertEqual(dec.load(out), b"payload")  # not verified: the data is returned
+        with self.assertRaises(HashMismatchError):  # a hash present is checked either way
+            dec.load(out)
         with self.assertRaises(ValueError) as cm:
             dec.load(out, verify_hash=True)
         e = self.assertError(cm, HashMismatchError, Status.HASH_MISMATCH,
@@ -390,6 +391,16 @@ class Errors(TempDirTest):
         with self.assertRaises(ValueError) as cm:
             PixelRTSDecoder().load(out, verify_hash=True)
         self.assertEqual(cm.exception.code, Status.NO_HASH)
+        # verify_hash=False (PRTS_VERIFY_IF_PRESENT) decodes a file without data_hash
+        self.assertEqual(PixelRTSDecoder().load(out), b"payload")
+        with open(out, "rb") as f:
+            self.assertEqual(PixelRTSDecoder().decode(f.read()), b"payload")
+
+    def test_verify_values_match_the_header(self):
+        self.assertEqual([int(v) for v in (_handles.Verify.OFF, _handles.Verify.REQUIRED,
+                                           _handles.Verify.IF_PRESENT)], [0, 1, 2])
+        self.assertEqual(_handles.verify_option(True), _handles.Verify.REQUIRED)
+        self.assertEqual(_handles.verify_option(False), _handles.Verify.IF_PRESENT)
 
     def test_bad_metadata_argument(self):
         with self.assertRaises(TypeError):
@@ -431,7 +442,7 @@ class DecoderState(TempDirTest):
         self.assertEqual(dec.get_metadata(), meta)
         self.assertEqual(dec.decode(bare), data)
         self.assertEqual(dec.decode(png), data)
-        short = dict(meta, data_size=4)
+        short = dict(meta, data_size=4, data_hash=sha256(data[:4]))
         dec.set_metadata(short)
         self.assertEqual(dec.decode(png), data[:4])  # the given metadata wins, as a sidecar
         dec.set_metadata(None)

@@ -120,9 +120,11 @@ class FileApi(TempDirTest):
         self.assertEqual(str(e), "Hash mismatch: expected %s, got %s"
                          % ("f" * 64, sha256(b"payload bytes")))
         self.assertFalse(os.path.exists(back))
-        # without verification the original decodes regardless
-        MMapPixelRTSDecoder().decode_file(png, back)
-        self.assertTrue(os.path.exists(back))
+        # verify_hash=False still checks a hash the metadata has (the library's default
+        # verifies; False only tolerates files without data_hash)
+        with self.assertRaises(ValueError):
+            MMapPixelRTSDecoder().decode_file(png, back)
+        self.assertFalse(os.path.exists(back))
 
     def test_missing_files(self):
         missing = self.path("nope.bin")

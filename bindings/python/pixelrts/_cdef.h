@@ -63,6 +63,13 @@ typedef enum prts_filter {
 
 } prts_filter;
 
+typedef enum prts_verify {
+    PRTS_VERIFY_OFF = 0,
+    PRTS_VERIFY_REQUIRED = 1,
+
+    PRTS_VERIFY_IF_PRESENT = 2
+} prts_verify;
+
 typedef enum prts_preset {
     PRTS_PRESET_FAST = 1,
     PRTS_PRESET_DEFAULT = 2,
@@ -81,6 +88,7 @@ typedef enum prts_option {
 
     PRTS_OPT_WRITE_SIDECAR = 6,
     PRTS_OPT_VERIFY_HASH = 7,
+
     PRTS_OPT_READ_SIDECAR = 8,
 
     PRTS_OPT_MAX_GRID_SIZE = 9,

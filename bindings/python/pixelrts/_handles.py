@@ -34,6 +34,19 @@ class Option(enum.IntEnum):
     PAYLOAD_LEVEL = 12
 
 
+class Verify(enum.IntEnum):
+    """prts_verify of pixelrts.h: values of Option.VERIFY_HASH."""
+    OFF = 0
+    REQUIRED = 1     # the library's default: a file without data_hash is refused
+    IF_PRESENT = 2
+
+
+def verify_option(verify_hash):
+    """Option.VERIFY_HASH for the guide's verify_hash flag: True requires the hash (a file
+    without data_hash is refused), False still checks it wherever the metadata has one."""
+    return Verify.REQUIRED if verify_hash else Verify.IF_PRESENT
+
+
 class Info(enum.IntEnum):
     """prts_info_key of pixelrts.h."""
     GRID_SIZE = 1
@@ -439,7 +452,7 @@ class Decoder(_Handle):
     def _decode_stream(self, source, verify):
         cb = make_read_callback(source, self.guard)
         self.reset()
-        self.set_option(Option.VERIFY_HASH, 1 if verify else 0)
+        self.set_option(Option.VERIFY_HASH, verify_option(verify))
         self.set_option(Option.MEMORY_BUDGET, DEFAULT_BUDGET)
         self.check(self.c.prts_decoder_open(self.ptr, cb, None))
         n = self.info(Info.DATA_SIZE)

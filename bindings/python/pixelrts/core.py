@@ -14,7 +14,7 @@ import threading
 
 from . import _lib
 from ._handles import (COMPRESSIONS, DEFAULT_BUDGET, MODES, Decoder, Encoder, Info,
-                       MetadataSource, Option, OutBuffer, byte_view, c_view)
+                       MetadataSource, Option, OutBuffer, byte_view, c_view, verify_option)
 from .errors import PixelRTSValueError, Status, invalid_argument
 
 __all__ = ["PixelRTSEncoder", "PixelRTSDecoder", "calculate_grid_size"]
@@ -278,7 +278,7 @@ class PixelRTSDecoder:
         h = self._handle
         h.reset()
         h.set_option(Option.READ_SIDECAR, 1)
-        h.set_option(Option.VERIFY_HASH, 1 if verify else 0)
+        h.set_option(Option.VERIFY_HASH, verify_option(verify))
         out = os.path.join(tmp, "payload")
         h.decode_file(path, out)
         self._metadata = h.metadata()
@@ -292,8 +292,9 @@ class PixelRTSDecoder:
     def load(self, input_path: str, verify_hash: bool = False) -> bytes:
         """Decode the file `input_path`.  Its sidecar (X.meta.json, else X without .png +
         .meta.json) may add keys the PNG's chunk lacks; one that disagrees with the chunk
-        raises PixelRTSValueError (Status.SIDECAR_MISMATCH).  With verify_hash the SHA-256 is
-        checked before anything is returned: ValueError "Hash mismatch: expected H1, got H2"."""
+        raises PixelRTSValueError (Status.SIDECAR_MISMATCH).  The SHA-256 is checked before
+        anything is returned wherever the metadata has data_hash (ValueError "Hash mismatch:
+        expected H1, got H2"); verify_hash=True also refuses a file without data_hash."""
         path = os.fspath(input_path)
         with self._lock:
             self._metadata = None
