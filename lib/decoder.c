@@ -228,19 +228,21 @@ static int check_metadata(prts_decoder *dec, const char *name)
     const prts__meta *m = &dec->meta;
     uint64_t g = dec->png.side;
     /* A decompression bomb: a small file whose IDAT inflates to a huge image
-     * (every row is inflated to reach IEND).  No writer makes the image larger
-     * than its payload needs, or than the grid it records (an explicit grid). */
-    uint64_t need = prts_grid_size_for(m->encoded_size > m->data_size ? m->encoded_size
-                                                                       : m->data_size);
-    if (m->grid > need)
-        need = m->grid;
-    if (g > need)
+     * (every row is inflated to reach IEND and check the stream).  No writer
+     * makes the image larger than its payload needs, except for an explicit
+     * grid, which the metadata records; and that one within bounds (a 1 MB
+     * file recording grid_size 16384 for 100 bytes inflated 1 GiB per extract). */
+    uint64_t payload = m->encoded_size > m->data_size ? m->encoded_size : m->data_size;
+    uint64_t need = prts_grid_size_for(payload), allowed;
+    int explicit_ok = prts__grid_allowed(g, payload, &allowed);
+    if (g > need && (m->grid < g || !explicit_ok))
         return prts__fail(&dec->err, PRTS_E_DATA_SIZE,
                           "%s: the image is %llux%llu, but its metadata (data_size %llu, "
-                          "grid_size %u) accounts for a %llux%llu grid at most",
+                          "grid_size %u) accounts for a %llux%llu grid (an explicit grid_size "
+                          "may make it larger, up to %llu bytes of pixels)",
                           name, (unsigned long long)g, (unsigned long long)g,
                           (unsigned long long)m->data_size, m->grid, (unsigned long long)need,
-                          (unsigned long long)need);
+                          (unsigned long long)need, (unsigned long long)allowed);
     if (m->mode == PRTS_MODE_CODE) {
         if (!m->b64)
             return prts__fail(&dec->err, PRTS_E_NO_ORIGINAL,
@@ -248,7 +250,7 @@ static int check_metadata(prts_decoder *dec, const char *name)
                               "and cannot be decoded", name);
         return PRTS_OK;
     }
-    if (m->encoded_size > 4 * g * g)
+    if (m->encoded_size > 4 * g * g) /* a PNG side is below 2^31, so g <= 2^30: no wrap */
         return prts__fail(&dec->err, PRTS_E_DATA_SIZE,
                           "%s: metadata claims %llu bytes, a %llux%llu grid holds at most %llu",
                           name, (unsigned long long)m->encoded_size, (unsigned long long)g,

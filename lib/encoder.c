@@ -232,6 +232,15 @@ static int choose_grid(const prts_encoder *enc, uint64_t len, uint32_t *grid, pr
                           (unsigned long long)g, (unsigned long long)g,
                           (unsigned long long)(4 * g * g), (unsigned long long)len,
                           prts__grid_size(len));
+    } else {
+        uint64_t max;
+        if (!prts__grid_allowed(g, len, &max)) /* decoders would refuse the file */
+            return prts__fail(e, PRTS_E_INVALID_ARG,
+                              "grid %llux%llu is too large for a payload of %llu bytes: an "
+                              "explicit grid may make at most %llu bytes of pixels (the "
+                              "payload's own grid is %u)", (unsigned long long)g,
+                              (unsigned long long)g, (unsigned long long)len,
+                              (unsigned long long)max, prts__grid_size(len));
     }
     *grid = (uint32_t)g;
     return PRTS_OK;

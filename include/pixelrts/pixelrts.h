@@ -155,7 +155,12 @@ typedef enum prts_option {
     PRTS_OPT_COMPRESSION_LEVEL = 2, /* E: zlib level 0..9 for the PNG, or -9..-1 adaptive
                                        (PRTS_LEVEL_ADAPTIVE).  Default -1 */
     PRTS_OPT_FILTER = 3,            /* E: prts_filter.  Default NONE */
-    PRTS_OPT_GRID_SIZE = 4,         /* E: explicit side (power of two), 0 = smallest that fits.  Default 0 */
+    PRTS_OPT_GRID_SIZE = 4,         /* E: explicit side (power of two), 0 = smallest that fits.
+                                       An explicit grid larger than the payload needs makes an
+                                       image of at most 16 times the payload or 64 MiB (4096^2),
+                                       whichever is more: decoders refuse larger ones (a small
+                                       file must not make them inflate any size), so encoding
+                                       fails with PRTS_E_INVALID_ARG.  Default 0 */
     PRTS_OPT_MEMORY_BUDGET = 5,     /* E,D: bytes a push/pull stream may stage in RAM before it
                                        spills to an unlinked temporary file.  Default 32 MiB
                                        (a stream then stays under 64 MiB of RSS) */

@@ -84,6 +84,7 @@ typedef enum prts_option {
 
     PRTS_OPT_FILTER = 3,
     PRTS_OPT_GRID_SIZE = 4,
+
     PRTS_OPT_MEMORY_BUDGET = 5,
 
     PRTS_OPT_WRITE_SIDECAR = 6,
