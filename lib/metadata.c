@@ -254,9 +254,11 @@ int prts__meta_interpret(json_t *obj, prts__meta *m, prts__err *e)
             return rc;
     }
     json_t *grid = json_object_get(obj, "grid_size");
-    if (json_is_integer(grid) && json_integer_value(grid) > 0 &&
-        json_integer_value(grid) <= UINT32_MAX)
-        m->grid = (uint32_t)json_integer_value(grid);
+    if (grid && (!json_is_integer(grid) || json_integer_value(grid) <= 0 ||
+                 json_integer_value(grid) > UINT32_MAX))
+        return prts__fail(e, PRTS_E_BAD_METADATA, "metadata key 'grid_size' is not a positive "
+                          "integer side");
+    m->grid = grid ? (uint32_t)json_integer_value(grid) : 0;
 
     const char *hash = json_string_value(json_object_get(obj, "data_hash"));
     if (hash) {

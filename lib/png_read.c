@@ -285,30 +285,31 @@ int prts__png_read_open(prts__png_reader *r, const prts_allocator *a, prts_read_
     return PRTS_OK;
 }
 
-int prts__png_read_metadata(prts__png_reader *r, const char **text, size_t *len,
-                            const char **blueprint, size_t *blueprint_len, prts__err *e)
+/* The text chunks libspng has stored so far: the first metadata text (*text NULL if
+ * none), the first blueprint text, and how many metadata chunks there are. */
+static int scan_texts(prts__png_reader *r, const char **text, size_t *len, const char **blueprint,
+                      size_t *blueprint_len, uint32_t *count, prts__err *e)
 {
     uint32_t n = 0;
-    if (blueprint)
-        *blueprint = NULL;
+    *text = *blueprint = NULL;
+    *count = 0;
     prts__spng_use(&r->spng_mem);
     int rc = spng_get_text(r->ctx, NULL, &n);
     if (rc == SPNG_ECHUNKAVAIL || (rc == 0 && n == 0))
-        return prts__fail(e, PRTS_E_NO_METADATA, "%s: No PixelRTS metadata found in PNG", r->name);
+        return PRTS_OK;
     if (rc)
         return spng_fail(r, rc, e);
     struct spng_text *texts = prts__calloc(r->alloc, n, sizeof *texts);
     if (!texts)
         return prts__fail(e, PRTS_E_NOMEM, "%s: out of memory", r->name);
     rc = spng_get_text(r->ctx, texts, &n);
-    int found = 0;
     for (uint32_t i = 0; rc == 0 && i < n; i++) {
-        if (!found && prts__meta_is_chunk_text(texts[i].text, texts[i].length)) {
-            *text = texts[i].text;
-            *len = texts[i].length;
-            found = 1;
-        } else if (blueprint && !*blueprint &&
-                   prts__blueprint_is_chunk_text(texts[i].text, texts[i].length)) {
+        if (prts__meta_is_chunk_text(texts[i].text, texts[i].length)) {
+            if ((*count)++ == 0) {
+                *text = texts[i].text;
+                *len = texts[i].length;
+            }
+        } else if (!*blueprint && prts__blueprint_is_chunk_text(texts[i].text, texts[i].length)) {
             *blueprint = texts[i].text;
             *blueprint_len = texts[i].length;
         }
@@ -316,9 +317,27 @@ int prts__png_read_metadata(prts__png_reader *r, const char **text, size_t *len,
     prts__free(r->alloc, texts);
     if (rc)
         return spng_fail(r, rc, e);
-    if (!found)
-        return prts__fail(e, PRTS_E_NO_METADATA, "%s: No PixelRTS metadata found in PNG", r->name);
+    /* this reader took the first, others (PIL) the last: one file, two readings */
+    if (*count > 1)
+        return prts__fail(e, PRTS_E_BAD_METADATA, "%s: two PixelRTS metadata chunks: readers "
+                          "disagree on which one counts, so neither is used", r->name);
     return PRTS_OK;
+}
+
+int prts__png_read_metadata(prts__png_reader *r, const char **text, size_t *len,
+                            const char **blueprint, size_t *blueprint_len, prts__err *e)
+{
+    const char *bp;
+    size_t bp_len;
+    uint32_t count;
+    int rc = scan_texts(r, text, len, &bp, &bp_len, &count, e);
+    if (blueprint) {
+        *blueprint = bp;
+        *blueprint_len = bp_len;
+    }
+    if (rc == PRTS_OK && !count)
+        rc = prts__fail(e, PRTS_E_NO_METADATA, "%s: No PixelRTS metadata found in PNG", r->name);
+    return rc;
 }
 
 int prts__png_read_begin(prts__png_reader *r, prts__err *e)
@@ -396,17 +415,32 @@ int prts__png_read_end(prts__png_reader *r, prts__err *e)
     int rc = spng_decode_chunks(r->ctx);
     if (rc)
         return spng_fail(r, rc, e);
-    /* libspng stops after IEND's header: its CRC, the file's last 4 bytes, is ours to read
-     * (a stream cut there would otherwise pass) */
-    drain_current_chunk(r);
+    /* libspng may stop after IEND's header: its CRC, the file's last 4 bytes, is then ours
+     * to read (a stream cut there would otherwise pass) */
+    if (r->crc.phase != PHASE_HEADER)
+        drain_current_chunk(r);
     if (r->crc.bad)
         return prts__fail(e, PRTS_E_CRC, "%s: %s chunk at offset %llu fails its CRC check",
                           r->name, r->crc.type, (unsigned long long)r->crc.chunk_at);
     if (r->callback_failed)
         return prts__fail(e, PRTS_E_CALLBACK, "%s: the read callback failed", r->name);
-    if (r->crc.phase != PHASE_HEADER || r->crc.left != 8)
+    if (r->crc.phase != PHASE_HEADER || r->crc.left != 8 || strcmp(r->crc.type, "IEND") != 0)
         return prts__fail(e, PRTS_E_TRUNCATED, "%s: PNG is truncated (in its %s chunk)", r->name,
                           r->crc.type);
+    /* A PNG ends at IEND.  What follows is refused rather than ignored: another reader
+     * may make something of it (a second image), and every reader must see one file. */
+    int more = refill(r);
+    if (more < 0)
+        return prts__fail(e, PRTS_E_CALLBACK, "%s: the read callback failed", r->name);
+    if (more > 0)
+        return prts__fail(e, PRTS_E_PNG, "%s: data after the IEND chunk (from offset %llu): a "
+                          "PNG ends at IEND", r->name, (unsigned long long)r->crc.offset);
+    /* a second metadata chunk after the pixels */
+    const char *text, *bp;
+    size_t len, bp_len;
+    uint32_t count;
+    if ((rc = scan_texts(r, &text, &len, &bp, &bp_len, &count, e)))
+        return rc;
     if (r->check_adler && r->next_row == r->side)
         return prts__check_adler(be32(r->crc.idat_tail), r->adler, r->name, e);
     return PRTS_OK;

@@ -620,6 +620,111 @@ static void t_verify_by_default(void **state)
     free(data);
 }
 
+/* ---- one image for every reader: what follows IEND, two metadata chunks ----------------- */
+
+/* Bytes after IEND: every reader must see one file, so they are refused, by their name
+ * (they were reported as "PNG is truncated (in its ageg chunk)"). */
+static void t_data_after_iend(void **state)
+{
+    fx *f = *state;
+    size_t n = 20000;
+    uint8_t *data = random_payload(n, 12);
+    static const char *const tails[] = {"ageg junk after iend", "\0", "\x89PNG\r\n\x1a\n"};
+    for (size_t i = 0; i < sizeof tails / sizeof tails[0]; i++) {
+        tu_buf png = {0};
+        encode(data, n, PRTS_LEVEL_ADAPTIVE(1), PRTS_FILTER_NONE, &png);
+        size_t tail = strlen(tails[i]) ? strlen(tails[i]) : 1;
+        tu_buf_append(&png, tails[i], tail);
+        expect_all(f->dir, &png, PRTS_VERIFY_REQUIRED, PRTS_E_PNG, "after the IEND chunk", data, n);
+        /* the same file cut inside IEND is still truncated */
+        png.len -= tail + 2;
+        expect_all(f->dir, &png, PRTS_VERIFY_REQUIRED, PRTS_E_TRUNCATED, "truncated", data, n);
+        tu_buf_free(&png);
+    }
+    free(data);
+}
+
+/* A second PixelRTS metadata chunk: ours used the first, PIL the last.  Refused, whether
+ * it precedes the pixels or follows them, and by info too when it precedes them. */
+static void t_two_metadata_chunks(void **state)
+{
+    fx *f = *state;
+    size_t n = 5000;
+    uint8_t *data = random_payload(n, 13);
+    for (int where = 0; where < 3; where++) {
+        tu_buf png = {0};
+        encode(data, n, PRTS_LEVEL_ADAPTIVE(1), PRTS_FILTER_NONE, &png);
+        long text = tu_png_find_chunk(png.data, png.len, "tEXt", 0);
+        uint32_t len = be32(png.data + text);
+        uint8_t *copy = malloc(len);
+        memcpy(copy, png.data + text + 8, len);
+        if (where == 2) /* another keyword, the same text: it counts as metadata too */
+            memcpy(copy, "Software", 8);
+        else
+            copy[len - 2] ^= 1; /* a digit of the last value: another payload size or hash */
+        long at = where == 1 ? tu_png_find_chunk(png.data, png.len, "IEND", 0)
+                             : text + 12 + (long)len;
+        tu_png_insert_chunk(&png, (size_t)at, "tEXt", copy, len);
+        if (where == 1)
+            remove_index(&png); /* nothing may sit between our index and IEND */
+        print_message("    second metadata chunk: %s\n", where == 0 ? "before the pixels"
+                      : where == 1 ? "after the pixels" : "under another keyword");
+        expect_all(f->dir, &png, PRTS_VERIFY_REQUIRED, PRTS_E_BAD_METADATA,
+                   "two PixelRTS metadata chunks", data, n);
+        if (where != 1) {
+            char *in = tu_path(f->dir, "in.rts.png");
+            prts_decoder *dec = decoder(PRTS_VERIFY_REQUIRED);
+            check_outcome("read_info", prts_read_info(dec, in), PRTS_E_BAD_METADATA,
+                          prts_decoder_last_error(dec), "two PixelRTS metadata chunks");
+            prts_decoder_free(dec);
+            free(in);
+        }
+        free(copy);
+        tu_buf_free(&png);
+    }
+    free(data);
+}
+
+/* ---- metadata values a decoder must not take ----------------------------------------- */
+
+static void set_grid_minus_5(json_t *m) { json_object_set_new(m, "grid_size", json_integer(-5)); }
+static void set_grid_zero(json_t *m) { json_object_set_new(m, "grid_size", json_integer(0)); }
+static void set_grid_real(json_t *m) { json_object_set_new(m, "grid_size", json_real(16.0)); }
+static void set_grid_text(json_t *m) { json_object_set_new(m, "grid_size", json_string("16")); }
+static void set_grid_huge(json_t *m) { json_object_set_new(m, "grid_size", json_integer(1ll << 40)); }
+static void set_size_minus(json_t *m) { json_object_set_new(m, "data_size", json_integer(-1)); }
+static void set_size_real(json_t *m) { json_object_set_new(m, "data_size", json_real(5000.0)); }
+static void set_encoded_minus(json_t *m)
+{
+    json_object_set_new(m, "compression", json_pack("{s:s}", "type", "zlib"));
+    json_object_set_new(m, "encoded_size", json_integer(-3));
+}
+
+/* `pixelrts verify` accepted grid_size -5: sizes and grids must be positive integers
+ * (data_size may be 0: an empty payload), or the metadata is refused, info included. */
+static void t_bad_sizes(void **state)
+{
+    fx *f = *state;
+    size_t n = 5000;
+    uint8_t *data = random_payload(n, 14);
+    void (*const edits[])(json_t *) = {set_grid_minus_5, set_grid_zero, set_grid_real,
+                                       set_grid_text, set_grid_huge, set_size_minus,
+                                       set_size_real, set_encoded_minus};
+    for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
+        tu_buf png = {0};
+        encode_with_metadata(data, n, edits[i], &png);
+        expect_all(f->dir, &png, PRTS_VERIFY_REQUIRED, PRTS_E_BAD_METADATA, NULL, data, n);
+        char *in = tu_path(f->dir, "in.rts.png");
+        prts_decoder *dec = decoder(PRTS_VERIFY_REQUIRED);
+        check_outcome("read_info", prts_read_info(dec, in), PRTS_E_BAD_METADATA,
+                      prts_decoder_last_error(dec), NULL);
+        prts_decoder_free(dec);
+        free(in);
+        tu_buf_free(&png);
+    }
+    free(data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -630,6 +735,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(t_sidecar_other_file, setup, teardown),
         cmocka_unit_test_setup_teardown(t_sidecar_adds_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(t_verify_by_default, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_data_after_iend, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_two_metadata_chunks, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_bad_sizes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
