@@ -7,6 +7,9 @@
  * same file without its index chunk) and open/pull. */
 #include "test_util.h"
 
+#include "png_index.h"
+
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -725,6 +728,80 @@ static void t_bad_sizes(void **state)
     free(data);
 }
 
+/* ---- the segment index through the handle's allocator -------------------------------- */
+
+/* An allocator that counts, and remembers whether it saw a block of `watch` bytes. */
+typedef struct counting {
+    pthread_mutex_t lock;
+    size_t allocs, frees, watch, watched;
+} counting;
+
+static void *count_alloc(void *opaque, size_t size)
+{
+    counting *c = opaque;
+    pthread_mutex_lock(&c->lock);
+    c->allocs++;
+    c->watched += size == c->watch;
+    pthread_mutex_unlock(&c->lock);
+    return malloc(size);
+}
+
+static void count_free(void *opaque, void *ptr)
+{
+    counting *c = opaque;
+    pthread_mutex_lock(&c->lock);
+    c->frees++;
+    pthread_mutex_unlock(&c->lock);
+    free(ptr);
+}
+
+/* prts__index_decode cleared the index, allocator included, so the segment table came
+ * from malloc whatever allocator the handle had. */
+static void t_index_allocator(void **state)
+{
+    fx *f = *state;
+    counting c = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0};
+    prts_allocator a = {count_alloc, count_free, &c};
+    prts__seg_entry seg[3] = {{100, 0, 1}, {200, 10, 1}, {300, 20, 1}};
+    prts__png_index ix = {3, 30, 400, seg, &a};
+    size_t len;
+    uint8_t *chunk = prts__index_encode(&ix, &len);
+    assert_non_null(chunk);
+    prts__png_index back = {0};
+    back.alloc = &a;
+    size_t before = c.allocs;
+    assert_int_equal(prts__index_decode(chunk, len, 30, 1000, &back), 0);
+    assert_int_equal(back.count, 3);
+    assert_ptr_equal(back.alloc, &a);
+    assert_int_equal(c.allocs, before + 1);
+    before = c.frees;
+    prts__index_free(&back);
+    assert_int_equal(c.frees, before + 1);
+    assert_ptr_equal(back.alloc, &a);
+    count_free(&c, chunk);
+    assert_int_equal(c.allocs, c.frees);
+
+    /* and through a decoder: the table of an indexed file comes from its allocator */
+    size_t n = 3u << 20;
+    uint8_t *data = random_payload(n, 15);
+    tu_buf png = {0};
+    encode(data, n, PRTS_LEVEL_ADAPTIVE(1), PRTS_FILTER_NONE, &png);
+    long at = tu_png_find_chunk(png.data, png.len, "prIX", 0);
+    c.watch = be32(png.data + at + 8 + 4) * sizeof(prts__seg_entry);
+    assert_true(c.watch >= 2 * sizeof(prts__seg_entry));
+    char *in = tu_path(f->dir, "in.rts.png"), *out = tu_path(f->dir, "out.bin");
+    tu_write_file(in, png.data, png.len);
+    prts_decoder *dec = prts_decoder_new_with(&a);
+    assert_int_equal(prts_decode_file(dec, in, out), PRTS_OK);
+    prts_decoder_free(dec);
+    assert_true(c.watched > 0);
+    assert_int_equal(c.allocs, c.frees);
+    free(in);
+    free(out);
+    tu_buf_free(&png);
+    free(data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -738,6 +815,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(t_data_after_iend, setup, teardown),
         cmocka_unit_test_setup_teardown(t_two_metadata_chunks, setup, teardown),
         cmocka_unit_test_setup_teardown(t_bad_sizes, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_index_allocator, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
