@@ -781,27 +781,13 @@ static void t_zlib_level_out_of_range(void **state)
 
 /* ---- 5: bad input --------------------------------------------------------------- */
 
-typedef struct fx {
-    char *dir;
-} fx;
-
-static int setup(void **state)
-{
-    fx *f = calloc(1, sizeof *f);
-    f->dir = tu_mkdtemp();
-    *state = f;
-    return 0;
-}
+typedef tu_fx fx;
 
 static int teardown(void **state)
 {
-    fx *f = *state;
     if (decoder_budget)  /* a bomb test failed half-way */
         bomb_limits_off();
-    tu_rmtree(f->dir);
-    free(f->dir);
-    free(f);
-    return 0;
+    return tu_fx_teardown(state);
 }
 
 /* Decoding `png` must fail with `want` through prts_decode_file (the bytes
@@ -1508,7 +1494,7 @@ static void t_decoder_histogram(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, tu_fx_setup, teardown)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_roundtrip_none),
         cmocka_unit_test(t_roundtrip_zlib),

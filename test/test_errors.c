@@ -10,26 +10,7 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-typedef struct fx {
-    char *dir;
-} fx;
-
-static int setup(void **state)
-{
-    fx *f = calloc(1, sizeof *f);
-    f->dir = tu_mkdtemp();
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    tu_rmtree(f->dir);
-    free(f->dir);
-    free(f);
-    return 0;
-}
+typedef tu_fx fx;
 
 /* Metadata text as format.md §5 writes it, for a payload of n bytes with
  * this hash (NULL: no data_hash key) in a grid of side g. */
@@ -934,7 +915,7 @@ static void t_info_header_only(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, tu_fx_setup, tu_fx_teardown)
     const struct CMUnitTest tests[] = {
         T(t_not_png),
         T(t_truncated),

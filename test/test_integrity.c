@@ -18,26 +18,7 @@
 
 /* ---- fixtures ------------------------------------------------------------------------ */
 
-typedef struct fx {
-    char *dir;
-} fx;
-
-static int setup(void **state)
-{
-    fx *f = calloc(1, sizeof *f);
-    f->dir = tu_mkdtemp();
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    tu_rmtree(f->dir);
-    free(f->dir);
-    free(f);
-    return 0;
-}
+typedef tu_fx fx;
 
 static uint32_t be32(const uint8_t *p)
 {
@@ -832,17 +813,17 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_filter_round_trip),
-        cmocka_unit_test_setup_teardown(t_adler_damaged_rows, setup, teardown),
-        cmocka_unit_test_setup_teardown(t_adler_trailer_apart, setup, teardown),
-        cmocka_unit_test_setup_teardown(t_index_other_image, setup, teardown),
-        cmocka_unit_test_setup_teardown(t_index_checksum_only, setup, teardown),
-        cmocka_unit_test_setup_teardown(t_sidecar_other_file, setup, teardown),
-        cmocka_unit_test_setup_teardown(t_sidecar_adds_keys, setup, teardown),
-        cmocka_unit_test_setup_teardown(t_verify_by_default, setup, teardown),
-        cmocka_unit_test_setup_teardown(t_data_after_iend, setup, teardown),
-        cmocka_unit_test_setup_teardown(t_two_metadata_chunks, setup, teardown),
-        cmocka_unit_test_setup_teardown(t_bad_sizes, setup, teardown),
-        cmocka_unit_test_setup_teardown(t_index_allocator, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_adler_damaged_rows, tu_fx_setup, tu_fx_teardown),
+        cmocka_unit_test_setup_teardown(t_adler_trailer_apart, tu_fx_setup, tu_fx_teardown),
+        cmocka_unit_test_setup_teardown(t_index_other_image, tu_fx_setup, tu_fx_teardown),
+        cmocka_unit_test_setup_teardown(t_index_checksum_only, tu_fx_setup, tu_fx_teardown),
+        cmocka_unit_test_setup_teardown(t_sidecar_other_file, tu_fx_setup, tu_fx_teardown),
+        cmocka_unit_test_setup_teardown(t_sidecar_adds_keys, tu_fx_setup, tu_fx_teardown),
+        cmocka_unit_test_setup_teardown(t_verify_by_default, tu_fx_setup, tu_fx_teardown),
+        cmocka_unit_test_setup_teardown(t_data_after_iend, tu_fx_setup, tu_fx_teardown),
+        cmocka_unit_test_setup_teardown(t_two_metadata_chunks, tu_fx_setup, tu_fx_teardown),
+        cmocka_unit_test_setup_teardown(t_bad_sizes, tu_fx_setup, tu_fx_teardown),
+        cmocka_unit_test_setup_teardown(t_index_allocator, tu_fx_setup, tu_fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -149,6 +149,24 @@ void tu_rmtree(const char *dir)
     rmdir(dir);
 }
 
+int tu_fx_setup(void **state)
+{
+    tu_fx *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    f->dir = tu_mkdtemp();
+    *state = f;
+    return 0;
+}
+
+int tu_fx_teardown(void **state)
+{
+    tu_fx *f = *state;
+    tu_rmtree(f->dir);
+    free(f->dir);
+    free(f);
+    return 0;
+}
+
 const char *tu_vectors_dir(void)
 {
     const char *v = getenv("PRTS_VECTORS");

@@ -45,6 +45,14 @@ char *tu_path(const char *dir, const char *name);
 /* malloc'd printf */
 char *tu_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A cmocka fixture: setup makes *state a tu_fx holding a fresh temporary
+ * folder, teardown removes both. */
+typedef struct tu_fx {
+    char *dir;
+} tu_fx;
+int tu_fx_setup(void **state);
+int tu_fx_teardown(void **state);
+
 /* $PRTS_VECTORS (fails the test if unset). */
 const char *tu_vectors_dir(void);
 /* malloc'd path of a file inside the vectors directory. */
