@@ -18,7 +18,8 @@ static const struct option longopts[] = {
 
 #define PULL_CHUNK (1u << 20)
 
-/* What the metadata claims (from prts_read_info: sidecar first). */
+/* What the metadata claims (from prts_read_info: the PNG's chunk, with what a sidecar
+ * adds). */
 struct claims {
     int64_t grid, data_size, encoded_size;
     int has_hash, mismatch;

@@ -412,8 +412,8 @@ class Decoder(_Handle):
         self.check(self.c.prts_read_info(self.ptr, fspath_bytes(path)))
 
     def file_metadata(self, path):
-        """Reset, then the metadata of `path` (sidecar first, else the PNG's chunks before
-        the pixels); no pixel is decoded."""
+        """Reset, then the metadata of `path` (the PNG's chunks before the pixels, with what
+        a sidecar adds); no pixel is decoded."""
         self.reset()
         self.set_option(Option.READ_SIDECAR, 1)
         self.read_info(path)

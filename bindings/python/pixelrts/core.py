@@ -313,7 +313,7 @@ class PixelRTSDecoder:
             return data
 
     def info(self, input_path: str) -> dict:
-        """Metadata of `input_path` (sidecar first, else the PNG's chunks before the pixels);
-        no pixel is decoded.  ValueError "No PixelRTS metadata found in PNG" if it has none."""
+        """Metadata of `input_path` (the PNG's chunks before the pixels, with what a sidecar
+        adds; the chunk's value where the two disagree); no pixel is decoded.  ValueError "No PixelRTS metadata found in PNG" if it has none."""
         with self._lock:
             return self._handle.file_metadata(os.fspath(input_path))

@@ -84,8 +84,8 @@ class MMapPixelRTSDecoder:
             return self._metadata
 
     def get_info(self, input_path: str) -> dict:
-        """Metadata of `input_path` without decoding any pixel (sidecar first, else the PNG's
-        chunks before IDAT).  ValueError "No PixelRTS metadata found in PNG" if none."""
+        """Metadata of `input_path` without decoding any pixel (the PNG's chunks before IDAT,
+        with what a sidecar adds).  ValueError "No PixelRTS metadata found in PNG" if none."""
         with self._lock:
             return self._handle.file_metadata(os.fspath(input_path))
 
