@@ -1,5 +1,6 @@
-/* cli_extract.c: `pixelrts extract IN.rts.png [-o OUT | -o -] [--verify]`:
- * prts_decode_file() to a file, or open/pull to standard output;
+/* cli_extract.c: `pixelrts extract IN.rts.png [-o OUT | -o -] [--no-verify]`:
+ * prts_decode_file() to a file, or open/pull to standard output, the SHA-256
+ * checked first (the library's default; --verify is kept as a no-op);
  * `pixelrts extract DIR OUTDIR --parallel`: every .rts.png of a folder
  * through a prts_batch. */
 #include "cli.h"
@@ -11,11 +12,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { OPT_VERIFY = 256, OPT_BACKEND, OPT_OFFSET, OPT_LENGTH };
+enum { OPT_VERIFY = 256, OPT_NO_VERIFY, OPT_BACKEND, OPT_OFFSET, OPT_LENGTH };
 
 static const struct option longopts[] = {
     {"output", required_argument, NULL, 'o'},
     {"verify", no_argument, NULL, OPT_VERIFY},
+    {"no-verify", no_argument, NULL, OPT_NO_VERIFY},
     {"backend", required_argument, NULL, OPT_BACKEND},
     {"offset", required_argument, NULL, OPT_OFFSET},
     {"length", required_argument, NULL, OPT_LENGTH},
@@ -29,7 +31,8 @@ static const struct option longopts[] = {
 
 struct extract_args {
     const char *in, *out, *backend, *offset, *length;
-    int verify;
+    int verify;    /* --verify given: the default anyway, refused with a range */
+    int no_verify; /* --no-verify */
     struct cli_batch_args batch;
 };
 
@@ -45,6 +48,7 @@ static int parse_args(const struct cli_command *cmd, int argc, char **argv,
         switch (c) {
         case 'o': a->out = optarg; break;
         case OPT_VERIFY: a->verify = 1; break;
+        case OPT_NO_VERIFY: a->no_verify = 1; break;
         case OPT_BACKEND: a->backend = optarg; break;
         case OPT_OFFSET: a->offset = optarg; break;
         case OPT_LENGTH: a->length = optarg; break;
@@ -76,6 +80,8 @@ static int parse_args(const struct cli_command *cmd, int argc, char **argv,
     if (optind < argc)
         return cli_usage_error(cmd, "unexpected argument '%s' (use -o OUT for the output)",
                                argv[optind]);
+    if (a->verify && a->no_verify)
+        return cli_usage_error(cmd, "--verify and --no-verify contradict each other");
     if ((a->offset || a->length) && a->verify)
         return cli_usage_error(cmd, "--verify checks the whole payload, not a range");
     if (a->out && !*a->out)
@@ -96,6 +102,13 @@ static char *default_output(const char *in)
         return out;
     }
     return cli_concat(in, ".bin");
+}
+
+/* After PRTS_E_NO_HASH (the library's message names its option): the CLI's way out. */
+static void no_hash_hint(int status)
+{
+    if (status == PRTS_E_NO_HASH)
+        fprintf(stderr, "pixelrts: to extract it without verification, add --no-verify\n");
 }
 
 /* Stream the payload to standard output; *n = bytes written. */
@@ -126,6 +139,7 @@ static int extract_to_stdout(prts_decoder *dec, const char *in, uint64_t *n)
     for (;;) {
         if ((st = prts_decoder_pull(dec, buf, PULL_CHUNK, &got)) != PRTS_OK) {
             rc = cli_lib_error(in, st, prts_decoder_last_error(dec));
+            no_hash_hint(st);
             goto out;
         }
         if (got == 0)
@@ -213,8 +227,8 @@ static int extract_folder(const struct cli_command *cmd, const struct extract_ar
         return rc;
     batch = prts_batch_new(PRTS_BATCH_DECODE);
     s = batch ? PRTS_OK : PRTS_E_NOMEM;
-    if (s == PRTS_OK && a->verify)
-        s = prts_batch_set_option(batch, PRTS_OPT_VERIFY_HASH, 1);
+    if (s == PRTS_OK && a->no_verify)
+        s = prts_batch_set_option(batch, PRTS_OPT_VERIFY_HASH, PRTS_VERIFY_OFF);
     if (s == PRTS_OK && a->backend)
         s = prts_batch_set_backend(batch, a->backend);
     if (s == PRTS_OK && b->workers)
@@ -256,7 +270,8 @@ int cli_extract(const struct cli_command *cmd, int argc, char **argv)
         return cli_lib_error(a.in, PRTS_E_NOMEM, NULL);
     if ((rc = cli_decoder_backend(cmd, dec, a.backend)) != CLI_OK)
         goto out;
-    if (a.verify && (st = prts_decoder_set_option(dec, PRTS_OPT_VERIFY_HASH, 1)) != PRTS_OK) {
+    if (a.no_verify &&
+        (st = prts_decoder_set_option(dec, PRTS_OPT_VERIFY_HASH, PRTS_VERIFY_OFF)) != PRTS_OK) {
         rc = cli_lib_error(a.in, st, prts_decoder_last_error(dec));
         goto out;
     }
@@ -280,6 +295,7 @@ int cli_extract(const struct cli_command *cmd, int argc, char **argv)
     cli_progress_end(&progress);
     if (st != PRTS_OK) {
         rc = cli_lib_error(st == PRTS_E_OUTPUT ? out : a.in, st, prts_decoder_last_error(dec));
+        no_hash_hint(st);
         goto out;
     }
     {
@@ -290,7 +306,7 @@ int cli_extract(const struct cli_command *cmd, int argc, char **argv)
         prts_decoder_info(dec, PRTS_INFO_DATA_SIZE, &size);
         cli_printf(stdout, "%s -> %s: %s%s, %.3f s (%.1f MB/s)\n", a.in, out,
                cli_human_size((uint64_t)size, h, sizeof h),
-               a.verify ? ", sha256 verified" : "", secs, cli_rate((uint64_t)size, secs));
+               a.no_verify ? "" : ", sha256 verified", secs, cli_rate((uint64_t)size, secs));
     }
 out:
     free(default_out);

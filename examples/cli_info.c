@@ -139,7 +139,8 @@ static void print_human(const char *path, const prts_decoder *dec, const json_t 
         cli_printf(stdout, "blueprint:   %s\n", blueprint);
     prts_free(blueprint);
     if (info_value(dec, PRTS_INFO_SIDECAR_MISMATCH, 0))
-        printf("warning:     the sidecar and the PNG chunk disagree (shown: the sidecar)\n");
+        printf("warning:     the sidecar and the PNG chunk disagree (shown: the PNG chunk; "
+               "extract refuses the file until the sidecar is removed)\n");
 }
 
 int cli_info(const struct cli_command *cmd, int argc, char **argv)
@@ -184,7 +185,8 @@ int cli_info(const struct cli_command *cmd, int argc, char **argv)
         puts(pretty);
         free(pretty);
         if (info_value(dec, PRTS_INFO_SIDECAR_MISMATCH, 0))
-            cli_error(path, "warning: the sidecar and the PNG chunk disagree (shown: the sidecar)");
+            cli_error(path, "warning: the sidecar and the PNG chunk disagree (shown: the PNG chunk; "
+                      "extract refuses the file until the sidecar is removed)");
     } else {
         print_human(path, dec, meta);
     }

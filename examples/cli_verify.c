@@ -18,7 +18,8 @@ static const struct option longopts[] = {
 
 #define PULL_CHUNK (1u << 20)
 
-/* What the metadata claims (from prts_read_info: sidecar first). */
+/* What the metadata claims (from prts_read_info: the PNG's chunk, with what a sidecar
+ * adds). */
 struct claims {
     int64_t grid, data_size, encoded_size;
     int has_hash, mismatch;
@@ -140,7 +141,8 @@ static int verify_file(prts_decoder *dec, const char *path)
 
     /* The stream reads the PNG's own chunk; a sidecar was checked above. */
     prts_decoder_reset(dec);
-    if (c.has_hash && (st = prts_decoder_set_option(dec, PRTS_OPT_VERIFY_HASH, 1)) != PRTS_OK)
+    /* a missing data_hash is reported above, as one problem among the others */
+    if ((st = prts_decoder_set_option(dec, PRTS_OPT_VERIFY_HASH, PRTS_VERIFY_IF_PRESENT)) != PRTS_OK)
         return cli_lib_error(path, st, prts_decoder_last_error(dec));
     f = fopen(path, "rb");
     if (!f) {

@@ -67,7 +67,7 @@ static int decode_and_compare(FILE *png, const unsigned char *want, size_t size)
     int st = dec ? PRTS_OK : PRTS_E_NOMEM;
 
     if (st == PRTS_OK)
-        st = prts_decoder_set_option(dec, PRTS_OPT_VERIFY_HASH, 1);
+        st = prts_decoder_set_option(dec, PRTS_OPT_VERIFY_HASH, PRTS_VERIFY_REQUIRED);
     if (st == PRTS_OK)
         st = prts_decoder_open(dec, read_cb, png);
     /* End of stream: PRTS_OK with got == 0 (a short pull is not the end). */

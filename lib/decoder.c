@@ -230,19 +230,21 @@ static int check_metadata(prts_decoder *dec, const char *name)
     const prts__meta *m = &dec->meta;
     uint64_t g = dec->png.side;
     /* A decompression bomb: a small file whose IDAT inflates to a huge image
-     * (every row is inflated to reach IEND).  No writer makes the image larger
-     * than its payload needs, or than the grid it records (an explicit grid). */
-    uint64_t need = prts_grid_size_for(m->encoded_size > m->data_size ? m->encoded_size
-                                                                       : m->data_size);
-    if (m->grid > need)
-        need = m->grid;
-    if (g > need)
+     * (every row is inflated to reach IEND and check the stream).  No writer
+     * makes the image larger than its payload needs, except for an explicit
+     * grid, which the metadata records; and that one within bounds (a 1 MB
+     * file recording grid_size 16384 for 100 bytes inflated 1 GiB per extract). */
+    uint64_t payload = m->encoded_size > m->data_size ? m->encoded_size : m->data_size;
+    uint64_t need = prts_grid_size_for(payload), allowed;
+    int explicit_ok = prts__grid_allowed(g, payload, &allowed);
+    if (g > need && (m->grid < g || !explicit_ok))
         return prts__fail(&dec->err, PRTS_E_DATA_SIZE,
                           "%s: the image is %llux%llu, but its metadata (data_size %llu, "
-                          "grid_size %u) accounts for a %llux%llu grid at most",
+                          "grid_size %u) accounts for a %llux%llu grid (an explicit grid_size "
+                          "may make it larger, up to %llu bytes of pixels)",
                           name, (unsigned long long)g, (unsigned long long)g,
                           (unsigned long long)m->data_size, m->grid, (unsigned long long)need,
-                          (unsigned long long)need);
+                          (unsigned long long)need, (unsigned long long)allowed);
     if (m->mode == PRTS_MODE_CODE) {
         if (!m->b64)
             return prts__fail(&dec->err, PRTS_E_NO_ORIGINAL,
@@ -250,7 +252,7 @@ static int check_metadata(prts_decoder *dec, const char *name)
                               "and cannot be decoded", name);
         return PRTS_OK;
     }
-    if (m->encoded_size > 4 * g * g)
+    if (m->encoded_size > 4 * g * g) /* a PNG side is below 2^31, so g <= 2^30: no wrap */
         return prts__fail(&dec->err, PRTS_E_DATA_SIZE,
                           "%s: metadata claims %llu bytes, a %llux%llu grid holds at most %llu",
                           name, (unsigned long long)m->encoded_size, (unsigned long long)g,
@@ -258,9 +260,38 @@ static int check_metadata(prts_decoder *dec, const char *name)
     return PRTS_OK;
 }
 
-/* Open `path` and settle its metadata: sidecar first (when allowed), then
- * the chunk; note whether the two disagree. */
-static int load_file(prts_decoder *dec, const char *path)
+/* The metadata of `path` from its chunk `chunk` and its sidecar `side` (either may be
+ * NULL, not both): the chunk wins, the sidecar may add keys (prts__meta_merge).  A key
+ * both hold with different values is PRTS_E_SIDECAR_MISMATCH when `decoding`; for
+ * info it is only noted (PRTS_INFO_SIDECAR_MISMATCH), and the chunk's value shown. */
+static int settle_metadata(prts_decoder *dec, const char *path, json_t *chunk, json_t *side,
+                           int decoding, json_t **use)
+{
+    if (!side || !chunk) { /* a PNG without a chunk has only its sidecar to go by */
+        *use = json_incref(side ? side : chunk);
+        return PRTS_OK;
+    }
+    const char *key;
+    *use = prts__meta_merge(chunk, side, &key);
+    if (!*use)
+        return prts__fail(&dec->err, PRTS_E_NOMEM, "%s: out of memory merging its sidecar", path);
+    dec->sidecar_mismatch = key != NULL;
+    if (!key || !decoding)
+        return PRTS_OK;
+    char *name = prts__sidecar_name(&dec->alloc, path, dec->meta_source);
+    int rc = prts__fail(&dec->err, PRTS_E_SIDECAR_MISMATCH,
+                        "%s: its sidecar %s says another '%s' than the PNG's own metadata (the "
+                        "PNG is authoritative: delete or rewrite the sidecar, or stop reading "
+                        "sidecars with PRTS_OPT_READ_SIDECAR 0)", path, name ? name : "", key);
+    prts__free(&dec->alloc, name);
+    json_decref(*use);
+    *use = NULL;
+    return rc;
+}
+
+/* Open `path` and settle its metadata: the PNG's chunk, with what its sidecar adds
+ * (when sidecars are read); `decoding`: refuse a sidecar that disagrees. */
+static int load_file(prts_decoder *dec, const char *path, int decoding)
 {
     prts__err *e = &dec->err;
     int rc = prts__open_input(path, &dec->fd, &dec->in_st, e);
@@ -269,40 +300,35 @@ static int load_file(prts_decoder *dec, const char *path)
     rc = open_png(dec, prts__fd_read, &dec->fd, path);
     if (rc)
         return rc;
-    json_t *side = NULL, *chunk = NULL;
+    json_t *side = NULL, *chunk = NULL, *use = NULL;
     if (dec->opts[PRTS_OPT_READ_SIDECAR] &&
         (rc = prts__sidecar_read(&dec->alloc, path, (uint64_t)dec->opts[PRTS_OPT_MAX_METADATA_SIZE],
                                  &side, &dec->meta_source, e)))
         return rc;
     prts__err chunk_err = {0, ""};
     int chunk_rc = chunk_metadata(dec, &chunk, &chunk_err);
-    if (chunk_rc == PRTS_E_NOMEM) { /* not a missing chunk: a sidecar does not make up for it */
+    if (!side)
+        dec->meta_source = PRTS_META_CHUNK;
+    /* only a missing chunk leaves the sidecar alone: a damaged one is still the PNG's word */
+    if (chunk_rc && (chunk_rc != PRTS_E_NO_METADATA || !side)) {
         json_decref(side);
         *e = chunk_err;
         return prts__fail_path(e, path);
     }
-    json_t *use = side ? side : chunk;
-    if (!side) {
-        dec->meta_source = PRTS_META_CHUNK;
-        if (chunk_rc) {
-            *e = chunk_err;
-            return prts__fail_path(e, path);
-        }
-    } else {
-        dec->sidecar_mismatch = !chunk || !json_equal(side, chunk);
-    }
-    if (!dec->blueprint && dec->opts[PRTS_OPT_READ_SIDECAR] &&
-        (rc = prts__sidecar_read_json(&dec->alloc, path, ".blueprint.json",
-                                      (uint64_t)dec->opts[PRTS_OPT_MAX_METADATA_SIZE],
-                                      &dec->blueprint, e))) {
-        json_decref(side);
-        json_decref(chunk);
+    if ((rc = settle_metadata(dec, path, chunk, side, decoding, &use)) == PRTS_OK &&
+        !dec->blueprint && dec->opts[PRTS_OPT_READ_SIDECAR])
+        rc = prts__sidecar_read_json(&dec->alloc, path, ".blueprint.json",
+                                     (uint64_t)dec->opts[PRTS_OPT_MAX_METADATA_SIZE],
+                                     &dec->blueprint, e);
+    json_decref(side);
+    json_decref(chunk);
+    if (rc) {
+        json_decref(use);
         return rc;
     }
     rc = prts__meta_interpret(use, &dec->meta, e);
     dec->have_meta = 1;
-    json_decref(side);
-    json_decref(chunk);
+    json_decref(use);
     if (rc)
         return prts__fail_path(e, path);
     return check_metadata(dec, path);
@@ -324,6 +350,7 @@ static int rows_begin(prts_decoder *dec, row_source *src)
     src->next = 0;
     if (dec->fd >= 0 && dec->png.plain_rgba8) {
         int rc = prts__seg_reader_open(&src->segs, &dec->alloc, dec->fd, dec->png.side,
+                                       prts__png_read_first_idat(&dec->png),
                                        (int)dec->opts[PRTS_OPT_THREADS], dec->png.name, &dec->err);
         if (rc || src->segs)
             return rc;
@@ -460,13 +487,18 @@ static int verify(prts_decoder *dec, prts__sha256 *sha, const char *name)
     return PRTS_OK;
 }
 
+/* Start hashing the payload when PRTS_OPT_VERIFY_HASH asks for it (sha->ctx stays NULL
+ * otherwise); before any output is opened, so that a refused file leaves nothing. */
 static int start_verify(prts_decoder *dec, prts__sha256 *sha, const char *name)
 {
-    if (!dec->opts[PRTS_OPT_VERIFY_HASH])
+    int64_t mode = dec->opts[PRTS_OPT_VERIFY_HASH];
+    if (mode == PRTS_VERIFY_OFF || (mode == PRTS_VERIFY_IF_PRESENT && !dec->meta.has_hash))
         return PRTS_OK;
     if (!dec->meta.has_hash)
         return prts__fail(&dec->err, PRTS_E_NO_HASH,
-                          "%s: verification asked for, but the metadata has no data_hash", name);
+                          "%s: the metadata has no data_hash to verify the payload with (to "
+                          "decode it unverified, set PRTS_OPT_VERIFY_HASH to PRTS_VERIFY_OFF, or "
+                          "to PRTS_VERIFY_IF_PRESENT)", name);
     return prts__sha256_init(sha, &dec->err);
 }
 
@@ -550,7 +582,7 @@ int prts_decode_file(prts_decoder *dec, const char *in, const char *out)
     prts__sha256 sha = {0};
     prts__outfile o = {.fd = -1};
     int rc, staged = -1;
-    if ((rc = load_file(dec, in)) || (rc = start_verify(dec, &sha, in)) ||
+    if ((rc = load_file(dec, in, 1)) || (rc = start_verify(dec, &sha, in)) ||
         (rc = prts__out_open(&o, &dec->alloc, out, (unsigned)dec->in_st.st_mode & 0666,
                              &dec->in_st, 0, &dec->err)))
         goto fail;
@@ -610,7 +642,7 @@ int prts_decode_range(prts_decoder *dec, const char *path, uint64_t offset, void
     close_file(dec);
     dec->state = DEC_IDLE;
     prts__err *e = &dec->err;
-    int rc = load_file(dec, path);
+    int rc = load_file(dec, path, 1);
     const prts__meta *m = &dec->meta;
     if (rc == PRTS_OK && (m->mode != PRTS_MODE_STANDARD || m->compressed))
         rc = prts__fail(e, PRTS_E_UNSUPPORTED, "%s: a byte range needs a standard-mode file "
@@ -638,10 +670,26 @@ int prts_decode_range(prts_decoder *dec, const char *path, uint64_t offset, void
         rc = rows_begin(dec, &src);
     if (rc == PRTS_OK && src.segs)
         prts__seg_reader_horizon(src.segs, last);
-    for (uint32_t s = first / lay.tile; rc == PRTS_OK && s <= last / lay.tile; s++) {
-        if ((rc = range_rows(dec, &src, s * lay.tile, lay.tile, rows, stride)) == PRTS_OK)
-            prts__range_gather(&lay, s, tiles, rows, stride, offset, offset + len, buf);
+    int redo = 0;
+    while (rc == PRTS_OK) {
+        for (uint32_t s = first / lay.tile; rc == PRTS_OK && s <= last / lay.tile; s++) {
+            if ((rc = range_rows(dec, &src, s * lay.tile, lay.tile, rows, stride)) == PRTS_OK)
+                prts__range_gather(&lay, s, tiles, rows, stride, offset, offset + len, buf);
+        }
+        if (rc || !src.segs || !prts__seg_reader_disagrees(src.segs))
+            break;
+        /* A segment disagrees with the index's checksum of it: the index or the rows are
+         * damaged, and only the zlib stream's own Adler-32 can tell which.  Read the
+         * range again in order, then the rest of the image to check it. */
+        prts__seg_reader_free(src.segs);
+        src = (row_source){0};
+        redo = 1;
+        rc = prts__png_read_begin(&dec->png, e);
     }
+    while (rc == PRTS_OK && redo && src.next < g)
+        rc = rows_read(dec, &src, rows, stride, g - src.next < lay.tile ? g - src.next : lay.tile);
+    if (rc == PRTS_OK && redo)
+        rc = rows_end(dec, &src);
     if (rc)
         prts__fail_path(e, path);
     prts__seg_reader_free(src.segs);
@@ -687,7 +735,7 @@ int prts_read_info(prts_decoder *dec, const char *path)
     if (!valid(dec) || !path)
         return PRTS_E_INVALID_ARG;
     close_file(dec);
-    int rc = load_file(dec, path);
+    int rc = load_file(dec, path, 0);
     dec->state = rc ? DEC_FAILED : DEC_IDLE;
     return rc;
 }

@@ -232,6 +232,15 @@ static int choose_grid(const prts_encoder *enc, uint64_t len, uint32_t *grid, pr
                           (unsigned long long)g, (unsigned long long)g,
                           (unsigned long long)(4 * g * g), (unsigned long long)len,
                           prts__grid_size(len));
+    } else {
+        uint64_t max;
+        if (!prts__grid_allowed(g, len, &max)) /* decoders would refuse the file */
+            return prts__fail(e, PRTS_E_INVALID_ARG,
+                              "grid %llux%llu is too large for a payload of %llu bytes: an "
+                              "explicit grid may make at most %llu bytes of pixels (the "
+                              "payload's own grid is %u)", (unsigned long long)g,
+                              (unsigned long long)g, (unsigned long long)len,
+                              (unsigned long long)max, prts__grid_size(len));
     }
     *grid = (uint32_t)g;
     return PRTS_OK;
@@ -554,16 +563,13 @@ static int commit_outputs(prts_encoder *enc, prts__outfile *png, const char *out
                                      enc->blueprint, mode, input, e)) == PRTS_OK)
             outs[nout++] = &side[1];
     } else {
-        drop[ndrop++] = prts__sidecar_name(&enc->alloc, out, ".meta.json");
+        drop[ndrop++] = prts__sidecar_name(&enc->alloc, out, PRTS_META_SIDECAR);
         size_t n = strlen(out);
-        if (n > 4 && strcmp(out + n - 4, ".png") == 0) { /* the reader's second sidecar name */
-            char *alt = drop[ndrop++] = prts__sidecar_name(&enc->alloc, out, ".meta.json");
-            if (alt)
-                memmove(alt + n - 4, alt + n, strlen(alt + n) + 1);
-        }
+        if (n > 4 && strcmp(out + n - 4, ".png") == 0) /* the reader's second sidecar name */
+            drop[ndrop++] = prts__sidecar_name(&enc->alloc, out, PRTS_META_ALT_SIDECAR);
     }
     if (!sidecars || !enc->blueprint)
-        drop[ndrop++] = prts__sidecar_name(&enc->alloc, out, ".blueprint.json");
+        drop[ndrop++] = prts__suffixed_name(&enc->alloc, out, ".blueprint.json");
     for (size_t i = 0; i < ndrop; i++)
         if (!drop[i] && rc == PRTS_OK)
             rc = prts__fail(e, PRTS_E_NOMEM, "out of memory");

@@ -55,6 +55,17 @@ int prts__is_pow2(uint64_t g)
     return g != 0 && (g & (g - 1)) == 0;
 }
 
+int prts__grid_allowed(uint64_t g, uint64_t n, uint64_t *max_bytes)
+{
+    uint64_t image = g > (1u << 30) ? UINT64_MAX : 4 * g * g; /* no 64-bit wrap */
+    uint64_t max = n > UINT64_MAX / 16 ? UINT64_MAX : 16 * n;
+    if (max < (64u << 20))
+        max = 64u << 20;
+    if (max_bytes)
+        *max_bytes = max;
+    return image >= n && (g <= prts__grid_size(n) || image <= max);
+}
+
 uint32_t prts__grid_size(uint64_t n)
 {
     if (n == 0)

@@ -38,6 +38,13 @@ uint64_t prts__xy2d(uint32_t g, uint32_t x, uint32_t y);
 /* Smallest grid side for n payload bytes (format.md §2); 0 if too large. */
 uint32_t prts__grid_size(uint64_t n);
 
+/* 1 if an explicit grid g may hold a payload of n bytes: it holds them, and its image
+ * is no larger than the larger of 16 times the payload (two grid sizes above the
+ * payload's own) and 64 MiB of pixels (4096x4096, a few tens of ms to inflate).
+ * Decoders refuse a larger image, since a small file could otherwise make them
+ * inflate any size; encoders refuse to write one.  *max_bytes: that bound. */
+int prts__grid_allowed(uint64_t g, uint64_t n, uint64_t *max_bytes);
+
 /* 1 if g is a power of two (1 included). */
 int prts__is_pow2(uint64_t g);
 

@@ -254,9 +254,11 @@ int prts__meta_interpret(json_t *obj, prts__meta *m, prts__err *e)
             return rc;
     }
     json_t *grid = json_object_get(obj, "grid_size");
-    if (json_is_integer(grid) && json_integer_value(grid) > 0 &&
-        json_integer_value(grid) <= UINT32_MAX)
-        m->grid = (uint32_t)json_integer_value(grid);
+    if (grid && (!json_is_integer(grid) || json_integer_value(grid) <= 0 ||
+                 json_integer_value(grid) > UINT32_MAX))
+        return prts__fail(e, PRTS_E_BAD_METADATA, "metadata key 'grid_size' is not a positive "
+                          "integer side");
+    m->grid = grid ? (uint32_t)json_integer_value(grid) : 0;
 
     const char *hash = json_string_value(json_object_get(obj, "data_hash"));
     if (hash) {
@@ -334,27 +336,68 @@ static int load_json_file(const prts_allocator *a, const char *path, uint64_t ma
     return PRTS_OK;
 }
 
+static int ends_in_png(const char *path)
+{
+    size_t n = strlen(path);
+    return n > 4 && strcmp(path + n - 4, ".png") == 0;
+}
+
+char *prts__sidecar_name(const prts_allocator *a, const char *png_path, int source)
+{
+    size_t n = strlen(png_path);
+    int alt = source == PRTS_META_ALT_SIDECAR;
+    if (alt && !ends_in_png(png_path))
+        return NULL;
+    char *name = prts__alloc(a, n + 16);
+    if (name)
+        snprintf(name, n + 16, "%.*s.meta.json", (int)(alt ? n - 4 : n), png_path);
+    return name;
+}
+
 int prts__sidecar_read(const prts_allocator *a, const char *png_path, uint64_t max_size,
                        json_t **out, int *source, prts__err *e)
 {
-    size_t n = strlen(png_path);
-    char *name = prts__alloc(a, n + 16);
-    if (!name)
-        return prts__fail(e, PRTS_E_NOMEM, "out of memory");
+    int rc = PRTS_E_FILE_NOT_FOUND;
     *out = NULL;
-    snprintf(name, n + 16, "%s.meta.json", png_path);
-    int rc = load_json_file(a, name, max_size, out, e);
-    *source = PRTS_META_SIDECAR;
-    if (rc == PRTS_E_FILE_NOT_FOUND && n > 4 && strcmp(png_path + n - 4, ".png") == 0) {
-        snprintf(name, n + 16, "%.*s.meta.json", (int)(n - 4), png_path);
+    for (int src = PRTS_META_SIDECAR; rc == PRTS_E_FILE_NOT_FOUND && src <= PRTS_META_ALT_SIDECAR;
+         src++) {
+        if (src == PRTS_META_ALT_SIDECAR && !ends_in_png(png_path))
+            break; /* no alternate name */
+        char *name = prts__sidecar_name(a, png_path, src);
+        if (!name)
+            return prts__fail(e, PRTS_E_NOMEM, "out of memory");
         rc = load_json_file(a, name, max_size, out, e);
-        *source = PRTS_META_ALT_SIDECAR;
+        *source = src;
+        prts__free(a, name);
     }
-    prts__free(a, name);
     return rc == PRTS_E_FILE_NOT_FOUND ? PRTS_OK : rc;
 }
 
-char *prts__sidecar_name(const prts_allocator *a, const char *png_path, const char *suffix)
+json_t *prts__meta_merge(json_t *chunk, json_t *sidecar, const char **differs)
+{
+    const char *key;
+    json_t *value;
+    *differs = NULL;
+    json_object_foreach(chunk, key, value) {
+        json_t *other = json_object_get(sidecar, key);
+        if (other && !json_equal(value, other)) {
+            *differs = key;
+            break;
+        }
+    }
+    json_t *merged = json_copy(chunk); /* shallow: values are shared, never changed */
+    if (!merged)
+        return NULL;
+    json_object_foreach(sidecar, key, value) {
+        if (!json_object_get(chunk, key) && json_object_set(merged, key, value) != 0) {
+            json_decref(merged);
+            return NULL;
+        }
+    }
+    return merged;
+}
+
+char *prts__suffixed_name(const prts_allocator *a, const char *png_path, const char *suffix)
 {
     size_t n = strlen(png_path) + strlen(suffix) + 1;
     char *name = prts__alloc(a, n);
@@ -383,7 +426,7 @@ int prts__sidecar_open(const prts_allocator *a, prts__outfile *out, const char *
                        const char *suffix, const json_t *obj, unsigned mode,
                        const struct stat *input, prts__err *e)
 {
-    char *name = prts__sidecar_name(a, png_path, suffix);
+    char *name = prts__suffixed_name(a, png_path, suffix);
     char *text = json_dumps(obj, JSON_INDENT(2) | JSON_ENSURE_ASCII);
     int rc;
     if (text)

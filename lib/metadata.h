@@ -70,7 +70,18 @@ int prts__sidecar_open(const prts_allocator *a, prts__outfile *out, const char *
                        const char *suffix, const json_t *obj, unsigned mode,
                        const struct stat *input, prts__err *e);
 /* PATH + suffix in new memory from `a` (NULL when out of memory). */
-char *prts__sidecar_name(const prts_allocator *a, const char *png_path, const char *suffix);
+char *prts__suffixed_name(const prts_allocator *a, const char *png_path, const char *suffix);
+/* The name of the sidecar `source` (PRTS_META_SIDECAR or PRTS_META_ALT_SIDECAR)
+ * of png_path, from `a`; NULL when out of memory, or for ALT_SIDECAR when the
+ * name does not end in ".png". */
+char *prts__sidecar_name(const prts_allocator *a, const char *png_path, int source);
+/* A PNG's metadata with its sidecar's (format.md §5): the PNG's own chunk is
+ * authoritative; the sidecar may add keys the chunk lacks (an older writer's
+ * sidecar, or one that alone keeps original_data_b64), but a key both hold
+ * must have equal values.  Returns the chunk plus the sidecar's other keys (a
+ * new reference; NULL when out of memory) and sets *differs to the first key,
+ * in the chunk's order, whose values differ (NULL when none does). */
+json_t *prts__meta_merge(json_t *chunk, json_t *sidecar, const char **differs);
 /* Read PATH + suffix if it exists (*out NULL when not). */
 int prts__sidecar_read_json(const prts_allocator *a, const char *png_path, const char *suffix,
                             uint64_t max_size, json_t **out, prts__err *e);

@@ -1,6 +1,9 @@
 /* png_filter.c: PNG filter types 0-4 (None, Sub, Up, Average, Paeth), bpp 4. */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "png_filter.h"
 
@@ -12,31 +15,108 @@ static inline uint8_t paeth(uint8_t a, uint8_t b, uint8_t c)
     return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
-/* Filter `cur` with type f into out (no filter byte); prev non-NULL for 2-4. */
-static void apply(uint8_t *out, const uint8_t *cur, const uint8_t *prev, size_t len, int f)
+/* Filter cur[from..to) with type f into out (no filter byte); prev non-NULL for 2-4. */
+static void apply_range(uint8_t *out, const uint8_t *cur, const uint8_t *prev, size_t from,
+                        size_t to, int f)
 {
     size_t i;
     switch (f) {
     case 1:
-        for (i = 0; i < len; i++)
+        for (i = from; i < to; i++)
             out[i] = (uint8_t)(cur[i] - (i >= BPP ? cur[i - BPP] : 0));
         break;
     case 2:
-        for (i = 0; i < len; i++)
+        for (i = from; i < to; i++)
             out[i] = (uint8_t)(cur[i] - prev[i]);
         break;
     case 3:
-        for (i = 0; i < len; i++)
+        for (i = from; i < to; i++)
             out[i] = (uint8_t)(cur[i] - (((i >= BPP ? cur[i - BPP] : 0) + prev[i]) >> 1));
         break;
     case 4:
-        for (i = 0; i < len; i++)
+        for (i = from; i < to; i++)
             out[i] = (uint8_t)(cur[i] - paeth(i >= BPP ? cur[i - BPP] : 0, prev[i],
                                               i >= BPP ? prev[i - BPP] : 0));
         break;
     default:
-        memcpy(out, cur, len);
+        memcpy(out + from, cur + from, to - from);
     }
+}
+
+#ifdef __SSE2__
+/* Filtering, unlike unfiltering, has no dependency along the row: every predictor
+ * comes from unfiltered bytes (left, up, upper left), so 16 bytes go at a time.
+ * The sequential reader filters every row again to check the zlib stream's
+ * Adler-32 (png_read.h): scalar Paeth and Average cost a quarter of a decode. */
+static inline __m128i abs16(__m128i x)
+{
+    return _mm_max_epi16(x, _mm_sub_epi16(_mm_setzero_si128(), x));
+}
+
+static inline __m128i select16(__m128i mask, __m128i yes, __m128i no)
+{
+    return _mm_or_si128(_mm_and_si128(mask, yes), _mm_andnot_si128(mask, no));
+}
+
+/* The predictors of 8 bytes, widened to 16 bits. */
+static inline __m128i predict16(__m128i a, __m128i b, __m128i c, int f)
+{
+    if (f == 3)
+        return _mm_srli_epi16(_mm_add_epi16(a, b), 1);
+    __m128i pa = _mm_sub_epi16(b, c), pb = _mm_sub_epi16(a, c); /* p - a, p - b */
+    __m128i pc = abs16(_mm_add_epi16(pa, pb));                  /* |p - c| */
+    pa = abs16(pa);
+    pb = abs16(pb);
+    __m128i not_a = _mm_or_si128(_mm_cmpgt_epi16(pa, pb), _mm_cmpgt_epi16(pa, pc));
+    return select16(not_a, select16(_mm_cmpgt_epi16(pb, pc), c, b), a);
+}
+
+/* Bytes [BPP, to) by 16: returns where the scalar loop takes over. */
+static size_t apply_sse2(uint8_t *out, const uint8_t *cur, const uint8_t *prev, size_t to, int f)
+{
+    const __m128i zero = _mm_setzero_si128();
+    size_t i = BPP;
+    for (; i + 16 <= to; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(cur + i));
+        __m128i a = _mm_loadu_si128((const __m128i *)(cur + i - BPP)), pred;
+        if (f == 1) {
+            pred = a;
+        } else {
+            __m128i b = _mm_loadu_si128((const __m128i *)(prev + i));
+            if (f == 2) {
+                pred = b;
+            } else {
+                __m128i c = _mm_loadu_si128((const __m128i *)(prev + i - BPP));
+                __m128i lo = predict16(_mm_unpacklo_epi8(a, zero), _mm_unpacklo_epi8(b, zero),
+                                       _mm_unpacklo_epi8(c, zero), f);
+                __m128i hi = predict16(_mm_unpackhi_epi8(a, zero), _mm_unpackhi_epi8(b, zero),
+                                       _mm_unpackhi_epi8(c, zero), f);
+                pred = _mm_packus_epi16(lo, hi);
+            }
+        }
+        _mm_storeu_si128((__m128i *)(out + i), _mm_sub_epi8(x, pred));
+    }
+    return i;
+}
+#endif
+
+/* Filter `cur` with type f into out (no filter byte); prev non-NULL for 2-4. */
+static void apply(uint8_t *out, const uint8_t *cur, const uint8_t *prev, size_t len, int f)
+{
+    size_t from = 0;
+#ifdef __SSE2__
+    if (f >= 1 && f <= 4 && len >= BPP + 16) {
+        apply_range(out, cur, prev, 0, BPP, f); /* the first pixel has nothing to its left */
+        from = apply_sse2(out, cur, prev, len, f);
+    }
+#endif
+    apply_range(out, cur, prev, from, len, f);
+}
+
+void prts__filter_row_as(uint8_t *out, const uint8_t *cur, const uint8_t *prev, size_t len,
+                         int type)
+{
+    apply(out, cur, prev, len, type);
 }
 
 static uint64_t cost(const uint8_t *v, size_t len)

@@ -1,7 +1,9 @@
 /* png_filter.h: PNG row filters for RGBA8 rows (4 bytes per pixel).
  *
  * Our PNG writer filters rows itself (it compresses runs of rows on several
- * threads), and the indexed reader unfilters the runs it inflates. */
+ * threads), the indexed reader unfilters the runs it inflates, and the
+ * sequential reader filters libspng's rows again to check the zlib stream's
+ * Adler-32 (png_read.h). */
 #ifndef PRTS__PNG_FILTER_H
 #define PRTS__PNG_FILTER_H
 
@@ -16,6 +18,11 @@
  * bytes when adaptive. */
 void prts__filter_row(uint8_t *out, const uint8_t *cur, const uint8_t *prev, size_t len,
                       int adaptive, uint8_t *scratch);
+
+/* Filter `cur` with filter type `type` (0..4) into out[0..len) (no filter
+ * byte); `prev` is the previous row (zeros for the first one). */
+void prts__filter_row_as(uint8_t *out, const uint8_t *cur, const uint8_t *prev, size_t len,
+                         int type);
 
 /* Undo the filter of row[1..len] in place (row[0] is the filter type);
  * `prev` is the previous unfiltered row (its bytes, no filter byte) or

@@ -5,6 +5,14 @@
 #include "alloc.h"
 #include "png_index.h"
 
+/* Empty the index but keep its allocator: the segment table comes from it. */
+static void clear(prts__png_index *ix)
+{
+    const prts_allocator *a = ix->alloc;
+    memset(ix, 0, sizeof *ix);
+    ix->alloc = a;
+}
+
 uint8_t *prts__index_encode(const prts__png_index *ix, size_t *len)
 {
     *len = PRTS__INDEX_HEAD + (size_t)ix->count * PRTS__INDEX_ENTRY + PRTS__INDEX_TAIL;
@@ -43,7 +51,7 @@ uint64_t prts__index_locate(const uint8_t tail[20], uint64_t file_len, uint32_t 
 int prts__index_decode(const uint8_t *data, size_t len, uint32_t height, uint64_t file_len,
                        prts__png_index *ix)
 {
-    memset(ix, 0, sizeof *ix);
+    clear(ix);
     if (len < PRTS__INDEX_HEAD || data[0] != 1 || data[1] || data[2] || data[3])
         return -1;
     uint32_t count = prts__get32(data + 4);
@@ -80,8 +88,6 @@ int prts__index_decode(const uint8_t *data, size_t len, uint32_t height, uint64_
 
 void prts__index_free(prts__png_index *ix)
 {
-    const prts_allocator *a = ix->alloc;
-    prts__free(a, ix->seg);
-    memset(ix, 0, sizeof *ix);
-    ix->alloc = a;
+    prts__free(ix->alloc, ix->seg);
+    clear(ix);
 }

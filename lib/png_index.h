@@ -11,7 +11,9 @@
  *   N x { u64 file offset of the segment's IDAT chunk (its length field),
  *         u32 first row of the segment,
  *         u32 Adler-32 of the segment's rows as inflated (filter bytes and
- *             filtered bytes), so that each segment is checked on its own }
+ *             filtered bytes), so that a byte range is checked without the
+ *             rest of the image; a segment that disagrees is settled by the
+ *             zlib stream's own Adler-32 (png_segments.h) }
  *   u32 length of this chunk's data (so that a reader finds the chunk from
  *       the end of the file: ... prIX data, CRC, IEND)
  *

@@ -3,10 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "alloc.h"
+#include "checksum.h"
 #include "metadata.h"
+#include "png_filter.h"
 #include "png_read.h"
 
 #define READ_BUF_SIZE (256u << 10)
@@ -33,6 +34,16 @@ static uint32_t be32(const uint8_t *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+static void keep_idat_tail(prts__crc_tracker *t, const uint8_t *p, size_t n)
+{
+    if (n >= 4) {
+        memcpy(t->idat_tail, p + n - 4, 4);
+    } else {
+        memmove(t->idat_tail, t->idat_tail + n, 4 - n);
+        memcpy(t->idat_tail + 4 - n, p, n);
+    }
+}
+
 static void crc_track(prts__crc_tracker *t, const uint8_t *p, size_t n)
 {
     while (n > 0) {
@@ -45,7 +56,9 @@ static void crc_track(prts__crc_tracker *t, const uint8_t *p, size_t n)
             memcpy(t->field + (t->phase == PHASE_HEADER ? 8 : 4) - t->left, p, take);
             break;
         case PHASE_DATA:
-            t->crc = (uint32_t)crc32(t->crc, p, (uInt)take);
+            t->crc = prts__crc32(t->crc, p, take);
+            if (t->idat)
+                keep_idat_tail(t, p, take);
             break;
         }
         p += take;
@@ -56,8 +69,9 @@ static void crc_track(prts__crc_tracker *t, const uint8_t *p, size_t n)
         if (t->phase == PHASE_HEADER) {
             memcpy(t->type, t->field + 4, 4);
             t->type[4] = '\0';
-            t->crc = (uint32_t)crc32(0, t->field + 4, 4);
+            t->crc = prts__crc32(0, t->field + 4, 4);
             t->left = be32(t->field);
+            t->idat = !strcmp(t->type, "IDAT");
             if (!strcmp(t->type, "tEXt") || !strcmp(t->type, "zTXt") || !strcmp(t->type, "iTXt")) {
                 t->texts++;
                 if (t->left > t->max_text) {
@@ -263,33 +277,39 @@ int prts__png_read_open(prts__png_reader *r, const prts_allocator *a, prts_read_
     r->side = ihdr.width;
     r->plain_rgba8 = ihdr.bit_depth == 8 && ihdr.color_type == SPNG_COLOR_TYPE_TRUECOLOR_ALPHA &&
                      !ihdr.interlace_method;
+    /* Other files' rows come out converted, so they cannot be filtered again to check
+     * the Adler-32 (see check_adler): let libspng check it, as far as it can. */
+    r->check_adler = r->plain_rgba8;
+    if (!r->check_adler && (rc = spng_set_crc_action(r->ctx, SPNG_CRC_ERROR, SPNG_CRC_USE)))
+        return spng_fail(r, rc, e);
     return PRTS_OK;
 }
 
-int prts__png_read_metadata(prts__png_reader *r, const char **text, size_t *len,
-                            const char **blueprint, size_t *blueprint_len, prts__err *e)
+/* The text chunks libspng has stored so far: the first metadata text (*text NULL if
+ * none), the first blueprint text, and how many metadata chunks there are. */
+static int scan_texts(prts__png_reader *r, const char **text, size_t *len, const char **blueprint,
+                      size_t *blueprint_len, uint32_t *count, prts__err *e)
 {
     uint32_t n = 0;
-    if (blueprint)
-        *blueprint = NULL;
+    *text = *blueprint = NULL;
+    *count = 0;
     prts__spng_use(&r->spng_mem);
     int rc = spng_get_text(r->ctx, NULL, &n);
     if (rc == SPNG_ECHUNKAVAIL || (rc == 0 && n == 0))
-        return prts__fail(e, PRTS_E_NO_METADATA, "%s: No PixelRTS metadata found in PNG", r->name);
+        return PRTS_OK;
     if (rc)
         return spng_fail(r, rc, e);
     struct spng_text *texts = prts__calloc(r->alloc, n, sizeof *texts);
     if (!texts)
         return prts__fail(e, PRTS_E_NOMEM, "%s: out of memory", r->name);
     rc = spng_get_text(r->ctx, texts, &n);
-    int found = 0;
     for (uint32_t i = 0; rc == 0 && i < n; i++) {
-        if (!found && prts__meta_is_chunk_text(texts[i].text, texts[i].length)) {
-            *text = texts[i].text;
-            *len = texts[i].length;
-            found = 1;
-        } else if (blueprint && !*blueprint &&
-                   prts__blueprint_is_chunk_text(texts[i].text, texts[i].length)) {
+        if (prts__meta_is_chunk_text(texts[i].text, texts[i].length)) {
+            if ((*count)++ == 0) {
+                *text = texts[i].text;
+                *len = texts[i].length;
+            }
+        } else if (!*blueprint && prts__blueprint_is_chunk_text(texts[i].text, texts[i].length)) {
             *blueprint = texts[i].text;
             *blueprint_len = texts[i].length;
         }
@@ -297,9 +317,27 @@ int prts__png_read_metadata(prts__png_reader *r, const char **text, size_t *len,
     prts__free(r->alloc, texts);
     if (rc)
         return spng_fail(r, rc, e);
-    if (!found)
-        return prts__fail(e, PRTS_E_NO_METADATA, "%s: No PixelRTS metadata found in PNG", r->name);
+    /* this reader took the first, others (PIL) the last: one file, two readings */
+    if (*count > 1)
+        return prts__fail(e, PRTS_E_BAD_METADATA, "%s: two PixelRTS metadata chunks: readers "
+                          "disagree on which one counts, so neither is used", r->name);
     return PRTS_OK;
+}
+
+int prts__png_read_metadata(prts__png_reader *r, const char **text, size_t *len,
+                            const char **blueprint, size_t *blueprint_len, prts__err *e)
+{
+    const char *bp;
+    size_t bp_len;
+    uint32_t count;
+    int rc = scan_texts(r, text, len, &bp, &bp_len, &count, e);
+    if (blueprint) {
+        *blueprint = bp;
+        *blueprint_len = bp_len;
+    }
+    if (rc == PRTS_OK && !count)
+        rc = prts__fail(e, PRTS_E_NO_METADATA, "%s: No PixelRTS metadata found in PNG", r->name);
+    return rc;
 }
 
 int prts__png_read_begin(prts__png_reader *r, prts__err *e)
@@ -318,7 +356,31 @@ int prts__png_read_begin(prts__png_reader *r, prts__err *e)
         rc = spng_decode_image(r->ctx, NULL, 0, SPNG_FMT_RGBA8,
                                SPNG_DECODE_TRNS | SPNG_DECODE_PROGRESSIVE);
     }
-    return rc ? spng_fail(r, rc, e) : PRTS_OK;
+    if (rc)
+        return spng_fail(r, rc, e);
+    if (r->check_adler) {
+        size_t row_len = (size_t)r->side * 4;
+        r->adler = 1;
+        r->last_row = prts__calloc(r->alloc, row_len, 1);
+        r->filtered = prts__alloc(r->alloc, row_len);
+        if (!r->last_row || !r->filtered)
+            return prts__fail(e, PRTS_E_NOMEM, "%s: cannot allocate %zu bytes", r->name,
+                              2 * row_len);
+    }
+    return PRTS_OK;
+}
+
+/* Fold one row, as the zlib stream holds it, into the Adler-32. */
+static void adler_row(prts__png_reader *r, const uint8_t *row, const uint8_t *prev,
+                      uint8_t filter)
+{
+    size_t len = (size_t)r->side * 4;
+    r->adler = prts__adler32(r->adler, &filter, 1);
+    if (filter != 0) {
+        prts__filter_row_as(r->filtered, row, prev, len, filter);
+        row = r->filtered;
+    }
+    r->adler = prts__adler32(r->adler, row, len);
 }
 
 int prts__png_read_rows(prts__png_reader *r, uint8_t *rows, size_t stride, uint32_t n,
@@ -332,10 +394,17 @@ int prts__png_read_rows(prts__png_reader *r, uint8_t *rows, size_t stride, uint3
             memcpy(row, r->image + (size_t)r->next_row * row_len, row_len);
             continue;
         }
+        struct spng_row_info info = {0};
+        if (r->check_adler)
+            spng_get_row_info(r->ctx, &info); /* the filter of the row to come */
         int rc = spng_decode_row(r->ctx, row, row_len);
         if (rc != 0 && rc != SPNG_EOI)
             return spng_fail(r, rc, e);
+        if (r->check_adler)
+            adler_row(r, row, i ? row - stride : r->last_row, info.filter);
     }
+    if (r->check_adler && n)
+        memcpy(r->last_row, rows + (size_t)(n - 1) * stride, row_len);
     return PRTS_OK;
 }
 
@@ -346,18 +415,50 @@ int prts__png_read_end(prts__png_reader *r, prts__err *e)
     int rc = spng_decode_chunks(r->ctx);
     if (rc)
         return spng_fail(r, rc, e);
-    /* libspng stops after IEND's header: its CRC, the file's last 4 bytes, is ours to read
-     * (a stream cut there would otherwise pass) */
-    drain_current_chunk(r);
+    /* libspng may stop after IEND's header: its CRC, the file's last 4 bytes, is then ours
+     * to read (a stream cut there would otherwise pass) */
+    if (r->crc.phase != PHASE_HEADER)
+        drain_current_chunk(r);
     if (r->crc.bad)
         return prts__fail(e, PRTS_E_CRC, "%s: %s chunk at offset %llu fails its CRC check",
                           r->name, r->crc.type, (unsigned long long)r->crc.chunk_at);
     if (r->callback_failed)
         return prts__fail(e, PRTS_E_CALLBACK, "%s: the read callback failed", r->name);
-    if (r->crc.phase != PHASE_HEADER || r->crc.left != 8)
+    if (r->crc.phase != PHASE_HEADER || r->crc.left != 8 || strcmp(r->crc.type, "IEND") != 0)
         return prts__fail(e, PRTS_E_TRUNCATED, "%s: PNG is truncated (in its %s chunk)", r->name,
                           r->crc.type);
+    /* A PNG ends at IEND.  What follows is refused rather than ignored: another reader
+     * may make something of it (a second image), and every reader must see one file. */
+    int more = refill(r);
+    if (more < 0)
+        return prts__fail(e, PRTS_E_CALLBACK, "%s: the read callback failed", r->name);
+    if (more > 0)
+        return prts__fail(e, PRTS_E_PNG, "%s: data after the IEND chunk (from offset %llu): a "
+                          "PNG ends at IEND", r->name, (unsigned long long)r->crc.offset);
+    /* a second metadata chunk after the pixels */
+    const char *text, *bp;
+    size_t len, bp_len;
+    uint32_t count;
+    if ((rc = scan_texts(r, &text, &len, &bp, &bp_len, &count, e)))
+        return rc;
+    if (r->check_adler && r->next_row == r->side)
+        return prts__check_adler(be32(r->crc.idat_tail), r->adler, r->name, e);
     return PRTS_OK;
+}
+
+int prts__check_adler(uint32_t stored, uint32_t computed, const char *name, prts__err *e)
+{
+    if (stored == computed)
+        return PRTS_OK;
+    return prts__fail(e, PRTS_E_PNG, "%s: the image data is corrupt: zlib Adler-32 mismatch (the "
+                      "zlib stream ends with %08x, its rows give %08x: damaged rows, or data "
+                      "after the end of the stream)", name, stored, computed);
+}
+
+uint64_t prts__png_read_first_idat(const prts__png_reader *r)
+{
+    /* libspng stops reading at the first IDAT chunk's header until rows are asked for */
+    return r->crc.idat && !r->crc.bad && r->next_row == 0 && !r->image ? r->crc.chunk_at : 0;
 }
 
 void prts__png_read_free(prts__png_reader *r)
@@ -368,5 +469,7 @@ void prts__png_read_free(prts__png_reader *r)
         spng_ctx_free(r->ctx);
     prts__free(r->alloc, r->buf);
     prts__free(r->alloc, r->image);
+    prts__free(r->alloc, r->last_row);
+    prts__free(r->alloc, r->filtered);
     memset(r, 0, sizeof *r);
 }

@@ -26,6 +26,9 @@ typedef struct prts__crc_tracker {
     uint64_t max_text;     /* a longer text chunk sets text_too_big (checked before */
     int text_too_big;      /* its data is read: libspng would read it all) */
     uint32_t text_len;
+    int idat;              /* the current chunk is an IDAT */
+    uint8_t idat_tail[4];  /* the last 4 bytes of image data so far: at the end, the
+                              zlib stream's Adler-32 (prts__png_read_end checks it) */
 } prts__crc_tracker;
 
 typedef struct prts__png_reader {
@@ -45,6 +48,15 @@ typedef struct prts__png_reader {
     int plain_rgba8;       /* 8-bit RGBA, not interlaced: rows are the pixels as they are */
     uint8_t *image;        /* whole image, only for interlaced files */
     uint32_t next_row;
+    /* The zlib stream's Adler-32, checked by us for plain RGBA8 files: libspng skips
+     * the check under SPNG_CRC_USE (which our tracker needs), and even with it on,
+     * checks only when the stream's last 4 bytes arrive in the same read as the last
+     * row.  The inflated stream is each row's filter byte and filtered bytes, so the
+     * rows libspng hands out are filtered again (png_filter.h) and summed. */
+    int check_adler;
+    uint32_t adler;        /* of the inflated stream so far */
+    uint8_t *last_row;     /* the row before the next one (zeros before row 0) */
+    uint8_t *filtered;     /* a row filtered again */
     const prts_allocator *alloc; /* our allocations */
     prts__spng_arena spng_mem;   /* libspng's (alloc_spng.c) */
 } prts__png_reader;
@@ -65,9 +77,17 @@ int prts__png_read_begin(prts__png_reader *r, prts__err *e);
 /* Decode the next `n` rows into rows[0], rows[stride], ... */
 int prts__png_read_rows(prts__png_reader *r, uint8_t *rows, size_t stride, uint32_t n,
                         prts__err *e);
-/* Read the chunks after the image, through IEND, checking their CRCs. */
+/* Read the chunks after the image, through IEND, checking their CRCs, that
+ * nothing follows IEND, and (plain RGBA8 files, every row read) the zlib
+ * stream's Adler-32. */
 int prts__png_read_end(prts__png_reader *r, prts__err *e);
 void prts__png_read_free(prts__png_reader *r);
+/* Offset of the first IDAT chunk, once the metadata was read and before any
+ * row; 0 when the reader is not there. */
+uint64_t prts__png_read_first_idat(const prts__png_reader *r);
+/* The zlib stream's Adler-32 check (both readers): PRTS_OK if `stored`, the
+ * stream's last 4 bytes, is `computed`, else PRTS_E_PNG naming `name`. */
+int prts__check_adler(uint32_t stored, uint32_t computed, const char *name, prts__err *e);
 
 /* prts_read_fn over a file descriptor (user = pointer to int fd). */
 ptrdiff_t prts__fd_read(void *user, void *buf, size_t cap);

@@ -16,6 +16,7 @@
 #include "fileio.h"
 #include "png_filter.h"
 #include "png_index.h"
+#include "png_read.h"
 #include "png_segments.h"
 
 enum { SLOT_FREE, SLOT_QUEUED, SLOT_RUNNING, SLOT_DONE };
@@ -41,6 +42,7 @@ typedef struct slot {
     uint8_t *chunk;     /* the segment's IDAT chunk, read from the file */
     uint8_t *rows;      /* unfiltered rows, with their filter bytes */
     uint32_t adler;     /* of the filtered rows */
+    int disagrees;      /* adler is not the index's */
     int rc;
     prts__err err;
 } slot;
@@ -61,6 +63,7 @@ struct prts__seg_reader {
     uint32_t horizon;    /* last row worth reading ahead */
     uint32_t next_adler; /* segments folded into adler, in order */
     uint32_t adler;
+    int disagrees;       /* a segment read so far is not what the index says */
     int in_order;        /* every request so far continued the previous one */
     uint32_t next_row;
 
@@ -233,10 +236,7 @@ static int inflate_segment(prts__seg_reader *r, uint32_t k, slot *s, inflater *f
                           "%llu) is corrupt: %s", r->name, first, first + nrows - 1,
                           (unsigned long long)at, why);
     s->adler = prts__adler32(1, s->rows, want);
-    if (s->adler != r->ix.seg[k].adler)
-        return prts__fail(e, PRTS_E_PNG, "%s: the image data of rows %u-%u (IDAT chunk at offset "
-                          "%llu) is corrupt: it fails its Adler-32 check", r->name, first,
-                          first + nrows - 1, (unsigned long long)at);
+    s->disagrees = s->adler != r->ix.seg[k].adler;
     for (uint32_t i = 0; i < nrows; i++) {
         uint8_t *row = s->rows + (size_t)i * rowb;
         /* a segment cannot lean on the row before it: it was inflated apart */
@@ -324,6 +324,7 @@ static int get_segment(prts__seg_reader *r, uint32_t k, slot **out, prts__err *e
         *e = s->err;
         return s->rc;
     }
+    r->disagrees |= s->disagrees;
     if (k == r->next_adler) {
         r->adler = prts__adler32_combine(r->adler, s->adler,
                                          (uint64_t)seg_rows(r, k) * (r->row_len + 1));
@@ -384,11 +385,12 @@ int prts__seg_reader_finish(prts__seg_reader *r, prts__err *e)
     uint8_t tail[4];
     if (pread(r->fd, tail, 4, (off_t)(r->ix.seg[k].offset + 8 + r->chunk_len[k] - 4)) != 4)
         return prts__fail(e, PRTS_E_IO, "%s: cannot read the end of the image data", r->name);
-    uint32_t stored = prts__get32(tail);
-    if (stored != r->adler)
-        return prts__fail(e, PRTS_E_PNG, "%s: the image data fails its Adler-32 check "
-                          "(stored %08x, computed %08x)", r->name, stored, r->adler);
-    return PRTS_OK;
+    return prts__check_adler(prts__get32(tail), r->adler, r->name, e);
+}
+
+int prts__seg_reader_disagrees(const prts__seg_reader *r)
+{
+    return r->disagrees;
 }
 
 /* ---- opening -------------------------------------------------------------------- */
@@ -425,11 +427,11 @@ static int chunks_match(prts__seg_reader *r)
 }
 
 int prts__seg_reader_open(prts__seg_reader **out, const prts_allocator *a, int fd, uint32_t side,
-                          int threads, const char *name, prts__err *e)
+                          uint64_t first_idat, int threads, const char *name, prts__err *e)
 {
     *out = NULL;
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 64)
+    if (!first_idat || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 64)
         return PRTS_OK;
     uint64_t file_len = (uint64_t)st.st_size;
     uint8_t tail[20];
@@ -465,7 +467,12 @@ int prts__seg_reader_open(prts__seg_reader **out, const prts_allocator *a, int f
     r->ix.alloc = a;
     int ix_rc = usable ? prts__index_decode(chunk + 8, ix_len, side, ix_at, &r->ix) : -1;
     prts__free(a, chunk);
-    int match = ix_rc == 0 ? chunks_match(r) : 0;
+    /* The segments must be exactly the IDAT chunks a sequential reader inflates: from
+     * the first one on, back to back (chunks_match) up to the index chunk, which IEND
+     * follows at the end of the file.  Anything else (IDAT chunks the index skips,
+     * before or after its own) is a second image for some reader. */
+    int match = ix_rc == 0 && r->ix.seg[0].offset == first_idat && r->ix.end == ix_at
+                    ? chunks_match(r) : 0;
     if (ix_rc == -2 || match < 0) {
         prts__seg_reader_free(r);
         return prts__fail(e, PRTS_E_NOMEM, "cannot read the segment index");

@@ -37,6 +37,39 @@ check "range past the end" 1 "$cli" extract "$dir/in.bin.rts.png" --offset 29999
 check "no output after a bad range" 1 test -e "$dir/r2.bin"
 check "range with --verify" 2 "$cli" extract "$dir/in.bin.rts.png" --offset 1 --verify
 check "bad preset" 2 "$cli" convert "$dir/in.bin" --preset tiny
+# hash verification is the default (--verify is kept, as a no-op): a wrong data_hash or none
+# fails extract, --no-verify skips the check (files crafted with python3, when there is one)
+check "extract says it verified" 0 sh -c "'$cli' extract '$dir/in.bin.rts.png' -o '$dir/v.bin' | grep -q 'sha256 verified'"
+check "extract --no-verify" 0 sh -c "'$cli' extract '$dir/in.bin.rts.png' -o '$dir/v.bin' --no-verify | grep -vq 'sha256 verified'"
+if command -v python3 >/dev/null 2>&1; then
+    for how in zero drop; do
+        python3 - "$dir/in.bin.rts.png" "$dir/$how.rts.png" $how <<'EOF'
+import json, struct, sys, zlib
+d = open(sys.argv[1], "rb").read()
+out, pos = bytearray(d[:8]), 8
+while pos < len(d):
+    n, = struct.unpack(">I", d[pos:pos + 4])
+    kind, body = d[pos + 4:pos + 8], d[pos + 8:pos + 8 + n]
+    if kind == b"tEXt" and body.startswith(b"PixelRTS\0"):
+        meta = json.loads(body[17:])
+        if sys.argv[3] == "zero":
+            meta["data_hash"] = "0" * 64
+        else:
+            del meta["data_hash"]
+        body = b"PixelRTS\0PixelRTS" + json.dumps(meta, separators=(",", ":")).encode()
+    out += struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    pos += 12 + n
+open(sys.argv[2], "wb").write(out)
+EOF
+        check "extract, data_hash $how" 1 "$cli" extract "$dir/$how.rts.png" -o "$dir/$how.bin"
+        check "extract -o -, data_hash $how" 1 sh -c "'$cli' extract '$dir/$how.rts.png' -o - >'$dir/$how.out'"
+        check "nothing on stdout, data_hash $how" 0 test ! -s "$dir/$how.out"
+        check "no output, data_hash $how" 1 test -e "$dir/$how.bin"
+        check "extract --no-verify, data_hash $how" 0 "$cli" extract "$dir/$how.rts.png" -o "$dir/$how.bin" --no-verify
+        check "bytes equal, data_hash $how" 0 cmp "$dir/in.bin" "$dir/$how.bin"
+    done
+    check "no data_hash: the error says --no-verify" 0 sh -c "'$cli' extract '$dir/drop.rts.png' -o '$dir/x.bin' 2>&1 | grep -q -- --no-verify"
+fi
 # failures and usage errors
 check "missing input" 1 "$cli" convert "$dir/nope.bin"
 check "not a PNG" 1 "$cli" extract "$dir/in.bin" -o "$dir/x"

@@ -50,6 +50,9 @@ static void t_status_values_pinned(void **state)
     assert_int_equal(PRTS_E_HASH_MISMATCH, -15);
     assert_int_equal(PRTS_E_BAD_STATE, -18);
     assert_int_equal(PRTS_E_CANCELLED, -26);
+    assert_int_equal(PRTS_VERIFY_OFF, 0);
+    assert_int_equal(PRTS_VERIFY_REQUIRED, 1);
+    assert_int_equal(PRTS_VERIFY_IF_PRESENT, 2);
 }
 
 static const prts_option all_opts[] = {
@@ -72,7 +75,7 @@ static void t_option_bounds(void **state)
     }
     static const struct { prts_option o; int64_t mn, mx; } exact[] = {
         { PRTS_OPT_MODE, 0, 1 }, { PRTS_OPT_COMPRESSION_LEVEL, -9, 9 }, { PRTS_OPT_FILTER, 0, 1 },
-        { PRTS_OPT_WRITE_SIDECAR, 0, 1 }, { PRTS_OPT_VERIFY_HASH, 0, 1 },
+        { PRTS_OPT_WRITE_SIDECAR, 0, 1 }, { PRTS_OPT_VERIFY_HASH, 0, 2 },
         { PRTS_OPT_READ_SIDECAR, 0, 1 },
     };
     for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++) {
@@ -130,7 +133,7 @@ static void t_decoder_defaults(void **state)
     assert_non_null(dec);
     int64_t v;
     static const struct { prts_option o; int64_t v; } d[] = {
-        { PRTS_OPT_MEMORY_BUDGET, 32ll << 20 }, { PRTS_OPT_VERIFY_HASH, 0 },
+        { PRTS_OPT_MEMORY_BUDGET, 32ll << 20 }, { PRTS_OPT_VERIFY_HASH, PRTS_VERIFY_REQUIRED },
         { PRTS_OPT_READ_SIDECAR, 1 }, { PRTS_OPT_MAX_GRID_SIZE, 65536 },
         { PRTS_OPT_MAX_METADATA_SIZE, 64ll << 20 }, { PRTS_OPT_MAX_METADATA_CHUNKS, 64 },
     };
@@ -473,7 +476,8 @@ static void t_poison_and_reset(void **state)
 {
     (void)state;
     prts_decoder *dec = prts_decoder_new();
-    assert_int_equal(prts_decoder_set_option(dec, PRTS_OPT_VERIFY_HASH, 1), PRTS_OK);
+    assert_int_equal(prts_decoder_set_option(dec, PRTS_OPT_VERIFY_HASH, PRTS_VERIFY_IF_PRESENT),
+                     PRTS_OK);
     static const char junk[] = "definitely not a png file";
     tu_buf out = {0};
     assert_int_equal(tu_decode_mem(dec, junk, sizeof junk, 0, false, 64, false, &out),
@@ -492,7 +496,7 @@ static void t_poison_and_reset(void **state)
     assert_string_equal(prts_decoder_last_error(dec), "");
     int64_t vh = 0;
     assert_int_equal(prts_decoder_get_option(dec, PRTS_OPT_VERIFY_HASH, &vh), PRTS_OK);
-    assert_int_equal(vh, 1);
+    assert_int_equal(vh, PRTS_VERIFY_IF_PRESENT);
     assert_int_equal(tu_decode_mem(dec, png, n, 0, false, 64, false, &out), PRTS_OK);
     assert_int_equal(out.len, 10);
     tu_buf_free(&out);

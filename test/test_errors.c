@@ -10,26 +10,7 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-typedef struct fx {
-    char *dir;
-} fx;
-
-static int setup(void **state)
-{
-    fx *f = calloc(1, sizeof *f);
-    f->dir = tu_mkdtemp();
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    tu_rmtree(f->dir);
-    free(f->dir);
-    free(f);
-    return 0;
-}
+typedef tu_fx fx;
 
 /* Metadata text as format.md §5 writes it, for a payload of n bytes with
  * this hash (NULL: no data_hash key) in a grid of side g. */
@@ -428,8 +409,11 @@ static void t_hash_mismatch(void **state)
         fail_msg("hash mismatch message lacks the actual hash %s: \"%s\"", hex, msg);
     assert_false(tu_file_exists(out));
     prts_decoder_free(dec);
-    /* without verification it decodes (to the tampered bytes) */
+    /* only with verification turned off (it is on by default) it decodes, to the
+     * tampered bytes */
     dec = prts_decoder_new();
+    assert_int_equal(prts_decode_file(dec, p, out), PRTS_E_HASH_MISMATCH);
+    assert_int_equal(prts_decoder_set_option(dec, PRTS_OPT_VERIFY_HASH, PRTS_VERIFY_OFF), PRTS_OK);
     assert_int_equal(prts_decode_file(dec, p, out), PRTS_OK);
     size_t olen;
     uint8_t *o = tu_read_file(out, &olen);
@@ -473,9 +457,13 @@ static void t_no_hash(void **state)
     size_t len;
     char *p = craft(f->dir, "nh.rts.png", 4, 4, m, &png, &len);
     expect_both(f, p, png, len, PRTS_E_NO_HASH, 1);
-    /* without verification it decodes: 10 zero bytes */
+    /* refused by default; without verification (or when only a present hash is
+     * checked) it decodes: 10 zero bytes */
     prts_decoder *dec = prts_decoder_new();
     char *out = tu_path(f->dir, "o.bin");
+    assert_int_equal(prts_decode_file(dec, p, out), PRTS_E_NO_HASH);
+    assert_int_equal(prts_decoder_set_option(dec, PRTS_OPT_VERIFY_HASH, PRTS_VERIFY_IF_PRESENT),
+                     PRTS_OK);
     assert_int_equal(prts_decode_file(dec, p, out), PRTS_OK);
     int64_t v = -1;
     assert_int_equal(prts_decoder_info(dec, PRTS_INFO_HAS_HASH, &v), PRTS_OK);
@@ -927,7 +915,7 @@ static void t_info_header_only(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, tu_fx_setup, tu_fx_teardown)
     const struct CMUnitTest tests[] = {
         T(t_not_png),
         T(t_truncated),

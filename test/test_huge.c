@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include <zlib.h>
 #include <cmocka.h>
 
 #include "backend.h"
@@ -276,15 +275,6 @@ static void t_ranges_without_index(void **state)
     free(bin);
 }
 
-/* Rewrite chunk `type`'s CRC after a change to its data. */
-static void fix_crc(uint8_t *png, long at)
-{
-    uint32_t len = (uint32_t)png[at] << 24 | png[at + 1] << 16 | png[at + 2] << 8 | png[at + 3];
-    uint32_t c = (uint32_t)crc32(0, png + at + 4, len + 4);
-    uint8_t *p = png + at + 8 + len;
-    p[0] = (uint8_t)(c >> 24), p[1] = (uint8_t)(c >> 16), p[2] = (uint8_t)(c >> 8), p[3] = (uint8_t)c;
-}
-
 /* Damage in the middle of a file: a clear error naming the rows; no output. */
 static void t_corrupt_middle(void **state)
 {
@@ -300,7 +290,7 @@ static void t_corrupt_middle(void **state)
         memcpy(copy, png, n);
         copy[at + 8 + 100] ^= 0x5a; /* deflate data of the 4th segment */
         if (pass == 1)
-            fix_crc(copy, at);
+            tu_png_fix_crc(copy, at);
         tu_write_file(f.png, copy, n);
         prts_decoder *dec = prts_decoder_new();
         int rc = prts_decode_file(dec, f.png, f.out);

@@ -341,10 +341,20 @@ typedef struct stream_case {
     int64_t max_chunks;  /* 0: default */
 } stream_case;
 
+/* The hostile files carry no data_hash: decoders here do not ask for one, so that
+ * nothing but the limit under test can refuse them. */
+static prts_decoder *unverifying_decoder(void)
+{
+    prts_decoder *dec = prts_decoder_new();
+    assert_non_null(dec);
+    assert_int_equal(prts_decoder_set_option(dec, PRTS_OPT_VERIFY_HASH, PRTS_VERIFY_OFF), PRTS_OK);
+    return dec;
+}
+
 static int decode_stream(void *arg, uint64_t *bytes_read)
 {
     stream_case *c = arg;
-    prts_decoder *dec = prts_decoder_new();
+    prts_decoder *dec = unverifying_decoder();
     if (c->max_grid)
         prts_decoder_set_option(dec, PRTS_OPT_MAX_GRID_SIZE, c->max_grid);
     if (c->max_chunks)
@@ -369,7 +379,7 @@ typedef struct file_case {
 static int decode_file(void *arg, uint64_t *bytes_read)
 {
     file_case *c = arg;
-    prts_decoder *dec = prts_decoder_new();
+    prts_decoder *dec = unverifying_decoder();
     int rc = prts_decode_file(dec, c->in, c->out);
     *bytes_read = 0;
     prts_decoder_free(dec);
@@ -435,29 +445,76 @@ static void t_bomb_construction(void **state)
     lazy_free(&p);
 }
 
-/* Metadata for a 10-byte payload on a 65536^2 image: refused at open, before any IDAT. */
-static void t_bomb_small_claim(void **state)
+/* A bomb `p` is refused with `status` at open, before any IDAT: streamed (nothing read
+ * past the read-ahead), as a file, and by read_info when `info` (no output left). */
+static void assert_bomb_refused(lazy_png *p, int status, int info)
 {
-    (void)state;
-    lazy_png p;
-    make_bomb(&p, 65536, 4, 10);
-    stream_case sc = {&p, 0, 0};
+    stream_case sc = {p, 0, 0};
     outcome o = run_child(decode_stream, &sc);
-    assert_refused(o, PRTS_E_DATA_SIZE);
+    assert_refused(o, status);
     assert_true(o.bytes_read < (1u << 20)); /* the read-ahead, no more */
-
     char *dir = tu_mkdtemp(), *in = tu_path(dir, "bomb.rts.png"), *out = tu_path(dir, "out");
-    lazy_to_file(&p, in);
+    lazy_to_file(p, in);
     file_case fc = {in, out};
-    assert_refused(run_child(decode_file, &fc), PRTS_E_DATA_SIZE);
-    assert_refused(run_child(read_info, &fc), PRTS_E_DATA_SIZE);
+    assert_refused(run_child(decode_file, &fc), status);
+    if (info)
+        assert_refused(run_child(read_info, &fc), status);
     assert_false(tu_file_exists(out));
     assert_int_equal(tu_dir_count(dir), 1);
     tu_rmtree(dir);
     free(dir);
     free(in);
     free(out);
+}
+
+/* Metadata for a 10-byte payload on a 65536^2 image: refused at open, before any IDAT. */
+static void t_bomb_small_claim(void **state)
+{
+    (void)state;
+    lazy_png p;
+    make_bomb(&p, 65536, 4, 10);
+    assert_bomb_refused(&p, PRTS_E_DATA_SIZE, 1);
     lazy_free(&p);
+}
+
+/* A 1 MB file whose metadata records an explicit grid as large as the image (16384^2)
+ * for a 100-byte payload: by the grid alone it was legitimate, and each extract inflated
+ * 1 GiB of rows (2 s).  The work a file may ask for is bounded by its payload: refused at
+ * open. */
+static void t_bomb_explicit_grid(void **state)
+{
+    (void)state;
+    lazy_png p;
+    make_bomb(&p, 16384, 16384, 100);
+    assert_bomb_refused(&p, PRTS_E_DATA_SIZE, 1);
+    lazy_free(&p);
+    /* an explicit grid a few sizes above the payload's own is still fine */
+    make_bomb(&p, 256, 256, 100);
+    stream_case sc = {&p, 0, 0};
+    assert_int_equal(run_child(decode_stream, &sc).status, PRTS_OK);
+    lazy_free(&p);
+    /* and the encoder writes no file a decoder would refuse */
+    uint8_t payload[100] = {1, 2, 3};
+    for (int i = 0; i < 2; i++) {
+        prts_encoder *enc = prts_encoder_new();
+        assert_int_equal(prts_encoder_set_option(enc, PRTS_OPT_GRID_SIZE, i ? 1024 : 8192), PRTS_OK);
+        tu_buf png = {0};
+        int rc = tu_encode_mem(enc, payload, sizeof payload, 0, &png);
+        if (rc != (i ? PRTS_OK : PRTS_E_INVALID_ARG))
+            fail_msg("explicit grid %d for 100 bytes: %s", i ? 1024 : 8192,
+                     prts_encoder_last_error(enc));
+        if (i) {
+            prts_decoder *dec = prts_decoder_new();
+            tu_buf back = {0};
+            assert_int_equal(tu_decode_mem(dec, png.data, png.len, 0, false, 4096, false, &back),
+                             PRTS_OK);
+            tu_assert_bytes_equal(back.data, back.len, payload, sizeof payload);
+            tu_buf_free(&back);
+            prts_decoder_free(dec);
+        }
+        tu_buf_free(&png);
+        prts_encoder_free(enc);
+    }
 }
 
 /* Metadata claiming the whole 16 GiB: a legitimate file by its own account, refused by the
@@ -539,7 +596,8 @@ static void t_text_chunk_limit(void **state)
 {
     (void)state;
     tu_text texts[66];
-    char *meta = tu_strdupf("PixelRTS{\"grid_size\":4,\"data_size\":0}");
+    char *meta = tu_strdupf("PixelRTS{\"grid_size\":4,\"data_size\":0,\"data_hash\":\"%s\"}",
+                            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     uint8_t px[4 * 4 * 4] = {0};
     for (int i = 0; i < 66; i++)
         texts[i] = (tu_text){"Comment", "x"};
@@ -644,6 +702,7 @@ int main(void)
         cmocka_unit_test(t_bomb_construction),
         cmocka_unit_test(t_bomb_small_claim),
         cmocka_unit_test(t_bomb_full_claim),
+        cmocka_unit_test(t_bomb_explicit_grid),
         cmocka_unit_test(t_huge_metadata_chunk),
         cmocka_unit_test(t_huge_sidecar),
         cmocka_unit_test(t_many_text_chunks),

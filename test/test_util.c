@@ -11,6 +11,7 @@
 
 #include <openssl/evp.h>
 #include <spng.h>
+#include <zlib.h>
 
 /* ---- byte buffers ---------------------------------------------------- */
 
@@ -146,6 +147,24 @@ void tu_rmtree(const char *dir)
         closedir(d);
     }
     rmdir(dir);
+}
+
+int tu_fx_setup(void **state)
+{
+    tu_fx *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    f->dir = tu_mkdtemp();
+    *state = f;
+    return 0;
+}
+
+int tu_fx_teardown(void **state)
+{
+    tu_fx *f = *state;
+    tu_rmtree(f->dir);
+    free(f->dir);
+    free(f);
+    return 0;
 }
 
 const char *tu_vectors_dir(void)
@@ -382,6 +401,43 @@ int tu_png_chunk_index(const uint8_t *png, size_t len, const char *type)
         i++;
     }
     return -1;
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
+}
+
+void tu_png_fix_crc(uint8_t *png, long at)
+{
+    uint32_t len = be32(png + at);
+    put_be32(png + at + 8 + len, (uint32_t)crc32(0, png + at + 4, len + 4));
+}
+
+void tu_png_insert_chunk(tu_buf *png, size_t at, const char *type, const void *data,
+                         uint32_t len)
+{
+    assert_true(at <= png->len);
+    tu_buf out = {0};
+    uint8_t head[8];
+    put_be32(head, len);
+    memcpy(head + 4, type, 4);
+    tu_buf_append(&out, png->data, at);
+    tu_buf_append(&out, head, 8);
+    tu_buf_append(&out, data, len);
+    tu_buf_append(&out, head, 4); /* room for the CRC */
+    tu_buf_append(&out, png->data + at, png->len - at);
+    tu_png_fix_crc(out.data, (long)at);
+    tu_buf_free(png);
+    *png = out;
+}
+
+void tu_png_remove_chunk(tu_buf *png, size_t at)
+{
+    size_t n = (size_t)be32(png->data + at) + 12;
+    assert_true(at + n <= png->len);
+    memmove(png->data + at, png->data + at + n, png->len - at - n);
+    png->len -= n;
 }
 
 /* ---- library callbacks ---------------------------------------------- */

@@ -45,6 +45,14 @@ char *tu_path(const char *dir, const char *name);
 /* malloc'd printf */
 char *tu_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A cmocka fixture: setup makes *state a tu_fx holding a fresh temporary
+ * folder, teardown removes both. */
+typedef struct tu_fx {
+    char *dir;
+} tu_fx;
+int tu_fx_setup(void **state);
+int tu_fx_teardown(void **state);
+
 /* $PRTS_VECTORS (fails the test if unset). */
 const char *tu_vectors_dir(void);
 /* malloc'd path of a file inside the vectors directory. */
@@ -88,6 +96,13 @@ uint8_t *tu_png_encode(uint32_t w, uint32_t h, const uint8_t *rgba,
 long tu_png_find_chunk(const uint8_t *png, size_t len, const char *type, int nth);
 /* Index (in file order) of the first chunk of `type`, or -1. */
 int tu_png_chunk_index(const uint8_t *png, size_t len, const char *type);
+/* Rewrite the CRC of the chunk at offset `at` after a change to its data. */
+void tu_png_fix_crc(uint8_t *png, long at);
+/* Insert a chunk (valid CRC) at offset `at` of the tu_buf holding a PNG. */
+void tu_png_insert_chunk(tu_buf *png, size_t at, const char *type, const void *data,
+                         uint32_t len);
+/* Remove the chunk at offset `at` of the tu_buf holding a PNG. */
+void tu_png_remove_chunk(tu_buf *png, size_t at);
 
 /* ---- library callbacks ---------------------------------------------- */
 

@@ -79,7 +79,7 @@ typedef enum prts_status {
                                      larger than the metadata accounts for */
     PRTS_E_GRID_TOO_SMALL = -14,  /* explicit grid cannot hold the payload */
     PRTS_E_HASH_MISMATCH = -15,   /* SHA-256 of the payload != data_hash */
-    PRTS_E_NO_HASH = -16,         /* verification asked, but no data_hash */
+    PRTS_E_NO_HASH = -16,         /* verification required (the default), but no data_hash */
     PRTS_E_LIMIT = -17,           /* a configured limit was exceeded */
     PRTS_E_BAD_STATE = -18,       /* call out of order, or handle poisoned */
     PRTS_E_UNSUPPORTED = -19,     /* valid input this build cannot handle */
@@ -87,7 +87,7 @@ typedef enum prts_status {
     PRTS_E_CALLBACK = -21,        /* a user read/write callback failed */
     PRTS_E_DECOMPRESS = -22,      /* compressed payload is corrupt */
     PRTS_E_NO_ORIGINAL = -23,     /* code-mode file lacks original_data_b64 */
-    PRTS_E_SIDECAR_MISMATCH = -24,/* sidecar and PNG chunk disagree */
+    PRTS_E_SIDECAR_MISMATCH = -24,/* sidecar and PNG chunk hold different values for a key */
     PRTS_E_OUTPUT = -25,          /* output path cannot be created */
     PRTS_E_CANCELLED = -26,       /* progress callback asked to stop */
     PRTS_E_BATCH = -27,           /* some jobs of a batch failed (see their results) */
@@ -129,6 +129,16 @@ typedef enum prts_filter {
  * slower than storing it and comes out bigger. */
 #define PRTS_LEVEL_ADAPTIVE(k) (-(k))
 
+/* Values of PRTS_OPT_VERIFY_HASH: whether a decoder checks the payload's
+ * SHA-256 against the metadata's data_hash before any byte is delivered (a
+ * file output appears only after the check passed).  Since 1.0. */
+typedef enum prts_verify {
+    PRTS_VERIFY_OFF = 0,          /* no check */
+    PRTS_VERIFY_REQUIRED = 1,     /* the default: check, and refuse a file whose metadata has
+                                     no data_hash (PRTS_E_NO_HASH) */
+    PRTS_VERIFY_IF_PRESENT = 2    /* check when the metadata has data_hash */
+} prts_verify;
+
 /* Presets: a compression level and a filter chosen together. */
 typedef enum prts_preset {
     PRTS_PRESET_FAST = 1,         /* store (level 0), filter NONE: I/O speed, no size gain */
@@ -145,13 +155,25 @@ typedef enum prts_option {
     PRTS_OPT_COMPRESSION_LEVEL = 2, /* E: zlib level 0..9 for the PNG, or -9..-1 adaptive
                                        (PRTS_LEVEL_ADAPTIVE).  Default -1 */
     PRTS_OPT_FILTER = 3,            /* E: prts_filter.  Default NONE */
-    PRTS_OPT_GRID_SIZE = 4,         /* E: explicit side (power of two), 0 = smallest that fits.  Default 0 */
+    PRTS_OPT_GRID_SIZE = 4,         /* E: explicit side (power of two), 0 = smallest that fits.
+                                       An explicit grid larger than the payload needs makes an
+                                       image of at most 16 times the payload or 64 MiB (4096^2),
+                                       whichever is more: decoders refuse larger ones (a small
+                                       file must not make them inflate any size), so encoding
+                                       fails with PRTS_E_INVALID_ARG.  Default 0 */
     PRTS_OPT_MEMORY_BUDGET = 5,     /* E,D: bytes a push/pull stream may stage in RAM before it
                                        spills to an unlinked temporary file.  Default 32 MiB
                                        (a stream then stays under 64 MiB of RSS) */
     PRTS_OPT_WRITE_SIDECAR = 6,     /* E: 1 = file API also writes OUT.meta.json.  Default 1 */
-    PRTS_OPT_VERIFY_HASH = 7,       /* D: 1 = check SHA-256 before any byte is delivered.  Default 0 */
-    PRTS_OPT_READ_SIDECAR = 8,      /* D: 1 = file API prefers a sidecar to the chunk.  Default 1 */
+    PRTS_OPT_VERIFY_HASH = 7,       /* D: prts_verify: check SHA-256 before any byte is delivered.
+                                       Default PRTS_VERIFY_REQUIRED (set PRTS_VERIFY_OFF to
+                                       skip it, PRTS_VERIFY_IF_PRESENT for files that may
+                                       lack data_hash) */
+    PRTS_OPT_READ_SIDECAR = 8,      /* D: 1 = the file API also reads a sidecar (OUT.meta.json):
+                                       it may add keys the PNG's chunk lacks; a key both hold
+                                       with different values fails decode_file and
+                                       decode_range (PRTS_E_SIDECAR_MISMATCH; read_info notes
+                                       it: PRTS_INFO_SIDECAR_MISMATCH).  Default 1 */
     PRTS_OPT_MAX_GRID_SIZE = 9,     /* D: largest accepted image side.  Default 65536 */
     PRTS_OPT_MAX_METADATA_SIZE = 10,/* D: largest accepted text chunk / sidecar, checked before it
                                        is read.  Default 64 MiB (a code-mode file carries its
@@ -350,16 +372,20 @@ typedef enum prts_info_key {
     PRTS_INFO_MODE = 4,            /* prts_mode */
     PRTS_INFO_COMPRESSED = 5,      /* 1 if the payload was deflated before placement */
     PRTS_INFO_METADATA_SOURCE = 6, /* prts_metadata_source */
-    PRTS_INFO_SIDECAR_MISMATCH = 7,/* 1 if a sidecar and the PNG chunk disagree */
+    PRTS_INFO_SIDECAR_MISMATCH = 7,/* 1 if a sidecar and the PNG chunk hold different values
+                                      for a key (decoding refuses such a pair; the metadata
+                                      shown is the chunk's) */
     PRTS_INFO_HAS_HASH = 8,        /* 1 if the metadata carries data_hash */
     PRTS_INFO_METADATA_GRID_SIZE = 9 /* grid_size recorded in the metadata (0 if absent);
                                         `verify` checks it equals PRTS_INFO_GRID_SIZE */
 } prts_info_key;
 
+/* Where the metadata came from.  With a sidecar, the PNG's own chunk still
+ * has the last word on every key it holds: the sidecar adds the others. */
 typedef enum prts_metadata_source {
-    PRTS_META_CHUNK = 0,           /* the PNG's PixelRTS text chunk */
-    PRTS_META_SIDECAR = 1,         /* X.meta.json */
-    PRTS_META_ALT_SIDECAR = 2      /* X with .png replaced by .meta.json */
+    PRTS_META_CHUNK = 0,           /* the PNG's PixelRTS text chunk alone */
+    PRTS_META_SIDECAR = 1,         /* the chunk (if any) and X.meta.json */
+    PRTS_META_ALT_SIDECAR = 2      /* the chunk (if any) and X with .png replaced by .meta.json */
 } prts_metadata_source;
 
 PRTS_API prts_decoder *prts_decoder_new(void);
@@ -382,14 +408,16 @@ PRTS_API void prts_decoder_set_progress(prts_decoder *dec, prts_progress_fn fn, 
  * once the whole payload has been delivered, and every byte before that
  * has been delivered in order; *got < cap does not mean the end.  Rows are
  * staged (RAM up to the budget, then a temporary file) because payload
- * order and PNG row order differ.  With PRTS_OPT_VERIFY_HASH the hash is
- * checked before the first byte is delivered. */
+ * order and PNG row order differ.  The hash is checked before the first
+ * byte is delivered (PRTS_OPT_VERIFY_HASH; by default a stream without
+ * data_hash fails at the first pull with PRTS_E_NO_HASH). */
 PRTS_API int prts_decoder_open(prts_decoder *dec, prts_read_fn read, void *user);
 PRTS_API int prts_decoder_pull(prts_decoder *dec, void *buf, size_t cap, size_t *got);
 
 /* Decode PNG `in` into file `out`: decoded rows are scattered straight into
  * the (memory-mapped) output, so memory stays bounded by a strip.  `out`
- * appears complete or not at all; a failed verification leaves nothing. */
+ * appears complete or not at all; it appears only after the hash check
+ * (PRTS_OPT_VERIFY_HASH, on by default) passed. */
 PRTS_API int prts_decode_file(prts_decoder *dec, const char *in, const char *out);
 
 /* Decode payload bytes [offset, offset + len) of the PixelRTS PNG at `path`
@@ -397,8 +425,8 @@ PRTS_API int prts_decode_file(prts_decoder *dec, const char *in, const char *out
  * our segment index (files written by libpixelrts 1.0 and later), else every
  * row up to them.  The payload must be stored as it is (standard mode, no
  * payload compression): PRTS_E_UNSUPPORTED otherwise; PRTS_E_INVALID_ARG if
- * the range passes data_size.  No hash check: the hash covers the whole
- * payload (use prts_decode_file with PRTS_OPT_VERIFY_HASH for that). */
+ * the range passes data_size.  No hash check, whatever PRTS_OPT_VERIFY_HASH
+ * says: the hash covers the whole payload (prts_decode_file checks it). */
 PRTS_API int prts_decode_range(prts_decoder *dec, const char *path, uint64_t offset, void *buf,
                                size_t len);
 /* The same range into the file `out`, placed as prts_decode_file() places
@@ -407,8 +435,10 @@ PRTS_API int prts_decode_range(prts_decoder *dec, const char *path, uint64_t off
 PRTS_API int prts_decode_range_file(prts_decoder *dec, const char *in, uint64_t offset,
                                     uint64_t len, const char *out);
 
-/* Read only the metadata of `path` (sidecar first where allowed, else the
- * text chunks before IDAT): no pixel is decoded. */
+/* Read only the metadata of `path` (the text chunks before IDAT, with what a
+ * sidecar adds where allowed): no pixel is decoded.  A sidecar that
+ * disagrees with the chunk is not an error here (PRTS_INFO_SIDECAR_MISMATCH
+ * says so; the chunk's values are kept), so that a tool can show it. */
 PRTS_API int prts_read_info(prts_decoder *dec, const char *path);
 
 /* Facts about the current file (after open, decode_file or read_info). */

@@ -5,10 +5,12 @@
  *    static library).
  * 2. As the sidecar (X.meta.json and X.blueprint.json) of two valid
  *    .rts.png, grids 4 and 16, through prts_read_info() and
- *    prts_decode_file(): the sidecar is preferred to the chunk, so its
- *    claims (data_size, compression, code mode, hashes) meet real pixels,
- *    and a small claim fits one grid or the other (the decoder refuses an
- *    image larger than the metadata accounts for).
+ *    prts_decode_file(): the carriers have no metadata chunk (a chunk would
+ *    have the last word on every key it holds), so the sidecar's claims
+ *    (data_size, compression, code mode, hashes) meet real pixels, and a
+ *    small claim fits one grid or the other (the decoder refuses an image
+ *    larger than the metadata accounts for).  The hash is checked where the
+ *    sidecar has one (PRTS_VERIFY_IF_PRESENT).
  * For each carrier the status is the first failure of read_info, else
  * decode_file's; fuzz_one returns both, as 100 * -grid4 + -grid16.  A
  * failure must leave no output file; a success must deliver data_size
@@ -44,6 +46,17 @@ static void make_carrier(carrier *c, size_t n)
     FUZZ_CHECK(prts_encoder_push(enc, payload, n) == PRTS_OK);
     FUZZ_CHECK(prts_encoder_finish(enc, fuzz_buf_write, &png) == PRTS_OK);
     prts_encoder_free(enc);
+    /* drop the metadata chunk (the first tEXt; the index then no longer matches the
+     * chunks, and is not used) */
+    size_t at = 8;
+    while (at + 12 <= png.len && memcmp(png.data + at + 4, "tEXt", 4) != 0)
+        at += 12 + ((size_t)png.data[at] << 24 | (size_t)png.data[at + 1] << 16 |
+                    (size_t)png.data[at + 2] << 8 | png.data[at + 3]);
+    FUZZ_CHECK(at + 12 <= png.len);
+    size_t chunk = 12 + ((size_t)png.data[at] << 24 | (size_t)png.data[at + 1] << 16 |
+                         (size_t)png.data[at + 2] << 8 | png.data[at + 3]);
+    memmove(png.data + at, png.data + at + chunk, png.len - at - chunk);
+    png.len -= chunk;
     snprintf(name, sizeof name, "carrier%zu.rts.png", n);
     c->png = fuzz_path(name);
     snprintf(name, sizeof name, "carrier%zu.rts.png.meta.json", n);
@@ -104,6 +117,8 @@ static int through_sidecar(const carrier *c, const uint8_t *data, size_t size)
     prts_decoder *dec = prts_decoder_new();
     FUZZ_CHECK(dec != NULL);
     FUZZ_CHECK(prts_decoder_set_option(dec, PRTS_OPT_MAX_METADATA_SIZE, 1 << 20) == PRTS_OK);
+    FUZZ_CHECK(prts_decoder_set_option(dec, PRTS_OPT_VERIFY_HASH, PRTS_VERIFY_IF_PRESENT) ==
+               PRTS_OK);
     int rc = prts_read_info(dec, c->png);
     if (rc == PRTS_OK) {
         int64_t v, data_size = -1;

@@ -210,6 +210,22 @@ def pseudo_random(n, seed):
     return random.Random(seed).randbytes(n)
 
 
+def rewrite_metadata(path, change):
+    """Let change(metadata) alter the metadata of the PNG at `path`, in its own chunk (the
+    pixels kept; the index chunk dropped) and in its sidecar where there is one: the PNG's
+    chunk is authoritative, a sidecar that disagreed with it would be refused."""
+    png = Png(path)
+    meta = png.metadata()
+    change(meta)
+    text = "PixelRTS" + json.dumps(meta, separators=(",", ":"))
+    with open(path, "wb") as f:
+        f.write(make_png(png.side, png.side, rows=[bytes(r) for r in png.rows],
+                         texts=[("PixelRTS", text)]))
+    if os.path.exists(path + ".meta.json"):
+        with open(path + ".meta.json", "w") as f:
+            json.dump(meta, f, indent=2)
+
+
 def make_png(width, height, rows=None, texts=()):
     """A minimal RGBA8 PNG (for inputs the library must refuse: not square, not a power of
     two, no metadata).  texts: (keyword, text) pairs written before IDAT."""

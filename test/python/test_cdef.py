@@ -74,6 +74,8 @@ class Cffi(unittest.TestCase):
         self.assertEqual(lib.PRTS_VERSION_MAJOR, 1)
         self.assertEqual(lib.PRTS_E_HASH_MISMATCH, -15)
         self.assertEqual(lib.PRTS_OPT_VERIFY_HASH, 7)
+        self.assertEqual((lib.PRTS_VERIFY_OFF, lib.PRTS_VERIFY_REQUIRED, lib.PRTS_VERIFY_IF_PRESENT),
+                         (0, 1, 2))
         self.assertEqual(lib.prts_grid_size_for(4097), 64)
         self.assertEqual(ffi.string(lib.prts_strerror(lib.PRTS_E_NOT_PNG)), b"not a PNG file")
 

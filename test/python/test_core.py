@@ -12,10 +12,11 @@ import threading
 import unittest
 
 import support  # noqa: F401  (sys.path)
-from support import VECTORS, Png, TempDirTest, make_png, pseudo_random, sha256, WASM_ADD
+from support import (VECTORS, Png, TempDirTest, make_png, pseudo_random, rewrite_metadata, sha256,
+                     WASM_ADD)
 
 from pixelrts import (HashMismatchError, PixelRTSDecoder, PixelRTSEncoder, PixelRTSError,
-                      Status, calculate_grid_size)
+                      PixelRTSValueError, Status, calculate_grid_size)
 from pixelrts import _handles
 
 FORMAT_KEYS = ["format", "format_version", "grid_size", "encoding", "offsets", "hashes",
@@ -373,13 +374,10 @@ class Errors(TempDirTest):
     def test_hash_mismatch(self):
         out = self.path("k.rts.png")
         PixelRTSEncoder().save(b"payload", out)
-        with open(out + ".meta.json") as f:
-            meta = json.load(f)
-        meta["data_hash"] = "0" * 64
-        with open(out + ".meta.json", "w") as f:
-            json.dump(meta, f)
+        rewrite_metadata(out, lambda meta: meta.update(data_hash="0" * 64))
         dec = PixelRTSDecoder()
-        self.assertEqual(dec.load(out), b"payload")  # not verified: the data is returned
+        with self.assertRaises(HashMismatchError):  # a hash present is checked either way
+            dec.load(out)
         with self.assertRaises(ValueError) as cm:
             dec.load(out, verify_hash=True)
         e = self.assertError(cm, HashMismatchError, Status.HASH_MISMATCH,
@@ -389,14 +387,20 @@ class Errors(TempDirTest):
     def test_verify_without_hash(self):
         out = self.path("k.rts.png")
         PixelRTSEncoder().save(b"payload", out)
-        with open(out + ".meta.json") as f:
-            meta = json.load(f)
-        del meta["data_hash"]
-        with open(out + ".meta.json", "w") as f:
-            json.dump(meta, f)
+        rewrite_metadata(out, lambda meta: meta.pop("data_hash"))
         with self.assertRaises(ValueError) as cm:
             PixelRTSDecoder().load(out, verify_hash=True)
         self.assertEqual(cm.exception.code, Status.NO_HASH)
+        # verify_hash=False (PRTS_VERIFY_IF_PRESENT) decodes a file without data_hash
+        self.assertEqual(PixelRTSDecoder().load(out), b"payload")
+        with open(out, "rb") as f:
+            self.assertEqual(PixelRTSDecoder().decode(f.read()), b"payload")
+
+    def test_verify_values_match_the_header(self):
+        self.assertEqual([int(v) for v in (_handles.Verify.OFF, _handles.Verify.REQUIRED,
+                                           _handles.Verify.IF_PRESENT)], [0, 1, 2])
+        self.assertEqual(_handles.verify_option(True), _handles.Verify.REQUIRED)
+        self.assertEqual(_handles.verify_option(False), _handles.Verify.IF_PRESENT)
 
     def test_bad_metadata_argument(self):
         with self.assertRaises(TypeError):
@@ -438,7 +442,7 @@ class DecoderState(TempDirTest):
         self.assertEqual(dec.get_metadata(), meta)
         self.assertEqual(dec.decode(bare), data)
         self.assertEqual(dec.decode(png), data)
-        short = dict(meta, data_size=4)
+        short = dict(meta, data_size=4, data_hash=sha256(data[:4]))
         dec.set_metadata(short)
         self.assertEqual(dec.decode(png), data[:4])  # the given metadata wins, as a sidecar
         dec.set_metadata(None)
@@ -451,7 +455,9 @@ class DecoderState(TempDirTest):
         self.assertEqual(dec.decode(b), b"2nd")
         self.assertEqual(dec.get_metadata()["data_size"], 3)
 
-    def test_load_prefers_the_sidecar(self):
+    def test_load_refuses_a_sidecar_that_disagrees(self):
+        # the PNG's own chunk is authoritative (issue 15): a sidecar left from another file
+        # no longer decodes it with its values
         out = self.path("k.rts.png")
         PixelRTSEncoder().save(b"0123456789", out)
         with open(out + ".meta.json") as f:
@@ -461,9 +467,23 @@ class DecoderState(TempDirTest):
         with open(out + ".meta.json", "w") as f:
             json.dump(meta, f)
         dec = PixelRTSDecoder()
-        self.assertEqual(dec.load(out, verify_hash=True), b"01234")
-        self.assertEqual(dec.get_metadata()["data_size"], 5)
-        self.assertEqual(dec.info(out)["data_size"], 5)
+        with self.assertRaises(PixelRTSValueError) as cm:
+            dec.load(out, verify_hash=True)
+        self.assertEqual(cm.exception.code, Status.SIDECAR_MISMATCH)
+        self.assertIn("data_hash", str(cm.exception))
+        self.assertEqual(dec.info(out)["data_size"], 10)  # the chunk's
+
+    def test_load_with_a_sidecar_that_adds_keys(self):
+        out = self.path("k.rts.png")
+        PixelRTSEncoder().save(b"0123456789", out)
+        with open(out + ".meta.json") as f:
+            meta = json.load(f)
+        meta["note"] = "only in the sidecar"
+        with open(out + ".meta.json", "w") as f:
+            json.dump(meta, f)
+        dec = PixelRTSDecoder()
+        self.assertEqual(dec.load(out, verify_hash=True), b"0123456789")
+        self.assertEqual(dec.get_metadata()["note"], "only in the sidecar")
 
     def test_load_alternate_sidecar_name(self):
         # some original writers used k.rts.meta.json

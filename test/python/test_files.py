@@ -6,7 +6,7 @@ import os
 import unittest
 
 import support  # noqa: F401
-from support import Png, TempDirTest, pseudo_random, sha256, WASM_ADD, write_file
+from support import Png, TempDirTest, pseudo_random, rewrite_metadata, sha256, WASM_ADD, write_file
 
 from pixelrts import (MMapPixelRTSDecoder, MMapPixelRTSEncoder, PixelRTSDecoder, PixelRTSError,
                       Status)
@@ -111,11 +111,7 @@ class FileApi(TempDirTest):
         src, png, back = self.path("h.bin"), self.path("h.rts.png"), self.path("h.out")
         write_file(src, b"payload bytes")
         MMapPixelRTSEncoder().encode_file(src, png)
-        with open(png + ".meta.json") as f:
-            meta = json.load(f)
-        meta["data_hash"] = "f" * 64
-        with open(png + ".meta.json", "w") as f:
-            json.dump(meta, f)
+        rewrite_metadata(png, lambda meta: meta.update(data_hash="f" * 64))
         with self.assertRaises(ValueError) as cm:
             MMapPixelRTSDecoder().decode_file(png, back, verify_hash=True)
         e = cm.exception
@@ -124,9 +120,11 @@ class FileApi(TempDirTest):
         self.assertEqual(str(e), "Hash mismatch: expected %s, got %s"
                          % ("f" * 64, sha256(b"payload bytes")))
         self.assertFalse(os.path.exists(back))
-        # without verification the original decodes regardless
-        MMapPixelRTSDecoder().decode_file(png, back)
-        self.assertTrue(os.path.exists(back))
+        # verify_hash=False still checks a hash the metadata has (the library's default
+        # verifies; False only tolerates files without data_hash)
+        with self.assertRaises(ValueError):
+            MMapPixelRTSDecoder().decode_file(png, back)
+        self.assertFalse(os.path.exists(back))
 
     def test_missing_files(self):
         missing = self.path("nope.bin")

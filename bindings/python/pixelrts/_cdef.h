@@ -63,6 +63,13 @@ typedef enum prts_filter {
 
 } prts_filter;
 
+typedef enum prts_verify {
+    PRTS_VERIFY_OFF = 0,
+    PRTS_VERIFY_REQUIRED = 1,
+
+    PRTS_VERIFY_IF_PRESENT = 2
+} prts_verify;
+
 typedef enum prts_preset {
     PRTS_PRESET_FAST = 1,
     PRTS_PRESET_DEFAULT = 2,
@@ -77,11 +84,14 @@ typedef enum prts_option {
 
     PRTS_OPT_FILTER = 3,
     PRTS_OPT_GRID_SIZE = 4,
+
     PRTS_OPT_MEMORY_BUDGET = 5,
 
     PRTS_OPT_WRITE_SIDECAR = 6,
     PRTS_OPT_VERIFY_HASH = 7,
+
     PRTS_OPT_READ_SIDECAR = 8,
+
     PRTS_OPT_MAX_GRID_SIZE = 9,
     PRTS_OPT_MAX_METADATA_SIZE = 10,
 
@@ -166,6 +176,7 @@ typedef enum prts_info_key {
     PRTS_INFO_COMPRESSED = 5,
     PRTS_INFO_METADATA_SOURCE = 6,
     PRTS_INFO_SIDECAR_MISMATCH = 7,
+
     PRTS_INFO_HAS_HASH = 8,
     PRTS_INFO_METADATA_GRID_SIZE = 9
 

@@ -34,6 +34,19 @@ class Option(enum.IntEnum):
     PAYLOAD_LEVEL = 12
 
 
+class Verify(enum.IntEnum):
+    """prts_verify of pixelrts.h: values of Option.VERIFY_HASH."""
+    OFF = 0
+    REQUIRED = 1     # the library's default: a file without data_hash is refused
+    IF_PRESENT = 2
+
+
+def verify_option(verify_hash):
+    """Option.VERIFY_HASH for the guide's verify_hash flag: True requires the hash (a file
+    without data_hash is refused), False still checks it wherever the metadata has one."""
+    return Verify.REQUIRED if verify_hash else Verify.IF_PRESENT
+
+
 class Info(enum.IntEnum):
     """prts_info_key of pixelrts.h."""
     GRID_SIZE = 1
@@ -45,6 +58,13 @@ class Info(enum.IntEnum):
     SIDECAR_MISMATCH = 7
     HAS_HASH = 8
     METADATA_GRID_SIZE = 9
+
+
+class MetadataSource(enum.IntEnum):
+    """prts_metadata_source of pixelrts.h."""
+    CHUNK = 0
+    SIDECAR = 1
+    ALT_SIDECAR = 2
 
 
 MODES = {"standard": 0, "code": 1}
@@ -396,8 +416,8 @@ class Decoder(_Handle):
         self.check(self.c.prts_read_info(self.ptr, fspath_bytes(path)))
 
     def file_metadata(self, path):
-        """Reset, then the metadata of `path` (sidecar first, else the PNG's chunks before
-        the pixels); no pixel is decoded."""
+        """Reset, then the metadata of `path` (the PNG's chunks before the pixels, with what
+        a sidecar adds); no pixel is decoded."""
         self.reset()
         self.set_option(Option.READ_SIDECAR, 1)
         self.read_info(path)
@@ -436,7 +456,7 @@ class Decoder(_Handle):
     def _decode_stream(self, source, verify):
         cb = make_read_callback(source, self.guard)
         self.reset()
-        self.set_option(Option.VERIFY_HASH, 1 if verify else 0)
+        self.set_option(Option.VERIFY_HASH, verify_option(verify))
         self.set_option(Option.MEMORY_BUDGET, DEFAULT_BUDGET)
         self.check(self.c.prts_decoder_open(self.ptr, cb, None))
         n = self.info(Info.DATA_SIZE)

@@ -13,8 +13,8 @@ import tempfile
 import threading
 
 from . import _lib
-from ._handles import (COMPRESSIONS, DEFAULT_BUDGET, MODES, Decoder, Encoder, Info, Option,
-                       OutBuffer, byte_view, c_view)
+from ._handles import (COMPRESSIONS, DEFAULT_BUDGET, MODES, Decoder, Encoder, Info,
+                       MetadataSource, Option, OutBuffer, byte_view, c_view, verify_option)
 from .errors import PixelRTSValueError, Status, invalid_argument
 
 __all__ = ["PixelRTSEncoder", "PixelRTSDecoder", "calculate_grid_size"]
@@ -102,6 +102,25 @@ def read_whole_file(path):
                 raise PixelRTSValueError("%s shrank while being read" % path, Status.CHANGED)
             done += got
     return out.result()
+
+
+_TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
+
+
+def _metadata_chunks_dropped(png):
+    """The PNG's bytes without its PixelRTS metadata text chunks (keyword "PixelRTS"), so that
+    metadata given in their place is the only metadata: the library refuses a sidecar that
+    disagrees with the PNG's own chunk.  Other chunks are copied as they are."""
+    view = byte_view(png)
+    parts, pos = [view[:8]], 8
+    while pos + 12 <= len(view):
+        end = pos + 12 + int.from_bytes(view[pos:pos + 4], "big")
+        if not (bytes(view[pos + 4:pos + 8]) in _TEXT_CHUNKS
+                and bytes(view[pos + 8:pos + 17]) == b"PixelRTS\0"):
+            parts.append(view[pos:end])
+        pos = end
+    parts.append(view[pos:])
+    return b"".join(parts)
 
 
 def calculate_grid_size(data_size_bytes: int, bytes_per_pixel: int = 4) -> int:
@@ -235,12 +254,12 @@ class PixelRTSDecoder:
             return data
 
     def _decode_with(self, png_data, metadata, verify=False):
-        """Decode through the file API with `metadata` as the PNG's sidecar (the library's
-        stream API reads metadata only from the PNG itself)."""
+        """Decode through the file API with `metadata` as the PNG's sidecar, in place of its
+        own chunk (the library's stream API reads metadata only from the PNG itself)."""
         with tempfile.TemporaryDirectory(prefix="pixelrts-") as tmp:
             png = os.path.join(tmp, "in.rts.png")
             with open(png, "wb") as f:
-                f.write(byte_view(png_data))
+                f.write(_metadata_chunks_dropped(png_data))
             write_json_file(png + ".meta.json", metadata)
             return self._decode_file(png, verify, tmp)
 
@@ -248,7 +267,7 @@ class PixelRTSDecoder:
         h = self._handle
         h.reset()
         h.set_option(Option.READ_SIDECAR, 1)
-        h.set_option(Option.VERIFY_HASH, 1 if verify else 0)
+        h.set_option(Option.VERIFY_HASH, verify_option(verify))
         out = os.path.join(tmp, "payload")
         h.decode_file(path, out)
         self._metadata = h.metadata()
@@ -260,9 +279,11 @@ class PixelRTSDecoder:
         return hashlib.sha256(byte_view(data)).hexdigest() == str(expected_hash).lower()
 
     def load(self, input_path: str, verify_hash: bool = False) -> bytes:
-        """Decode the file `input_path`, its sidecar (X.meta.json, else X without .png +
-        .meta.json) taking precedence over the PNG's chunk.  With verify_hash the SHA-256 is
-        checked before anything is returned: ValueError "Hash mismatch: expected H1, got H2"."""
+        """Decode the file `input_path`.  Its sidecar (X.meta.json, else X without .png +
+        .meta.json) may add keys the PNG's chunk lacks; one that disagrees with the chunk
+        raises PixelRTSValueError (Status.SIDECAR_MISMATCH).  The SHA-256 is checked before
+        anything is returned wherever the metadata has data_hash (ValueError "Hash mismatch:
+        expected H1, got H2"); verify_hash=True also refuses a file without data_hash."""
         path = os.fspath(input_path)
         with self._lock:
             self._metadata = None
@@ -270,9 +291,9 @@ class PixelRTSDecoder:
             h.reset()
             h.set_option(Option.READ_SIDECAR, 1)
             h.read_info(path)
-            if h.info(Info.SIDECAR_MISMATCH):
-                # the sidecar wins and says something else than the chunk: the file API
-                # decodes with it
+            if h.info(Info.METADATA_SOURCE) != MetadataSource.CHUNK:
+                # a sidecar is there: the file API merges it with the chunk (the stream
+                # API reads the PNG alone) and refuses a pair that disagrees
                 with tempfile.TemporaryDirectory(prefix="pixelrts-") as tmp:
                     return self._decode_file(path, verify_hash, tmp)
             with open(path, "rb", buffering=0) as f:
@@ -281,7 +302,7 @@ class PixelRTSDecoder:
             return data
 
     def info(self, input_path: str) -> dict:
-        """Metadata of `input_path` (sidecar first, else the PNG's chunks before the pixels);
-        no pixel is decoded.  ValueError "No PixelRTS metadata found in PNG" if it has none."""
+        """Metadata of `input_path` (the PNG's chunks before the pixels, with what a sidecar
+        adds; the chunk's value where the two disagree); no pixel is decoded.  ValueError "No PixelRTS metadata found in PNG" if it has none."""
         with self._lock:
             return self._handle.file_metadata(os.fspath(input_path))

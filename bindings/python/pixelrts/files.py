@@ -9,7 +9,7 @@ outputs appear complete or not at all, and a failed hash verification leaves no 
 import os
 import threading
 
-from ._handles import Decoder, Encoder, Info, Option
+from ._handles import Decoder, Encoder, Info, Option, verify_option
 from .core import check_mode, configure_encoder
 
 __all__ = ["MMapPixelRTSEncoder", "MMapPixelRTSDecoder"]
@@ -69,22 +69,23 @@ class MMapPixelRTSDecoder:
         self._lock = threading.RLock()
 
     def decode_file(self, input_path: str, output_path: str, verify_hash: bool = False) -> dict:
-        """Decode `input_path` into the file `output_path` and return its metadata (the
-        sidecar's when there is one).  With verify_hash the SHA-256 is checked before the
-        output appears: ValueError "Hash mismatch: expected H1, got H2", and no output."""
+        """Decode `input_path` into the file `output_path` and return its metadata (the PNG's,
+        with what a sidecar adds).  The SHA-256 is checked before the output appears wherever
+        the metadata has data_hash: ValueError "Hash mismatch: expected H1, got H2", and no
+        output; verify_hash=True also refuses a file without data_hash."""
         with self._lock:
             self._metadata = None
             h = self._handle
             h.reset()
             h.set_option(Option.READ_SIDECAR, 1)
-            h.set_option(Option.VERIFY_HASH, 1 if verify_hash else 0)
+            h.set_option(Option.VERIFY_HASH, verify_option(verify_hash))
             h.decode_file(os.fspath(input_path), os.fspath(output_path))
             self._metadata = h.metadata()
             return self._metadata
 
     def get_info(self, input_path: str) -> dict:
-        """Metadata of `input_path` without decoding any pixel (sidecar first, else the PNG's
-        chunks before IDAT).  ValueError "No PixelRTS metadata found in PNG" if none."""
+        """Metadata of `input_path` without decoding any pixel (the PNG's chunks before IDAT,
+        with what a sidecar adds).  ValueError "No PixelRTS metadata found in PNG" if none."""
         with self._lock:
             return self._handle.file_metadata(os.fspath(input_path))
 

@@ -12,7 +12,7 @@ per-file metadata carrying `name` (the file's stem) and `type` (from its extensi
 import os
 from pathlib import Path
 
-from ._handles import BATCH_DECODE, BATCH_ENCODE, Batch, Option
+from ._handles import BATCH_DECODE, BATCH_ENCODE, Batch, Option, verify_option
 from .core import check_mode
 from .errors import PixelRTSValueError, Status, class_for, original_message
 
@@ -140,13 +140,14 @@ class ParallelPixelRTSEncoder:
 def parallel_decode_batch(input_files, output_dir, workers: int = None,
                           verify_hash: bool = False) -> list:
     """Decode .rts.png files into OUTPUT_DIR/<stem>.bin (the stem of "k.rts.png" is "k.rts",
-    as in the original).  Returns dicts input_path, output_path, success, error, sorted by
-    input path."""
+    as in the original), each checked against its data_hash where it has one (verify_hash=True:
+    a file without one fails).  Returns dicts input_path, output_path, success, error, sorted
+    by input path."""
     out_dir = Path(output_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     batch = Batch(BATCH_DECODE)
     batch.set_workers(workers or os.cpu_count() or 1)
-    batch.set_option(Option.VERIFY_HASH, 1 if verify_hash else 0)
+    batch.set_option(Option.VERIFY_HASH, verify_option(verify_hash))
     jobs = []
     for item in input_files:
         src = Path(item)
