@@ -181,9 +181,10 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
         return LLVMFuzzerMutate(data, size, max_size);
     fuzz_rng rng = {seed};
     uint64_t r = fuzz_rand(&rng);
-    if (r % 8 != 0 || !fix_hash(data, size))
+    int hashed = r % 8 == 0 && fix_hash(data, size);
+    if (!hashed)
         size = LLVMFuzzerMutate(data, size, max_size);
-    if ((r >> 8) % 16 == 0)
+    if (!hashed && (r >> 8) % 16 == 0) /* a new hash is worth nothing behind a bad CRC */
         return size;
     size_t n;
     fuzz_chunk *c = fuzz_png_chunks(data, size, &n);
