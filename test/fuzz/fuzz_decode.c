@@ -118,10 +118,6 @@ static int same(const fuzz_buf *a, const fuzz_buf *b)
     return a->len == b->len && (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
 }
 
-/* The reference gives up past this much output: more than an image of the
- * largest grid allowed (1024 rows of 1 + 4 * 1024 bytes) ever needs. */
-#define REFERENCE_MAX_OUT ((uint64_t)8 << 20)
-
 const char *fuzz_status_name(int status)
 {
     return prts_strerror(status);
@@ -141,7 +137,7 @@ int fuzz_one(const uint8_t *data, size_t size)
 
     if (rc == PRTS_OK) {
         /* pixels that fail the stream's own checksum are not the file's */
-        FUZZ_CHECK(fuzz_png_idat_ok(data, size, REFERENCE_MAX_OUT) != 0);
+        FUZZ_CHECK(fuzz_png_idat_ok(data, size, FUZZ_PNG_MAX_OUT) != 0);
 
         /* verification: the payload checks out, or it is a clean mismatch,
          * and the file API says the same */

@@ -35,7 +35,7 @@
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
 
-/* The fuzz target's grid limit: no work on an image it refuses anyway. */
+/* The decode target's grid limit: no work on an image it refuses anyway. */
 #define MAX_SIDE 1024
 
 static int enabled(void)
@@ -116,7 +116,7 @@ static void fix_stream_adler(uint8_t *data, const fuzz_chunk *c, size_t n)
     fuzz_inflated res;
     if (!run)
         return;
-    fuzz_png_inflate(data, c + first, run, 2, 0, (uint64_t)64 << 20, &res);
+    fuzz_png_inflate(data, c + first, run, 2, 0, FUZZ_PNG_MAX_OUT, &res);
     if (!res.end)
         return;
     size_t at[4];

@@ -35,6 +35,11 @@ static inline void fuzz_put32(uint8_t *p, uint32_t v)
     p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
 }
 
+/* Where inflating stops: more than the largest image the decode target
+ * allows (grid 1024: 1024 rows of 1 + 4 * 1024 bytes) ever needs, and a
+ * bound on what a deflate bomb in one input costs. */
+#define FUZZ_PNG_MAX_OUT ((uint64_t)8 << 20)
+
 /* What inflating a run of IDAT data gave. */
 typedef struct fuzz_inflated {
     int end;          /* the deflate stream ended (and, with a zlib header, its Adler-32 held) */
