@@ -11,6 +11,8 @@
 #   fuzz      each libFuzzer target of test/fuzz for FUZZ_SECONDS (default 60) seconds,
 #             two at a time, ASan+UBSan; a crash, leak, timeout (> 10 s per input) or
 #             out-of-memory (> 2 GiB) fails it and leaves the input in build-fuzz/artifacts/
+#             (decode runs with its custom mutator, which keeps CRCs and the prIX index
+#             valid; PRTS_FUZZ_MUTATOR=0 in the environment runs it without)
 #
 # No STAGE = all four.  The last line is "N passed, N failed" like scripts/test.sh (the
 # cmocka cases of the asan and tsan runs, one per valgrind run, one per fuzzer), which adds

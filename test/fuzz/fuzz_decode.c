@@ -1,13 +1,22 @@
 /* fuzz_decode.c: any bytes as a .rts.png, through the public decoder.
  *
  * The input is decoded twice: streamed (prts_decoder_open + pull, over a
- * read callback with short reads of random length, pulls of random size)
- * and file to file (prts_decode_file).  Both must agree on the status; a
- * success must deliver exactly data_size bytes, the same both ways; a
- * failure must leave no output file behind.  A successful stream is read
- * once more with hash verification on.  Limits are kept small (grid 1024,
- * metadata 1 MiB) so that one input stays cheap. */
+ * read callback with short reads of random length, pulls of random size:
+ * libspng's sequential reader) and file to file (prts_decode_file: the
+ * indexed reader when the file has a usable prIX chunk).  Every reader of
+ * one file must see one image, so both must agree on the status; a success
+ * must deliver exactly data_size bytes, the same both ways; a failure must
+ * leave no output file behind.  A success is also checked against a
+ * reference (fuzz_png.c): zlib alone must inflate the IDAT stream to its
+ * end with a correct Adler-32, as PNG requires (no reader may hand back
+ * pixels that fail it).  A successful input is then decoded once more both
+ * ways with hash verification on, which again must agree.  Limits are kept
+ * small (grid 1024, metadata 1 MiB) so that one input stays cheap.
+ *
+ * In the libFuzzer build, fuzz_mutate_png.c keeps mutated inputs' chunk
+ * CRCs and index checksums valid so that they get this far. */
 #include "fuzz.h"
+#include "fuzz_png.h"
 
 #include <pixelrts/pixelrts.h>
 #include <stdio.h>
@@ -76,6 +85,39 @@ static int stream_decode(const uint8_t *data, size_t size, int verify, fuzz_buf 
     return rc;
 }
 
+int fuzz_decode_stream(const uint8_t *data, size_t size, fuzz_buf *out)
+{
+    return stream_decode(data, size, 0, out);
+}
+
+/* File to file; on success the payload is read back into *back.  Either
+ * way nothing may be left in the folder. */
+static int file_decode(const char *in, int verify, fuzz_buf *back)
+{
+    char *out = fuzz_path("out.bin");
+    prts_decoder *dec = new_decoder(verify);
+    int rc = prts_decode_file(dec, in, out);
+    query(dec);
+    prts_decoder_free(dec);
+    if (rc == PRTS_OK) {
+        FILE *f = fopen(out, "rb");
+        FUZZ_CHECK(f != NULL);
+        uint8_t buf[4096];
+        for (size_t n; (n = fread(buf, 1, sizeof buf, f)) > 0;)
+            FUZZ_CHECK(fuzz_buf_write(back, buf, n) == 0);
+        fclose(f);
+        unlink(out);
+    }
+    FUZZ_CHECK(fuzz_tmpdir_count() == 1); /* the input alone */
+    free(out);
+    return rc;
+}
+
+static int same(const fuzz_buf *a, const fuzz_buf *b)
+{
+    return a->len == b->len && (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
+}
+
 const char *fuzz_status_name(int status)
 {
     return prts_strerror(status);
@@ -83,43 +125,36 @@ const char *fuzz_status_name(int status)
 
 int fuzz_one(const uint8_t *data, size_t size)
 {
-    fuzz_buf streamed = {0};
+    fuzz_buf streamed = {0}, filed = {0};
     int rc = stream_decode(data, size, 0, &streamed);
 
     /* the file API on the same bytes: same verdict, same payload, no debris */
-    char *in = fuzz_path("in.rts.png"), *out = fuzz_path("out.bin");
+    char *in = fuzz_path("in.rts.png");
     fuzz_write_file(in, data, size);
-    prts_decoder *dec = new_decoder(0);
-    int frc = prts_decode_file(dec, in, out);
-    query(dec);
-    prts_decoder_free(dec);
+    int frc = file_decode(in, 0, &filed);
     FUZZ_CHECK(frc == rc);
-    if (frc == PRTS_OK) {
-        FILE *f = fopen(out, "rb");
-        FUZZ_CHECK(f != NULL);
-        uint8_t *back = malloc(streamed.len + 1);
-        FUZZ_CHECK(back != NULL);
-        size_t n = fread(back, 1, streamed.len + 1, f);
-        fclose(f);
-        FUZZ_CHECK(n == streamed.len && (n == 0 || memcmp(back, streamed.data, n) == 0));
-        free(back);
-        unlink(out);
-    }
-    unlink(in);
-    FUZZ_CHECK(fuzz_tmpdir_count() == 0);
+    FUZZ_CHECK(rc != PRTS_OK || same(&filed, &streamed));
 
-    /* verification: the payload checks out, or it is a clean mismatch */
     if (rc == PRTS_OK) {
-        fuzz_buf again = {0};
+        /* pixels that fail the stream's own checksum are not the file's */
+        FUZZ_CHECK(fuzz_png_idat_ok(data, size, FUZZ_PNG_MAX_OUT) != 0);
+
+        /* verification: the payload checks out, or it is a clean mismatch,
+         * and the file API says the same */
+        fuzz_buf again = {0}, again_filed = {0};
         int vrc = stream_decode(data, size, 1, &again);
         FUZZ_CHECK(vrc == PRTS_OK || vrc == PRTS_E_HASH_MISMATCH || vrc == PRTS_E_NO_HASH);
         if (vrc == PRTS_OK)
-            FUZZ_CHECK(again.len == streamed.len &&
-                       (again.len == 0 || memcmp(again.data, streamed.data, again.len) == 0));
+            FUZZ_CHECK(same(&again, &streamed));
+        FUZZ_CHECK(file_decode(in, 1, &again_filed) == vrc);
+        FUZZ_CHECK(vrc != PRTS_OK || same(&again_filed, &streamed));
         fuzz_buf_free(&again);
+        fuzz_buf_free(&again_filed);
     }
+    unlink(in);
+    FUZZ_CHECK(fuzz_tmpdir_count() == 0);
     fuzz_buf_free(&streamed);
+    fuzz_buf_free(&filed);
     free(in);
-    free(out);
     return rc;
 }
