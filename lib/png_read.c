@@ -28,6 +28,29 @@ ptrdiff_t prts__fd_read(void *user, void *buf, size_t cap)
 static const uint8_t png_signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
 enum { PHASE_SIGNATURE, PHASE_HEADER, PHASE_DATA, PHASE_CRC };
+enum { ZCHECK_RUNNING, ZCHECK_ENDED, ZCHECK_CORRUPT, ZCHECK_TRAILING };
+
+/* Inflate image data into a scratch buffer only to check the stream: it must
+ * end, with its Adler-32 right, exactly where the image data ends. */
+static void zcheck_feed(prts__crc_tracker *t, const uint8_t *p, size_t n)
+{
+    uint8_t scratch[16384];
+    if (t->zstate == ZCHECK_ENDED && n) {
+        t->zstate = ZCHECK_TRAILING;
+        return;
+    }
+    t->zcheck->next_in = (Bytef *)p;
+    t->zcheck->avail_in = (uInt)n;
+    while (t->zstate == ZCHECK_RUNNING && t->zcheck->avail_in) {
+        t->zcheck->next_out = scratch;
+        t->zcheck->avail_out = sizeof scratch;
+        int ret = inflate(t->zcheck, Z_NO_FLUSH);
+        if (ret == Z_STREAM_END)
+            t->zstate = t->zcheck->avail_in ? ZCHECK_TRAILING : ZCHECK_ENDED;
+        else if (ret != Z_OK && ret != Z_BUF_ERROR)
+            t->zstate = ZCHECK_CORRUPT;
+    }
+}
 
 static uint32_t be32(const uint8_t *p)
 {
@@ -59,6 +82,8 @@ static void crc_track(prts__crc_tracker *t, const uint8_t *p, size_t n)
             t->crc = prts__crc32(t->crc, p, take);
             if (t->idat)
                 keep_idat_tail(t, p, take);
+            if (t->idat && t->zcheck)
+                zcheck_feed(t, p, take);
             break;
         }
         p += take;
@@ -278,10 +303,24 @@ int prts__png_read_open(prts__png_reader *r, const prts_allocator *a, prts_read_
     r->plain_rgba8 = ihdr.bit_depth == 8 && ihdr.color_type == SPNG_COLOR_TYPE_TRUECOLOR_ALPHA &&
                      !ihdr.interlace_method;
     /* Other files' rows come out converted, so they cannot be filtered again to check
-     * the Adler-32 (see check_adler): let libspng check it, as far as it can. */
+     * the Adler-32 (see check_adler): zlib inflates their image data a second time
+     * (no PixelRTS writer makes such files: their cost does not matter).  libspng's
+     * own check would not do: it runs only when the stream's last bytes arrive in the
+     * same read as the last row, and never looks past the rows. */
     r->check_adler = r->plain_rgba8;
-    if (!r->check_adler && (rc = spng_set_crc_action(r->ctx, SPNG_CRC_ERROR, SPNG_CRC_USE)))
-        return spng_fail(r, rc, e);
+    if (!r->check_adler) {
+        z_stream *z = prts__calloc(a, 1, sizeof *z);
+        if (!z)
+            return prts__fail(e, PRTS_E_NOMEM, "%s: cannot create a PNG decoder", name);
+        z->zalloc = prts__zalloc;
+        z->zfree = prts__zfree;
+        z->opaque = (void *)a;
+        if (inflateInit(z) != Z_OK) {
+            prts__free(a, z);
+            return prts__fail(e, PRTS_E_NOMEM, "%s: cannot create a PNG decoder", name);
+        }
+        r->crc.zcheck = z;
+    }
     return PRTS_OK;
 }
 
@@ -443,6 +482,11 @@ int prts__png_read_end(prts__png_reader *r, prts__err *e)
         return rc;
     if (r->check_adler && r->next_row == r->side)
         return prts__check_adler(be32(r->crc.idat_tail), r->adler, r->name, e);
+    if (r->crc.zcheck && r->crc.zstate != ZCHECK_ENDED)
+        return prts__fail(e, PRTS_E_PNG, "%s: the image data is corrupt: its zlib stream %s",
+                          r->name, r->crc.zstate == ZCHECK_CORRUPT ? "fails to inflate (or its "
+                          "Adler-32 is wrong)" : r->crc.zstate == ZCHECK_TRAILING
+                          ? "is followed by more data" : "does not end");
     return PRTS_OK;
 }
 
@@ -471,5 +515,9 @@ void prts__png_read_free(prts__png_reader *r)
     prts__free(r->alloc, r->image);
     prts__free(r->alloc, r->last_row);
     prts__free(r->alloc, r->filtered);
+    if (r->crc.zcheck) {
+        inflateEnd(r->crc.zcheck);
+        prts__free(r->alloc, r->crc.zcheck);
+    }
     memset(r, 0, sizeof *r);
 }

@@ -3,6 +3,7 @@
 #define PRTS__PNG_READ_H
 
 #include <spng.h>
+#include <zlib.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,10 @@ typedef struct prts__crc_tracker {
     int idat;              /* the current chunk is an IDAT */
     uint8_t idat_tail[4];  /* the last 4 bytes of image data so far: at the end, the
                               zlib stream's Adler-32 (prts__png_read_end checks it) */
+    struct z_stream_s *zcheck; /* files whose rows we cannot filter again (not plain
+                              RGBA8): the image data inflated by zlib alone, the output
+                              dropped, to check the stream whole: its end and Adler-32 */
+    int zstate;            /* ZCHECK_* */
 } prts__crc_tracker;
 
 typedef struct prts__png_reader {

@@ -3,7 +3,7 @@
 
 From files our own CLI writes (`CLI convert X --level 0`: stored deflate blocks,
 so one pixel byte can be changed without touching the Huffman coding), writes
-into OUTDIR (default test/fuzz/pending/decode):
+into OUTDIR (default test/fuzz/regressions/decode):
 
   adler-unchecked-indexed.png   issue 15 case 4: one payload byte inside a
       stored block of IDAT flipped, the chunk CRC recomputed; the prIX index
@@ -131,7 +131,7 @@ def main():
     if len(sys.argv) not in (2, 3):
         sys.exit(__doc__)
     cli = os.path.abspath(sys.argv[1])
-    outdir = sys.argv[2] if len(sys.argv) == 3 else os.path.join(HERE, 'pending', 'decode')
+    outdir = sys.argv[2] if len(sys.argv) == 3 else os.path.join(HERE, 'regressions', 'decode')
     os.makedirs(outdir, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         x = encode(cli, tmp, 'x', payload(1))
