@@ -334,4 +334,35 @@ check "a crafted manifest name in its errors" 1 "$cli" batch "$q/$(printf 'm\033
 keep
 check "... quoted" 0 grep -qF 'm\033[2J.yaml' "$dir/e"
 
+# ---- issue 15: existing files survive, the input is never the output, FIFOs ---------------
+s="$dir/safe"
+mkdir -p "$s"
+head -c 3000 /dev/urandom >"$s/a.bin"
+head -c 5000 /dev/urandom >"$s/b.bin"
+long="$s/$(printf 'n%.0s' $(seq 244))"
+check "244-byte OUT, --no-sidecar" 0 "$cli" convert "$s/b.bin" "$long" --no-sidecar
+check "... then with a sidecar (temporary names do not grow with OUT's)" 0 "$cli" convert "$s/a.bin" "$long"
+check "... holds a.bin" 0 sh -c "'$cli' extract '$long' -o - | cmp - '$s/a.bin'"
+longer="$s/$(printf 'n%.0s' $(seq 250))"
+check "250-byte OUT, --no-sidecar" 0 "$cli" convert "$s/b.bin" "$longer" --no-sidecar
+check "... then with a sidecar whose name is too long fails" 1 "$cli" convert "$s/a.bin" "$longer"
+check "... and OUT still holds b.bin" 0 sh -c "'$cli' extract '$longer' -o - | cmp - '$s/b.bin'"
+cp "$s/a.bin" "$s/keep.bin"
+check "convert a.bin a.bin is refused" 1 "$cli" convert "$s/a.bin" "$s/a.bin"
+check "... and a.bin is intact" 0 cmp "$s/a.bin" "$s/keep.bin"
+"$cli" convert "$s/a.bin" "$s/z.rts.png" >/dev/null
+cp "$s/z.rts.png" "$s/z.keep"
+check "extract z.rts.png -o z.rts.png is refused" 1 "$cli" extract "$s/z.rts.png" -o "$s/z.rts.png"
+check "convert z.rts.png.meta.json z.rts.png is refused" 1 "$cli" convert "$s/z.rts.png.meta.json" "$s/z.rts.png"
+check "... and z.rts.png is intact" 0 cmp "$s/z.rts.png" "$s/z.keep"
+mkfifo "$s/pipe"
+check "extract into a FIFO writes into it" 0 sh -c "cat '$s/pipe' >'$s/from-pipe' & '$cli' extract '$s/z.rts.png' -o '$s/pipe'; wait"
+check "... which stays a FIFO and carried the payload" 0 sh -c "test -p '$s/pipe' && cmp '$s/from-pipe' '$s/a.bin'"
+mkfifo "$s/z.rts.png.meta.json.new" && rm -f "$s/z.rts.png.meta.json" && mv "$s/z.rts.png.meta.json.new" "$s/z.rts.png.meta.json"
+check "a FIFO as sidecar: info refuses it at once" 1 timeout 20 "$cli" info "$s/z.rts.png"
+check "... extract too" 1 timeout 20 "$cli" extract "$s/z.rts.png" -o "$s/never"
+check "a FIFO as input is refused at once" 1 timeout 20 "$cli" convert "$s/pipe" "$s/never.rts.png"
+check "... nothing was written" 1 test -e "$s/never"
+check "no temporary file was left" 1 sh -c "ls -A '$s' | grep -q tmp"
+
 finish
