@@ -60,8 +60,11 @@ size_t fuzz_png_data_at(const fuzz_chunk *c, size_t n, uint64_t pos);
 
 /* The reference check: the IDAT chunks, taken in file order as every PNG
  * reader takes them, hold a zlib stream that zlib inflates to its end with
- * a correct Adler-32.  1 yes, 0 no, -1 undecided (more than max_out bytes
- * of output). */
+ * a correct Adler-32; or, for a plain 8-bit RGBA image, whose rows readers
+ * (libspng, PIL, ours) take from the start of the stream and ignore what
+ * follows them, a stream whose first rows' worth of output sums to the
+ * stream's last 4 bytes (its Adler-32).  1 yes, 0 no, -1 undecided (more
+ * than max_out bytes of output). */
 int fuzz_png_idat_ok(const uint8_t *data, size_t size, uint64_t max_out);
 
 #endif
