@@ -187,6 +187,28 @@ class FilesWritten(TempDirTest):
         self.assertEqual(os.listdir(self.dir), ["k.rts.png"])
         self.assertEqual(PixelRTSDecoder().load(out), b"new")
 
+    def test_failed_save_keeps_the_old_pair(self):
+        # issue 15: a sidecar that cannot be written used to delete the PNG saved before
+        out = self.path("k.rts.png")
+        enc = PixelRTSEncoder()
+        enc.save(b"old", out, sidecar=False)
+        os.mkdir(out + ".meta.json")
+        with self.assertRaises(Exception):
+            enc.save(b"new", out)
+        os.rmdir(out + ".meta.json")
+        self.assertEqual(PixelRTSDecoder().load(out), b"old")
+        self.assertEqual(sorted(os.listdir(self.dir)), ["k.rts.png"])
+
+    def test_save_keeps_permissions_private_under_umask(self):
+        out = self.path("p.rts.png")
+        old = os.umask(0o077)
+        try:
+            PixelRTSEncoder().save(b"secret", out)
+        finally:
+            os.umask(old)
+        self.assertEqual(os.stat(out).st_mode & 0o777, 0o600)
+        self.assertEqual(os.stat(out + ".meta.json").st_mode & 0o777, 0o600)
+
     def test_save_non_ascii_metadata(self):
         out = self.path("u.rts.png")
         PixelRTSEncoder().save(b"x", out, metadata={"description": "Unicode \u00e9\u4e2d"})
