@@ -96,7 +96,8 @@ static char *dir_listing(const char *dir)
         names[n++] = strdup(e->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_str);
+    if (n)
+        qsort(names, n, sizeof *names, cmp_str);
     tu_buf b = {0};
     for (size_t i = 0; i < n; i++) {
         tu_buf_append(&b, names[i], strlen(names[i]));
@@ -1379,7 +1380,7 @@ static void t_names_not_utf8(void **state)
     (void)state;
     char *root = tu_mkdtemp();
     /* \xff: never UTF-8; \xc3\xa9: é; \xed\xa0\x80: an encoded surrogate (invalid) */
-    static const char *const names[] = {"bad\xff" "name", "caf\xc3\xa9", "sur\xed\xa0\x80",
+    static const char *const names[] = {"bad\377name", "caf\xc3\xa9", "sur\xed\xa0\x80",
                                         "q\"b\\s"};
     static const char *const shown[] = {"bad\\udcffname", "caf\\u00e9",
                                         "sur\\udced\\udca0\\udc80", "q\\\"b\\\\s"};
@@ -1407,8 +1408,11 @@ static void t_names_not_utf8(void **state)
         assert_non_null(strstr(all, want_in));
         for (const char *c = text; *c; c++)
             assert_true(*c >= 0x20 && *c < 0x7f);
-        if (i == 1 || i == 3) /* UTF-8 names: jansson reads them back */
-            check_result_shape(tu_json_parse(text), PRTS_BATCH_ENCODE);
+        if (i == 1 || i == 3) { /* UTF-8 names: jansson reads them back */
+            json_t *parsed = tu_json_parse(text);
+            check_result_shape(parsed, PRTS_BATCH_ENCODE);
+            json_decref(parsed);
+        }
         free(want_in);
         free(want_out);
         prts_free(text);

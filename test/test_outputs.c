@@ -35,7 +35,7 @@ static int setup(void **state)
     f->a = tu_path(f->dir, "a.bin");
     f->b = tu_path(f->dir, "b.bin");
     uint64_t seed = 11;
-    uint8_t buf[50000];
+    uint8_t buf[50001];
     tu_random_bytes(&seed, buf, sizeof buf);
     f->alen = 30000;
     f->blen = 50000;
