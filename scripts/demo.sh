@@ -64,7 +64,7 @@ step "Reading the metadata (pixelrts info)"
 "$PIXELRTS" info "$WORK/bash.rts.png"
 
 step "Extracting with SHA-256 verification"
-"$PIXELRTS" extract "$WORK/bash.rts.png" -o "$WORK/bash.out" --verify
+"$PIXELRTS" extract "$WORK/bash.rts.png" -o "$WORK/bash.out"
 
 step "Comparing byte for byte with $INPUT"
 cmp "$INPUT" "$WORK/bash.out"
