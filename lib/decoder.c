@@ -34,7 +34,7 @@ struct prts_decoder {
     int png_open;
     uint32_t side;         /* image side of the current file */
     int fd;                /* input file of the file API, else -1 */
-    struct stat in_st;     /* its status: its mode and identity for the output */
+    struct stat in_st;     /* its status (mode, identity) for outputs; kept after close */
     prts__meta meta;       /* metadata of the current file */
     int have_meta;
     int meta_source;
@@ -594,12 +594,13 @@ int prts_decode_file(prts_decoder *dec, const char *in, const char *out)
     } else {
         /* a device or FIFO is written once the payload is whole and verified:
          * its reader never sees bytes that turn out wrong */
-        rc = decode_to(dec, staged, &sha, in);
-        off_t len = rc ? 0 : lseek(staged, 0, SEEK_END);
-        if (rc == PRTS_OK && (len < 0 || (rc = prts__copy_fd(&dec->alloc, staged, (uint64_t)len,
-                                                             o.fd, &dec->err))))
-            rc = len < 0 ? prts__fail(&dec->err, PRTS_E_IO, "lseek: %s", strerror(errno))
-                         : prts__fail_path(&dec->err, out);
+        off_t len = 0;
+        if ((rc = decode_to(dec, staged, &sha, in)) == PRTS_OK &&
+            (len = lseek(staged, 0, SEEK_END)) < 0)
+            rc = prts__fail(&dec->err, PRTS_E_IO, "%s: lseek: %s", in, strerror(errno));
+        if (rc == PRTS_OK &&
+            (rc = prts__copy_fd(&dec->alloc, staged, (uint64_t)len, o.fd, &dec->err)))
+            prts__fail_path(&dec->err, out);
     }
     if (rc || (rc = prts__out_commit(&o, &dec->err)))
         goto fail;
@@ -712,16 +713,11 @@ int prts_decode_range_file(prts_decoder *dec, const char *in, uint64_t offset, u
     if (!buf)
         return prts__fail(&dec->err, PRTS_E_NOMEM, "%s: cannot allocate %llu bytes for the range",
                           in, (unsigned long long)len);
-    struct stat in_st;
-    int rc = stat(in, &in_st) == 0 ? PRTS_OK
-                                   : prts__fail(&dec->err, PRTS_E_FILE_NOT_FOUND,
-                                                "File not found: %s", in);
     prts__outfile o = {.fd = -1};
-    if (rc == PRTS_OK)
-        rc = prts_decode_range(dec, in, offset, buf, (size_t)len);
-    if (rc == PRTS_OK)
-        rc = prts__out_open(&o, &dec->alloc, out, (unsigned)in_st.st_mode & 0666, &in_st, 0,
-                            &dec->err);
+    int rc = prts_decode_range(dec, in, offset, buf, (size_t)len);
+    if (rc == PRTS_OK) /* dec->in_st: the input as the range read it */
+        rc = prts__out_open(&o, &dec->alloc, out, (unsigned)dec->in_st.st_mode & 0666,
+                            &dec->in_st, 0, &dec->err);
     if (rc == PRTS_OK) {
         (void)prts__out_write(&o, buf, (size_t)len); /* the commit reports a failed write */
         rc = prts__out_commit(&o, &dec->err);

@@ -564,8 +564,7 @@ static int commit_outputs(prts_encoder *enc, prts__outfile *png, const char *out
             outs[nout++] = &side[1];
     } else {
         drop[ndrop++] = prts__sidecar_name(&enc->alloc, out, PRTS_META_SIDECAR);
-        size_t n = strlen(out);
-        if (n > 4 && strcmp(out + n - 4, ".png") == 0) /* the reader's second sidecar name */
+        if (prts__has_alt_sidecar(out)) /* the reader's second sidecar name */
             drop[ndrop++] = prts__sidecar_name(&enc->alloc, out, PRTS_META_ALT_SIDECAR);
     }
     if (!sidecars || !enc->blueprint)

@@ -467,7 +467,6 @@ int prts__out_commit_all(prts__outfile *const *outs, size_t n, const char *const
     for (j = 0; j < ndrop; j++)
         if (how[n + j] == PLACED_DROPPED)
             unlink(dropped[j]);
-    j = ndrop;
     goto release;
 undo:
     /* put back what was done, newest first (a direct output cannot be) */
@@ -482,7 +481,6 @@ undo:
     while (j-- > 0)
         if (how[n + j] == PLACED_DROPPED)
             rename(dropped[j], drop[j]);
-    j = ndrop;
 release:
     for (i = 0; i < n; i++)
         prts__out_abort(outs[i]);

@@ -336,7 +336,7 @@ static int load_json_file(const prts_allocator *a, const char *path, uint64_t ma
     return PRTS_OK;
 }
 
-static int ends_in_png(const char *path)
+int prts__has_alt_sidecar(const char *path)
 {
     size_t n = strlen(path);
     return n > 4 && strcmp(path + n - 4, ".png") == 0;
@@ -346,7 +346,7 @@ char *prts__sidecar_name(const prts_allocator *a, const char *png_path, int sour
 {
     size_t n = strlen(png_path);
     int alt = source == PRTS_META_ALT_SIDECAR;
-    if (alt && !ends_in_png(png_path))
+    if (alt && !prts__has_alt_sidecar(png_path))
         return NULL;
     char *name = prts__alloc(a, n + 16);
     if (name)
@@ -361,7 +361,7 @@ int prts__sidecar_read(const prts_allocator *a, const char *png_path, uint64_t m
     *out = NULL;
     for (int src = PRTS_META_SIDECAR; rc == PRTS_E_FILE_NOT_FOUND && src <= PRTS_META_ALT_SIDECAR;
          src++) {
-        if (src == PRTS_META_ALT_SIDECAR && !ends_in_png(png_path))
+        if (src == PRTS_META_ALT_SIDECAR && !prts__has_alt_sidecar(png_path))
             break; /* no alternate name */
         char *name = prts__sidecar_name(a, png_path, src);
         if (!name)

@@ -75,6 +75,8 @@ char *prts__suffixed_name(const prts_allocator *a, const char *png_path, const c
  * of png_path, from `a`; NULL when out of memory, or for ALT_SIDECAR when the
  * name does not end in ".png". */
 char *prts__sidecar_name(const prts_allocator *a, const char *png_path, int source);
+/* 1 if png_path has an alternate sidecar name (it ends in ".png"). */
+int prts__has_alt_sidecar(const char *png_path);
 /* A PNG's metadata with its sidecar's (format.md §5): the PNG's own chunk is
  * authoritative; the sidecar may add keys the chunk lacks (an older writer's
  * sidecar, or one that alone keeps original_data_b64), but a key both hold

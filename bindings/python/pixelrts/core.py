@@ -63,31 +63,11 @@ def configure_encoder(handle, mode, level=None, backend=None, compression=None,
         handle.set_option(Option.PAYLOAD_LEVEL, value)
 
 
-def atomic_write(path, fill, mode="wb", encoding=None):
-    """Create `path` through a temporary file beside it, renamed once fill(file) returned:
-    the file appears complete or not at all (with the permissions open() would give it)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=os.path.basename(path) + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, mode, encoding=encoding) as f:
-            fill(f)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        _unlink_quietly(tmp)
-        raise
-
-
 def write_json_file(path, obj):
-    """A sidecar as the original writes it: indent 2, ASCII."""
-    atomic_write(path, lambda f: json.dump(obj, f, indent=2), "w", "ascii")
-
-
-def _unlink_quietly(path):
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
+    """The metadata given to set_metadata as a sidecar in a private temporary folder (the
+    file API reads it from there): indent 2, ASCII, as the original writes sidecars."""
+    with open(path, "w", encoding="ascii") as f:
+        json.dump(obj, f, indent=2)
 
 
 def read_whole_file(path):
@@ -200,21 +180,6 @@ class PixelRTSEncoder:
         with self._lock:
             self._handle.set_option(Option.WRITE_SIDECAR, 1 if sidecar else 0)
             self._run(data, metadata, grid_size, blueprint, lambda h: h.finish_file(path))
-
-
-def _umask():
-    """The process umask, read without changing it (os.umask would, for a moment, for every
-    thread) where Linux tells it."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o22)
-    os.umask(mask)
-    return mask
 
 
 class PixelRTSDecoder:
