@@ -192,14 +192,49 @@ static int isal_ready(prts__deflater *d, prts__err *e)
     return PRTS_OK;
 }
 
-/* Append in[0..n) as one independent raw-deflate piece at ISA-L level 1:
- * no back-reference before in, ending byte-aligned on a sync flush, or with
- * the final block when `end`. */
+/* ISA-L's level-1 matchers, entered on a stream with no history, hash the
+ * third input position from bits 16..47 of the isal_zstream's own address
+ * instead of from the data (write_first_byte in igzip_icf_body.asm: tmp2
+ * still holds the stream pointer; 2.30's SSE, AVX and AVX2 bodies alike).
+ * The output stays valid deflate (every candidate match is compared byte for
+ * byte), but which matches it finds then depends on where the stream lives
+ * in memory: on which thread's arena allocated it, and on ASLR.  A stream
+ * with history never takes that path.  So a piece never starts ISA-L cold:
+ * its first byte goes out as a stored block of its own, and is then ISA-L's
+ * dictionary (a back-reference to it stays inside the piece).  Cost: 6 bytes
+ * a piece, and the first ISA-L block of a piece is coded even where storing
+ * it would be smaller (ISA-L compresses it through its internal buffer); no
+ * measurable time.  test_huge's t_piece_independent_of_state_address. */
+enum { ISAL_LEAD = 1 };
+
+/* A stored block of in[0..n) (n <= 65535), starting byte-aligned. */
+static int put_stored(const uint8_t *in, size_t n, int final, prts__buf *out, prts__err *e)
+{
+    int rc = prts__buf_reserve(out, out->len + 5 + n, e);
+    if (rc)
+        return rc;
+    uint8_t *p = out->data + out->len;
+    p[0] = (uint8_t)(final ? 1 : 0); /* BFINAL, BTYPE 00, padding to the byte */
+    p[1] = (uint8_t)n;
+    p[2] = (uint8_t)(n >> 8);
+    p[3] = (uint8_t)~n;
+    p[4] = (uint8_t)(~n >> 8);
+    memcpy(p + 5, in, n);
+    out->len += 5 + n;
+    return PRTS_OK;
+}
+
+/* Append in[0..n) (n > 0) as one independent raw-deflate piece at ISA-L
+ * level 1: no back-reference before in, ending byte-aligned on a sync flush,
+ * or with the final block when `end`.  Starts byte-aligned. */
 static int isal_piece(prts__deflater *d, const uint8_t *in, size_t n, int end, prts__buf *out,
                       prts__err *e)
 {
     int rc = isal_ready(d, e);
     if (rc)
+        return rc;
+    /* the lead (see ISAL_LEAD) */
+    if ((rc = put_stored(in, ISAL_LEAD, end && n == ISAL_LEAD, out, e)) || n == ISAL_LEAD)
         return rc;
     struct isal_zstream *s = d->isal;
     isal_deflate_reset(s); /* forgets the history: the piece stands alone */
@@ -208,6 +243,10 @@ static int isal_piece(prts__deflater *d, const uint8_t *in, size_t n, int end, p
     s->level_buf_size = ISAL_DEF_LVL1_DEFAULT;
     s->gzip_flag = IGZIP_DEFLATE;
     s->hist_bits = 0; /* 32 KiB, as the zlib header says */
+    if (isal_deflate_set_dict(s, (uint8_t *)in, ISAL_LEAD) != COMP_OK)
+        return prts__fail(e, PRTS_E_PNG, "ISA-L refused a dictionary");
+    in += ISAL_LEAD;
+    n -= ISAL_LEAD;
     s->next_in = (uint8_t *)in;
     size_t left = n;
     do {

@@ -49,9 +49,13 @@ typedef struct prts__deflater {
  * machine code, 16x on random bytes, for 1-5 % more output).  In adaptive
  * mode the segment is then a sequence of pieces, each produced on its own
  * and ending byte-aligned on a sync flush (the last one as above): runs of
- * stored blocks from zlib, runs of compressed ones from ISA-L.  Which bytes
- * go in which piece depends on the data alone, so the output is the same on
- * any number of threads. */
+ * stored blocks from zlib, runs of compressed ones from ISA-L.  An ISA-L
+ * piece is its first byte in a stored block, then ISA-L's blocks for the rest
+ * with that byte as their dictionary (deflate_seg.c, ISAL_LEAD: ISA-L started
+ * without history writes bytes that depend on the address of its state).
+ * Which bytes go in which piece, and every byte written, depend on the data
+ * and the options alone, not on the thread or the memory doing the work: the
+ * output is the same on any number of threads and from run to run. */
 int prts__seg_compress(prts__deflater *d, const uint8_t *in, size_t n, int level, int adaptive,
                        int last, prts__buf *out, uint32_t *adler, prts__err *e);
 void prts__deflater_free(prts__deflater *d);

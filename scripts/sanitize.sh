@@ -4,7 +4,8 @@
 #   asan      the whole suite built with clang -fsanitize=address,undefined (build-asan/);
 #             any UBSan report is fatal (-fno-sanitize-recover), leaks fail (LeakSanitizer;
 #             PoCL's own leaks are suppressed by test/lsan-pocl.supp)
-#   tsan      the threaded tests (batch, streaming round trips) under ThreadSanitizer
+#   tsan      the threaded tests (batch, streaming round trips, the segment pools of
+#             test_huge) under ThreadSanitizer
 #             (build-tsan/, OpenCL off: PoCL's threads are not instrumented)
 #   valgrind  memcheck on CLI round trips (convert/extract/verify, zstd, code mode, a
 #             parallel folder conversion) of the plain build ($BUILD_DIR, default build-test)
@@ -96,12 +97,12 @@ stage_asan() {
 stage_tsan() {
     echo "== tsan: threaded tests under ThreadSanitizer"
     if ! setup build-tsan -Db_sanitize=thread "${san_flags[@]}" -Dopencl=disabled ||
-        ! ninja -C build-tsan test/test_batch test/test_roundtrip; then
+        ! ninja -C build-tsan test/test_batch test/test_roundtrip test/test_huge; then
         note tsan 0 1 0 "build failed"
         return
     fi
     TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-        meson_suite tsan build-tsan --no-rebuild --timeout-multiplier 4 batch roundtrip
+        meson_suite tsan build-tsan --no-rebuild --timeout-multiplier 4 batch roundtrip huge
 }
 
 stage_valgrind() {

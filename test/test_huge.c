@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "backend.h"
+#include "deflate_seg.h"
 #include "range.h"
 #include "test_util.h"
 #include "transform.h"
@@ -95,6 +96,91 @@ static void t_threads_identical(void **state)
         }
         free(d);
     }
+}
+
+/* CRC-32C as x86's crc32 instruction computes it from 0 (no inversion): the
+ * hash ISA-L's level-1 matcher puts a position's next 4 bytes through. */
+static uint32_t crc32c_raw(uint32_t v)
+{
+    uint32_t c = 0;
+    for (int i = 0; i < 4; i++) {
+        c ^= (v >> (8 * i)) & 0xff;
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? (c >> 1) ^ 0x82f63b78u : c >> 1;
+    }
+    return c;
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The bytes of a piece may not depend on where the compressor's state lives.
+ * ISA-L's level-1 matchers (2.30's SSE, AVX and AVX2 bodies alike), entered
+ * with no history, hash the piece's third position from bits 16..47 of the
+ * isal_zstream's own address instead of from the data (write_first_byte in
+ * igzip_icf_body.asm: its tmp2 still holds the stream pointer).  Deflaters
+ * on different threads have their streams at different addresses, so the
+ * segments of 1 and 2 threads came out different -- valid deflate, but not
+ * the same bytes.  The input is built so that the address decides: position
+ * 2's bytes come back at position Q, and they hash to the slot deflater A's
+ * address sends position 2 to, not B's; A then finds the match at Q, B does
+ * not.  Without ISA-L (or with the fix) the two agree. */
+static void t_piece_independent_of_state_address(void **state)
+{
+    (void)state;
+    enum { N = 8192, Q = 48, REP = 24, MASK = 0x1fff /* ISA-L's level-1 hash mask */ };
+    uint8_t warm[N];
+    uint64_t rng = 99;
+    tu_random_bytes(&rng, warm, sizeof warm);
+    /* deflaters whose ISA-L streams hash to different slots */
+    prts__deflater d[8] = {{.ready = 0}};
+    uint32_t slot[8];
+    prts__err e;
+    int a = 0, b = -1;
+    for (int i = 0; i < 8 && b < 0; i++) {
+        prts__buf out = {0};
+        uint32_t adler;
+        assert_int_equal(prts__seg_compress(&d[i], warm, sizeof warm, 1, 0, 0, &out, &adler, &e),
+                         PRTS_OK);
+        prts__buf_free(&out);
+        slot[i] = crc32c_raw((uint32_t)((uintptr_t)d[i].isal >> 16)) & MASK;
+        if (i > 0 && (!d[i].isal || slot[i] != slot[a]))
+            b = i;
+    }
+    assert_true(b > 0);
+    /* 4 random bits a byte (so that deflate codes them rather than storing
+     * them); bytes 2..5 hash to A's slot, and nothing else before Q does */
+    uint8_t in[N];
+    for (;;) {
+        tu_random_bytes(&rng, in, sizeof in);
+        for (size_t i = 0; i < sizeof in; i++)
+            in[i] &= 0x0f;
+        uint32_t v;
+        do {
+            v = (uint32_t)tu_rand_next(&rng);
+        } while ((crc32c_raw(v) & MASK) != slot[a]);
+        memcpy(in + 2, &v, 4); /* little-endian, as the matcher loads it */
+        assert_int_equal(le32(in + 2), v);
+        int clash = 0;
+        for (int p = 0; p < Q; p++)
+            if (p != 2 && (crc32c_raw(le32(in + p)) & MASK) == slot[a])
+                clash = 1;
+        if (!clash)
+            break;
+    }
+    memcpy(in + Q, in + 2, REP);
+    prts__buf oa = {0}, ob = {0};
+    uint32_t aa, ab;
+    assert_int_equal(prts__seg_compress(&d[a], in, sizeof in, 1, 0, 0, &oa, &aa, &e), PRTS_OK);
+    assert_int_equal(prts__seg_compress(&d[b], in, sizeof in, 1, 0, 0, &ob, &ab, &e), PRTS_OK);
+    assert_int_equal(aa, ab);
+    tu_assert_bytes_equal_(oa.data, oa.len, ob.data, ob.len, __FILE__, __LINE__);
+    prts__buf_free(&oa);
+    prts__buf_free(&ob);
+    for (int i = 0; i < 8; i++)
+        prts__deflater_free(&d[i]);
 }
 
 /* Adaptive stores what does not compress: random data costs no more than
@@ -413,6 +499,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_threads_identical),
+        cmocka_unit_test(t_piece_independent_of_state_address),
         cmocka_unit_test(t_adaptive_sizes),
         cmocka_unit_test(t_presets),
         cmocka_unit_test(t_indexed_decode),
