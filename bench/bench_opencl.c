@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend.h"
+#include "backend/backend.h"
 #include "bench_pass.h"
 
 /* Best-of-`reps` end-to-end and kernel seconds of one direction. */

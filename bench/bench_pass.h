@@ -2,7 +2,7 @@
 #ifndef PRTS_BENCH_PASS_H
 #define PRTS_BENCH_PASS_H
 
-#include "transform.h"
+#include "backend/pass.h"
 
 /* Seconds of a monotonic clock. */
 double bench_now(void);

@@ -21,10 +21,10 @@
 
 #include <jansson.h>
 
-#include "alloc.h"
-#include "backend.h"
-#include "cpu_features.h"
-#include "common.h"
+#include "common/alloc.h"
+#include "backend/backend.h"
+#include "common/cpu_features.h"
+#include "common/common.h"
 
 /* With a result callback, a finished job keeps its paths and numbers only:
  * what grows with the number of files stays small (issue 15: 6.9 KB a file). */

@@ -7,19 +7,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "alloc.h"
-#include "backend.h"
-#include "fileio.h"
-#include "hilbert.h"
-#include "metadata.h"
-#include "mirror.h"
-#include "payload.h"
-#include "png_read.h"
-#include "png_segments.h"
-#include "range.h"
-#include "sha256.h"
-#include "stage.h"
-#include "transform.h"
+#include "common/alloc.h"
+#include "backend/backend.h"
+#include "common/fileio.h"
+#include "layout/hilbert.h"
+#include "format/metadata.h"
+#include "layout/mirror.h"
+#include "format/payload.h"
+#include "png/read.h"
+#include "png/segments_read.h"
+#include "layout/range.h"
+#include "common/sha256.h"
+#include "common/stage.h"
+#include "backend/pass.h"
 
 enum { DEC_IDLE, DEC_OPEN, DEC_READY, DEC_FAILED };
 
@@ -43,7 +43,7 @@ struct prts_decoder {
     prts__stage payload;   /* pull API: the whole payload, staged */
     uint64_t pos;          /* pull API: bytes delivered */
     prts__err err;
-    prts_allocator alloc;  /* every allocation of the handle (alloc.h) */
+    prts_allocator alloc;  /* every allocation of the handle (common/alloc.h) */
 };
 
 static int valid(const prts_decoder *dec)
@@ -373,7 +373,7 @@ static int rows_end(prts_decoder *dec, row_source *src)
 }
 
 /* Decode every row; scatter the payload into dest (NULL: validate only).
- * With a mirror (mirror.h), dest is its base and every finished band of
+ * With a mirror (layout/mirror.h), dest is its base and every finished band of
  * rows is written to the mirror's file. */
 static int read_pixels_to(prts_decoder *dec, uint8_t *dest, int mapped, prts__mirror *mirror)
 {
@@ -537,7 +537,7 @@ static int decode_into_fd(prts_decoder *dec, int fd, prts__sha256 *sha)
         return prts__fail(e, PRTS_E_IO, "cannot size the output to %llu bytes: %s",
                           (unsigned long long)len, strerror(errno));
     if (len > PRTS__READ_LIMIT) {
-        /* big: through a mirror written band by band (mirror.h); a shared
+        /* big: through a mirror written band by band (layout/mirror.h); a shared
          * mapping of the output maps whole page-cache folios on each fault */
         prts__mirror m;
         int rc = prts__mirror_open(&m, fd, len, dec->png.side, e);

@@ -5,17 +5,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "alloc.h"
-#include "backend.h"
-#include "fileio.h"
-#include "hilbert.h"
-#include "metadata.h"
-#include "mirror.h"
-#include "payload.h"
-#include "png_write.h"
-#include "sha256.h"
-#include "stage.h"
-#include "transform.h"
+#include "common/alloc.h"
+#include "backend/backend.h"
+#include "common/fileio.h"
+#include "layout/hilbert.h"
+#include "format/metadata.h"
+#include "layout/mirror.h"
+#include "format/payload.h"
+#include "png/write.h"
+#include "common/sha256.h"
+#include "common/stage.h"
+#include "backend/pass.h"
 
 enum { ENC_IDLE, ENC_PUSHING, ENC_DONE, ENC_FAILED };
 
@@ -32,7 +32,7 @@ struct prts_encoder {
     prts__sha256 sha;                 /* hash of the pushed payload so far */
     json_t *result;                   /* metadata of the last encode */
     prts__err err;
-    prts_allocator alloc;             /* every allocation of the handle (alloc.h) */
+    prts_allocator alloc;             /* every allocation of the handle (common/alloc.h) */
 };
 
 static int valid(const prts_encoder *enc)
@@ -248,7 +248,7 @@ static int choose_grid(const prts_encoder *enc, uint64_t len, uint32_t *grid, pr
 
 /* Write the rows of the image, one band of strips at a time.  A payload in
  * a file (`fd` >= 0: the input, or a staged stream) is read band by band
- * into a mirror (mirror.h), else used where it is. */
+ * into a mirror (layout/mirror.h), else used where it is. */
 static int write_pixels(prts_encoder *enc, prts__png_writer *png, uint32_t g, const uint8_t *data,
                         uint64_t len, int mapped, int fd, prts__err *e)
 {

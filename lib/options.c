@@ -1,6 +1,6 @@
 /* options.c: the option table: bounds, defaults and which handle takes what. */
-#include "common.h"
-#include "hilbert.h"
+#include "common/common.h"
+#include "layout/hilbert.h"
 
 typedef struct option_spec {
     int64_t min, max, def;

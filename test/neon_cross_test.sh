@@ -14,8 +14,8 @@ trap 'rm -rf "$out"' EXIT
 "$cc" -O2 -Wall -Wextra -Werror -DPRTS_HAVE_SIMD -pthread \
     -I"$src/lib" -I"$src/include" -I"$src/bench" -I"$build/lib" -I"$build" \
     "$src/test/cross/neon_check.c" "$src/bench/bench_pass.c" \
-    "$src/lib/hilbert.c" "$src/lib/transform.c" "$src/lib/alloc.c" "$src/lib/errors.c" \
-    "$src/lib/backend.c" "$src/lib/measure.c" "$src/lib/cpu_features.c" \
-    "$src/lib/backend_scalar.c" "$src/lib/backend_simd.c" \
+    "$src/lib/layout/hilbert.c" "$src/lib/backend/pass.c" "$src/lib/common/alloc.c" "$src/lib/common/errors.c" \
+    "$src/lib/backend/registry.c" "$src/lib/backend/measure.c" "$src/lib/common/cpu_features.c" \
+    "$src/lib/backend/scalar.c" "$src/lib/backend/simd/simd.c" \
     -o "$out/neon_check" || { echo "FAIL: the AArch64 build failed"; exit 1; }
 "$qemu" -L /usr/aarch64-linux-gnu "$out/neon_check"

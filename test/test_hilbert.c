@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hilbert.h"
+#include "layout/hilbert.h"
 
 typedef struct { uint64_t d; uint32_t x, y; } xyv;
 

@@ -13,11 +13,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "backend.h"
-#include "deflate_seg.h"
-#include "range.h"
+#include "backend/backend.h"
+#include "png/segments_write.h"
+#include "layout/range.h"
 #include "test_util.h"
-#include "transform.h"
+#include "backend/pass.h"
 
 /* Half random, then text-like bytes, then zeros: every adaptive decision. */
 static uint8_t *mixed_payload(size_t n, uint64_t seed)

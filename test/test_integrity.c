@@ -7,8 +7,8 @@
  * same file without its index chunk) and open/pull. */
 #include "test_util.h"
 
-#include "png_filter.h"
-#include "png_index.h"
+#include "png/filter.h"
+#include "png/segments_index.h"
 
 #include <pthread.h>
 #include <stdio.h>

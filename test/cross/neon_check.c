@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend.h"
+#include "backend/backend.h"
 #include "bench_pass.h"
 
-/* The real colour tables live in payload.c with the codec (which needs
+/* The real colour tables live in format/payload.c with the codec (which needs
  * OpenSSL); any tables serve to compare two backends' colouring. */
 void prts__code_tables(uint8_t red[256], uint8_t alpha[256])
 {

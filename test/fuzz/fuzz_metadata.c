@@ -24,7 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "metadata.h"
+#include "format/metadata.h"
 
 typedef struct carrier {
     char *png, *meta, *blueprint;

@@ -1,0 +1,224 @@
+/* backend/registry.c: the backend registry, probing and selection. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pthread.h>
+
+#include "backend/backend.h"
+
+/* In order of preference for "auto". */
+static const prts__backend_ops *const registry[] = {
+#ifdef PRTS_HAVE_SIMD
+    &prts__backend_simd,
+#endif
+    &prts__backend_scalar,
+#ifdef PRTS_HAVE_OPENCL
+    &prts__backend_opencl,
+#endif
+};
+#define REGISTRY_COUNT ((int)(sizeof registry / sizeof registry[0]))
+
+int prts_backend_count(void)
+{
+    return REGISTRY_COUNT;
+}
+
+const char *prts_backend_name(int index)
+{
+    return index >= 0 && index < REGISTRY_COUNT ? registry[index]->name : NULL;
+}
+
+static const prts__backend_ops *find(const char *name)
+{
+    for (int i = 0; i < REGISTRY_COUNT; i++)
+        if (strcmp(registry[i]->name, name) == 0)
+            return registry[i];
+    return NULL;
+}
+
+int prts_backend_probe(const char *name, char *why, size_t why_len)
+{
+    char buf[256] = "";
+    const prts__backend_ops *b = name ? find(name) : NULL;
+    int ok = b && b->probe(buf, sizeof buf);
+    if (!b)
+        snprintf(buf, sizeof buf, "unknown backend '%s'", name ? name : "(null)");
+    if (why && why_len)
+        snprintf(why, why_len, "%s", ok ? "" : buf);
+    return ok ? PRTS_OK : PRTS_E_BACKEND;
+}
+
+/* `auto` never picks a backend slower than scalar for the job: among the
+ * backends that run on the host CPU it measures each once per process on
+ * AUTO_PROBE_BYTES (a few milliseconds) and keeps the fastest.  Device
+ * backends (OpenCL) are never chosen by auto: their set-up alone costs more
+ * than the whole transform of a typical file, and for this memory-bound
+ * permutation the transfers outweigh the kernel (see `pixelrts backends`). */
+#define AUTO_PROBE_BYTES (1u << 20)
+
+static const prts__backend_ops *auto_choice;
+static pthread_once_t auto_once = PTHREAD_ONCE_INIT;
+
+static void choose_auto(void)
+{
+    double best = -1;
+    char why[256];
+    for (int i = 0; i < REGISTRY_COUNT; i++) {
+        const prts__backend_ops *ops = registry[i];
+        if (!ops->host_cpu || !ops->probe(why, sizeof why))
+            continue;
+        prts__backend b = {.ops = ops};
+        prts__err e = {0, ""};
+        double enc = 0, dec = 0;
+        if ((ops->create && ops->create(&b.state, &e)) ||
+            prts__backend_measure(&b, AUTO_PROBE_BYTES, 2, &enc, &dec, &e) != PRTS_OK)
+            enc = dec = 0;
+        if (ops->destroy)
+            ops->destroy(b.state);
+        if (enc + dec > best) {
+            best = enc + dec;
+            auto_choice = ops;
+        }
+    }
+}
+
+static int select_ops(const char *name, const prts__backend_ops **out, prts__err *e)
+{
+    char why[256] = "";
+    if (!name || strcmp(name, "auto") == 0) {
+        pthread_once(&auto_once, choose_auto);
+        if (!auto_choice)
+            return prts__fail(e, PRTS_E_BACKEND, "no backend can run on this machine");
+        *out = auto_choice;
+        return PRTS_OK;
+    }
+    const prts__backend_ops *b = find(name);
+    if (!b) {
+        char known[256] = "";
+        for (int i = 0; i < REGISTRY_COUNT; i++) {
+            strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
+            strncat(known, registry[i]->name, sizeof known - strlen(known) - 1);
+        }
+        return prts__fail(e, PRTS_E_BACKEND, "unknown backend '%s' (known: %s, auto)", name,
+                          known);
+    }
+    if (!b->probe(why, sizeof why))
+        return prts__fail(e, PRTS_E_BACKEND, "backend '%s' is unavailable: %s", name, why);
+    *out = b;
+    return PRTS_OK;
+}
+
+int prts__backend_validate(const char *name, prts__err *e)
+{
+    const prts__backend_ops *ops;
+    return select_ops(name, &ops, e);
+}
+
+int prts__backend_open(const char *name, prts__backend *out, prts__err *e)
+{
+    const prts__backend_ops *ops = NULL;
+    void *state = NULL;
+    int rc = select_ops(name, &ops, e);
+    if (rc == PRTS_OK && ops->create)
+        rc = ops->create(&state, e);
+    if (rc)
+        return rc;
+    out->ops = ops;
+    out->state = state;
+    out->refused[0] = '\0';
+    return PRTS_OK;
+}
+
+int prts_backend_describe(const char *name, char *buf, size_t len)
+{
+    const prts__backend_ops *b = name ? find(name) : NULL;
+    if (!b || !buf || !len)
+        return PRTS_E_INVALID_ARG;
+    buf[0] = '\0';
+    char why[256];
+    if (!b->probe(why, sizeof why))
+        return PRTS_E_BACKEND;
+    if (b->describe)
+        b->describe(buf, len);
+    return PRTS_OK;
+}
+
+int prts_backend_measure(const char *name, uint64_t bytes, double *encode_gbs, double *decode_gbs)
+{
+    if (!name || !encode_gbs || !decode_gbs)
+        return PRTS_E_INVALID_ARG;
+    prts__backend b;
+    prts__err e = {0, ""};
+    int rc = prts__backend_open(name, &b, &e);
+    if (rc == PRTS_OK) {
+        rc = prts__backend_measure(&b, bytes, 3, encode_gbs, decode_gbs, &e);
+        prts__backend_close(&b);
+    }
+    return rc;
+}
+
+void prts__backend_close(prts__backend *b)
+{
+    if (b->ops && b->ops->destroy)
+        b->ops->destroy(b->state);
+    b->ops = NULL;
+    b->state = NULL;
+    b->lazy_auto = 0;
+}
+
+int prts__backend_switch(prts__backend *cur, const char *name, prts__err *e)
+{
+    if (!name || strcmp(name, "auto") == 0) { /* resolved by prts__backend_check */
+        prts__backend_close(cur);
+        cur->lazy_auto = 1;
+        cur->refused[0] = '\0';
+        return PRTS_OK;
+    }
+    prts__backend next = {0};
+    int rc = prts__backend_open(name, &next, e);
+    if (rc) {
+        memcpy(cur->refused, e->msg, sizeof cur->refused);
+        return rc;
+    }
+    prts__backend_close(cur);
+    *cur = next;
+    cur->refused[0] = '\0';
+    return PRTS_OK;
+}
+
+int prts__backend_check(prts__backend *cur, prts__err *e)
+{
+    if (cur->lazy_auto && !cur->refused[0]) {
+        prts__backend next = {0};
+        int rc = prts__backend_open(NULL, &next, e);
+        if (rc)
+            return rc;
+        *cur = next;
+    }
+    if (cur->ops && !cur->refused[0])
+        return PRTS_OK;
+    return prts__fail(e, PRTS_E_BACKEND, "%s", cur->refused[0] ? cur->refused : "no backend");
+}
+
+void prts__backend_forgive(prts__backend *cur)
+{
+    if (cur->ops || cur->lazy_auto)
+        cur->refused[0] = '\0';
+}
+
+const char *prts__backend_name(const prts__backend *cur)
+{
+    if (cur->ops)
+        return cur->ops->name;
+    if (!cur->lazy_auto)
+        return NULL;
+    pthread_once(&auto_once, choose_auto);
+    return auto_choice ? auto_choice->name : NULL;
+}
+
+const char *prts__backend_default_name(void)
+{
+    const char *env = getenv("PIXELRTS_BACKEND");
+    return env && *env ? env : "auto";
+}

@@ -1,0 +1,546 @@
+/* common/fileio.c: mapped inputs, temporary-then-rename outputs, temp files. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <limits.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "common/alloc.h"
+#include "common/fileio.h"
+
+#define OUT_BUF_SIZE (1u << 20)
+
+static int64_t mtime_ns(const struct stat *st)
+{
+    return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+/* Read exactly m->len bytes; one more byte available means it grew. */
+static int read_whole(int fd, const char *path, prts__map *m, prts__err *e)
+{
+    uint8_t *buf = prts__alloc(m->alloc, m->len + 1);
+    if (!buf)
+        return prts__fail(e, PRTS_E_NOMEM, "%s: cannot allocate %llu bytes", path,
+                          (unsigned long long)m->len);
+    uint64_t got = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf + got, m->len + 1 - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int err = errno;
+            prts__free(m->alloc, buf);
+            return prts__fail(e, PRTS_E_IO, "%s: read failed: %s", path, strerror(err));
+        }
+        if (n == 0 || (got += (uint64_t)n) > m->len)
+            break;
+    }
+    if (got != m->len) {
+        prts__free(m->alloc, buf);
+        return prts__fail(e, PRTS_E_CHANGED, "%s: changed size while being read (%llu bytes, "
+                          "then %s%llu)", path, (unsigned long long)m->len,
+                          got > m->len ? "more than " : "", (unsigned long long)got);
+    }
+    m->base = buf;
+    return PRTS_OK;
+}
+
+int prts__open_input(const char *path, int *fd, struct stat *st, prts__err *e)
+{
+    /* O_NONBLOCK: opening a FIFO for reading would wait for a writer */
+    *fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (*fd < 0) {
+        if (errno == ENOENT)
+            return prts__fail(e, PRTS_E_FILE_NOT_FOUND, "File not found: %s", path);
+        if (errno == ENAMETOOLONG) /* cannot exist (a sidecar's name may be too long) */
+            return prts__fail(e, PRTS_E_FILE_NOT_FOUND, "File not found: %s: %s", path,
+                              strerror(errno));
+        return prts__fail(e, PRTS_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    }
+    int rc = PRTS_OK;
+    if (fstat(*fd, st) != 0)
+        rc = prts__fail(e, PRTS_E_IO, "%s: cannot stat: %s", path, strerror(errno));
+    else if (!S_ISREG(st->st_mode))
+        rc = prts__fail(e, PRTS_E_UNSUPPORTED, "%s: not a regular file (%s)", path,
+                        S_ISDIR(st->st_mode) ? "a directory" : S_ISFIFO(st->st_mode) ? "a FIFO"
+                        : S_ISSOCK(st->st_mode) ? "a socket" : "a device");
+    else if (fcntl(*fd, F_SETFL, 0) != 0) /* back to ordinary blocking reads */
+        rc = prts__fail(e, PRTS_E_IO, "%s: fcntl: %s", path, strerror(errno));
+    if (rc) {
+        close(*fd);
+        *fd = -1;
+    }
+    return rc;
+}
+
+int prts__map_input(const char *path, prts__map *m, const prts_allocator *a, prts__err *e)
+{
+    memset(m, 0, sizeof *m);
+    m->fd = -1;
+    m->alloc = a;
+    int fd;
+    int rc = prts__open_input(path, &fd, &m->st, e);
+    if (rc)
+        return rc;
+    m->len = (uint64_t)m->st.st_size;
+    m->mtime_ns = mtime_ns(&m->st);
+    if (m->len > 0 && m->len <= PRTS__READ_LIMIT) {
+        rc = read_whole(fd, path, m, e);
+    } else if (m->len > 0) {
+        void *p = mmap(NULL, m->len, PROT_READ, MAP_SHARED, fd, 0);
+        if (p == MAP_FAILED) {
+            rc = prts__fail(e, PRTS_E_IO, "%s: cannot map %llu bytes: %s", path,
+                            (unsigned long long)m->len, strerror(errno));
+        } else {
+            madvise(p, m->len, MADV_WILLNEED);
+            m->base = p;
+            m->mapped = 1;
+            m->fd = fd;
+        }
+    }
+    if (m->fd < 0)
+        close(fd);
+    return rc;
+}
+
+int prts__map_check_unchanged(const char *path, const prts__map *m, prts__err *e)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || (uint64_t)st.st_size != m->len || mtime_ns(&st) != m->mtime_ns)
+        return prts__fail(e, PRTS_E_CHANGED, "%s: changed while being read", path);
+    return PRTS_OK;
+}
+
+void prts__unmap(prts__map *m)
+{
+    if (m->mapped)
+        munmap((void *)m->base, m->len);
+    else
+        prts__free(m->alloc, (void *)m->base);
+    if (m->fd >= 0)
+        close(m->fd);
+    const prts_allocator *a = m->alloc;
+    memset(m, 0, sizeof *m);
+    m->fd = -1;
+    m->alloc = a;
+}
+
+void prts__release_pages(const void *base, uint64_t len)
+{
+    if (!base || !len)
+        return;
+    long page = sysconf(_SC_PAGESIZE);
+    uintptr_t start = (uintptr_t)base & ~(uintptr_t)(page - 1);
+    uintptr_t end = (uintptr_t)base + len;
+    madvise((void *)start, end - start, MADV_DONTNEED);
+}
+
+int prts__write_all(int fd, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int prts__temp_fd(void)
+{
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir)
+        dir = "/tmp";
+#ifdef O_TMPFILE
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        return fd;
+#endif
+    char tmpl[PATH_MAX]; /* no allocation: stages of every handle come here */
+    if ((size_t)snprintf(tmpl, sizeof tmpl, "%s/pixelrts-XXXXXX", dir) >= sizeof tmpl) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    fd = mkostemp(tmpl, O_CLOEXEC);
+    if (fd >= 0)
+        unlink(tmpl);
+    return fd;
+}
+
+/* ------------------------------------------------------------------ */
+/* All-or-nothing outputs                                              */
+
+/* A fresh hidden name in o->dir, short whatever the output's name (a
+ * temporary named after a 250-byte output would exceed NAME_MAX). */
+static void temp_name(const char *dir, size_t dir_len, char *name, size_t cap)
+{
+    static const char digits[] = "abcdefghijklmnopqrstuvwxyz234567";
+    uint8_t r[10];
+    if (getrandom(r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r) {
+        /* early boot: the entropy pool; any distinct bits do, O_EXCL decides */
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        uint64_t x = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid() ^
+                     ((uint64_t)(uintptr_t)name << 20);
+        memcpy(r, &x, 8);
+        r[8] = r[9] = (uint8_t)ts.tv_sec;
+    }
+    char tag[sizeof r + 1];
+    for (size_t i = 0; i < sizeof r; i++)
+        tag[i] = digits[r[i] & 31];
+    tag[sizeof r] = '\0';
+    snprintf(name, cap, "%.*s.pixelrts-%s.tmp", (int)dir_len, dir, tag);
+}
+
+/* Room for temp_name(): the folder plus ".pixelrts-" + 10 + ".tmp". */
+#define TEMP_NAME_EXTRA 32
+
+/* Give the temporary a name in the output's folder: create one (no
+ * O_TMPFILE here), or link the unnamed one; retried on a name taken. */
+static int name_temp(prts__outfile *o, unsigned mode)
+{
+    size_t cap = strlen(o->dir) + TEMP_NAME_EXTRA;
+    for (int attempt = 0; attempt < 100; attempt++) {
+        temp_name(o->dir, strlen(o->dir), o->name, cap);
+        int rc;
+        if (o->unnamed) {
+            char proc[64];
+            snprintf(proc, sizeof proc, "/proc/self/fd/%d", o->fd);
+            rc = linkat(AT_FDCWD, proc, AT_FDCWD, o->name, AT_SYMLINK_FOLLOW);
+            if (rc != 0 && errno == ENOENT) /* no /proc: needs CAP_DAC_READ_SEARCH */
+                rc = linkat(o->fd, "", AT_FDCWD, o->name, AT_EMPTY_PATH);
+        } else {
+            rc = o->fd = open(o->name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+        }
+        if (rc >= 0) {
+            o->tmp = o->name;
+            return 0;
+        }
+        if (errno != EEXIST)
+            break;
+    }
+    return -1;
+}
+
+static const char *file_kind(mode_t m)
+{
+    return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket"
+           : S_ISCHR(m) || S_ISBLK(m) ? "a device" : "not a regular file";
+}
+
+/* A device or FIFO already at o->path: written in place. */
+static int open_direct(prts__outfile *o, prts__err *e)
+{
+    o->fd = open(o->path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    if (o->fd < 0)
+        return prts__fail(e, PRTS_E_OUTPUT, "%s: cannot write to it: %s", o->path,
+                          errno == ENXIO ? "it is a socket" : strerror(errno));
+    struct stat st;
+    if (fstat(o->fd, &st) != 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
+        /* replaced by a regular file since stat(): never write over one in place */
+        close(o->fd);
+        o->fd = -1;
+        return prts__fail(e, PRTS_E_OUTPUT, "%s: changed while being opened", o->path);
+    }
+    o->direct = 1;
+    return PRTS_OK;
+}
+
+int prts__out_open(prts__outfile *o, const prts_allocator *a, const char *path, unsigned mode,
+                   const struct stat *input, int flags, prts__err *e)
+{
+    memset(o, 0, sizeof *o);
+    o->fd = -1;
+    o->alloc = a;
+    const char *slash = strrchr(path, '/');
+    size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0;
+    o->path = prts__strdup(a, path);
+    o->dir = prts__alloc(a, dir_len + 1);
+    o->name = prts__alloc(a, dir_len + TEMP_NAME_EXTRA); /* now: a commit never allocates */
+    o->buf = prts__alloc(a, OUT_BUF_SIZE);
+    if (!o->path || !o->dir || !o->name || !o->buf) {
+        prts__out_abort(o);
+        return prts__fail(e, PRTS_E_NOMEM, "%s: out of memory", path);
+    }
+    memcpy(o->dir, path, dir_len);
+    o->dir[dir_len] = '\0';
+
+    struct stat st;
+    int rc = PRTS_OK;
+    if (stat(path, &st) == 0) {
+        o->existed = 1;
+        if (input && st.st_dev == input->st_dev && st.st_ino == input->st_ino)
+            rc = prts__fail(e, PRTS_E_OUTPUT, "%s: is the input file itself (writing it would "
+                            "destroy what is being read)", path);
+        else if (S_ISDIR(st.st_mode) || S_ISSOCK(st.st_mode) ||
+                 (!S_ISREG(st.st_mode) && (flags & PRTS__OUT_REGULAR)))
+            rc = prts__fail(e, PRTS_E_OUTPUT, "%s: cannot write to it: it is %s", path,
+                            file_kind(st.st_mode));
+        else if (!S_ISREG(st.st_mode))
+            rc = open_direct(o, e);
+        if (rc || o->direct) {
+            if (rc)
+                prts__out_abort(o);
+            return rc;
+        }
+    }
+    mode &= 0666;
+#ifdef O_TMPFILE
+    o->fd = open(dir_len ? o->dir : ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
+    if (o->fd >= 0)
+        o->unnamed = 1;
+    else if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+        goto fail; /* no such folder, no permission: a named file would fail alike */
+#endif
+    if (o->fd < 0 && name_temp(o, mode) != 0)
+        goto fail;
+    return PRTS_OK;
+fail:;
+    int err = errno;
+    prts__out_abort(o);
+    return prts__fail(e, PRTS_E_OUTPUT, "%s: cannot create output: %s", path, strerror(err));
+}
+
+static int out_flush(prts__outfile *o)
+{
+    if (o->used && prts__write_all(o->fd, o->buf, o->used) != 0) {
+        o->failed_errno = errno;
+        return -1;
+    }
+    o->used = 0;
+    return 0;
+}
+
+int prts__out_write(void *outfile, const void *data, size_t len)
+{
+    prts__outfile *o = outfile;
+    if (o->failed_errno)
+        return -1;
+    if (o->used + len > OUT_BUF_SIZE && out_flush(o) != 0)
+        return -1;
+    if (len >= OUT_BUF_SIZE) {
+        if (prts__write_all(o->fd, data, len) != 0) {
+            o->failed_errno = errno;
+            return -1;
+        }
+        return 0;
+    }
+    memcpy(o->buf + o->used, data, len);
+    o->used += len;
+    return 0;
+}
+
+int prts__out_patch(prts__outfile *o, uint64_t offset, const void *data, size_t len,
+                    prts__err *e)
+{
+    const uint8_t *p = data;
+    if (o->direct)
+        return prts__fail(e, PRTS_E_IO, "%s: cannot rewrite a device or FIFO", o->path);
+    if (out_flush(o) != 0)
+        return prts__fail(e, PRTS_E_IO, "%s: write failed: %s", o->path, strerror(o->failed_errno));
+    while (len) {
+        ssize_t n = pwrite(o->fd, p, len, (off_t)offset);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            o->failed_errno = n < 0 ? errno : EIO;
+            return prts__fail(e, PRTS_E_IO, "%s: write failed: %s", o->path,
+                              strerror(o->failed_errno));
+        }
+        p += n;
+        offset += (uint64_t)n;
+        len -= (size_t)n;
+    }
+    return PRTS_OK;
+}
+
+/* Written out, named and closed: ready to be renamed (a direct output:
+ * done).  The message is formatted while o->path is alive. */
+static int out_finish(prts__outfile *o, prts__err *e)
+{
+    if (out_flush(o) != 0 || o->failed_errno)
+        return prts__fail(e, PRTS_E_IO, "%s: write failed: %s", o->path,
+                          strerror(o->failed_errno));
+    if (o->unnamed && name_temp(o, 0) != 0)
+        return prts__fail(e, PRTS_E_OUTPUT, "%s: cannot name the temporary file: %s", o->path,
+                          strerror(errno));
+    int rc = close(o->fd);
+    o->fd = -1;
+    if (rc != 0)
+        return prts__fail(e, PRTS_E_IO, "%s: close failed: %s", o->path, strerror(errno));
+    return PRTS_OK;
+}
+
+/* What commit did to one name, to be undone on a later failure. */
+enum { PLACED_NONE, PLACED_EXCHANGED, PLACED_CREATED, PLACED_FINAL, PLACED_DROPPED };
+
+/* Rename tmp over path, keeping what was there under tmp when the file
+ * system can exchange the two. */
+static int place(const char *tmp, const char *path, int existed, int *how)
+{
+    /* a new name (as open found it) first tries to stay new: one call */
+    if (!existed && renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0) {
+        *how = PLACED_CREATED;
+        return 0;
+    }
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
+        *how = PLACED_EXCHANGED;
+        return 0;
+    }
+    if (errno == ENOENT && renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0) {
+        *how = PLACED_CREATED;
+        return 0;
+    }
+    if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+        return -1;
+    *how = PLACED_FINAL; /* no exchange here: replaced for good */
+    return rename(tmp, path);
+}
+
+int prts__out_commit_all(prts__outfile *const *outs, size_t n, const char *const *drop,
+                         size_t ndrop, prts__err *e)
+{
+    enum { MAX_NAMES = 8 };
+    int how[MAX_NAMES] = {0};
+    char *dropped[MAX_NAMES] = {0}; /* where each dropped file waits until success */
+    int rc = PRTS_OK;
+    size_t i = 0, j = 0;
+    const prts_allocator *alloc = n ? outs[n - 1]->alloc : NULL;
+    if (n == 0 || n + ndrop > MAX_NAMES) {
+        rc = prts__fail(e, PRTS_E_INVALID_ARG, "too many outputs in one commit");
+        goto undo;
+    }
+    for (i = 0; i < n && rc == PRTS_OK; i++)
+        rc = out_finish(outs[i], e);
+    if (rc)
+        goto undo;
+    for (j = 0; j < ndrop; j++)
+        if (!(dropped[j] = prts__alloc(alloc, strlen(drop[j]) + TEMP_NAME_EXTRA))) {
+            rc = prts__fail(e, PRTS_E_NOMEM, "out of memory");
+            j = 0;
+            goto undo;
+        }
+    /* the stale files first (kept aside), then the outputs in order */
+    for (j = 0; j < ndrop; j++) {
+        const char *slash = strrchr(drop[j], '/');
+        temp_name(drop[j], slash ? (size_t)(slash - drop[j]) + 1 : 0, dropped[j],
+                  strlen(drop[j]) + TEMP_NAME_EXTRA);
+        if (renameat2(AT_FDCWD, drop[j], AT_FDCWD, dropped[j], RENAME_NOREPLACE) == 0) {
+            how[n + j] = PLACED_DROPPED;
+        } else if (errno != ENOENT && errno != ENAMETOOLONG) { /* too long: cannot exist */
+            rc = prts__fail(e, PRTS_E_OUTPUT, "%s: cannot remove the stale file: %s", drop[j],
+                            strerror(errno));
+            j++;
+            goto undo;
+        }
+    }
+    for (i = 0; i < n; i++) {
+        if (outs[i]->direct)
+            continue;
+        if (place(outs[i]->tmp, outs[i]->path, outs[i]->existed, &how[i]) != 0) {
+            rc = prts__fail(e, PRTS_E_OUTPUT, "%s: cannot rename into place: %s",
+                            outs[i]->path, strerror(errno));
+            how[i] = PLACED_NONE;
+            i++;
+            goto undo;
+        }
+    }
+    /* done: what was exchanged out, and the dropped files, go now */
+    for (i = 0; i < n; i++) {
+        if (how[i] == PLACED_EXCHANGED)
+            unlink(outs[i]->tmp);
+        if (how[i] != PLACED_NONE)
+            outs[i]->tmp = NULL; /* in place: abort must not delete it */
+    }
+    for (j = 0; j < ndrop; j++)
+        if (how[n + j] == PLACED_DROPPED)
+            unlink(dropped[j]);
+    goto release;
+undo:
+    /* put back what was done, newest first (a direct output cannot be) */
+    while (i-- > 0) {
+        if (how[i] == PLACED_EXCHANGED)
+            renameat2(AT_FDCWD, outs[i]->tmp, AT_FDCWD, outs[i]->path, RENAME_EXCHANGE);
+        else if (how[i] == PLACED_CREATED)
+            rename(outs[i]->path, outs[i]->tmp);
+        else if (how[i] == PLACED_FINAL)
+            outs[i]->tmp = NULL; /* the new file stays: nothing to put back */
+    }
+    while (j-- > 0)
+        if (how[n + j] == PLACED_DROPPED)
+            rename(dropped[j], drop[j]);
+release:
+    for (i = 0; i < n; i++)
+        prts__out_abort(outs[i]);
+    for (size_t k = 0; k < ndrop && k < MAX_NAMES; k++)
+        if (dropped[k])
+            prts__free(alloc, dropped[k]);
+    return rc;
+}
+
+int prts__out_commit(prts__outfile *o, prts__err *e)
+{
+    return prts__out_commit_all(&o, 1, NULL, 0, e);
+}
+
+void prts__out_abort(prts__outfile *o)
+{
+    if (o->fd >= 0)
+        close(o->fd);
+    o->fd = -1;
+    if (o->tmp)
+        unlink(o->tmp);
+    prts__free(o->alloc, o->name);
+    prts__free(o->alloc, o->path);
+    prts__free(o->alloc, o->dir);
+    prts__free(o->alloc, o->buf);
+    o->tmp = o->name = o->path = o->dir = NULL;
+    o->buf = NULL;
+}
+
+int prts__read_pieces(const prts_allocator *a, int fd, uint64_t len, prts__piece_fn fn,
+                      void *user, prts__err *e)
+{
+    enum { PIECE = 1 << 20 };
+    uint8_t *buf = prts__alloc(a, PIECE);
+    if (!buf)
+        return prts__fail(e, PRTS_E_NOMEM, "cannot allocate a read buffer");
+    int rc = PRTS_OK;
+    for (uint64_t at = 0; rc == PRTS_OK && at < len;) {
+        size_t want = len - at < PIECE ? (size_t)(len - at) : PIECE;
+        ssize_t got = pread(fd, buf, want, (off_t)at);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            rc = prts__fail(e, PRTS_E_IO, "read failed: %s",
+                            got < 0 ? strerror(errno) : "the file is short");
+        else if ((rc = fn(user, buf, (size_t)got, e)) == PRTS_OK)
+            at += (uint64_t)got;
+    }
+    prts__free(a, buf);
+    return rc;
+}
+
+static int write_piece(void *user, const uint8_t *data, size_t len, prts__err *e)
+{
+    if (prts__write_all(*(int *)user, data, len) != 0)
+        return prts__fail(e, PRTS_E_IO, "write failed: %s", strerror(errno));
+    return PRTS_OK;
+}
+
+int prts__copy_fd(const prts_allocator *a, int from, uint64_t len, int to, prts__err *e)
+{
+    return prts__read_pieces(a, from, len, write_piece, &to, e);
+}

@@ -1,0 +1,42 @@
+/* common/sha256.c: thin wrapper over OpenSSL EVP SHA-256. */
+#include <openssl/evp.h>
+
+#include "common/sha256.h"
+
+int prts__sha256_init(prts__sha256 *h, prts__err *e)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(ctx);
+        h->ctx = NULL;
+        return prts__fail(e, PRTS_E_NOMEM, "cannot initialise SHA-256");
+    }
+    h->ctx = ctx;
+    return PRTS_OK;
+}
+
+void prts__sha256_update(prts__sha256 *h, const void *data, size_t len)
+{
+    if (len)
+        EVP_DigestUpdate(h->ctx, data, len);
+}
+
+void prts__sha256_final_hex(prts__sha256 *h, char hex[65])
+{
+    static const char digits[] = "0123456789abcdef";
+    unsigned char md[32];
+    unsigned int n = 0;
+    EVP_DigestFinal_ex(h->ctx, md, &n);
+    for (unsigned i = 0; i < 32; i++) {
+        hex[2 * i] = digits[md[i] >> 4];
+        hex[2 * i + 1] = digits[md[i] & 15];
+    }
+    hex[64] = '\0';
+    prts__sha256_free(h);
+}
+
+void prts__sha256_free(prts__sha256 *h)
+{
+    EVP_MD_CTX_free(h->ctx);
+    h->ctx = NULL;
+}

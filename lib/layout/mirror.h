@@ -1,0 +1,45 @@
+/* layout/mirror.h: the payload of a file, read band by band into a sparse copy.
+ *
+ * A strip of rows takes its pixels from payload bytes spread over the whole
+ * file (one 1 KiB run per 16x16 tile).  Reading them through a mapping of
+ * the file made the kernel map whole page-cache folios around each run
+ * (tens of KiB to MiB): 40-200 MB of RSS for big grids.  Instead, a virtual
+ * (MAP_NORESERVE) anonymous mirror as long as the payload gets, before each
+ * band of 64 rows, exactly the bytes those rows need, read with pread: one
+ * aligned 64x64 square of the curve is one contiguous 16 KiB run.  The
+ * backends see an ordinary payload pointer; memory in use is one band's
+ * payload (16 MiB at grid 65536), released after the band. */
+#ifndef PRTS__MIRROR_H
+#define PRTS__MIRROR_H
+
+#include <stdint.h>
+
+#include "common/common.h"
+
+/* Rows per band of the mirror (the side of the squares read). */
+#define PRTS__MIRROR_ROWS 64u
+
+typedef struct prts__mirror {
+    int fd;
+    uint8_t *base;       /* the mirror: payload byte k at base[k] */
+    uint64_t len;
+    uint32_t grid;
+    uint32_t side;       /* min(grid, PRTS__MIRROR_ROWS) */
+    uint32_t next;       /* first band (of `side` rows) not read yet */
+    uint32_t released;   /* bands below this were released */
+} prts__mirror;
+
+/* A mirror of the `len` payload bytes of `fd` laid out on a `grid` image. */
+int prts__mirror_open(prts__mirror *m, int fd, uint64_t len, uint32_t grid, prts__err *e);
+/* Make the payload of rows [0, row_end) readable (reads what is missing). */
+int prts__mirror_need(prts__mirror *m, uint32_t row_end, prts__err *e);
+/* Rows below `row` will not be needed again: give back their memory. */
+void prts__mirror_done(prts__mirror *m, uint32_t row);
+
+/* The other direction (decoding into the file `fd`): the payload of rows
+ * [0, row_end) is complete in the mirror: pwrite it to the file and give
+ * back its memory. */
+int prts__mirror_flush(prts__mirror *m, uint32_t row_end, prts__err *e);
+void prts__mirror_close(prts__mirror *m);
+
+#endif

@@ -1,0 +1,361 @@
+/* png/segments_write.c: segments of the IDAT stream, fixed-level or adaptive. */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef PRTS_HAVE_ISAL
+#include <isa-l/igzip_lib.h>
+#endif
+
+#include "common/alloc.h"
+#include "common/checksum.h"
+#include "png/segments_write.h"
+
+int prts__buf_reserve(prts__buf *b, size_t cap, prts__err *e)
+{
+    if (cap <= b->cap)
+        return PRTS_OK;
+    uint8_t *p = prts__realloc(b->alloc, b->data, b->len, cap);
+    if (!p)
+        return prts__fail(e, PRTS_E_NOMEM, "cannot allocate a %zu-byte output buffer", cap);
+    b->data = p;
+    b->cap = cap;
+    return PRTS_OK;
+}
+
+void prts__buf_free(prts__buf *b)
+{
+    const prts_allocator *a = b->alloc;
+    prts__free(a, b->data);
+    memset(b, 0, sizeof *b);
+    b->alloc = a;
+}
+
+/* ---- the incompressibility test ------------------------------------------
+ * Deflate at any level costs ~20 ns per byte on random data and makes it
+ * bigger (performance.md); storing costs a copy.  So each 1 KiB block is
+ * classified by the order-0 entropy of a 256-byte sample (4 runs of 64 bytes
+ * spread over it).  On such a sample random bytes measure 7.0-7.4 bits per
+ * byte, machine code (x86-64 /bin/bash) 5.4 typically and under 6.0 in 99%
+ * of its blocks, text 4-5, zero padding 0: above 6.7 the block is stored.
+ * Blocks this small follow the edges of the payload in partly filled rows
+ * (a run of payload, then zero padding). */
+enum { BLOCK = 1024, SAMPLE_RUN = 64, SAMPLE_RUNS = 4, SAMPLE = SAMPLE_RUN * SAMPLE_RUNS };
+
+static float clogc[SAMPLE + 1]; /* c * log2(c) */
+static pthread_once_t clogc_once = PTHREAD_ONCE_INIT;
+
+static void clogc_build(void)
+{
+    for (int c = 1; c <= SAMPLE; c++)
+        clogc[c] = (float)(c * log2((double)c));
+}
+
+/* Distinct byte values among 64 sampled bytes (4 runs of 16): random data
+ * gives 57 typically and at least 46 (20,000 blocks measured), machine code
+ * 31-34 typically, and 52 or more in under 1 % of its blocks.  Most blocks
+ * are decided by this alone, at a quarter of the full test's cost. */
+static int distinct64(const uint8_t *p, size_t n)
+{
+    uint64_t seen[4] = {0, 0, 0, 0};
+    size_t step = (n - 16) / 3;
+    for (int r = 0; r < 4; r++)
+        for (int i = 0; i < 16; i++) {
+            uint8_t b = p[(size_t)r * step + i];
+            seen[b >> 6] |= 1ull << (b & 63);
+        }
+    return __builtin_popcountll(seen[0]) + __builtin_popcountll(seen[1]) +
+           __builtin_popcountll(seen[2]) + __builtin_popcountll(seen[3]);
+}
+
+int prts__looks_random(const uint8_t *p, size_t n)
+{
+    if (n < SAMPLE)
+        return 0; /* too little to judge; deflating it costs next to nothing */
+    int distinct = distinct64(p, n);
+    if (distinct >= 52 || distinct <= 44)
+        return distinct >= 52;
+    pthread_once(&clogc_once, clogc_build);
+    uint16_t hist[256] = {0};
+    size_t step = (n - SAMPLE_RUN) / (SAMPLE_RUNS - 1);
+    for (int r = 0; r < SAMPLE_RUNS; r++) {
+        const uint8_t *s = p + (size_t)r * step;
+        for (int i = 0; i < SAMPLE_RUN; i++)
+            hist[s[i]]++;
+    }
+    /* H = log2(N) - sum(c log2 c) / N, N = 256: H > 6.7 <=> sum < 1.3 * 256 */
+    float sum = 0;
+    for (int b = 0; b < 256; b++)
+        sum += clogc[hist[b]];
+    return sum < 1.3f * SAMPLE;
+}
+
+/* ---- compression ---------------------------------------------------------- */
+
+static int zfail(prts__err *e, int zrc, const char *what)
+{
+    if (zrc == Z_MEM_ERROR)
+        return prts__fail(e, PRTS_E_NOMEM, "zlib: out of memory (%s)", what);
+    return prts__fail(e, PRTS_E_PNG, "zlib %s failed (%d)", what, zrc);
+}
+
+/* Room for `extra` more bytes at the end of out, as zlib's avail_out. */
+static int out_room(z_stream *z, prts__buf *out, size_t extra, prts__err *e)
+{
+    int rc = prts__buf_reserve(out, out->len + extra, e);
+    if (rc)
+        return rc;
+    size_t room = out->cap - out->len;
+    z->next_out = out->data + out->len;
+    z->avail_out = (uInt)(room > (1u << 30) ? (1u << 30) : room);
+    return PRTS_OK;
+}
+
+/* Feed in[0..n) at the stream's current level, ending with `flush`. */
+static int feed(prts__deflater *d, const uint8_t *in, size_t n, int flush, prts__buf *out,
+                prts__err *e)
+{
+    z_stream *z = &d->z;
+    z->next_in = (Bytef *)in;
+    size_t left = n;
+    for (;;) {
+        uInt take = left > (1u << 30) ? (1u << 30) : (uInt)left;
+        z->avail_in = take;
+        int fl = left == take ? flush : Z_NO_FLUSH;
+        /* stored data grows by ~5 bytes per 64 KiB, Huffman-coded random
+         * data by a little more: this is nearly always room enough */
+        size_t extra = (size_t)take + take / 64 + 4096;
+        do {
+            int rc = out_room(z, out, extra, e);
+            if (rc)
+                return rc;
+            uInt before = z->avail_out;
+            int zrc = deflate(z, fl);
+            out->len += before - z->avail_out;
+            if (zrc == Z_STREAM_ERROR)
+                return zfail(e, zrc, "deflate");
+            extra = out->cap / 2 + 65536; /* if it was not enough: grow */
+        } while (z->avail_out == 0);
+        /* output room left over: all input taken and the flush complete */
+        left -= take;
+        if (left == 0)
+            return PRTS_OK;
+    }
+}
+
+static int set_level(prts__deflater *d, int level, prts__buf *out, prts__err *e)
+{
+    if (d->level == level)
+        return PRTS_OK;
+    /* deflateParams flushes what was fed at the old level into the output;
+     * Z_BUF_ERROR means it needs more room for that: grow and call again */
+    d->z.avail_in = 0;
+    size_t extra = 256 * 1024;
+    int zrc;
+    do {
+        int rc = out_room(&d->z, out, extra, e);
+        if (rc)
+            return rc;
+        uInt before = d->z.avail_out;
+        zrc = deflateParams(&d->z, level, Z_DEFAULT_STRATEGY);
+        out->len += before - d->z.avail_out;
+        extra = out->cap;
+    } while (zrc == Z_BUF_ERROR);
+    if (zrc != Z_OK)
+        return zfail(e, zrc, "deflateParams");
+    d->level = level;
+    return PRTS_OK;
+}
+
+/* ---- ISA-L: level 1 ----------------------------------------------------------
+ * igzip's level 1 deflates random bytes at ~0.9 GB/s (zlib L1: 54 MB/s,
+ * performance.md) and machine code at ~510 MB/s (zlib L1: 100 MB/s), for
+ * 1-5 % more output.  Its level 3 is bigger than zlib's level 3 (0.373 vs
+ * 0.367 of a 32 MiB binary in 1 MiB pieces), so zlib keeps the other levels. */
+#ifdef PRTS_HAVE_ISAL
+
+/* The stream and its level buffer, allocated once per deflater. */
+static int isal_ready(prts__deflater *d, prts__err *e)
+{
+    if (d->isal)
+        return PRTS_OK;
+    struct isal_zstream *s = prts__alloc(d->alloc, sizeof *s);
+    uint8_t *buf = s ? prts__alloc(d->alloc, ISAL_DEF_LVL1_DEFAULT) : NULL;
+    if (!buf) {
+        prts__free(d->alloc, s);
+        return prts__fail(e, PRTS_E_NOMEM, "cannot allocate an ISA-L deflate stream");
+    }
+    isal_deflate_init(s);
+    d->isal = s;
+    d->isal_buf = buf;
+    return PRTS_OK;
+}
+
+/* ISA-L's level-1 matchers, entered on a stream with no history, hash the
+ * third input position from bits 16..47 of the isal_zstream's own address
+ * instead of from the data (write_first_byte in igzip_icf_body.asm: tmp2
+ * still holds the stream pointer; 2.30's SSE, AVX and AVX2 bodies alike).
+ * The output stays valid deflate (every candidate match is compared byte for
+ * byte), but which matches it finds then depends on where the stream lives
+ * in memory: on which thread's arena allocated it, and on ASLR.  A stream
+ * with history never takes that path.  So a piece never starts ISA-L cold:
+ * its first byte goes out as a stored block of its own, and is then ISA-L's
+ * dictionary (a back-reference to it stays inside the piece).  Cost: 6 bytes
+ * a piece, and the first ISA-L block of a piece is coded even where storing
+ * it would be smaller (ISA-L compresses it through its internal buffer); no
+ * measurable time.  test_huge's t_piece_independent_of_state_address. */
+enum { ISAL_LEAD = 1 };
+
+/* A stored block of in[0..n) (n <= 65535), starting byte-aligned. */
+static int put_stored(const uint8_t *in, size_t n, int final, prts__buf *out, prts__err *e)
+{
+    int rc = prts__buf_reserve(out, out->len + 5 + n, e);
+    if (rc)
+        return rc;
+    uint8_t *p = out->data + out->len;
+    p[0] = (uint8_t)(final ? 1 : 0); /* BFINAL, BTYPE 00, padding to the byte */
+    p[1] = (uint8_t)n;
+    p[2] = (uint8_t)(n >> 8);
+    p[3] = (uint8_t)~n;
+    p[4] = (uint8_t)(~n >> 8);
+    memcpy(p + 5, in, n);
+    out->len += 5 + n;
+    return PRTS_OK;
+}
+
+/* Append in[0..n) (n > 0) as one independent raw-deflate piece at ISA-L
+ * level 1: no back-reference before in, ending byte-aligned on a sync flush,
+ * or with the final block when `end`.  Starts byte-aligned. */
+static int isal_piece(prts__deflater *d, const uint8_t *in, size_t n, int end, prts__buf *out,
+                      prts__err *e)
+{
+    int rc = isal_ready(d, e);
+    if (rc)
+        return rc;
+    /* the lead (see ISAL_LEAD) */
+    if ((rc = put_stored(in, ISAL_LEAD, end && n == ISAL_LEAD, out, e)) || n == ISAL_LEAD)
+        return rc;
+    struct isal_zstream *s = d->isal;
+    isal_deflate_reset(s); /* forgets the history: the piece stands alone */
+    s->level = 1;
+    s->level_buf = d->isal_buf;
+    s->level_buf_size = ISAL_DEF_LVL1_DEFAULT;
+    s->gzip_flag = IGZIP_DEFLATE;
+    s->hist_bits = 0; /* 32 KiB, as the zlib header says */
+    if (isal_deflate_set_dict(s, (uint8_t *)in, ISAL_LEAD) != COMP_OK)
+        return prts__fail(e, PRTS_E_PNG, "ISA-L refused a dictionary");
+    in += ISAL_LEAD;
+    n -= ISAL_LEAD;
+    s->next_in = (uint8_t *)in;
+    size_t left = n;
+    do {
+        uint32_t take = left > (1u << 30) ? (1u << 30) : (uint32_t)left;
+        s->avail_in = take;
+        int final = take == left;
+        s->flush = final ? SYNC_FLUSH : NO_FLUSH;
+        s->end_of_stream = (uint16_t)(final && end);
+        size_t extra = (size_t)take + take / 64 + 4096;
+        do { /* as feed(): output room left over means all taken and flushed */
+            if ((rc = prts__buf_reserve(out, out->len + extra, e)))
+                return rc;
+            size_t room = out->cap - out->len;
+            s->next_out = out->data + out->len;
+            s->avail_out = (uint32_t)(room > (1u << 30) ? (1u << 30) : room);
+            uint32_t before = s->avail_out;
+            int irc = isal_deflate(s);
+            out->len += before - s->avail_out;
+            if (irc != COMP_OK)
+                return prts__fail(e, PRTS_E_PNG, "ISA-L deflate failed (%d)", irc);
+            extra = out->cap / 2 + 65536;
+        } while (s->avail_out == 0 || s->avail_in);
+        left -= take;
+    } while (left);
+    if (end && s->internal_state.state != ZSTATE_END)
+        return prts__fail(e, PRTS_E_PNG, "ISA-L deflate did not end the stream");
+    return PRTS_OK;
+}
+#endif
+
+/* Whether `level` is ISA-L's, in this build. */
+static int isal_level(int level)
+{
+#ifdef PRTS_HAVE_ISAL
+    return level == 1;
+#else
+    (void)level;
+    return 0;
+#endif
+}
+
+/* in[0..n) at `level`, ending with `flush`: in the zlib stream, or, when
+ * the segment is made of pieces and level is ISA-L's, as a piece of its own. */
+static int deflate_run(prts__deflater *d, const uint8_t *in, size_t n, int level, int flush,
+                       int pieces, prts__buf *out, prts__err *e)
+{
+#ifdef PRTS_HAVE_ISAL
+    if (pieces && isal_level(level))
+        return isal_piece(d, in, n, flush == Z_FINISH, out, e);
+#else
+    (void)pieces;
+#endif
+    int rc = set_level(d, level, out, e);
+    return rc ? rc : feed(d, in, n, flush, out, e);
+}
+
+int prts__seg_compress(prts__deflater *d, const uint8_t *in, size_t n, int level, int adaptive,
+                       int last, prts__buf *out, uint32_t *adler, prts__err *e)
+{
+    int zrc;
+    if (!d->ready) {
+        memset(&d->z, 0, sizeof d->z);
+        d->z.zalloc = prts__zalloc;
+        d->z.zfree = prts__zfree;
+        d->z.opaque = (void *)d->alloc;
+        zrc = deflateInit2(&d->z, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
+        if (zrc != Z_OK)
+            return zfail(e, zrc, "deflateInit2");
+        d->ready = 1;
+        d->level = level;
+    } else if ((zrc = deflateReset(&d->z)) != Z_OK) {
+        return zfail(e, zrc, "deflateReset");
+    }
+    *adler = prts__adler32(1, in, n);
+    int flush = last ? Z_FINISH : Z_SYNC_FLUSH;
+    int rc = PRTS_OK;
+    /* ISA-L pieces: between them the zlib stream only stores (level 0:
+     * nothing refers back) and ends each of its runs byte-aligned too */
+    int pieces = isal_level(level) && n > 0;
+    if (!adaptive || level == 0)
+        return deflate_run(d, in, n, level, flush, pieces, out, e);
+    /* runs of blocks of one class, each fed at its level */
+    size_t at = 0;
+    while (at < n) {
+        size_t blk = n - at < BLOCK ? n - at : BLOCK;
+        int store = prts__looks_random(in + at, blk);
+        size_t end = at + blk;
+        while (end < n) {
+            size_t b = n - end < BLOCK ? n - end : BLOCK;
+            if (prts__looks_random(in + end, b) != store)
+                break;
+            end += b;
+        }
+        int fl = end == n ? flush : pieces ? Z_SYNC_FLUSH : Z_NO_FLUSH;
+        if ((rc = deflate_run(d, in + at, end - at, store ? 0 : level, fl, pieces, out, e)))
+            return rc;
+        at = end;
+    }
+    if (n == 0)
+        rc = feed(d, in, 0, flush, out, e);
+    return rc;
+}
+
+void prts__deflater_free(prts__deflater *d)
+{
+    if (d->ready)
+        deflateEnd(&d->z);
+    d->ready = 0;
+    prts__free(d->alloc, d->isal);
+    prts__free(d->alloc, d->isal_buf);
+    d->isal = d->isal_buf = NULL;
+}

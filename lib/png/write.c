@@ -1,0 +1,412 @@
+/* png/write.c: PNG framing, segments compressed on a pool of threads and
+ * written in order, the segment index. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/alloc.h"
+#include "common/checksum.h"
+#include "common/cpu_features.h"
+#include "png/segments_write.h"
+#include "png/filter.h"
+#include "png/segments_index.h"
+#include "png/write.h"
+
+static const uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+/* CMF 0x78 (deflate, 32 KiB window), FLG 0x01 (check bits; the level hint
+ * says "fastest", which is informative only) */
+static const uint8_t zlib_header[2] = {0x78, 0x01};
+
+enum { SLOT_FREE, SLOT_QUEUED, SLOT_RUNNING, SLOT_DONE };
+enum { CHUNK_HEAD = 8 }; /* length + type, before a chunk's data */
+
+/* One segment on its way: filtered rows in, a complete IDAT chunk out
+ * (length and CRC filled in when it is written, in order). */
+typedef struct slot {
+    uint8_t *raw;        /* filtered rows */
+    size_t raw_len;
+    uint32_t first_row;
+    int first, last;     /* first / last segment of the stream */
+    int state;
+    prts__buf out;       /* CHUNK_HEAD + [zlib header] + deflate (+ trailer + CRC later) */
+    uint32_t adler;      /* of raw */
+    uint32_t crc;        /* of the chunk type and data so far */
+    int rc;
+    prts__err err;
+} slot;
+
+struct prts__png_writer {
+    prts_write_fn write;
+    void *user;
+    int callback_failed;
+    uint32_t grid;
+    size_t row_len;      /* 4 * grid */
+    int level, adaptive, filter;
+    uint32_t rows_per_seg;
+    uint32_t rows_in;    /* rows received */
+    uint8_t *prev_row;   /* last row received (adaptive filters), else NULL */
+    uint8_t *scratch;    /* filter candidates */
+    uint64_t offset;     /* bytes written */
+    uint32_t adler;      /* of every filtered row written so far */
+    prts__png_index index;
+    uint32_t index_cap;
+
+    /* segments: sequence number s lives in slots[s % nslots] */
+    slot *slots;
+    uint32_t nslots;
+    uint64_t filled;     /* segments handed to the compressors */
+    uint64_t taken;      /* segments a worker has started */
+    uint64_t emitted;    /* segments written */
+    prts__deflater inline_def;
+    const prts_allocator *alloc;
+
+    pthread_t *threads;
+    int nthreads;        /* 0: compress on the caller's thread */
+    int stop;
+    pthread_mutex_t lock;
+    pthread_cond_t work, done;
+};
+
+/* ---- output ---------------------------------------------------------------- */
+
+static int put(prts__png_writer *w, const void *data, size_t len, prts__err *e)
+{
+    if (w->write(w->user, data, len) != 0) {
+        w->callback_failed = 1;
+        return prts__fail(e, PRTS_E_CALLBACK, "the output write callback failed");
+    }
+    w->offset += len;
+    return PRTS_OK;
+}
+
+static int put_chunk(prts__png_writer *w, const char type[4], const uint8_t *data, size_t len,
+                     prts__err *e)
+{
+    uint8_t head[CHUNK_HEAD], tail[4];
+    prts__put32(head, (uint32_t)len);
+    memcpy(head + 4, type, 4);
+    prts__put32(tail, prts__crc32(prts__crc32(0, type, 4), data, len));
+    int rc = put(w, head, sizeof head, e);
+    if (rc == PRTS_OK && len)
+        rc = put(w, data, len, e);
+    return rc ? rc : put(w, tail, sizeof tail, e);
+}
+
+uint8_t *prts__png_text_chunk(const prts_allocator *a, const char *keyword, const char *text,
+                              size_t len, size_t *out_len)
+{
+    size_t klen = strlen(keyword), data_len = klen + 1 + len;
+    uint8_t *c = prts__alloc(a, data_len + 12);
+    if (!c)
+        return NULL;
+    prts__put32(c, (uint32_t)data_len);
+    memcpy(c + 4, "tEXt", 4);
+    memcpy(c + 8, keyword, klen + 1);
+    memcpy(c + 8 + klen + 1, text, len);
+    prts__put32(c + 8 + data_len, prts__crc32(0, c + 4, data_len + 4));
+    *out_len = data_len + 12;
+    return c;
+}
+
+static int put_text(prts__png_writer *w, const char *keyword, const char *text, size_t len,
+                    prts__err *e)
+{
+    size_t n;
+    uint8_t *c = prts__png_text_chunk(w->alloc, keyword, text, len, &n);
+    if (!c)
+        return prts__fail(e, PRTS_E_NOMEM, "cannot build the %s chunk", keyword);
+    int rc = put(w, c, n, e);
+    prts__free(w->alloc, c);
+    return rc;
+}
+
+/* ---- compressing a segment (any thread) ------------------------------------ */
+
+static void compress_slot(prts__png_writer *w, slot *s, prts__deflater *d)
+{
+    s->out.len = 0;
+    s->rc = prts__buf_reserve(&s->out, s->raw_len + s->raw_len / 64 + 4096, &s->err);
+    if (s->rc)
+        return;
+    memcpy(s->out.data + 4, "IDAT", 4);
+    s->out.len = CHUNK_HEAD;
+    if (s->first) {
+        memcpy(s->out.data + s->out.len, zlib_header, sizeof zlib_header);
+        s->out.len += sizeof zlib_header;
+    }
+    s->rc = prts__seg_compress(d, s->raw, s->raw_len, w->level, w->adaptive, s->last, &s->out,
+                               &s->adler, &s->err);
+    if (s->rc == PRTS_OK)
+        s->crc = prts__crc32(0, s->out.data + 4, s->out.len - 4);
+}
+
+static void *worker(void *arg)
+{
+    prts__png_writer *w = arg;
+    prts__deflater d = {.alloc = w->alloc};
+    pthread_mutex_lock(&w->lock);
+    for (;;) {
+        while (!w->stop && w->taken == w->filled)
+            pthread_cond_wait(&w->work, &w->lock);
+        if (w->stop)
+            break;
+        slot *s = &w->slots[w->taken++ % w->nslots];
+        s->state = SLOT_RUNNING;
+        pthread_mutex_unlock(&w->lock);
+        compress_slot(w, s, &d);
+        pthread_mutex_lock(&w->lock);
+        s->state = SLOT_DONE;
+        pthread_cond_broadcast(&w->done);
+    }
+    pthread_mutex_unlock(&w->lock);
+    prts__deflater_free(&d);
+    return NULL;
+}
+
+/* ---- writing segments in order (caller's thread) --------------------------- */
+
+static int index_add(prts__png_writer *w, uint32_t first_row, uint32_t adler, prts__err *e)
+{
+    prts__png_index *ix = &w->index;
+    if (ix->count == w->index_cap) {
+        uint32_t cap = w->index_cap ? 2 * w->index_cap : 64;
+        prts__seg_entry *p = prts__realloc(w->alloc, ix->seg, sizeof *p * ix->count, sizeof *p * cap);
+        if (!p)
+            return prts__fail(e, PRTS_E_NOMEM, "cannot grow the segment index");
+        ix->seg = p;
+        w->index_cap = cap;
+    }
+    ix->seg[ix->count].offset = w->offset;
+    ix->seg[ix->count].first_row = first_row;
+    ix->seg[ix->count].adler = adler;
+    ix->count++;
+    return PRTS_OK;
+}
+
+/* Write the oldest segment in flight, waiting for its compression. */
+static int emit_one(prts__png_writer *w, prts__err *e)
+{
+    slot *s = &w->slots[w->emitted % w->nslots];
+    if (w->nthreads) {
+        pthread_mutex_lock(&w->lock);
+        while (s->state != SLOT_DONE)
+            pthread_cond_wait(&w->done, &w->lock);
+        pthread_mutex_unlock(&w->lock);
+    }
+    w->emitted++;
+    s->state = SLOT_FREE;
+    if (s->rc) {
+        *e = s->err;
+        return s->rc;
+    }
+    w->adler = prts__adler32_combine(w->adler, s->adler, s->raw_len);
+    uint8_t tail[8];
+    size_t ntail = 0;
+    if (s->last) { /* the zlib trailer ends the stream, inside this chunk */
+        prts__put32(tail, w->adler);
+        s->crc = prts__crc32(s->crc, tail, 4);
+        ntail = 4;
+    }
+    size_t data_len = s->out.len - CHUNK_HEAD + ntail;
+    if (data_len > 0x7fffffffu)
+        return prts__fail(e, PRTS_E_PNG, "a %zu-byte IDAT chunk is too long", data_len);
+    prts__put32(s->out.data, (uint32_t)data_len);
+    prts__put32(tail + ntail, s->crc);
+    ntail += 4;
+    int rc = index_add(w, s->first_row, s->adler, e);
+    if (rc == PRTS_OK)
+        rc = put(w, s->out.data, s->out.len, e);
+    return rc ? rc : put(w, tail, ntail, e);
+}
+
+/* Hand the segment in slot `filled` to the compressors. */
+static int submit(prts__png_writer *w, prts__err *e)
+{
+    slot *s = &w->slots[w->filled % w->nslots];
+    s->last = w->rows_in == w->grid;
+    if (!w->nthreads) {
+        w->filled++;
+        compress_slot(w, s, &w->inline_def);
+        s->state = SLOT_DONE;
+        return emit_one(w, e);
+    }
+    pthread_mutex_lock(&w->lock);
+    s->state = SLOT_QUEUED;
+    w->filled++;
+    pthread_cond_signal(&w->work);
+    pthread_mutex_unlock(&w->lock);
+    return PRTS_OK;
+}
+
+/* The slot the next rows go to; writes the oldest segment if all are busy. */
+static int next_slot(prts__png_writer *w, slot **out, prts__err *e)
+{
+    if (w->filled - w->emitted == w->nslots) {
+        int rc = emit_one(w, e);
+        if (rc)
+            return rc;
+    }
+    *out = &w->slots[w->filled % w->nslots];
+    return PRTS_OK;
+}
+
+int prts__png_write_rows(prts__png_writer *w, const uint8_t *rows, uint32_t nrows, size_t stride,
+                         prts__err *e)
+{
+    size_t rowb = w->row_len + 1;
+    for (uint32_t r = 0; r < nrows; r++) {
+        if (w->rows_in >= w->grid)
+            return prts__fail(e, PRTS_E_PNG, "more rows than the image has");
+        slot *s;
+        int rc = next_slot(w, &s, e);
+        if (rc)
+            return rc;
+        uint32_t in_seg = w->rows_in % w->rows_per_seg;
+        if (in_seg == 0) {
+            s->raw_len = 0;
+            s->first_row = w->rows_in;
+            s->first = w->rows_in == 0;
+        }
+        const uint8_t *cur = rows + (size_t)r * stride;
+        /* a segment's first row never refers to the row before it, so that
+         * segments inflate on their own (png/filter.h) */
+        prts__filter_row(s->raw + s->raw_len, cur, in_seg ? w->prev_row : NULL, w->row_len,
+                         w->filter == PRTS_FILTER_ADAPTIVE, w->scratch);
+        if (w->prev_row)
+            memcpy(w->prev_row, cur, w->row_len);
+        s->raw_len += rowb;
+        w->rows_in++;
+        if (w->rows_in % w->rows_per_seg == 0 || w->rows_in == w->grid)
+            if ((rc = submit(w, e)))
+                return rc;
+    }
+    return PRTS_OK;
+}
+
+int prts__png_write_end(prts__png_writer *w, prts__err *e)
+{
+    if (w->rows_in != w->grid)
+        return prts__fail(e, PRTS_E_PNG, "%u of %u rows written", w->rows_in, w->grid);
+    int rc = PRTS_OK;
+    while (rc == PRTS_OK && w->emitted < w->filled)
+        rc = emit_one(w, e);
+    if (rc)
+        return rc;
+    w->index.end = w->offset;
+    size_t len;
+    uint8_t *ix = prts__index_encode(&w->index, &len);
+    if (!ix)
+        return prts__fail(e, PRTS_E_NOMEM, "cannot serialise the segment index");
+    rc = put_chunk(w, PRTS__INDEX_CHUNK, ix, len, e);
+    prts__free(w->alloc, ix);
+    return rc ? rc : put_chunk(w, "IEND", NULL, 0, e);
+}
+
+/* ---- set-up ------------------------------------------------------------------ */
+
+int prts__png_write_begin(prts__png_writer **out, const prts__png_params *p, prts_write_fn write,
+                          void *user, prts__err *e)
+{
+    *out = NULL;
+    prts__png_writer *w = prts__calloc(p->alloc, 1, sizeof *w);
+    if (!w)
+        return prts__fail(e, PRTS_E_NOMEM, "cannot allocate the PNG writer");
+    w->alloc = p->alloc;
+    w->inline_def.alloc = p->alloc;
+    w->index.alloc = p->alloc;
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->work, NULL);
+    pthread_cond_init(&w->done, NULL);
+    w->write = write;
+    w->user = user;
+    w->grid = p->grid;
+    w->row_len = (size_t)p->grid * 4;
+    w->level = p->level;
+    w->adaptive = p->adaptive;
+    w->filter = p->filter;
+    w->adler = 1;
+    w->index.height = p->grid;
+    size_t rowb = w->row_len + 1;
+    w->rows_per_seg = (uint32_t)(PRTS__SEGMENT_BYTES / rowb);
+    if (w->rows_per_seg < 1)
+        w->rows_per_seg = 1;
+    if (w->rows_per_seg > p->grid)
+        w->rows_per_seg = p->grid;
+    uint32_t nseg = (p->grid + w->rows_per_seg - 1) / w->rows_per_seg;
+
+    /* threads only pay when there are segments to share out */
+    int threads = prts__pool_threads(p->threads);
+    w->nthreads = nseg < 2 || threads < 2 ? 0 : threads;
+    w->nslots = w->nthreads ? 2 * (uint32_t)w->nthreads + 1 : 1;
+    *out = w;
+
+    w->slots = prts__calloc(w->alloc, w->nslots, sizeof *w->slots);
+    if (!w->slots)
+        return prts__fail(e, PRTS_E_NOMEM, "cannot allocate the PNG writer");
+    for (uint32_t i = 0; i < w->nslots; i++)
+        w->slots[i].out.alloc = w->alloc;
+    for (uint32_t i = 0; i < w->nslots; i++)
+        if (!(w->slots[i].raw = prts__alloc(w->alloc, (size_t)w->rows_per_seg * rowb)))
+            return prts__fail(e, PRTS_E_NOMEM, "cannot allocate %zu bytes of rows",
+                              (size_t)w->rows_per_seg * rowb);
+    if (p->filter == PRTS_FILTER_ADAPTIVE &&
+        (!(w->prev_row = prts__alloc(w->alloc, w->row_len)) ||
+         !(w->scratch = prts__alloc(w->alloc, 4 * w->row_len))))
+        return prts__fail(e, PRTS_E_NOMEM, "cannot allocate the filter buffers");
+    if (w->nthreads) {
+        w->threads = prts__calloc(w->alloc, (size_t)w->nthreads, sizeof *w->threads);
+        if (!w->threads) {
+            w->nthreads = 0;
+            return prts__fail(e, PRTS_E_NOMEM, "cannot allocate the PNG writer");
+        }
+        for (int i = 0; i < w->nthreads; i++)
+            if (pthread_create(&w->threads[i], NULL, worker, w) != 0) {
+                w->nthreads = i; /* the ones started are joined by free */
+                return prts__fail(e, PRTS_E_NOMEM, "cannot start a compression thread");
+            }
+    }
+
+    uint8_t ihdr[13];
+    prts__put32(ihdr, p->grid);
+    prts__put32(ihdr + 4, p->grid);
+    ihdr[8] = 8;  /* bit depth */
+    ihdr[9] = 6;  /* RGBA */
+    ihdr[10] = ihdr[11] = ihdr[12] = 0; /* deflate, adaptive filtering, no interlace */
+    int rc = put(w, signature, sizeof signature, e);
+    if (rc == PRTS_OK)
+        rc = put_chunk(w, "IHDR", ihdr, sizeof ihdr, e);
+    if (rc == PRTS_OK)
+        rc = put_text(w, "PixelRTS", p->meta_text, p->meta_len, e);
+    if (rc == PRTS_OK && p->blueprint_text)
+        rc = put_text(w, "PixelRTS-Blueprint", p->blueprint_text, p->blueprint_len, e);
+    return rc;
+}
+
+void prts__png_write_free(prts__png_writer *w)
+{
+    if (!w)
+        return;
+    if (w->threads) {
+        pthread_mutex_lock(&w->lock);
+        w->stop = 1;
+        pthread_cond_broadcast(&w->work);
+        pthread_mutex_unlock(&w->lock);
+        for (int i = 0; i < w->nthreads; i++)
+            pthread_join(w->threads[i], NULL);
+    }
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->work);
+    pthread_cond_destroy(&w->done);
+    for (uint32_t i = 0; w->slots && i < w->nslots; i++) {
+        prts__free(w->alloc, w->slots[i].raw);
+        prts__buf_free(&w->slots[i].out);
+    }
+    prts__free(w->alloc, w->threads);
+    prts__free(w->alloc, w->slots);
+    prts__free(w->alloc, w->prev_row);
+    prts__free(w->alloc, w->scratch);
+    prts__deflater_free(&w->inline_def);
+    prts__index_free(&w->index);
+    prts__free(w->alloc, w);
+}

@@ -1,0 +1,52 @@
+/* png/write.h: our RGBA8 PNG writer, on zlib, with parallel deflate.
+ *
+ * libspng cannot compress runs of rows on several threads, switch levels
+ * per run or align IDAT chunks to them (performance.md), so writing is ours:
+ * signature, IHDR, the metadata tEXt chunks (before IDAT, like the
+ * original), one IDAT chunk per deflate segment (png/segments_write.h), the segment
+ * index (png/segments_index.h), IEND.  libspng remains the reader, and the tests check
+ * every file written here with libspng and pngcheck. */
+#ifndef PRTS__PNG_WRITE_H
+#define PRTS__PNG_WRITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/common.h"
+
+typedef struct prts__png_params {
+    uint32_t grid;                /* image side */
+    const char *meta_text;        /* `PixelRTS` tEXt chunk text */
+    size_t meta_len;
+    const char *blueprint_text;   /* `PixelRTS-Blueprint` text, or NULL */
+    size_t blueprint_len;
+    int level;                    /* zlib level 0..9 */
+    int adaptive;                 /* store the runs that look incompressible */
+    int filter;                   /* prts_filter */
+    int threads;                  /* deflate threads; 0 = one per CPU, 1 = this thread only */
+    const prts_allocator *alloc;  /* every buffer of the writer (NULL = malloc) */
+} prts__png_params;
+
+typedef struct prts__png_writer prts__png_writer;
+
+/* Write everything before the pixels. */
+int prts__png_write_begin(prts__png_writer **w, const prts__png_params *p, prts_write_fn write,
+                          void *user, prts__err *e);
+/* Append `nrows` rows of 4*grid bytes each, `stride` bytes apart. */
+int prts__png_write_rows(prts__png_writer *w, const uint8_t *rows, uint32_t nrows, size_t stride,
+                         prts__err *e);
+/* After the last row: the remaining segments, the index, IEND. */
+int prts__png_write_end(prts__png_writer *w, prts__err *e);
+void prts__png_write_free(prts__png_writer *w);
+
+/* A whole tEXt chunk (length, type, keyword, text, CRC), from `a`. */
+uint8_t *prts__png_text_chunk(const prts_allocator *a, const char *keyword, const char *text,
+                              size_t len, size_t *out_len);
+/* Where the first tEXt chunk starts: after the signature and IHDR. */
+#define PRTS__PNG_FIRST_TEXT_AT (8 + 25)
+
+/* Bytes of raw (filtered) rows per segment: big enough that per-segment
+ * costs vanish, small enough to bound memory and give ranges a fine grain. */
+#define PRTS__SEGMENT_BYTES (1u << 20)
+
+#endif
