@@ -1,14 +1,19 @@
 #!/bin/sh
-# abi/check_exports.sh LIB MAP HEADER: the shared library exports exactly the public API.
+# abi/check_exports.sh LIB MAP HEADER [NODE]: the shared library exports exactly the public API.
 #
 # - every symbol LIB defines in its dynamic table (readelf --dyn-syms) is a prts_* function
-#   bound to version node PIXELRTS_1.0 (nothing internal leaks: no prts__*, no libspng,
-#   jansson or zlib symbol, no unversioned symbol);
-# - that set equals the global list of node PIXELRTS_1.0 in MAP (the version script) and the
+#   bound to version node NODE (nothing internal leaks: no prts__*, no libspng, jansson or
+#   zlib symbol, no unversioned symbol);
+# - that set equals the global list of node NODE in MAP (the version script) and the
 #   functions HEADER declares with PRTS_API.
+# NODE defaults to the first node MAP defines: PIXELRTS_1.0 for lib/libpixelrts.map with
+# include/pixelrts/pixelrts.h, PIXELRTS_BENCH_1.0 for lib/bench/libpixelrts-bench.map with
+# include/pixelrts/bench.h.
 # Needs readelf (binutils).  Prints the differences and exits 1 on any.
 set -u
 lib=$1 map=$2 header=$3
+node=${4:-$(sed -n 's/^\([A-Z][A-Z0-9_.]*\) *{.*/\1/p' "$map" | head -n 1)}
+[ -n "$node" ] || { echo "no version node found in $map"; exit 1; }
 if ! command -v readelf >/dev/null 2>&1; then
     echo "readelf not found (Debian package binutils)" >&2
     exit 77
@@ -21,19 +26,20 @@ fails=0
 # node's own ABS symbol
 readelf --dyn-syms -W "$lib" |
     awk 'NR > 3 && $7 != "UND" && $8 != "" { print $4, $5, $8 }' >"$tmp/defined"
-awk '$3 != "PIXELRTS_1.0"' "$tmp/defined" | while read -r type bind name; do
+awk -v node="$node" '$3 != node' "$tmp/defined" | while read -r type bind name; do
     case $name in
-    prts_[a-z0-9]*@@PIXELRTS_1.0)
+    prts_[a-z0-9]*@@"$node")
         case $name in prts__*) echo "internal symbol exported: $name ($type $bind)"; echo x >>"$tmp/bad" ;; esac
         [ "$type" = FUNC ] || { echo "exported $name is a $type, not a function"; echo x >>"$tmp/bad"; } ;;
-    *) echo "exported symbol outside prts_*@@PIXELRTS_1.0: $name ($type $bind)"; echo x >>"$tmp/bad" ;;
+    *) echo "exported symbol outside prts_*@@$node: $name ($type $bind)"; echo x >>"$tmp/bad" ;;
     esac
 done
 [ -s "$tmp/bad" ] && fails=1
 
-awk '$3 != "PIXELRTS_1.0" { sub(/@.*/, "", $3); print $3 }' "$tmp/defined" | sort >"$tmp/lib"
-# the map's node PIXELRTS_1.0, global part
-sed -n '/^PIXELRTS_1\.0 *{/,/^}/p' "$map" | sed -n '/global:/,/local:/p' |
+awk -v node="$node" '$3 != node { sub(/@.*/, "", $3); print $3 }' "$tmp/defined" | sort >"$tmp/lib"
+# the map's node NODE, global part
+node_re=$(printf '%s' "$node" | sed 's/\./\\./g')
+sed -n "/^$node_re *{/,/^}/p" "$map" | sed -n '/global:/,/local:/p' |
     grep -o 'prts_[a-z0-9_]*' | sort >"$tmp/map"
 # the header's PRTS_API functions (a declaration may span lines: take the name before '(')
 tr '\n' ' ' <"$header" | grep -o 'PRTS_API[^;(]*(' | grep -o 'prts_[a-z0-9_]* *($' |
@@ -49,5 +55,5 @@ for pair in "lib map" "map header"; do
 done
 n=$(wc -l <"$tmp/lib")
 [ "$n" -gt 0 ] || { echo "no prts_* symbol found in $lib"; fails=1; }
-[ "$fails" -eq 0 ] && echo "$n symbols, all prts_* functions in PIXELRTS_1.0, matching the map and the header"
+[ "$fails" -eq 0 ] && echo "$n symbols, all prts_* functions in $node, matching the map and the header"
 exit "$fails"

@@ -1,7 +1,9 @@
 /* cli_benchmark.c: `pixelrts benchmark`: measure encode/decode round trips
- * through the library's benchmark API (prts_bench_*), append them to the
- * results folder's history, and check the history for regressions. */
+ * through libpixelrts-bench (pixelrts/bench.h: prts_bench_*), append them to
+ * the results folder's history, and check the history for regressions. */
 #include "cli.h"
+
+#include <pixelrts/bench.h>
 
 #include <errno.h>
 #include <inttypes.h>

@@ -1,6 +1,8 @@
 /* cli_dashboard.c: `pixelrts dashboard`: the benchmark history as one
- * offline HTML page (prts_bench_write_dashboard). */
+ * offline HTML page (libpixelrts-bench: prts_bench_write_dashboard). */
 #include "cli.h"
+
+#include <pixelrts/bench.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -23,6 +25,19 @@ static const struct option longopts[] = {
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
+
+/* What the library found missing (its message starts with the path: the history, or else
+ * Chart.js), in the tool's terms: which command or option supplies it. */
+static void missing_hint(const char *dir, const char *message)
+{
+    char *history = cli_path_join(dir, "benchmark_history.jsonl");
+    size_t n = strlen(history);
+    if (strncmp(message, history, n) == 0 && message[n] == ':')
+        cli_error(NULL, "record results first: pixelrts benchmark --output %s", dir);
+    else
+        cli_error(NULL, "--chartjs FILE names the Chart.js to inline");
+    free(history);
+}
 
 int cli_dashboard(const struct cli_command *cmd, int argc, char **argv)
 {
@@ -69,8 +84,11 @@ int cli_dashboard(const struct cli_command *cmd, int argc, char **argv)
     if (rc == CLI_OK &&
         ((st = prts_bench_set_string(b, PRTS_BENCH_OUTPUT_DIR, dir)) != PRTS_OK ||
          (chartjs && (st = prts_bench_set_string(b, PRTS_BENCH_CHARTJS, chartjs)) != PRTS_OK) ||
-         (st = prts_bench_write_dashboard(b, output)) != PRTS_OK))
+         (st = prts_bench_write_dashboard(b, output)) != PRTS_OK)) {
         rc = cli_lib_error(NULL, st, prts_bench_last_error(b));
+        if (st == PRTS_E_FILE_NOT_FOUND)
+            missing_hint(dir, prts_bench_last_error(b));
+    }
     if (rc == CLI_OK)
         cli_printf(stdout, "Dashboard: %s\n", output);
     prts_bench_free(b);

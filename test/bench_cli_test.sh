@@ -72,10 +72,14 @@ check "... naming file and line" 0 grep -q "broken/benchmark_history.jsonl:1:" "
 
 # dashboard errors (the page itself: dashboard_test.sh, in a browser)
 check "dashboard without history: exit 1" 1 "$cli" dashboard --results-dir "$dir/nowhere" --output "$dir/d.html"
+keep
+check "... naming the file" 0 grep -q "nowhere/benchmark_history.jsonl: no benchmark results" "$dir/e"
+check "... and the command that records them" 0 grep -q "pixelrts benchmark --output .*nowhere" "$dir/e"
 check "dashboard without Chart.js: exit 1" 1 "$cli" dashboard --results-dir "$r" --output "$dir/d.html" \
     --chartjs "$dir/missing-chart.js"
 keep
 check "... naming the path and the package" 0 grep -q "missing-chart.js: Chart.js not found (install the Debian package libjs-chart.js" "$dir/e"
+check "... and the option naming another copy" 0 grep -q -- "--chartjs FILE" "$dir/e"
 check "... and no page" 1 test -e "$dir/d.html"
 
 # usage errors

@@ -10,6 +10,8 @@
  * (The dashboard in a real browser: dashboard_test.sh.) */
 #include "test_util.h"
 
+#include <pixelrts/bench.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -251,6 +253,10 @@ static void t_bad_settings(void **state)
     assert_non_null(strstr(prts_bench_last_error(b), "noise"));
     assert_int_equal(prts_bench_set_string(b, PRTS_BENCH_MODE, "fast"), PRTS_E_INVALID_ARG);
     assert_int_equal(prts_bench_set_string(b, PRTS_BENCH_BACKEND, "warp"), PRTS_E_BACKEND);
+    assert_non_null(strstr(prts_bench_last_error(b), "unknown backend 'warp' (known: "));
+    assert_non_null(strstr(prts_bench_last_error(b), "scalar"));
+    assert_int_equal(prts_bench_set_string(b, PRTS_BENCH_BACKEND, "scalar"), PRTS_OK);
+    assert_int_equal(prts_bench_set_string(b, PRTS_BENCH_BACKEND, "auto"), PRTS_OK);
     assert_int_equal(prts_bench_set_string(b, PRTS_BENCH_TEST_NAME, ""), PRTS_E_INVALID_ARG);
     assert_int_equal(prts_bench_set_threshold(b, 0), PRTS_E_INVALID_ARG);
     assert_int_equal(prts_bench_set_threshold(b, 1.5), PRTS_E_INVALID_ARG);
@@ -261,6 +267,7 @@ static void t_bad_settings(void **state)
     assert_null(text);
     assert_int_equal(prts_bench_detect_regressions(b, 0.1, &text), PRTS_E_INVALID_ARG);
     assert_non_null(strstr(prts_bench_last_error(b), "PRTS_BENCH_OUTPUT_DIR"));
+    assert_null(strstr(prts_bench_last_error(b), "--")); /* library terms, no CLI flag */
     assert_int_equal(prts_bench_detect_regressions(b, 0, &text), PRTS_E_INVALID_ARG);
     /* NULL handles */
     assert_int_equal(prts_bench_run(NULL, 10, &text), PRTS_E_INVALID_ARG);
@@ -444,12 +451,15 @@ static void t_dashboard_file(void **state)
     assert_int_equal(prts_bench_write_dashboard(b, html), PRTS_E_FILE_NOT_FOUND);
     assert_non_null(strstr(prts_bench_last_error(b), "/nonexistent/chart.min.js"));
     assert_non_null(strstr(prts_bench_last_error(b), "libjs-chart.js"));
+    assert_non_null(strstr(prts_bench_last_error(b), "PRTS_BENCH_CHARTJS"));
+    assert_null(strstr(prts_bench_last_error(b), "--"));
     assert_false(tu_file_exists(html));
 
     /* no history yet: named */
     assert_int_equal(prts_bench_set_string(b, PRTS_BENCH_CHARTJS, chartjs), PRTS_OK);
     assert_int_equal(prts_bench_write_dashboard(b, html), PRTS_E_FILE_NOT_FOUND);
     assert_non_null(strstr(prts_bench_last_error(b), "benchmark_history.jsonl"));
+    assert_null(strstr(prts_bench_last_error(b), "--"));
     assert_false(tu_file_exists(html));
 
     /* a hostile test name, and a regression */

@@ -1,5 +1,6 @@
-// test_cxx.cc: the public header compiles and links as C++ (extern "C",
-// no C-only constructs), and the library is usable from C++.
+// test_cxx.cc: the public headers compile and link as C++ (extern "C",
+// no C-only constructs), and the libraries are usable from C++.
+#include <pixelrts/bench.h>
 #include <pixelrts/pixelrts.h>
 
 #include <cstdio>
@@ -40,6 +41,16 @@ int main()
         std::printf("not a PNG\n");
         return 1;
     }
+    // libpixelrts-bench: a handle, an option, a refused one
+    prts_bench *b = prts_bench_new();
+    if (!b || prts_bench_set_option(b, PRTS_BENCH_ITERATIONS, 2) != PRTS_OK ||
+        prts_bench_set_option(b, PRTS_BENCH_ITERATIONS, 0) != PRTS_E_INVALID_ARG ||
+        !*prts_bench_last_error(b)) {
+        std::printf("bench handle from C++ failed\n");
+        prts_bench_free(b);
+        return 1;
+    }
+    prts_bench_free(b);
     prts_status s = PRTS_E_CANCELLED;
     prts_mode m = PRTS_MODE_CODE;
     prts_info_key k = PRTS_INFO_HAS_HASH;

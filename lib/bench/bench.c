@@ -16,7 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backend/backend.h"
 #include "bench/bench.h"
 
 /* PRTS_BENCH_LEVEL not set: the encoder's default (levels run -9..9) */
@@ -96,6 +95,30 @@ int prts_bench_set_option(prts_bench *b, prts_bench_option key, int64_t value)
     return PRTS_OK;
 }
 
+/* A backend name the encoder will take: "auto", or one of the registry's that can run
+ * here (asked through the public API, prts_backend_*). */
+static int check_backend(const char *name, prts__err *e)
+{
+    if (strcmp(name, "auto") == 0)
+        return PRTS_OK; /* resolved, and refused if nothing runs, by the encoder */
+    int n = prts_backend_count();
+    for (int i = 0; i < n; i++) {
+        if (strcmp(prts_backend_name(i), name) != 0)
+            continue;
+        char why[256] = "";
+        if (prts_backend_probe(name, why, sizeof why) != PRTS_OK)
+            return prts__fail(e, PRTS_E_BACKEND, "backend '%s' is unavailable: %s", name,
+                              why[0] ? why : "it cannot run here");
+        return PRTS_OK;
+    }
+    char known[256] = "";
+    for (int i = 0; i < n; i++) {
+        strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
+        strncat(known, prts_backend_name(i), sizeof known - strlen(known) - 1);
+    }
+    return prts__fail(e, PRTS_E_BACKEND, "unknown backend '%s' (known: %s, auto)", name, known);
+}
+
 static int one_of(const char *value, const char *const *names)
 {
     for (; *names; names++)
@@ -126,7 +149,7 @@ int prts_bench_set_string(prts_bench *b, prts_bench_string key, const char *valu
         break;
     case PRTS_BENCH_BACKEND:
         if (value) {
-            int rc = prts__backend_validate(value, &b->err);
+            int rc = check_backend(value, &b->err);
             if (rc)
                 return rc;
         }
@@ -250,7 +273,9 @@ static long status_kib(const char *key)
     return kib;
 }
 
-/* Reset the kernel's peak-RSS mark (VmHWM) to the current RSS. */
+/* Reset the kernel's peak-RSS mark (VmHWM) to the current RSS.  The mark is the
+ * whole process's: pixelrts/bench.h says so (every later peak-memory reading of
+ * the process, ru_maxrss included, starts from here). */
 static int reset_peak_rss(void)
 {
     int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);

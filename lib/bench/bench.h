@@ -1,16 +1,27 @@
 /* bench/bench.h: the benchmark handle and what its four source files share
  * (bench/bench.c measures, bench/history.c reads and writes the JSONL history,
- * bench/regress.c judges regressions, bench/dashboard.c renders the HTML). */
+ * bench/regress.c judges regressions, bench/dashboard.c renders the HTML).
+ *
+ * These files make libpixelrts-bench, a library of their own over the public
+ * API of libpixelrts (pixelrts/pixelrts.h, pixelrts/bench.h): they include
+ * nothing of lib/ but lib/common, whose few objects they need (errors.c,
+ * fileio.c, alloc.c) are linked in from libpixelrts's build and kept private
+ * by the version script (libpixelrts-bench.map). */
 #ifndef PRTS__BENCH_H
 #define PRTS__BENCH_H
 
 #include <jansson.h>
 
 #include "common/common.h"
+#include "pixelrts/bench.h"
 
 #define PRTS__MAGIC_BENCH 0x5052544du /* "PRTM" */
 #define PRTS__BENCH_HISTORY_FILE "benchmark_history.jsonl"
-#define PRTS__BENCH_DEFAULT_CHARTJS "/usr/share/javascript/chart.js/chart.min.js"
+/* The Chart.js a dashboard inlines when PRTS_BENCH_CHARTJS is unset: the build
+ * option `chartjs` (lib/bench/meson.build defines this from it). */
+#ifndef PRTS__BENCH_DEFAULT_CHARTJS
+#error "PRTS__BENCH_DEFAULT_CHARTJS is defined by the build (meson option chartjs)"
+#endif
 
 struct prts_bench {
     uint32_t magic;

@@ -34,8 +34,8 @@ static int read_all(const char *path, char **text, size_t *len, prts__err *e)
         if (errno == ENOENT)
             return prts__fail(e, PRTS_E_FILE_NOT_FOUND,
                               "%s: Chart.js not found (install the Debian package "
-                              "libjs-chart.js, or name another copy: --chartjs / "
-                              "PRTS_BENCH_CHARTJS)", path);
+                              "libjs-chart.js, or name another copy in PRTS_BENCH_CHARTJS)",
+                              path);
         return prts__fail(e, PRTS_E_IO, "%s: cannot read Chart.js: %s", path, strerror(errno));
     }
     size_t cap = 1 << 18, n = 0;
@@ -549,8 +549,8 @@ int prts_bench_write_dashboard(prts_bench *b, const char *output_html)
     if (rc == PRTS_OK && json_array_size(history) == 0) {
         char *path = prts__bench_history_path(b);
         rc = prts__fail(&b->err, PRTS_E_FILE_NOT_FOUND,
-                        "%s: no benchmark results (run `pixelrts benchmark --output %s` first)",
-                        path ? path : "?", b->output_dir);
+                        "%s: no benchmark results (prts_bench_run appends them while "
+                        "PRTS_BENCH_OUTPUT_DIR is set)", path ? path : "?");
         free(path);
     }
     if (rc == PRTS_OK &&

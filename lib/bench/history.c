@@ -20,7 +20,7 @@ char *prts__bench_history_path(prts_bench *b)
 {
     if (!b->output_dir) {
         prts__fail(&b->err, PRTS_E_INVALID_ARG,
-                   "no results directory set (PRTS_BENCH_OUTPUT_DIR)");
+                   "no output folder set (PRTS_BENCH_OUTPUT_DIR)");
         return NULL;
     }
     size_t n = strlen(b->output_dir) + sizeof "/" PRTS__BENCH_HISTORY_FILE;

@@ -3,7 +3,7 @@
 - makes `bindings/python` importable when the tests run straight from a checkout;
 - an independent PNG + Hilbert reader (zlib, struct and format.md only: no libpixelrts), to
   check that the files the binding writes hold the right pixels;
-- the guide's fixture files, and whether the loaded library has the benchmark API.
+- the guide's fixture files, and whether libpixelrts-bench (the benchmark API) can be loaded.
 """
 
 import hashlib
@@ -22,6 +22,7 @@ BINDING = os.path.join(ROOT, "bindings", "python")
 VECTORS = os.environ.get("PRTS_VECTORS", os.path.join(ROOT, "test", "vectors"))
 GUIDE = os.path.join(HERE, "pixelrts-v2-performance-guide.md")
 HEADER = os.path.join(ROOT, "include", "pixelrts", "pixelrts.h")
+BENCH_HEADER = os.path.join(ROOT, "include", "pixelrts", "bench.h")
 
 if BINDING not in sys.path:
     sys.path.insert(0, BINDING)
@@ -52,13 +53,15 @@ def child_env(**extra):
 
 
 def bench_missing():
-    """Why the benchmark tests cannot run (the library lacks the API), or None."""
+    """Why the benchmark tests cannot run (libpixelrts-bench cannot be loaded), or None.
+    Where the run names the library ($PIXELRTS_BENCH_LIBRARY: the meson test runs), it must
+    load: ImportError rather than tests skipped."""
     from pixelrts import _lib
-    lib = _lib.lib()
-    if lib.bench_missing:
-        return "%s (libpixelrts %s) has no %s: benchmark API not merged yet" % (
-            lib.path, lib.version, lib.bench_missing[0])
-    return None
+    reason = _lib.bench_unavailable()
+    if reason and os.environ.get("PIXELRTS_BENCH_LIBRARY"):
+        raise ImportError("$PIXELRTS_BENCH_LIBRARY is set but libpixelrts-bench does not load: "
+                          + reason)
+    return reason
 
 
 def skip_without_bench(test):

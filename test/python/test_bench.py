@@ -1,6 +1,7 @@
-"""PixelRTSBenchmark / BenchmarkDashboard over the library's benchmark API (prts_bench_*).
-They skip, saying why, while the loaded library predates that API; then only the clear
-RuntimeError is checked."""
+"""PixelRTSBenchmark / BenchmarkDashboard over libpixelrts-bench's benchmark API (prts_bench_*).
+They skip, saying why, where libpixelrts-bench cannot be loaded (never in the meson runs: they
+name it in $PIXELRTS_BENCH_LIBRARY, and support.bench_missing fails if it does not load); then
+only the clear RuntimeError is checked (test_loader checks it in every run)."""
 
 import copy
 import io

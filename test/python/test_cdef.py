@@ -1,6 +1,7 @@
-"""The cffi declarations shipped with the binding (pixelrts/_cdef.h): generated from the
-current header, the same functions, and usable by cffi (Debian python3-cffi) to load the
-library and round-trip a buffer through the streaming API.
+"""The cffi declarations shipped with the binding (pixelrts/_cdef.h for pixelrts.h,
+pixelrts/_cdef_bench.h for pixelrts/bench.h): generated from the current headers, the same
+functions, and usable by cffi (Debian python3-cffi) to load the libraries, round-trip a buffer
+through the streaming API and run a benchmark through libpixelrts-bench.
 
 The cffi tests skip where cffi is not installed, except when PIXELRTS_REQUIRE_CFFI=1 (the
 meson test run with /usr/bin/python3 sets it: Debian's python3-cffi must work)."""
@@ -10,13 +11,19 @@ import os
 import re
 import unittest
 
+import json
+
 import support
-from support import HEADER, pseudo_random, sha256
+from support import BENCH_HEADER, HEADER, pseudo_random, sha256
 
 import pixelrts
+from pixelrts import _lib
 
 GEN = os.path.join(support.BINDING, "gen_cdef.py")
 CDEF = os.path.join(support.BINDING, "pixelrts", "_cdef.h")
+BENCH_CDEF = os.path.join(support.BINDING, "pixelrts", "_cdef_bench.h")
+# header, its cdef file, the minimum number of functions it declares
+PAIRS = ((HEADER, CDEF, 60), (BENCH_HEADER, BENCH_CDEF, 10))
 API_FUNCTION = re.compile(r"\bPRTS_API\b[^;{]*?\b(prts_\w+)\s*\(")
 DECLARED_FUNCTION = re.compile(r"\b(prts_\w+)\s*\(")
 
@@ -35,19 +42,30 @@ def read(path):
 
 class CdefFile(unittest.TestCase):
     def test_matches_the_header(self):
-        expected = load_generator().convert(read(HEADER))
-        self.assertEqual(read(CDEF), expected,
-                         "pixelrts/_cdef.h is stale: run python3 bindings/python/gen_cdef.py "
-                         "include/pixelrts/pixelrts.h > bindings/python/pixelrts/_cdef.h")
+        for header, cdef, _ in PAIRS:
+            name = os.path.basename(header)
+            expected = load_generator().convert(read(header), name)
+            self.assertEqual(read(cdef), expected,
+                             "pixelrts/%s is stale: run python3 bindings/python/gen_cdef.py "
+                             "include/pixelrts/%s > bindings/python/pixelrts/%s"
+                             % (os.path.basename(cdef), name, os.path.basename(cdef)))
 
     def test_same_functions(self):
-        header = load_generator().strip_comments(read(HEADER))
-        ours = set(DECLARED_FUNCTION.findall(load_generator().strip_comments(read(CDEF))))
-        self.assertEqual(ours, set(API_FUNCTION.findall(header)))
-        self.assertGreaterEqual(len(ours), 60)
+        seen = set()
+        for header, cdef, least in PAIRS:
+            text = load_generator().strip_comments(read(header))
+            ours = set(DECLARED_FUNCTION.findall(load_generator().strip_comments(read(cdef))))
+            self.assertEqual(ours, set(API_FUNCTION.findall(text)))
+            self.assertGreaterEqual(len(ours), least)
+            self.assertFalse(ours & seen)  # each function in one header only
+            seen |= ours
+        # the benchmarks are libpixelrts-bench's alone
+        bench = {f for f in seen if f.startswith("prts_bench_")}
+        self.assertEqual(bench, set(DECLARED_FUNCTION.findall(read(BENCH_CDEF))))
 
     def test_shipped_in_the_package(self):
         self.assertEqual(pixelrts.cffi_cdef(), read(CDEF))
+        self.assertEqual(pixelrts.cffi_cdef(bench=True), read(BENCH_CDEF))
 
 
 def have_cffi():
@@ -124,6 +142,30 @@ class Cffi(unittest.TestCase):
                 break
             done += got[0]
         self.assertEqual(bytes(out), data)
+
+    def test_bench_through_cffi(self):
+        # both headers in one FFI; libpixelrts-bench opened beside libpixelrts
+        lib, ffi = self.lib, self.ffi
+        ffi.cdef(pixelrts.cffi_cdef(bench=True))
+        bench_lib = ffi.dlopen(_lib.bench("test_cdef").path)
+        b = ffi.gc(bench_lib.prts_bench_new(), bench_lib.prts_bench_free)
+        self.assertEqual(bench_lib.prts_bench_set_option(b, bench_lib.PRTS_BENCH_ITERATIONS, 0),
+                         lib.PRTS_E_INVALID_ARG)
+        self.assertIn(b"iterations", ffi.string(bench_lib.prts_bench_last_error(b)))
+        self.assertEqual(bench_lib.prts_bench_set_option(b, bench_lib.PRTS_BENCH_ITERATIONS, 1), 0)
+        self.assertEqual(bench_lib.prts_bench_set_string(b, bench_lib.PRTS_BENCH_PATTERN,
+                                                         b"zeros"), 0)
+        out = ffi.new("char **")
+        self.assertEqual(bench_lib.prts_bench_run(b, 4096, out), 0)
+        try:
+            result = json.loads(ffi.string(out[0]).decode())
+        finally:
+            lib.prts_free(out[0])
+        self.assertEqual(result["test_name"], "encode_decode_zeros_4KB")
+        self.assertEqual(result["version"], ffi.string(lib.prts_version_string()).decode())
+        # no output folder: the history calls say so in the library's terms
+        self.assertEqual(bench_lib.prts_bench_load_history(b, out), lib.PRTS_E_INVALID_ARG)
+        self.assertIn(b"PRTS_BENCH_OUTPUT_DIR", ffi.string(bench_lib.prts_bench_last_error(b)))
 
     def test_errors_through_cffi(self):
         lib, ffi = self.lib, self.ffi

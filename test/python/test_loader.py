@@ -1,6 +1,8 @@
 """Where the binding finds libpixelrts.so.1: $PIXELRTS_LIBRARY, then build trees, then the
-system; and the error naming every place tried.  Each case imports the package in a child
-interpreter with its own environment."""
+system; and the error naming every place tried.  Then libpixelrts-bench.so.1, loaded only when
+the benchmark classes are used: $PIXELRTS_BENCH_LIBRARY, beside libpixelrts, build trees; and
+the RuntimeError of those classes when it cannot be loaded.  Each case imports the package in
+a child interpreter with its own environment."""
 
 import os
 import shutil
@@ -15,6 +17,25 @@ from support import TempDirTest
 import pixelrts
 
 PROBE = "import pixelrts, pixelrts._lib as L; print(pixelrts.library_path); print(L.lib().where)"
+BENCH = "libpixelrts-bench.so.1"
+# which libpixelrts-bench loads, from where, and whether it was mapped before it was needed
+BENCH_PROBE = """
+import pixelrts, pixelrts._lib as L
+def mapped():
+    with open("/proc/self/maps") as f:
+        return "libpixelrts-bench" in f.read()
+pixelrts.PixelRTSDecoder().decode(pixelrts.PixelRTSEncoder().encode(b"lazy"))
+before = mapped()
+pixelrts.PixelRTSBenchmark(output_dir="results")
+print(pixelrts.bench_library_path)
+print(L.bench("probe").where)
+print("mapped before use: %s, after: %s" % (before, mapped()))
+"""
+
+
+def real_bench():
+    from pixelrts import _lib
+    return os.path.realpath(_lib.bench("test_loader").path)
 
 
 class Loader(TempDirTest):
@@ -26,7 +47,7 @@ class Loader(TempDirTest):
         """Run `code` in a child with none of the variables that point at a library."""
         base = {k: v for k, v in os.environ.items()
                 if k not in ("PIXELRTS_LIBRARY", "PIXELRTS_BUILD_DIR", "MESON_BUILD_ROOT",
-                             "PYTHONPATH", "LD_LIBRARY_PATH")}
+                             "PIXELRTS_BENCH_LIBRARY", "PYTHONPATH", "LD_LIBRARY_PATH")}
         base.update(PYTHONPATH=pythonpath, PYTHONDONTWRITEBYTECODE="1", **env)
         return subprocess.run([sys.executable, "-c", code], env=base, cwd=self.dir,
                               capture_output=True, text=True)
@@ -38,12 +59,16 @@ class Loader(TempDirTest):
                         os.path.join(dest, "pixelrts"))
         return dest
 
-    def fake_build(self, where, name="build-x"):
-        """A meson build folder whose lib/ holds (a link to) the real library."""
+    def fake_build(self, where, name="build-x", bench=False):
+        """A meson build folder whose lib/ holds (a link to) the real library, and with
+        `bench` lib/bench/ (a link to) the real libpixelrts-bench."""
         build = os.path.join(where, name)
         os.makedirs(os.path.join(build, "meson-private"))
         os.makedirs(os.path.join(build, "lib"))
         os.symlink(self.real, os.path.join(build, "lib", "libpixelrts.so.1"))
+        if bench:
+            os.makedirs(os.path.join(build, "lib", "bench"))
+            os.symlink(real_bench(), os.path.join(build, "lib", "bench", BENCH))
         return build
 
     def test_environment_variable_file_and_folder(self):
@@ -113,6 +138,84 @@ class Loader(TempDirTest):
                       " ($PIXELRTS_BUILD_DIR)", err)
         self.assertIn("libpixelrts.so.1 (system library path", err)
         self.assertIn("PIXELRTS_LIBRARY", err)  # says how to choose one
+
+    # ---- libpixelrts-bench ----------------------------------------------------------------
+
+    def test_bench_environment_variable_and_laziness(self):
+        site = self.package_copy(self.dir)
+        bench = real_bench()
+        for value in (bench, os.path.dirname(bench)):
+            proc = self.probe(site, BENCH_PROBE, PIXELRTS_LIBRARY=self.real,
+                              PIXELRTS_BENCH_LIBRARY=value)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            lines = proc.stdout.splitlines()
+            self.assertEqual(os.path.realpath(lines[0]), bench)
+            self.assertEqual(lines[1], "$PIXELRTS_BENCH_LIBRARY")
+            self.assertEqual(lines[2], "mapped before use: False, after: True")
+
+    def test_bench_environment_variable_wrong(self):
+        site = self.package_copy(self.dir)
+        missing = os.path.join(self.dir, "nope", BENCH)
+        code = """
+import os, pixelrts
+os.mkdir("work")
+os.chdir("work")
+data = b"the rest of the binding works" * 100
+assert pixelrts.PixelRTSDecoder().decode(pixelrts.PixelRTSEncoder().encode(data)) == data
+for cls in (pixelrts.PixelRTSBenchmark, pixelrts.BenchmarkDashboard):
+    try:
+        cls()
+    except RuntimeError as e:
+        print(e)
+    else:
+        raise SystemExit("no RuntimeError from %s" % cls.__name__)
+print(sorted(os.listdir(".")))
+"""
+        # the build tree beside it is not used: an explicit choice is final
+        proc = self.probe(site, code, PIXELRTS_LIBRARY=self.real, PIXELRTS_BENCH_LIBRARY=missing)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        out = proc.stdout
+        for name in ("PixelRTSBenchmark", "BenchmarkDashboard"):
+            self.assertIn(name + " needs the benchmark API (prts_bench_new", out)
+        self.assertIn("cannot load libpixelrts-bench.so.1; tried, in order:", out)
+        self.assertIn(missing + " ($PIXELRTS_BENCH_LIBRARY)", out)
+        self.assertIn("PIXELRTS_BENCH_LIBRARY at the file", out)
+        self.assertNotIn("beside", out)
+        self.assertTrue(out.rstrip().endswith("[]"), out)  # nothing created
+
+    def test_bench_beside_libpixelrts(self):
+        # PIXELRTS_LIBRARY alone: the bench library of the same build tree (lib/bench/)
+        site = self.package_copy(self.dir)
+        build = self.fake_build(self.dir, "b", bench=True)
+        lib = os.path.join(build, "lib", "libpixelrts.so.1")
+        proc = self.probe(site, BENCH_PROBE, PIXELRTS_LIBRARY=lib)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout.splitlines(),
+                         [os.path.join(build, "lib", "bench", BENCH), "beside " + lib,
+                          "mapped before use: False, after: True"])
+        # installed side by side (one folder)
+        flat = os.path.join(self.dir, "flat")
+        os.makedirs(flat)
+        os.symlink(self.real, os.path.join(flat, "libpixelrts.so.1"))
+        os.symlink(real_bench(), os.path.join(flat, BENCH))
+        proc = self.probe(site, BENCH_PROBE, PIXELRTS_LIBRARY=flat)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout.splitlines()[:2],
+                         [os.path.join(flat, BENCH),
+                          "beside " + os.path.join(flat, "libpixelrts.so.1")])
+
+    def test_bench_build_tree_of_the_checkout(self):
+        root = os.path.join(self.dir, "checkout")
+        python = os.path.join(root, "bindings", "python")
+        shutil.copytree(os.path.join(support.BINDING, "pixelrts"), os.path.join(python, "pixelrts"))
+        with open(os.path.join(root, "meson.build"), "w") as f:
+            f.write("project('pixelrts', 'c')\n")
+        build = self.fake_build(root, bench=True)
+        proc = self.probe(python, BENCH_PROBE)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        lines = proc.stdout.splitlines()
+        self.assertEqual(lines[0], os.path.join(build, "lib", "bench", BENCH))
+        self.assertEqual(lines[2], "mapped before use: False, after: True")
 
     def test_loaded_library(self):
         from pixelrts import _lib

@@ -8,6 +8,9 @@ pixelrts_cli).  The standard library is all it needs at run time.
 
 The shared library is looked for in $PIXELRTS_LIBRARY, then in a build tree, then on the
 system library path (see pixelrts._lib); `pixelrts.library_path` tells which was loaded.
+PixelRTSBenchmark and BenchmarkDashboard also need libpixelrts-bench.so.1, loaded on their
+first use ($PIXELRTS_BENCH_LIBRARY, beside libpixelrts, ...); `pixelrts.bench_library_path`
+loads it and tells which.
 """
 
 from . import _lib
@@ -32,4 +35,12 @@ __all__ = [
     "PixelRTSError", "PixelRTSValueError", "HashMismatchError", "PixelRTSFileNotFoundError",
     "PixelRTSOSError", "PixelRTSMemoryError", "PixelRTSRuntimeError", "Status",
     "backends", "cffi_cdef", "library_version", "wasm_histogram", "library_path",
+    "bench_library_path",
 ]
+
+
+def __getattr__(name):
+    # bench_library_path: libpixelrts-bench is loaded on demand, not at import
+    if name == "bench_library_path":
+        return _lib.bench("pixelrts.bench_library_path").path
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))

@@ -269,50 +269,6 @@ char *prts_batch_result_json(const prts_batch *batch, size_t index);
 
 char *prts_batch_results_json(const prts_batch *batch);
 
-typedef struct prts_bench prts_bench;
-
-typedef enum prts_bench_option {
-    PRTS_BENCH_ITERATIONS = 1,
-    PRTS_BENCH_WARMUP = 2,
-    PRTS_BENCH_LEVEL = 3,
-
-    PRTS_BENCH_APPEND_HISTORY = 4,
-
-    PRTS_BENCH_BASELINE_RUNS = 5,
-
-    PRTS_BENCH_PRESET = 6
-} prts_bench_option;
-
-typedef enum prts_bench_string {
-    PRTS_BENCH_PATTERN = 1,
-
-    PRTS_BENCH_MODE = 2,
-    PRTS_BENCH_BACKEND = 3,
-    PRTS_BENCH_OUTPUT_DIR = 4,
-
-    PRTS_BENCH_TEST_NAME = 5,
-
-    PRTS_BENCH_CHARTJS = 6
-
-} prts_bench_string;
-
-prts_bench *prts_bench_new(void);
-void prts_bench_free(prts_bench *b);
-
-const char *prts_bench_last_error(const prts_bench *b);
-int prts_bench_set_option(prts_bench *b, prts_bench_option key, int64_t value);
-int prts_bench_set_string(prts_bench *b, prts_bench_string key, const char *value);
-
-int prts_bench_set_threshold(prts_bench *b, double threshold);
-
-int prts_bench_run(prts_bench *b, uint64_t data_size, char **result_json);
-
-int prts_bench_load_history(prts_bench *b, char **history_json);
-
-int prts_bench_detect_regressions(prts_bench *b, double threshold, char **report_json);
-
-int prts_bench_write_dashboard(prts_bench *b, const char *output_html);
-
 typedef enum prts_wasm_category {
     PRTS_WASM_CONTROL = 0,
     PRTS_WASM_ARITHMETIC = 1,

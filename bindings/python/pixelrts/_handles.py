@@ -1,6 +1,7 @@
 """Thin owners of the C handles (encoder, decoder, batch, benchmark) and buffer plumbing.
 
-Everything here maps one-to-one onto pixelrts.h; the public classes of the guide are built on
+Everything here maps one-to-one onto pixelrts.h (the benchmark handle onto pixelrts/bench.h, of
+libpixelrts-bench); the public classes of the guide are built on
 top of it in core.py, files.py, parallel.py and bench.py.  Bytes cross the FFI without copies
 where ctypes allows: bytes and writable buffers are passed by address, the library pulls
 decoded payloads straight into the result object, and callbacks move whole chunks (256 KiB
@@ -300,7 +301,7 @@ class _Handle:
 
     def __init__(self, *args):
         self.lib = _lib.lib()
-        self.c = self.lib.c
+        self.c = self._functions()
         self.ptr = getattr(self.c, self._new)(*args)
         if not self.ptr:
             raise MemoryError("%s failed" % self._new)
@@ -309,6 +310,10 @@ class _Handle:
         if self._set_progress:
             self._progress = make_progress_callback(self.guard)
             getattr(self.c, self._set_progress)(self.ptr, self._progress, None)
+
+    def _functions(self):
+        """The CDLL holding this handle's functions (libpixelrts's)."""
+        return self.lib.c
 
     def close(self):
         ptr, self.ptr = self.ptr, None
@@ -326,7 +331,7 @@ class _Handle:
         return msg.decode("utf-8", "replace") if msg else ""
 
     def error(self, rc, message=None):
-        name = self.c.prts_strerror(rc).decode("ascii", "replace")
+        name = self.lib.c.prts_strerror(rc).decode("ascii", "replace")
         return make_error(rc, self.last_error() or name, name, message)
 
     def check(self, rc, message=None):
@@ -528,15 +533,20 @@ class Batch(_Handle):
 
 
 class Bench(_Handle):
+    """A prts_bench handle of libpixelrts-bench (pixelrts/bench.h), loaded on first use."""
     _new, _free, _last_error = "prts_bench_new", "prts_bench_free", "prts_bench_last_error"
 
-    # prts_bench_option / prts_bench_string of the benchmark contract
+    # prts_bench_option / prts_bench_string of pixelrts/bench.h
     ITERATIONS, WARMUP, LEVEL, APPEND_HISTORY = 1, 2, 3, 4
     PATTERN, MODE, BACKEND, OUTPUT_DIR, TEST_NAME, CHARTJS = 1, 2, 3, 4, 5, 6
 
     def __init__(self, what):
-        _lib.lib().require_bench(what)
+        # RuntimeError naming `what` when libpixelrts-bench cannot be loaded (nothing made)
+        self.bench = _lib.bench(what)
         super().__init__()
+
+    def _functions(self):
+        return self.bench.c
 
     def set_option(self, key, value):
         self.check(self.c.prts_bench_set_option(self.ptr, int(key), int(value)))

@@ -1,6 +1,7 @@
-"""Finding and loading libpixelrts.so.1, and the ctypes prototypes of its C API.
+"""Finding and loading libpixelrts.so.1 (and libpixelrts-bench.so.1), and the ctypes prototypes
+of their C APIs.
 
-Where the library is looked for, in this order (the first that loads wins):
+Where libpixelrts is looked for, in this order (the first that loads wins):
 
 1. ``$PIXELRTS_LIBRARY``: the path of the shared library (or of a folder holding
    ``libpixelrts.so.1``);
@@ -12,6 +13,14 @@ Where the library is looked for, in this order (the first that loads wins):
    (``LD_LIBRARY_PATH``, the ld.so cache, the default folders).
 
 When none loads, ImportError names every place tried and why each failed.
+
+The benchmarks (pixelrts/bench.h) are a library of their own, libpixelrts-bench.so.1, loaded
+only when PixelRTSBenchmark or BenchmarkDashboard is first used (bench()), the same way:
+``$PIXELRTS_BENCH_LIBRARY`` (file or folder; final), else beside the libpixelrts loaded (its
+folder, or that folder's ``bench/`` in a build tree), then the build trees as
+``<build>/lib/bench/libpixelrts-bench.so.1``, then the system (``find_library("pixelrts-bench")``,
+plain ``libpixelrts-bench.so.1``).  When none loads, those classes raise RuntimeError naming
+every place tried; the rest of the binding does not need it.
 """
 
 import ctypes
@@ -21,6 +30,7 @@ import threading
 
 SONAME = "libpixelrts.so.1"
 ABI_MAJOR = 1
+BENCH_SONAME = "libpixelrts-bench.so.1"
 
 c_int64_p = ctypes.POINTER(ctypes.c_int64)
 c_size_t_p = ctypes.POINTER(ctypes.c_size_t)
@@ -108,8 +118,8 @@ PROTOTYPES = {
     "prts_grid_size_for": (_u32, (_u64,)),
 }
 
-# The benchmark API (bench-api contract, issue 7).  A library without it still serves
-# everything else; PixelRTSBenchmark and BenchmarkDashboard then say which symbol is missing.
+# The benchmark API of libpixelrts-bench (pixelrts/bench.h).  Without that library the rest of
+# the binding still works; PixelRTSBenchmark and BenchmarkDashboard then say what is missing.
 BENCH_PROTOTYPES = {
     "prts_bench_new": (_p, ()),
     "prts_bench_free": (None, (_p,)),
@@ -160,13 +170,14 @@ def _source_root():
     return None
 
 
-def _build_tree_candidates():
-    """Library paths in build trees, best first, each with where it came from."""
+def _build_tree_candidates(relpath=("lib", SONAME)):
+    """Library paths (`relpath` in a build folder) in build trees, best first, each with where
+    it came from."""
     out = []
     for var in ("PIXELRTS_BUILD_DIR", "MESON_BUILD_ROOT"):
         root = os.environ.get(var)
         if root:
-            out.append((os.path.join(root, "lib", SONAME), "$" + var))
+            out.append((os.path.join(root, *relpath), "$" + var))
     root = _source_root()
     try:
         names = sorted(os.listdir(root)) if root else []
@@ -175,7 +186,7 @@ def _build_tree_candidates():
     builds = []
     for name in names:
         path = os.path.join(root, name)
-        lib = os.path.join(path, "lib", SONAME)
+        lib = os.path.join(path, *relpath)
         if name.startswith("build") and _is_meson_build(path) and os.path.exists(lib):
             builds.append(lib)
     # several builds side by side: the one built last is the one being worked on
@@ -223,20 +234,11 @@ class Library:
         if missing:
             raise ImportError("%s (%s) lacks %s: it is not a libpixelrts %d.x this binding "
                               "can use" % (path, where, ", ".join(missing), ABI_MAJOR))
-        self.bench_missing = _declare(cdll, BENCH_PROTOTYPES)
         self.path = _file_of(cdll.prts_version_string, path)
         self.version = cdll.prts_version_string().decode("ascii")
         if cdll.prts_version_number() // 10000 != ABI_MAJOR:
             raise ImportError("%s (%s) is libpixelrts %s; this binding needs %d.x"
                               % (path, where, self.version, ABI_MAJOR))
-
-    def require_bench(self, what):
-        """RuntimeError naming the missing benchmark symbol, if the library predates it."""
-        if self.bench_missing:
-            raise RuntimeError(
-                "%s needs the benchmark API, but %s (libpixelrts %s) has no %s; use a "
-                "libpixelrts built with it (set PIXELRTS_LIBRARY to choose the library)"
-                % (what, self.path, self.version, self.bench_missing[0]))
 
     def take_string(self, ptr):
         """Text of a char * the library allocated, released with prts_free."""
@@ -274,3 +276,85 @@ def lib():
             if _library is None:
                 _library = load()
     return _library
+
+
+# ---------------------------------------------------------------------------------------------
+# libpixelrts-bench
+
+class BenchLibrary:
+    """The loaded libpixelrts-bench: `.c` is its ctypes CDLL with the prts_bench_* prototypes
+    declared, `.path` the file loaded, `.where` which rule found it.  It runs on the
+    libpixelrts already loaded (the dynamic linker binds its libpixelrts.so.1 to that one):
+    strings it returns are freed with lib().take_string."""
+
+    def __init__(self, cdll, path, where):
+        self.c = cdll
+        self.where = where
+        missing = _declare(cdll, BENCH_PROTOTYPES)
+        if missing:
+            raise OSError("lacks %s: not a libpixelrts-bench %d.x" % (", ".join(missing),
+                                                                      ABI_MAJOR))
+        self.path = _file_of(cdll.prts_bench_new, path)
+
+
+def _bench_candidates(main_path):
+    env = os.environ.get("PIXELRTS_BENCH_LIBRARY")
+    if env:
+        path = os.path.join(env, BENCH_SONAME) if os.path.isdir(env) else env
+        # An explicit choice is final, as for PIXELRTS_LIBRARY.
+        return [(path, "$PIXELRTS_BENCH_LIBRARY")]
+    # first the one that goes with the libpixelrts loaded: installed side by side, or in the
+    # same build tree (<build>/lib/bench/)
+    here = os.path.dirname(main_path)
+    out = [(os.path.join(here, BENCH_SONAME), "beside " + main_path),
+           (os.path.join(here, "bench", BENCH_SONAME), "beside " + main_path)] if here else []
+    out.extend(c for c in _build_tree_candidates(("lib", "bench", BENCH_SONAME))
+               if c[0] not in (p for p, _ in out))
+    found = ctypes.util.find_library("pixelrts-bench")
+    if found:
+        out.append((found, "ctypes.util.find_library('pixelrts-bench')"))
+    out.append((BENCH_SONAME, "system library path (LD_LIBRARY_PATH, ld.so cache)"))
+    return out
+
+
+def load_bench():
+    """(BenchLibrary, None), or (None, the places tried and why each failed)."""
+    main = lib()
+    tried = []
+    for path, where in _bench_candidates(main.path):
+        if where.startswith("beside") and not os.path.exists(path):
+            continue  # one of the two layouts is always absent: not worth listing
+        try:
+            return BenchLibrary(ctypes.CDLL(path), path, where), None
+        except OSError as e:
+            tried.append("  %s (%s): %s" % (path, where, e))
+    return None, tried
+
+
+_bench_library = None
+_bench_tried = None
+
+
+def bench_unavailable():
+    """None when libpixelrts-bench is loaded (loading it on first call), else why not: every
+    place tried."""
+    global _bench_library, _bench_tried
+    if _bench_library is None and _bench_tried is None:
+        with _lock:
+            if _bench_library is None and _bench_tried is None:
+                _bench_library, _bench_tried = load_bench()
+    if _bench_library is not None:
+        return None
+    return "cannot load %s; tried, in order:\n%s" % (BENCH_SONAME, "\n".join(_bench_tried))
+
+
+def bench(what):
+    """The process-wide BenchLibrary, loaded on first use; RuntimeError saying that `what`
+    needs it, and every place tried, when it cannot be loaded."""
+    reason = bench_unavailable()
+    if reason:
+        raise RuntimeError(
+            "%s needs the benchmark API (prts_bench_new ..., pixelrts/bench.h), which lives in "
+            "libpixelrts-bench: %s\nBuild it (ninja -C build), install it (meson install -C "
+            "build), or point PIXELRTS_BENCH_LIBRARY at the file." % (what, reason))
+    return _bench_library

@@ -1,11 +1,13 @@
 """PixelRTSBenchmark and BenchmarkDashboard: the guide's benchmarking API (modules
-``benchmark_pixelrts`` and ``benchmark_dashboard`` of the original), on the library's benchmark
-API (prts_bench_*).  Nothing is measured in Python: the library generates the data, times the
-encoder and decoder, checks every round trip, keeps the history
+``benchmark_pixelrts`` and ``benchmark_dashboard`` of the original), on the benchmark API of
+libpixelrts-bench (pixelrts/bench.h, prts_bench_*).  Nothing is measured in Python: the library
+generates the data, times the encoder and decoder, checks every round trip, keeps the history
 (OUTPUT_DIR/benchmark_history.jsonl) and writes the dashboard.
 
-A libpixelrts without the benchmark API still serves the rest of the binding; these classes
-then raise RuntimeError naming the missing symbol.
+libpixelrts-bench.so.1 is loaded when one of these classes is first instantiated, not before
+(see pixelrts._lib: $PIXELRTS_BENCH_LIBRARY, beside libpixelrts, build trees, the system).
+Without it the rest of the binding works; these classes then raise RuntimeError naming every
+place tried.  A benchmark resets the process's peak-RSS mark (see pixelrts/bench.h).
 """
 
 from pathlib import Path

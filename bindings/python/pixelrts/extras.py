@@ -47,11 +47,17 @@ def wasm_histogram(data):
             for i in range(_lib.WASM_CATEGORY_COUNT)}
 
 
-def cffi_cdef():
+def cffi_cdef(bench=False):
     """The declarations of pixelrts.h as cffi's ffi.cdef() takes them:
 
         ffi = cffi.FFI(); ffi.cdef(pixelrts.cffi_cdef()); lib = ffi.dlopen(pixelrts.library_path)
+
+    bench=True: those of pixelrts/bench.h (libpixelrts-bench), to declare in the same FFI:
+
+        ffi.cdef(pixelrts.cffi_cdef(bench=True))
+        bench = ffi.dlopen(pixelrts.bench_library_path)  # its strings: lib.prts_free
     """
     import os
-    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "_cdef.h")) as f:
+    name = "_cdef_bench.h" if bench else "_cdef.h"
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), name)) as f:
         return f.read()
