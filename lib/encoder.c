@@ -11,7 +11,10 @@
 #include "layout/hilbert.h"
 #include "format/metadata.h"
 #include "layout/mirror.h"
-#include "format/payload.h"
+#include "format/base64.h"
+#include "format/code_mode.h"
+#include "format/compress.h"
+#include "format/sidecar.h"
 #include "png/write.h"
 #include "common/sha256.h"
 #include "common/stage.h"
@@ -253,9 +256,12 @@ static int write_pixels(prts_encoder *enc, prts__png_writer *png, uint32_t g, co
                         uint64_t len, int mapped, int fd, prts__err *e)
 {
     int code = enc->opts[PRTS_OPT_MODE] == PRTS_MODE_CODE && prts__is_wasm(data, len);
+    prts__code_colours colours;
+    if (code)
+        prts__code_tables(colours.red, colours.alpha);
     prts__pass pass;
     prts__mirror mirror = {.fd = -1};
-    int rc = prts__pass_init(&pass, &enc->alloc, &enc->backend, g, len, code, e);
+    int rc = prts__pass_init(&pass, &enc->alloc, &enc->backend, g, len, code ? &colours : NULL, e);
     if (rc == PRTS_OK && fd >= 0 && len > 0 && (rc = prts__mirror_open(&mirror, fd, len, g, e)))
         prts__pass_free(&pass);
     if (rc)
