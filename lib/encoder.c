@@ -255,13 +255,14 @@ static int choose_grid(const prts_encoder *enc, uint64_t len, uint32_t *grid, pr
 static int write_pixels(prts_encoder *enc, prts__png_writer *png, uint32_t g, const uint8_t *data,
                         uint64_t len, int mapped, int fd, prts__err *e)
 {
-    int code = enc->opts[PRTS_OPT_MODE] == PRTS_MODE_CODE && prts__is_wasm(data, len);
-    prts__code_colours colours;
-    if (code)
+    prts__code_colours colours, *code = NULL; /* code mode: the format's colour tables */
+    if (enc->opts[PRTS_OPT_MODE] == PRTS_MODE_CODE && prts__is_wasm(data, len)) {
         prts__code_tables(colours.red, colours.alpha);
+        code = &colours;
+    }
     prts__pass pass;
     prts__mirror mirror = {.fd = -1};
-    int rc = prts__pass_init(&pass, &enc->alloc, &enc->backend, g, len, code ? &colours : NULL, e);
+    int rc = prts__pass_init(&pass, &enc->alloc, &enc->backend, g, len, code, e);
     if (rc == PRTS_OK && fd >= 0 && len > 0 && (rc = prts__mirror_open(&mirror, fd, len, g, e)))
         prts__pass_free(&pass);
     if (rc)

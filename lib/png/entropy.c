@@ -9,9 +9,10 @@
 /* Deflate at any level costs ~20 ns per byte on random data and makes it
  * bigger (performance.md); storing costs a copy.  So each 1 KiB block
  * (PRTS__ENTROPY_BLOCK) is classified by the order-0 entropy of a 256-byte
- * sample (4 runs of 64 bytes spread over it).  On such a sample random bytes measure 7.0-7.4 bits per
- * byte, machine code (x86-64 /bin/bash) 5.4 typically and under 6.0 in 99%
- * of its blocks, text 4-5, zero padding 0: above 6.7 the block is stored.
+ * sample (4 runs of 64 bytes spread over it).  On such a sample random bytes
+ * measure 7.0-7.4 bits per byte, machine code (x86-64 /bin/bash) 5.4
+ * typically and under 6.0 in 99% of its blocks, text 4-5, zero padding 0:
+ * above 6.7 the block is stored.
  * Blocks this small follow the edges of the payload in partly filled rows
  * (a run of payload, then zero padding). */
 enum { SAMPLE_RUN = 64, SAMPLE_RUNS = 4, SAMPLE = SAMPLE_RUN * SAMPLE_RUNS };
