@@ -13,7 +13,9 @@
 #include "layout/hilbert.h"
 #include "format/metadata.h"
 #include "layout/mirror.h"
-#include "format/payload.h"
+#include "format/base64.h"
+#include "format/compress.h"
+#include "format/sidecar.h"
 #include "png/read.h"
 #include "png/segments_read.h"
 #include "layout/range.h"
@@ -213,15 +215,16 @@ static int open_png(prts_decoder *dec, prts_read_fn read, void *user, const char
  * is carried, not interpreted, and never stops a decode). */
 static int chunk_metadata(prts_decoder *dec, json_t **out, prts__err *e)
 {
-    const char *text, *bp;
-    size_t len, bp_len;
+    prts__meta_texts t = {.name = dec->png.name};
     *out = NULL;
-    int rc = prts__png_read_metadata(&dec->png, &text, &len, &bp, &bp_len, e);
-    if (rc == PRTS_OK && bp && !dec->blueprint) {
+    int rc = prts__png_read_texts(&dec->png, prts__meta_text_seen, &t, e);
+    if (rc == PRTS_OK)
+        rc = prts__meta_texts_need(&t, e);
+    if (rc == PRTS_OK && t.blueprint && !dec->blueprint) {
         prts__err ignored;
-        prts__blueprint_parse_chunk(bp, bp_len, &dec->blueprint, &ignored);
+        prts__blueprint_parse_chunk(t.blueprint, t.blueprint_len, &dec->blueprint, &ignored);
     }
-    return rc ? rc : prts__meta_parse_chunk(text, len, out, e);
+    return rc ? rc : prts__meta_parse_chunk(t.text, t.len, out, e);
 }
 
 /* Check the metadata against the image and what this decoder can do. */
@@ -368,8 +371,9 @@ static int rows_read(prts_decoder *dec, row_source *src, uint8_t *rows, size_t s
 
 static int rows_end(prts_decoder *dec, row_source *src)
 {
+    prts__meta_texts t = {.name = dec->png.name}; /* a second metadata chunk after the pixels */
     return src->segs ? prts__seg_reader_finish(src->segs, &dec->err)
-                     : prts__png_read_end(&dec->png, &dec->err);
+                     : prts__png_read_end(&dec->png, prts__meta_text_seen, &t, &dec->err);
 }
 
 /* Decode every row; scatter the payload into dest (NULL: validate only).

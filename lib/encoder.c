@@ -11,7 +11,10 @@
 #include "layout/hilbert.h"
 #include "format/metadata.h"
 #include "layout/mirror.h"
-#include "format/payload.h"
+#include "format/base64.h"
+#include "format/code_mode.h"
+#include "format/compress.h"
+#include "format/sidecar.h"
 #include "png/write.h"
 #include "common/sha256.h"
 #include "common/stage.h"
@@ -252,7 +255,11 @@ static int choose_grid(const prts_encoder *enc, uint64_t len, uint32_t *grid, pr
 static int write_pixels(prts_encoder *enc, prts__png_writer *png, uint32_t g, const uint8_t *data,
                         uint64_t len, int mapped, int fd, prts__err *e)
 {
-    int code = enc->opts[PRTS_OPT_MODE] == PRTS_MODE_CODE && prts__is_wasm(data, len);
+    prts__code_colours colours, *code = NULL; /* code mode: the format's colour tables */
+    if (enc->opts[PRTS_OPT_MODE] == PRTS_MODE_CODE && prts__is_wasm(data, len)) {
+        prts__code_tables(colours.red, colours.alpha);
+        code = &colours;
+    }
     prts__pass pass;
     prts__mirror mirror = {.fd = -1};
     int rc = prts__pass_init(&pass, &enc->alloc, &enc->backend, g, len, code, e);

@@ -16,6 +16,6 @@ trap 'rm -rf "$out"' EXIT
     "$src/test/cross/neon_check.c" "$src/bench/bench_pass.c" \
     "$src/lib/layout/hilbert.c" "$src/lib/backend/pass.c" "$src/lib/common/alloc.c" "$src/lib/common/errors.c" \
     "$src/lib/backend/registry.c" "$src/lib/backend/measure.c" "$src/lib/common/cpu_features.c" \
-    "$src/lib/backend/scalar.c" "$src/lib/backend/simd/simd.c" \
+    "$src/lib/backend/scalar.c" "$src/lib/backend/simd/simd.c" "$src/lib/backend/simd/arm.c" \
     -o "$out/neon_check" || { echo "FAIL: the AArch64 build failed"; exit 1; }
 "$qemu" -L /usr/aarch64-linux-gnu "$out/neon_check"

@@ -1,12 +1,12 @@
 /* backend/pass.c: bands of strips: allocation, planning, dispatch to the backend. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/alloc.h"
-#include "format/payload.h"
 #include "backend/pass.h"
 
 int prts__pass_init(prts__pass *p, const prts_allocator *a, const prts__backend *b, uint32_t g,
-                    uint64_t len, int code, prts__err *e)
+                    uint64_t len, const prts__code_colours *code, prts__err *e)
 {
     p->alloc = a;
     prts__layout_init(&p->lay, g);
@@ -27,7 +27,8 @@ int prts__pass_init(prts__pass *p, const prts_allocator *a, const prts__backend 
     band->len = len;
     band->code_r = band->code_a = NULL;
     if (code) {
-        prts__code_tables(p->code_r, p->code_a);
+        memcpy(p->code_r, code->red, sizeof p->code_r);
+        memcpy(p->code_a, code->alpha, sizeof p->code_a);
         band->code_r = p->code_r;
         band->code_a = p->code_a;
     }

@@ -5,6 +5,13 @@
 #include "backend/backend.h"
 #include "layout/hilbert.h"
 
+/* The code-mode colour tables (format.md §6): a pixel's R is red[b0], its A
+ * alpha[b0].  They are the format's (format/code_mode.h: prts__code_tables):
+ * the caller fills them and hands them in. */
+typedef struct prts__code_colours {
+    uint8_t red[256], alpha[256];
+} prts__code_colours;
+
 typedef struct prts__pass {
     prts__layout lay;
     prts__band band;          /* the current band; rows and tiles owned here */
@@ -14,10 +21,11 @@ typedef struct prts__pass {
     const prts_allocator *alloc; /* the band's rows and tiles come from here */
 } prts__pass;
 
-/* Prepare a pass over a g x g image holding `len` payload bytes; `code`
- * turns on the code-mode colouring (encode only). */
+/* Prepare a pass over a g x g image holding `len` payload bytes; `code`, the
+ * colour tables (copied), turns on the code-mode colouring (encode only); NULL
+ * for the standard mode. */
 int prts__pass_init(prts__pass *p, const prts_allocator *a, const prts__backend *b, uint32_t g,
-                    uint64_t len, int code, prts__err *e);
+                    uint64_t len, const prts__code_colours *code, prts__err *e);
 /* Plan the band that starts at strip `first`; returns its number of rows. */
 uint32_t prts__pass_plan(prts__pass *p, uint32_t first);
 int prts__pass_encode(prts__pass *p, const uint8_t *payload, prts__err *e);

@@ -88,3 +88,9 @@ void prts__zfree(void *opaque, void *p)
 {
     prts__free(opaque, p);
 }
+
+/* Memory the library hands back (its JSON texts) is released with free(). */
+void prts_free(void *ptr)
+{
+    free(ptr);
+}

@@ -1,4 +1,5 @@
-/* format/metadata.h: the PixelRTS metadata object (format.md §5): build, parse, sidecars. */
+/* format/metadata.h: the PixelRTS metadata object (format.md §5): build, find among
+ * a PNG's text chunks, parse, validate, merge with a sidecar's (format/sidecar.h). */
 #ifndef PRTS__METADATA_H
 #define PRTS__METADATA_H
 
@@ -6,7 +7,6 @@
 #include <stdint.h>
 
 #include "common/common.h"
-#include "common/fileio.h"
 
 /* Most JSON values a metadata text, blueprint or sidecar may hold (PRTS_E_LIMIT beyond):
  * bounds jansson's memory to ~50 MB whatever PRTS_OPT_MAX_METADATA_SIZE allows. */
@@ -45,6 +45,29 @@ int prts__meta_is_chunk_text(const char *text, size_t len);
 /* Parse a chunk text (magic + JSON object). */
 int prts__meta_parse_chunk(const char *text, size_t len, json_t **out, prts__err *e);
 
+/* Refuse JSON text with more than PRTS__MAX_JSON_VALUES values (PRTS_E_LIMIT, the
+ * message naming `what`) before jansson builds it. */
+int prts__json_check_values(const char *text, size_t len, const char *what, prts__err *e);
+
+/* Which of a PNG's text chunks are ours.  The PNG layer hands over every text
+ * chunk (png/read.h: prts__png_read_texts, prts__png_read_end) to
+ * prts__meta_text_seen with a prts__meta_texts as `user`, zeroed apart from
+ * `name`; the texts are the reader's (valid while it is open). */
+typedef struct prts__meta_texts {
+    const char *name;          /* the file, for messages */
+    const char *text;          /* the first metadata text, or NULL */
+    size_t len;
+    const char *blueprint;     /* the first blueprint text, or NULL */
+    size_t blueprint_len;
+    uint32_t count;            /* metadata texts seen */
+} prts__meta_texts;
+/* Takes note of one text chunk (a png/read.h prts__png_text_fn); a second
+ * metadata text is PRTS_E_BAD_METADATA: readers disagree on which one counts. */
+int prts__meta_text_seen(void *user, const char *keyword, const char *text, size_t len,
+                         prts__err *e);
+/* PRTS_E_NO_METADATA when no metadata text was seen. */
+int prts__meta_texts_need(const prts__meta_texts *t, prts__err *e);
+
 /* Extract and validate the decoder's fields; takes a reference to obj. */
 int prts__meta_interpret(json_t *obj, prts__meta *m, prts__err *e);
 void prts__meta_clear(prts__meta *m);
@@ -56,27 +79,6 @@ int prts__blueprint_is_chunk_text(const char *text, size_t len);
 int prts__blueprint_parse_chunk(const char *text, size_t len, json_t **out, prts__err *e);
 char *prts__blueprint_chunk_text(const prts_allocator *a, const json_t *blueprint, size_t *len);
 
-/* Sidecar beside a PNG: tries PATH.meta.json, then PATH with .png -> .meta.json.
- * Returns PRTS_OK with *out == NULL when neither exists; *source gets a
- * prts_metadata_source. */
-int prts__sidecar_read(const prts_allocator *a, const char *png_path, uint64_t max_size,
-                       json_t **out, int *source, prts__err *e);
-/* Open the output PATH + suffix (".meta.json", ".blueprint.json") and
- * write `obj` into it (indent 2, ASCII); the caller commits it together
- * with the PNG (prts__out_commit_all).  `mode` and `input` as for
- * prts__out_open (a sidecar gets the PNG's permissions: it holds its hash,
- * and in code mode the whole payload). */
-int prts__sidecar_open(const prts_allocator *a, prts__outfile *out, const char *png_path,
-                       const char *suffix, const json_t *obj, unsigned mode,
-                       const struct stat *input, prts__err *e);
-/* PATH + suffix in new memory from `a` (NULL when out of memory). */
-char *prts__suffixed_name(const prts_allocator *a, const char *png_path, const char *suffix);
-/* The name of the sidecar `source` (PRTS_META_SIDECAR or PRTS_META_ALT_SIDECAR)
- * of png_path, from `a`; NULL when out of memory, or for ALT_SIDECAR when the
- * name does not end in ".png". */
-char *prts__sidecar_name(const prts_allocator *a, const char *png_path, int source);
-/* 1 if png_path has an alternate sidecar name (it ends in ".png"). */
-int prts__has_alt_sidecar(const char *png_path);
 /* A PNG's metadata with its sidecar's (format.md §5): the PNG's own chunk is
  * authoritative; the sidecar may add keys the chunk lacks (an older writer's
  * sidecar, or one that alone keeps original_data_b64), but a key both hold
@@ -84,8 +86,5 @@ int prts__has_alt_sidecar(const char *png_path);
  * new reference; NULL when out of memory) and sets *differs to the first key,
  * in the chunk's order, whose values differ (NULL when none does). */
 json_t *prts__meta_merge(json_t *chunk, json_t *sidecar, const char **differs);
-/* Read PATH + suffix if it exists (*out NULL when not). */
-int prts__sidecar_read_json(const prts_allocator *a, const char *png_path, const char *suffix,
-                            uint64_t max_size, json_t **out, prts__err *e);
 
 #endif

@@ -2,6 +2,7 @@
 #include <pthread.h>
 
 #include "layout/hilbert.h"
+#include "pixelrts/pixelrts.h"
 
 void prts__d2xy(uint32_t g, uint64_t d, uint32_t *px, uint32_t *py)
 {
@@ -77,6 +78,11 @@ uint32_t prts__grid_size(uint64_t n)
             return 0;
     }
     return (uint32_t)g;
+}
+
+uint32_t prts_grid_size_for(uint64_t n)
+{
+    return prts__grid_size(n);
 }
 
 /* Where a base-curve point (x, y) of a t x t tile lands under orientation o. */

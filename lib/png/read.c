@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/bytes.h"
 #include "common/checksum.h"
-#include "format/metadata.h"
 #include "png/filter.h"
 #include "png/read.h"
 
@@ -52,11 +52,6 @@ static void zcheck_feed(prts__crc_tracker *t, const uint8_t *p, size_t n)
     }
 }
 
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static void keep_idat_tail(prts__crc_tracker *t, const uint8_t *p, size_t n)
 {
     if (n >= 4) {
@@ -95,7 +90,7 @@ static void crc_track(prts__crc_tracker *t, const uint8_t *p, size_t n)
             memcpy(t->type, t->field + 4, 4);
             t->type[4] = '\0';
             t->crc = prts__crc32(0, t->field + 4, 4);
-            t->left = be32(t->field);
+            t->left = prts__get32(t->field);
             t->idat = !strcmp(t->type, "IDAT");
             if (!strcmp(t->type, "tEXt") || !strcmp(t->type, "zTXt") || !strcmp(t->type, "iTXt")) {
                 t->texts++;
@@ -114,7 +109,7 @@ static void crc_track(prts__crc_tracker *t, const uint8_t *p, size_t n)
             t->left = 4;
             continue;
         }
-        if (t->phase == PHASE_CRC && be32(t->field) != t->crc)
+        if (t->phase == PHASE_CRC && prts__get32(t->field) != t->crc)
             t->bad = 1;
         if (t->bad)
             return; /* keep the damaged chunk's name and offset */
@@ -324,14 +319,9 @@ int prts__png_read_open(prts__png_reader *r, const prts_allocator *a, prts_read_
     return PRTS_OK;
 }
 
-/* The text chunks libspng has stored so far: the first metadata text (*text NULL if
- * none), the first blueprint text, and how many metadata chunks there are. */
-static int scan_texts(prts__png_reader *r, const char **text, size_t *len, const char **blueprint,
-                      size_t *blueprint_len, uint32_t *count, prts__err *e)
+int prts__png_read_texts(prts__png_reader *r, prts__png_text_fn fn, void *user, prts__err *e)
 {
     uint32_t n = 0;
-    *text = *blueprint = NULL;
-    *count = 0;
     prts__spng_use(&r->spng_mem);
     int rc = spng_get_text(r->ctx, NULL, &n);
     if (rc == SPNG_ECHUNKAVAIL || (rc == 0 && n == 0))
@@ -342,41 +332,15 @@ static int scan_texts(prts__png_reader *r, const char **text, size_t *len, const
     if (!texts)
         return prts__fail(e, PRTS_E_NOMEM, "%s: out of memory", r->name);
     rc = spng_get_text(r->ctx, texts, &n);
-    for (uint32_t i = 0; rc == 0 && i < n; i++) {
-        if (prts__meta_is_chunk_text(texts[i].text, texts[i].length)) {
-            if ((*count)++ == 0) {
-                *text = texts[i].text;
-                *len = texts[i].length;
-            }
-        } else if (!*blueprint && prts__blueprint_is_chunk_text(texts[i].text, texts[i].length)) {
-            *blueprint = texts[i].text;
-            *blueprint_len = texts[i].length;
-        }
-    }
-    prts__free(r->alloc, texts);
-    if (rc)
+    if (rc) {
+        prts__free(r->alloc, texts);
         return spng_fail(r, rc, e);
-    /* this reader took the first, others (PIL) the last: one file, two readings */
-    if (*count > 1)
-        return prts__fail(e, PRTS_E_BAD_METADATA, "%s: two PixelRTS metadata chunks: readers "
-                          "disagree on which one counts, so neither is used", r->name);
-    return PRTS_OK;
-}
-
-int prts__png_read_metadata(prts__png_reader *r, const char **text, size_t *len,
-                            const char **blueprint, size_t *blueprint_len, prts__err *e)
-{
-    const char *bp;
-    size_t bp_len;
-    uint32_t count;
-    int rc = scan_texts(r, text, len, &bp, &bp_len, &count, e);
-    if (blueprint) {
-        *blueprint = bp;
-        *blueprint_len = bp_len;
     }
-    if (rc == PRTS_OK && !count)
-        rc = prts__fail(e, PRTS_E_NO_METADATA, "%s: No PixelRTS metadata found in PNG", r->name);
-    return rc;
+    int status = PRTS_OK;
+    for (uint32_t i = 0; status == PRTS_OK && i < n; i++)
+        status = fn(user, texts[i].keyword, texts[i].text, texts[i].length, e);
+    prts__free(r->alloc, texts);
+    return status;
 }
 
 int prts__png_read_begin(prts__png_reader *r, prts__err *e)
@@ -447,7 +411,7 @@ int prts__png_read_rows(prts__png_reader *r, uint8_t *rows, size_t stride, uint3
     return PRTS_OK;
 }
 
-int prts__png_read_end(prts__png_reader *r, prts__err *e)
+int prts__png_read_end(prts__png_reader *r, prts__png_text_fn fn, void *user, prts__err *e)
 {
     /* the last IDAT's CRC and IEND are only read when asked for */
     prts__spng_use(&r->spng_mem);
@@ -474,14 +438,11 @@ int prts__png_read_end(prts__png_reader *r, prts__err *e)
     if (more > 0)
         return prts__fail(e, PRTS_E_PNG, "%s: data after the IEND chunk (from offset %llu): a "
                           "PNG ends at IEND", r->name, (unsigned long long)r->crc.offset);
-    /* a second metadata chunk after the pixels */
-    const char *text, *bp;
-    size_t len, bp_len;
-    uint32_t count;
-    if ((rc = scan_texts(r, &text, &len, &bp, &bp_len, &count, e)))
+    /* every text chunk once more, those after the pixels included (a second metadata chunk) */
+    if (fn && (rc = prts__png_read_texts(r, fn, user, e)))
         return rc;
     if (r->check_adler && r->next_row == r->side)
-        return prts__check_adler(be32(r->crc.idat_tail), r->adler, r->name, e);
+        return prts__check_adler(prts__get32(r->crc.idat_tail), r->adler, r->name, e);
     if (r->crc.zcheck && r->crc.zstate != ZCHECK_ENDED)
         return prts__fail(e, PRTS_E_PNG, "%s: the image data is corrupt: its zlib stream %s",
                           r->name, r->crc.zstate == ZCHECK_CORRUPT ? "fails to inflate (or its "

@@ -1,4 +1,4 @@
-/* png/read.h: PNG reading through libspng: header, metadata text, rows. */
+/* png/read.h: PNG reading through libspng: header, text chunks, rows. */
 #ifndef PRTS__PNG_READ_H
 #define PRTS__PNG_READ_H
 
@@ -72,22 +72,28 @@ typedef struct prts__png_reader {
 int prts__png_read_open(prts__png_reader *r, const prts_allocator *a, prts_read_fn read,
                         void *user, const char *name, uint32_t max_side, uint64_t max_chunk,
                         uint32_t max_texts, prts__err *e);
-/* The first text chunk holding PixelRTS metadata (chunks before IDAT);
- * *text points into the reader.  PRTS_E_NO_METADATA if there is none.
- * If `blueprint` is non-NULL it gets the PixelRTS-Blueprint text, or NULL. */
-int prts__png_read_metadata(prts__png_reader *r, const char **text, size_t *len,
-                            const char **blueprint, size_t *blueprint_len, prts__err *e);
+/* Receives one text chunk (tEXt, zTXt or iTXt, its text inflated): its keyword, and
+ * its text of `len` bytes, which stays in the reader's memory until
+ * prts__png_read_free; returns PRTS_OK to go on, or a prts_status recorded in `e`,
+ * which stops the reading.  Which texts matter is the caller's business (the
+ * format layer: format/metadata.h, prts__meta_text_seen). */
+typedef int (*prts__png_text_fn)(void *user, const char *keyword, const char *text, size_t len,
+                                 prts__err *e);
+/* Hand every text chunk read so far (before the first IDAT, until rows are read)
+ * to `fn`, in file order; the first status other than PRTS_OK is returned. */
+int prts__png_read_texts(prts__png_reader *r, prts__png_text_fn fn, void *user, prts__err *e);
 /* Start pixel decoding (RGBA8 whatever the file's colour type). */
 int prts__png_read_begin(prts__png_reader *r, prts__err *e);
 /* Decode the next `n` rows into rows[0], rows[stride], ... */
 int prts__png_read_rows(prts__png_reader *r, uint8_t *rows, size_t stride, uint32_t n,
                         prts__err *e);
-/* Read the chunks after the image, through IEND, checking their CRCs, that
- * nothing follows IEND, and (plain RGBA8 files, every row read) the zlib
- * stream's Adler-32. */
-int prts__png_read_end(prts__png_reader *r, prts__err *e);
+/* Read the chunks after the image, through IEND, checking their CRCs and that
+ * nothing follows IEND; then hand every text chunk of the file, those after
+ * the image included, to `fn` (unless NULL) as prts__png_read_texts does; then
+ * check (plain RGBA8 files, every row read) the zlib stream's Adler-32. */
+int prts__png_read_end(prts__png_reader *r, prts__png_text_fn fn, void *user, prts__err *e);
 void prts__png_read_free(prts__png_reader *r);
-/* Offset of the first IDAT chunk, once the metadata was read and before any
+/* Offset of the first IDAT chunk, once the text chunks were read and before any
  * row; 0 when the reader is not there. */
 uint64_t prts__png_read_first_idat(const prts__png_reader *r);
 /* The zlib stream's Adler-32 check (both readers): PRTS_OK if `stored`, the

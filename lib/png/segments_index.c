@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/bytes.h"
 #include "png/segments_index.h"
 
 /* Empty the index but keep its allocator: the segment table comes from it. */

@@ -11,6 +11,7 @@
 #endif
 
 #include "common/alloc.h"
+#include "common/bytes.h"
 #include "common/checksum.h"
 #include "common/cpu_features.h"
 #include "common/fileio.h"

@@ -1,6 +1,4 @@
 /* png/segments_write.c: segments of the IDAT stream, fixed-level or adaptive. */
-#include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,88 +8,10 @@
 
 #include "common/alloc.h"
 #include "common/checksum.h"
+#include "png/entropy.h"
 #include "png/segments_write.h"
 
-int prts__buf_reserve(prts__buf *b, size_t cap, prts__err *e)
-{
-    if (cap <= b->cap)
-        return PRTS_OK;
-    uint8_t *p = prts__realloc(b->alloc, b->data, b->len, cap);
-    if (!p)
-        return prts__fail(e, PRTS_E_NOMEM, "cannot allocate a %zu-byte output buffer", cap);
-    b->data = p;
-    b->cap = cap;
-    return PRTS_OK;
-}
-
-void prts__buf_free(prts__buf *b)
-{
-    const prts_allocator *a = b->alloc;
-    prts__free(a, b->data);
-    memset(b, 0, sizeof *b);
-    b->alloc = a;
-}
-
-/* ---- the incompressibility test ------------------------------------------
- * Deflate at any level costs ~20 ns per byte on random data and makes it
- * bigger (performance.md); storing costs a copy.  So each 1 KiB block is
- * classified by the order-0 entropy of a 256-byte sample (4 runs of 64 bytes
- * spread over it).  On such a sample random bytes measure 7.0-7.4 bits per
- * byte, machine code (x86-64 /bin/bash) 5.4 typically and under 6.0 in 99%
- * of its blocks, text 4-5, zero padding 0: above 6.7 the block is stored.
- * Blocks this small follow the edges of the payload in partly filled rows
- * (a run of payload, then zero padding). */
-enum { BLOCK = 1024, SAMPLE_RUN = 64, SAMPLE_RUNS = 4, SAMPLE = SAMPLE_RUN * SAMPLE_RUNS };
-
-static float clogc[SAMPLE + 1]; /* c * log2(c) */
-static pthread_once_t clogc_once = PTHREAD_ONCE_INIT;
-
-static void clogc_build(void)
-{
-    for (int c = 1; c <= SAMPLE; c++)
-        clogc[c] = (float)(c * log2((double)c));
-}
-
-/* Distinct byte values among 64 sampled bytes (4 runs of 16): random data
- * gives 57 typically and at least 46 (20,000 blocks measured), machine code
- * 31-34 typically, and 52 or more in under 1 % of its blocks.  Most blocks
- * are decided by this alone, at a quarter of the full test's cost. */
-static int distinct64(const uint8_t *p, size_t n)
-{
-    uint64_t seen[4] = {0, 0, 0, 0};
-    size_t step = (n - 16) / 3;
-    for (int r = 0; r < 4; r++)
-        for (int i = 0; i < 16; i++) {
-            uint8_t b = p[(size_t)r * step + i];
-            seen[b >> 6] |= 1ull << (b & 63);
-        }
-    return __builtin_popcountll(seen[0]) + __builtin_popcountll(seen[1]) +
-           __builtin_popcountll(seen[2]) + __builtin_popcountll(seen[3]);
-}
-
-int prts__looks_random(const uint8_t *p, size_t n)
-{
-    if (n < SAMPLE)
-        return 0; /* too little to judge; deflating it costs next to nothing */
-    int distinct = distinct64(p, n);
-    if (distinct >= 52 || distinct <= 44)
-        return distinct >= 52;
-    pthread_once(&clogc_once, clogc_build);
-    uint16_t hist[256] = {0};
-    size_t step = (n - SAMPLE_RUN) / (SAMPLE_RUNS - 1);
-    for (int r = 0; r < SAMPLE_RUNS; r++) {
-        const uint8_t *s = p + (size_t)r * step;
-        for (int i = 0; i < SAMPLE_RUN; i++)
-            hist[s[i]]++;
-    }
-    /* H = log2(N) - sum(c log2 c) / N, N = 256: H > 6.7 <=> sum < 1.3 * 256 */
-    float sum = 0;
-    for (int b = 0; b < 256; b++)
-        sum += clogc[hist[b]];
-    return sum < 1.3f * SAMPLE;
-}
-
-/* ---- compression ---------------------------------------------------------- */
+enum { BLOCK = PRTS__ENTROPY_BLOCK }; /* the adaptive mode's unit: stored or deflated */
 
 static int zfail(prts__err *e, int zrc, const char *what)
 {

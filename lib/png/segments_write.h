@@ -14,17 +14,8 @@
 #include <stdint.h>
 #include <zlib.h>
 
+#include "common/buffer.h"
 #include "common/common.h"
-
-/* A growable output buffer. */
-typedef struct prts__buf {
-    uint8_t *data;
-    size_t len, cap;
-    const prts_allocator *alloc; /* set before the first reserve (NULL = malloc) */
-} prts__buf;
-
-int prts__buf_reserve(prts__buf *b, size_t cap, prts__err *e);
-void prts__buf_free(prts__buf *b);
 
 /* A reusable raw-deflate state (zlib allocates ~270 KiB per stream, ISA-L's
  * level 1 ~360 KiB: keep one per thread, reset between segments).  Start it
@@ -59,8 +50,5 @@ typedef struct prts__deflater {
 int prts__seg_compress(prts__deflater *d, const uint8_t *in, size_t n, int level, int adaptive,
                        int last, prts__buf *out, uint32_t *adler, prts__err *e);
 void prts__deflater_free(prts__deflater *d);
-
-/* Whether a block looks incompressible (exposed for the tests). */
-int prts__looks_random(const uint8_t *p, size_t n);
 
 #endif

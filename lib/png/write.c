@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/bytes.h"
 #include "common/checksum.h"
 #include "common/cpu_features.h"
 #include "png/segments_write.h"

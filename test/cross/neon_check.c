@@ -11,13 +11,15 @@
 #include "backend/backend.h"
 #include "bench_pass.h"
 
-/* The real colour tables live in format/payload.c with the codec (which needs
- * OpenSSL); any tables serve to compare two backends' colouring. */
-void prts__code_tables(uint8_t red[256], uint8_t alpha[256])
+/* The real colour tables are the format's (format/code_mode.c, handed to the
+ * pass by the encoder); any tables serve to compare two backends' colouring. */
+static prts__code_colours colours;
+
+static void make_colours(void)
 {
     for (int b = 0; b < 256; b++) {
-        red[b] = (uint8_t)(b * 7 + 3);
-        alpha[b] = b & 1 ? 255 : 0;
+        colours.red[b] = (uint8_t)(b * 7 + 3);
+        colours.alpha[b] = b & 1 ? 255 : 0;
     }
 }
 
@@ -28,7 +30,7 @@ static int run(const prts__backend *b, uint32_t g, uint64_t len, const uint8_t *
 {
     prts__err e = {0, ""};
     prts__pass p;
-    if (prts__pass_init(&p, NULL, b, g, len, code, &e))
+    if (prts__pass_init(&p, NULL, b, g, len, code ? &colours : NULL, &e))
         return fprintf(stderr, "%s\n", e.msg), 1;
     int failed = bench_pass(&p, (uint8_t *)payload, image, 1) < 0 ||
                  (!code && bench_pass(&p, back, image, 0) < 0);
@@ -41,6 +43,7 @@ int main(void)
     char why[256] = "", what[64] = "";
     prts__backend scalar = {.ops = &prts__backend_scalar}, simd = {.ops = &prts__backend_simd};
     prts__err e = {0, ""};
+    make_colours();
     if (!prts__backend_simd.probe(why, sizeof why) || prts__backend_simd.create(&simd.state, &e))
         return printf("simd is unavailable: %s%s\n", why, e.msg), 1;
     prts__backend_simd.describe(what, sizeof what);

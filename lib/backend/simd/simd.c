@@ -1,272 +1,26 @@
-/* backend/simd/simd.c: x86-64 SSE4.1 / AVX2 / AVX-512 and AArch64 NEON transforms.
+/* backend/simd/simd.c: the simd backend: its vtable, the choice of a variant,
+ * and the tile plans and band walk every variant shares.
  *
- * The variants come from backend/simd/template.h (the tile loops and the
- * code-mode colouring), compiled once per instruction set with a target
- * attribute (not with flags for the whole library); each variant brings
- * its two block moves, written with its own permute instructions.  Of the
- * variants the CPU and OS support, the fastest measured here is used.
- * Tiles holding the end of the payload, tiles past it and grids smaller
- * than one 16x16 tile use the scalar code. */
+ * The variants are per architecture (backend/simd/x86.c: SSE4.1 / AVX2 /
+ * AVX-512; backend/simd/arm.c: NEON), each from backend/simd/template.h (the
+ * tile loops and the code-mode colouring).  Of the variants the CPU and OS
+ * support, the fastest measured here is used.  Tiles holding the end of the
+ * payload, tiles past it and grids smaller than one 16x16 tile use the scalar
+ * code. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backend/backend.h"
+#include "backend/simd/simd.h"
 #include "common/cpu_features.h"
 
-/* How the 16 consecutive pixels of an aligned 4x4 block sit on its 4 rows:
- * one of a few patterns (the curve's symmetries), precomputed for each way
- * the variants permute (see the template's comment). */
-typedef struct simd_pattern {
-    /* 8- and 16-lane ISAs: output lane -> input lane (0..15) of the 16
-     * pixels, and -1 where that input lane is in the second 8-lane vector */
-    int32_t enc[16], enc_sel[16]; /* block position q = 4*row + col -> curve offset */
-    int32_t dec[16], dec_sel[16]; /* curve offset -> block position */
-    /* 4-lane ISAs: each output vector is two byte shuffles of input vectors */
-    uint8_t enc_src[4][2], dec_src[4][2];
-    uint8_t enc_shuf[4][2][16], dec_shuf[4][2][16];
-} __attribute__((aligned(64))) simd_pattern;
-
-/* A 16x16 tile under one orientation: its 16 blocks in curve order. */
-typedef struct simd_tile_plan {
-    struct {
-        uint8_t x, y, pattern;
-    } block[16];
-} simd_tile_plan;
-
-#define SIMD_MAX_PATTERNS 16
-static simd_pattern simd_patterns[SIMD_MAX_PATTERNS];
+simd_pattern prts__simd_patterns[SIMD_MAX_PATTERNS];
 static simd_tile_plan simd_plans[4];
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define PRTS__SIMD_X86 1
-
-/* ---- SSE4.1 (with SSSE3's pshufb): four 4-pixel vectors per block ---- */
-__attribute__((target("sse4.1")))
-static inline __m128i gather_sse41(const int32_t *base, __m128i idx)
-{
-    return _mm_setr_epi32(base[_mm_extract_epi32(idx, 0)], base[_mm_extract_epi32(idx, 1)],
-                          base[_mm_extract_epi32(idx, 2)], base[_mm_extract_epi32(idx, 3)]);
-}
-
-__attribute__((target("sse4.1")))
-static inline __m128i shuffle2_sse41(const __m128i in[4], const uint8_t src[2],
-                                     const uint8_t shuf[2][16])
-{
-    return _mm_or_si128(_mm_shuffle_epi8(in[src[0]], _mm_loadu_si128((const __m128i *)shuf[0])),
-                        _mm_shuffle_epi8(in[src[1]], _mm_loadu_si128((const __m128i *)shuf[1])));
-}
-
-__attribute__((target("sse4.1")))
-static inline void sse41_encode_block(__m128i px[4], uint8_t *row0, size_t stride,
-                                      const simd_pattern *pt)
-{
-    for (int r = 0; r < 4; r++)
-        _mm_storeu_si128((__m128i *)(row0 + r * stride),
-                         shuffle2_sse41(px, pt->enc_src[r], pt->enc_shuf[r]));
-}
-
-__attribute__((target("sse4.1")))
-static inline void sse41_decode_block(const uint8_t *row0, size_t stride, uint8_t *dst,
-                                      const simd_pattern *pt)
-{
-    __m128i rows[4];
-    for (int r = 0; r < 4; r++)
-        rows[r] = _mm_loadu_si128((const __m128i *)(row0 + r * stride));
-    for (int v = 0; v < 4; v++)
-        _mm_storeu_si128((__m128i *)(dst + v * 16), shuffle2_sse41(rows, pt->dec_src[v], pt->dec_shuf[v]));
-}
-
-#define SIMD_FN(name) sse41_##name
-#define SIMD_TARGET "sse4.1"
-#define LANES 4
-#define vec __m128i
-#define V_LOAD(p) _mm_loadu_si128((const __m128i *)(p))
-#define V_STORE(p, v) _mm_storeu_si128((__m128i *)(p), (v))
-#define V_GATHER(base, idx) gather_sse41((base), (idx))
-#define V_AND _mm_and_si128
-#define V_OR _mm_or_si128
-#define V_SET1 _mm_set1_epi32
-#define V_SLLI _mm_slli_epi32
-#include "backend/simd/template.h"
-
-/* ---- AVX2: two 8-pixel vectors per block; each output vector picks its
- * lanes from both inputs (two vpermd and a blend) ---- */
-__attribute__((target("avx2")))
-static inline __m256i permute16_avx2(__m256i lo, __m256i hi, const int32_t *idx, const int32_t *sel)
-{
-    __m256i i = _mm256_loadu_si256((const __m256i *)idx);
-    return _mm256_blendv_epi8(_mm256_permutevar8x32_epi32(lo, i), _mm256_permutevar8x32_epi32(hi, i),
-                              _mm256_loadu_si256((const __m256i *)sel));
-}
-
-__attribute__((target("avx2")))
-static inline void avx2_encode_block(__m256i px[2], uint8_t *row0, size_t stride,
-                                     const simd_pattern *pt)
-{
-    for (int half = 0; half < 2; half++) {
-        __m256i rows = permute16_avx2(px[0], px[1], pt->enc + 8 * half, pt->enc_sel + 8 * half);
-        uint8_t *at = row0 + 2 * half * stride;
-        _mm_storeu_si128((__m128i *)at, _mm256_castsi256_si128(rows));
-        _mm_storeu_si128((__m128i *)(at + stride), _mm256_extracti128_si256(rows, 1));
-    }
-}
-
-__attribute__((target("avx2")))
-static inline void avx2_decode_block(const uint8_t *row0, size_t stride, uint8_t *dst,
-                                     const simd_pattern *pt)
-{
-    __m256i r01 = _mm256_loadu2_m128i((const __m128i *)(row0 + stride), (const __m128i *)row0);
-    __m256i r23 = _mm256_loadu2_m128i((const __m128i *)(row0 + 3 * stride),
-                                      (const __m128i *)(row0 + 2 * stride));
-    __m256i lo = permute16_avx2(r01, r23, pt->dec, pt->dec_sel);
-    __m256i hi = permute16_avx2(r01, r23, pt->dec + 8, pt->dec_sel + 8);
-    if (((uintptr_t)dst & 63) == 0) { /* see avx512_decode_block */
-        _mm256_stream_si256((__m256i *)dst, lo);
-        _mm256_stream_si256((__m256i *)(dst + 32), hi);
-    } else {
-        _mm256_storeu_si256((__m256i *)dst, lo);
-        _mm256_storeu_si256((__m256i *)(dst + 32), hi);
-    }
-}
-
-#define SIMD_FN(name) avx2_##name
-#define SIMD_TARGET "avx2"
-#define LANES 8
-#define vec __m256i
-#define V_LOAD(p) _mm256_loadu_si256((const __m256i *)(p))
-#define V_STORE(p, v) _mm256_storeu_si256((__m256i *)(p), (v))
-#define V_GATHER(base, idx) _mm256_i32gather_epi32((const int *)(base), (idx), 4)
-#define V_AND _mm256_and_si256
-#define V_OR _mm256_or_si256
-#define V_SET1 _mm256_set1_epi32
-#define V_SLLI _mm256_slli_epi32
-#include "backend/simd/template.h"
-
-/* ---- AVX-512: a block is one vector, moved by one vpermd ---- */
-#define AVX512_TARGET "avx512f,avx512bw,avx512vl"
-
-__attribute__((target(AVX512_TARGET)))
-static inline void avx512_encode_block(__m512i px[1], uint8_t *row0, size_t stride,
-                                       const simd_pattern *pt)
-{
-    __m512i rows = _mm512_permutexvar_epi32(_mm512_load_si512(pt->enc), px[0]);
-    _mm_storeu_si128((__m128i *)row0, _mm512_castsi512_si128(rows));
-    _mm_storeu_si128((__m128i *)(row0 + stride), _mm512_extracti32x4_epi32(rows, 1));
-    _mm_storeu_si128((__m128i *)(row0 + 2 * stride), _mm512_extracti32x4_epi32(rows, 2));
-    _mm_storeu_si128((__m128i *)(row0 + 3 * stride), _mm512_extracti32x4_epi32(rows, 3));
-}
-
-/* The payload is written whole and not read again soon: when it is 64-byte
- * aligned, a non-temporal store skips reading its cache line first. */
-__attribute__((target(AVX512_TARGET)))
-static inline void avx512_decode_block(const uint8_t *row0, size_t stride, uint8_t *dst,
-                                       const simd_pattern *pt)
-{
-    __m512i rows = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)row0));
-    rows = _mm512_inserti32x4(rows, _mm_loadu_si128((const __m128i *)(row0 + stride)), 1);
-    rows = _mm512_inserti32x4(rows, _mm_loadu_si128((const __m128i *)(row0 + 2 * stride)), 2);
-    rows = _mm512_inserti32x4(rows, _mm_loadu_si128((const __m128i *)(row0 + 3 * stride)), 3);
-    __m512i px = _mm512_permutexvar_epi32(_mm512_load_si512(pt->dec), rows);
-    if (((uintptr_t)dst & 63) == 0)
-        _mm512_stream_si512((void *)dst, px);
-    else
-        _mm512_storeu_si512((void *)dst, px);
-}
-
-#define SIMD_FN(name) avx512_##name
-#define SIMD_TARGET AVX512_TARGET
-#define LANES 16
-#define vec __m512i
-#define V_LOAD(p) _mm512_loadu_si512((const void *)(p))
-#define V_STORE(p, v) _mm512_storeu_si512((void *)(p), (v))
-#define V_GATHER(base, idx) _mm512_i32gather_epi32((idx), (const void *)(base), 4)
-#define V_AND _mm512_and_si512
-#define V_OR _mm512_or_si512
-#define V_SET1 _mm512_set1_epi32
-#define V_SLLI _mm512_slli_epi32
-#include "backend/simd/template.h"
-#endif /* x86-64 */
-
-#if defined(__aarch64__) && defined(__GNUC__)
-#include <arm_neon.h>
-#define PRTS__SIMD_NEON 1
-
-/* ---- NEON: like SSE4.1, with tbl for pshufb (out-of-range indices give 0) ---- */
-static inline uint32x4_t gather_neon(const int32_t *base, uint32x4_t idx)
-{
-    const uint32_t *b = (const uint32_t *)base;
-    uint32x4_t v = vdupq_n_u32(b[vgetq_lane_u32(idx, 0)]);
-    v = vsetq_lane_u32(b[vgetq_lane_u32(idx, 1)], v, 1);
-    v = vsetq_lane_u32(b[vgetq_lane_u32(idx, 2)], v, 2);
-    return vsetq_lane_u32(b[vgetq_lane_u32(idx, 3)], v, 3);
-}
-
-static inline uint32x4_t shuffle2_neon(const uint32x4_t in[4], const uint8_t src[2],
-                                       const uint8_t shuf[2][16])
-{
-    uint8x16_t a = vqtbl1q_u8(vreinterpretq_u8_u32(in[src[0]]), vld1q_u8(shuf[0]));
-    uint8x16_t b = vqtbl1q_u8(vreinterpretq_u8_u32(in[src[1]]), vld1q_u8(shuf[1]));
-    return vreinterpretq_u32_u8(vorrq_u8(a, b));
-}
-
-static inline void neon_encode_block(uint32x4_t px[4], uint8_t *row0, size_t stride,
-                                     const simd_pattern *pt)
-{
-    for (int r = 0; r < 4; r++)
-        vst1q_u32((uint32_t *)(row0 + r * stride), shuffle2_neon(px, pt->enc_src[r], pt->enc_shuf[r]));
-}
-
-static inline void neon_decode_block(const uint8_t *row0, size_t stride, uint8_t *dst,
-                                     const simd_pattern *pt)
-{
-    uint32x4_t rows[4];
-    for (int r = 0; r < 4; r++)
-        rows[r] = vld1q_u32((const uint32_t *)(row0 + r * stride));
-    for (int v = 0; v < 4; v++)
-        vst1q_u32((uint32_t *)(dst + v * 16), shuffle2_neon(rows, pt->dec_src[v], pt->dec_shuf[v]));
-}
-
-#define SIMD_FN(name) neon_##name
-#define SIMD_TARGET "+simd"
-#define LANES 4
-#define vec uint32x4_t
-#define V_LOAD(p) vld1q_u32((const uint32_t *)(p))
-#define V_STORE(p, v) vst1q_u32((uint32_t *)(p), (v))
-#define V_GATHER(base, idx) gather_neon((const int32_t *)(base), (idx))
-#define V_AND vandq_u32
-#define V_OR vorrq_u32
-#define V_SET1 vdupq_n_u32
-#define V_SLLI vshlq_n_u32
-#include "backend/simd/template.h"
-#endif /* AArch64 */
-
-typedef void (*encode_tile_fn)(const simd_tile_plan *plan, const uint8_t *src, uint8_t *origin,
-                               size_t stride, const int32_t *red, const int32_t *alpha);
-typedef void (*decode_tile_fn)(const simd_tile_plan *plan, const uint8_t *origin, size_t stride,
-                               uint8_t *dst);
-
-typedef struct variant {
-    const char *name;
-    unsigned needs;
-    encode_tile_fn encode_tile;
-    decode_tile_fn decode_tile;
-} variant;
-
-/* Best first. */
-static const variant variants[] = {
-#ifdef PRTS__SIMD_X86
-    {"AVX-512", PRTS__CPU_AVX512, avx512_encode_tile, avx512_decode_tile},
-    {"AVX2", PRTS__CPU_AVX2, avx2_encode_tile, avx2_decode_tile},
-    {"SSE4.1", PRTS__CPU_SSE41, sse41_encode_tile, sse41_decode_tile},
-#endif
-#ifdef PRTS__SIMD_NEON
-    {"NEON", PRTS__CPU_NEON, neon_encode_tile, neon_decode_tile},
-#endif
-    {NULL, 0, NULL, NULL},
-};
+typedef prts__simd_variant variant;
+static const variant *const variants = prts__simd_variants;
 
 /* ---- the plans, derived once from the curve's own 16x16 tables ---- */
 
@@ -297,7 +51,7 @@ static int build_shuffles(const int32_t map[16], uint8_t src[4][2], uint8_t shuf
 }
 
 /* One pattern from the positions of a block's 16 pixels (pos[j] = 4*row +
- * col of curve offset j); its index in simd_patterns, or -1. */
+ * col of curve offset j); its index in prts__simd_patterns, or -1. */
 static int add_pattern(const int32_t pos[16], int *npatterns)
 {
     simd_pattern pt;
@@ -312,11 +66,11 @@ static int add_pattern(const int32_t pos[16], int *npatterns)
         !build_shuffles(pt.dec, pt.dec_src, pt.dec_shuf))
         return -1;
     for (int i = 0; i < *npatterns; i++)
-        if (memcmp(simd_patterns[i].enc, pt.enc, sizeof pt.enc) == 0)
+        if (memcmp(prts__simd_patterns[i].enc, pt.enc, sizeof pt.enc) == 0)
             return i;
     if (*npatterns == SIMD_MAX_PATTERNS)
         return -1;
-    simd_patterns[*npatterns] = pt;
+    prts__simd_patterns[*npatterns] = pt;
     return (*npatterns)++;
 }
 
@@ -412,14 +166,7 @@ static int simd_probe(char *why, size_t why_len)
         snprintf(why, why_len, "the curve's 16x16 tables do not split into 4x4 blocks");
         return 0;
     }
-#if defined(PRTS__SIMD_X86)
-    snprintf(why, why_len, "the CPU (or the OS, or PIXELRTS_SIMD_MAX) offers none of "
-                           "SSE4.1, AVX2, AVX-512");
-#elif defined(PRTS__SIMD_NEON)
-    snprintf(why, why_len, "NEON is turned off by PIXELRTS_SIMD_MAX=none");
-#else
-    snprintf(why, why_len, "no SIMD variant is built for this architecture");
-#endif
+    snprintf(why, why_len, "%s", prts__simd_none_why);
     return 0;
 }
 
@@ -570,9 +317,7 @@ static int simd_decode(void *state, const prts__band *band, uint8_t *payload, pr
     (void)e;
     decode_ctx c = {state, payload};
     visit_tiles(band, decode_one, &c);
-#ifdef PRTS__SIMD_X86
-    _mm_sfence(); /* order the non-temporal stores before the caller reads the payload */
-#endif
+    prts__simd_decode_done();
     return PRTS_OK;
 }
 

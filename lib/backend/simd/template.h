@@ -1,5 +1,6 @@
 /* backend/simd/template.h: the SIMD tile transforms, one body for every
- * instruction set.  Included by backend/simd/simd.c once per variant with:
+ * instruction set.  Included by backend/simd/x86.c and backend/simd/arm.c once
+ * per variant with:
  *   SIMD_FN(name)   the variant's function name
  *   SIMD_TARGET     the target attribute string ("avx2", ...)
  *   LANES           32-bit lanes per vector
@@ -42,7 +43,7 @@ static void SIMD_FN(encode_tile)(const simd_tile_plan *plan, const uint8_t *src,
                 px[v] = SIMD_FN(colour)(px[v], red, alpha);
         }
         SIMD_FN(encode_block)(px, origin + plan->block[k].y * stride + plan->block[k].x * 4,
-                              stride, &simd_patterns[plan->block[k].pattern]);
+                              stride, &prts__simd_patterns[plan->block[k].pattern]);
     }
 }
 
@@ -52,7 +53,7 @@ static void SIMD_FN(decode_tile)(const simd_tile_plan *plan, const uint8_t *orig
 {
     for (int k = 0; k < 16; k++, dst += 64)
         SIMD_FN(decode_block)(origin + plan->block[k].y * stride + plan->block[k].x * 4, stride,
-                              dst, &simd_patterns[plan->block[k].pattern]);
+                              dst, &prts__simd_patterns[plan->block[k].pattern]);
 }
 
 #undef BLOCK_VECS

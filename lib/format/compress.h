@@ -1,7 +1,7 @@
-/* format/payload.h: what sits between the pixels and the user's bytes: compressed
- * payloads (format.md §7), code-mode base64 copies and colouring (§6). */
-#ifndef PRTS__PAYLOAD_H
-#define PRTS__PAYLOAD_H
+/* format/compress.h: payload compression (format.md §7): a payload compressed
+ * before it is placed in the pixels is a zlib stream or a zstd frame. */
+#ifndef PRTS__COMPRESS_H
+#define PRTS__COMPRESS_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -31,16 +31,5 @@ void prts__compressor_free(prts__compressor *c);
 /* The level prts__compress uses for `level` 0, and the metadata label. */
 int prts__compress_level(int type, int level);
 const char *prts__compress_label(int type);
-
-/* Standard base64 with padding; from `a`, NUL-terminated. */
-char *prts__base64_encode(const prts_allocator *a, const uint8_t *data, uint64_t len);
-/* Decode into a buffer from `a`; PRTS_E_BAD_METADATA if malformed. */
-int prts__base64_decode(const prts_allocator *a, const char *text, size_t len, uint8_t **out, uint64_t *out_len,
-                        prts__err *e);
-
-/* 1 if the payload is a WASM module (starts with "\0asm"). */
-int prts__is_wasm(const uint8_t *data, uint64_t len);
-/* The code-mode colour tables: R = weight(b0), A = 255 if b0 is a known opcode. */
-void prts__code_tables(uint8_t red[256], uint8_t alpha[256]);
 
 #endif

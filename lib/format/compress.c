@@ -1,11 +1,10 @@
-/* format/payload.c: zlib payload inflation, base64 (OpenSSL), WASM colouring tables. */
-#include <openssl/evp.h>
-#include <stdlib.h>
+/* format/compress.c: payload compression (format.md §7): the streaming zlib / zstd
+ * compressor and the bounded decompressor. */
 #include <string.h>
 #include <zlib.h>
 
 #include "common/alloc.h"
-#include "format/payload.h"
+#include "format/compress.h"
 
 #ifdef PRTS_HAVE_ZSTD
 #define ZSTD_STATIC_LINKING_ONLY /* ZSTD_customMem, stable since zstd 1.3 */
@@ -270,124 +269,4 @@ void prts__compressor_free(prts__compressor *c)
         deflateEnd(&c->zs);
     prts__free(c->alloc, c->out);
     prts__free(c->alloc, c);
-}
-
-char *prts__base64_encode(const prts_allocator *a, const uint8_t *data, uint64_t len)
-{
-    uint64_t n = 4 * ((len + 2) / 3);
-    char *out = prts__alloc(a, n + 1);
-    if (!out)
-        return NULL;
-    /* EVP_EncodeBlock takes an int length: feed it in multiples of 3 bytes */
-    const uint64_t step = 3u << 20;
-    char *p = out;
-    for (uint64_t at = 0; at < len; at += step) {
-        uint64_t take = len - at < step ? len - at : step;
-        p += EVP_EncodeBlock((unsigned char *)p, data + at, (int)take);
-    }
-    *p = '\0';
-    return out;
-}
-
-int prts__base64_decode(const prts_allocator *a, const char *text, size_t len, uint8_t **out,
-                        uint64_t *out_len, prts__err *e)
-{
-    uint8_t *buf = prts__alloc(a, len / 4 * 3 + 3);
-    EVP_ENCODE_CTX *ctx = EVP_ENCODE_CTX_new();
-    if (!buf || !ctx) {
-        prts__free(a, buf);
-        EVP_ENCODE_CTX_free(ctx);
-        return prts__fail(e, PRTS_E_NOMEM, "out of memory decoding original_data_b64");
-    }
-    EVP_DecodeInit(ctx);
-    uint64_t total = 0;
-    int ok = 1, n = 0;
-    const size_t step = 1u << 24;
-    for (size_t at = 0; ok && at < len; at += step) {
-        size_t take = len - at < step ? len - at : step;
-        ok = EVP_DecodeUpdate(ctx, buf + total, &n, (const unsigned char *)text + at, (int)take) >= 0;
-        total += (uint64_t)n;
-    }
-    if (ok) {
-        ok = EVP_DecodeFinal(ctx, buf + total, &n) == 1;
-        total += (uint64_t)n;
-    }
-    EVP_ENCODE_CTX_free(ctx);
-    if (!ok) {
-        prts__free(a, buf);
-        return prts__fail(e, PRTS_E_BAD_METADATA, "original_data_b64 is not valid base64");
-    }
-    *out = buf;
-    *out_len = total;
-    return PRTS_OK;
-}
-
-int prts__is_wasm(const uint8_t *data, uint64_t len)
-{
-    return len >= 4 && memcmp(data, "\0asm", 4) == 0;
-}
-
-static int in(int b, int lo, int hi)
-{
-    return b >= lo && b <= hi;
-}
-
-/* The opcode category of a byte (format.md §6; "variable" is the
- * local/global get/set range that the colouring weighs as memory). */
-static int category(int b)
-{
-    if (in(b, 0x00, 0x05) || in(b, 0x0B, 0x11))
-        return PRTS_WASM_CONTROL;
-    if (in(b, 0x45, 0x66) || in(b, 0x6A, 0x78) || in(b, 0x7C, 0x8A) || in(b, 0x92, 0x97) ||
-        in(b, 0xA0, 0xA5))
-        return PRTS_WASM_ARITHMETIC;
-    if (in(b, 0x20, 0x24))
-        return PRTS_WASM_VARIABLE;
-    if (in(b, 0x28, 0x40))
-        return PRTS_WASM_MEMORY;
-    if (b == 0x0A || b == 0x1B || b == 0x1C)
-        return PRTS_WASM_PARAMETRIC;
-    if (in(b, 0x41, 0x44))
-        return PRTS_WASM_CONST;
-    return PRTS_WASM_OTHER;
-}
-
-void prts__code_tables(uint8_t red[256], uint8_t alpha[256])
-{
-    for (int b = 0; b < 256; b++) {
-        int c = category(b), w = 0;
-        if (b == 0x00) w = 255;
-        else if (in(b, 0x02, 0x04)) w = 200;
-        else if (b == 0x0C || b == 0x0D || b == 0x0F || b == 0x10) w = 150;
-        else if (b == 0x01) w = 0;
-        else if (b == 0x05 || b == 0x0B || b == 0x0E || b == 0x11) w = 100;
-        else if (c == PRTS_WASM_ARITHMETIC) w = 80;
-        else if (c == PRTS_WASM_MEMORY || c == PRTS_WASM_VARIABLE) w = 50;
-        else if (c == PRTS_WASM_CONST) w = 30;
-        red[b] = (uint8_t)w;
-        alpha[b] = c != PRTS_WASM_OTHER ? 255 : 0;
-    }
-}
-
-int prts_wasm_histogram(const void *data, size_t len, uint64_t counts[PRTS_WASM_CATEGORY_COUNT])
-{
-    if ((!data && len) || !counts)
-        return PRTS_E_INVALID_ARG;
-    uint64_t by_byte[256] = {0};
-    const uint8_t *p = data;
-    for (size_t at = 0; at < len; at += 4)
-        by_byte[p[at]]++;
-    for (int c = 0; c < PRTS_WASM_CATEGORY_COUNT; c++)
-        counts[c] = 0;
-    for (int b = 0; b < 256; b++)
-        counts[category(b)] += by_byte[b];
-    return PRTS_OK;
-}
-
-const char *prts_wasm_category_name(int c)
-{
-    static const char *const names[PRTS_WASM_CATEGORY_COUNT] = {
-        "control", "arithmetic", "memory", "parametric", "variable", "const", "other",
-    };
-    return c >= 0 && c < PRTS_WASM_CATEGORY_COUNT ? names[c] : NULL;
 }
