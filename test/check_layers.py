@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """check_layers.py [SRCDIR]: lib/'s include rules (lib/README.md, "Include rules").
 
-Reads the rules table and the exceptions table between their markers in lib/README.md,
+Reads the rules table between its markers in lib/README.md,
 then every `#include "..."` line of lib/**/*.c and lib/**/*.h, and fails (exit 1) naming
 file:line and the rule broken when
   - an include is not a folder-qualified path that exists (lib/FOLDER/... or the public
     include/pixelrts/...),
   - a folder includes a folder its row does not allow,
-  - a folder of lib/ has no row, or a row names a folder that is not there,
-  - an exception no longer applies (its file is gone or no longer includes that header).
+  - a folder of lib/ has no row, or a row names a folder that is not there.
+There are no exceptions: a file that needs a higher layer moves up, or the layer above
+hands it what it needs.
 Standard library only: runs under any python3 (the `layers` test of test/meson.build).
 """
 import os
@@ -52,14 +53,7 @@ def load_rules(readme):
         if allowed is not None:
             allowed.add(folder)  # a folder may always include its own headers
         rules[folder] = allowed
-    exceptions = []
-    for cells in table_rows(text, "layer-exceptions"):
-        names = ticked(cells[0]) + ticked(cells[1])
-        if len(names) != 2:
-            raise SystemExit("lib/README.md: layer-exceptions row needs `file` and `header`: %r"
-                             % cells)
-        exceptions.append(tuple(names))
-    return rules, exceptions
+    return rules
 
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
@@ -71,11 +65,10 @@ def main():
     lib = os.path.join(src, "lib")
     public = os.path.join(src, "include")
     readme = os.path.join(lib, "README.md")
-    rules, exceptions = load_rules(readme)
+    rules = load_rules(readme)
     if TOP not in rules:
         raise SystemExit("lib/README.md: the layer-rules table has no 'top level' row")
     errors = []
-    used_exceptions = set()
 
     folders = sorted(d for d in os.listdir(lib) if os.path.isdir(os.path.join(lib, d)))
     for d in folders:
@@ -118,17 +111,10 @@ def main():
                         continue
                     if allowed is None or first in allowed:
                         continue
-                    if (rel, inc) in exceptions:
-                        used_exceptions.add((rel, inc))
-                        continue
                     may = ", ".join(sorted(a + "/" for a in allowed))
                     errors.append('%s: "%s": %s/ may not include %s/ (it may include %s: '
                                   'lib/README.md, include rules)'
                                   % (where, inc, folder, first, may))
-    for exc in exceptions:
-        if exc not in used_exceptions:
-            errors.append('lib/README.md: the exception "%s includes %s" no longer applies: '
-                          'remove its row' % exc)
 
     for e in errors:
         print(e)
