@@ -123,7 +123,7 @@ typedef enum prts_filter {
 } prts_filter;
 
 /* PRTS_OPT_COMPRESSION_LEVEL: 0..9 deflates every byte of the image at that
- * zlib level; a negative level -k is adaptive: each 4 KiB block of rows that
+ * zlib level; a negative level -k is adaptive: each 1 KiB block of rows that
  * looks incompressible (random, already compressed) is stored, the rest is
  * deflated at level k.  Incompressible data deflated at any level is 10x
  * slower than storing it and comes out bigger. */
