@@ -596,7 +596,9 @@ int main(void)
     for (size_t c = 0; c < nc; c++) {
         for (size_t i = 0; i < nv; i++) {
             if (checks[c].which == 1 && vecs[i].compressed)
-                continue;  /* decoded only: re-encoding would have to reproduce the original's compressed bytes (format.md §7) */
+                /* decoded only: re-encoding would have to reproduce the original's
+                 * compressed bytes (format.md §7) */
+                continue;
             tests[nt].name = tu_strdupf("%s/%s", checks[c].tag, vecs[i].name);
             tests[nt].test_func = checks[c].fn;
             tests[nt].initial_state = &vecs[i];
