@@ -1,6 +1,5 @@
 /* png/write.c: PNG framing, segments compressed on a pool of threads and
  * written in order, the segment index. */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,6 +7,7 @@
 #include "common/alloc.h"
 #include "common/checksum.h"
 #include "common/cpu_features.h"
+#include "common/pool.h"
 #include "png/segments_write.h"
 #include "png/filter.h"
 #include "png/segments_index.h"
@@ -61,11 +61,8 @@ struct prts__png_writer {
     prts__deflater inline_def;
     const prts_allocator *alloc;
 
-    pthread_t *threads;
+    prts__pool pool;     /* the compressors, when nthreads */
     int nthreads;        /* 0: compress on the caller's thread */
-    int stop;
-    pthread_mutex_t lock;
-    pthread_cond_t work, done;
 };
 
 /* ---- output ---------------------------------------------------------------- */
@@ -141,27 +138,39 @@ static void compress_slot(prts__png_writer *w, slot *s, prts__deflater *d)
         s->crc = prts__crc32(0, s->out.data + 4, s->out.len - 4);
 }
 
-static void *worker(void *arg)
+/* The pool's hooks (common/pool.h): segments are compressed in the order
+ * they were filled, each thread with its own deflater. */
+static void worker_begin(void *owner, void *local)
 {
-    prts__png_writer *w = arg;
-    prts__deflater d = {.alloc = w->alloc};
-    pthread_mutex_lock(&w->lock);
-    for (;;) {
-        while (!w->stop && w->taken == w->filled)
-            pthread_cond_wait(&w->work, &w->lock);
-        if (w->stop)
-            break;
-        slot *s = &w->slots[w->taken++ % w->nslots];
-        s->state = SLOT_RUNNING;
-        pthread_mutex_unlock(&w->lock);
-        compress_slot(w, s, &d);
-        pthread_mutex_lock(&w->lock);
-        s->state = SLOT_DONE;
-        pthread_cond_broadcast(&w->done);
-    }
-    pthread_mutex_unlock(&w->lock);
-    prts__deflater_free(&d);
-    return NULL;
+    prts__png_writer *w = owner;
+    ((prts__deflater *)local)->alloc = w->alloc;
+}
+
+static void *worker_take(void *owner)
+{
+    prts__png_writer *w = owner;
+    if (w->taken == w->filled)
+        return NULL;
+    slot *s = &w->slots[w->taken++ % w->nslots];
+    s->state = SLOT_RUNNING;
+    return s;
+}
+
+static void worker_run(void *owner, void *task, void *local)
+{
+    compress_slot(owner, task, local);
+}
+
+static void worker_finish(void *owner, void *task)
+{
+    (void)owner;
+    ((slot *)task)->state = SLOT_DONE;
+}
+
+static void worker_end(void *owner, void *local)
+{
+    (void)owner;
+    prts__deflater_free(local);
 }
 
 /* ---- writing segments in order (caller's thread) --------------------------- */
@@ -189,10 +198,10 @@ static int emit_one(prts__png_writer *w, prts__err *e)
 {
     slot *s = &w->slots[w->emitted % w->nslots];
     if (w->nthreads) {
-        pthread_mutex_lock(&w->lock);
+        prts__pool_lock(&w->pool);
         while (s->state != SLOT_DONE)
-            pthread_cond_wait(&w->done, &w->lock);
-        pthread_mutex_unlock(&w->lock);
+            prts__pool_wait(&w->pool);
+        prts__pool_unlock(&w->pool);
     }
     w->emitted++;
     s->state = SLOT_FREE;
@@ -231,11 +240,11 @@ static int submit(prts__png_writer *w, prts__err *e)
         s->state = SLOT_DONE;
         return emit_one(w, e);
     }
-    pthread_mutex_lock(&w->lock);
+    prts__pool_lock(&w->pool);
     s->state = SLOT_QUEUED;
     w->filled++;
-    pthread_cond_signal(&w->work);
-    pthread_mutex_unlock(&w->lock);
+    prts__pool_post(&w->pool);
+    prts__pool_unlock(&w->pool);
     return PRTS_OK;
 }
 
@@ -315,9 +324,6 @@ int prts__png_write_begin(prts__png_writer **out, const prts__png_params *p, prt
     w->alloc = p->alloc;
     w->inline_def.alloc = p->alloc;
     w->index.alloc = p->alloc;
-    pthread_mutex_init(&w->lock, NULL);
-    pthread_cond_init(&w->work, NULL);
-    pthread_cond_init(&w->done, NULL);
     w->write = write;
     w->user = user;
     w->grid = p->grid;
@@ -355,16 +361,14 @@ int prts__png_write_begin(prts__png_writer **out, const prts__png_params *p, prt
          !(w->scratch = prts__alloc(w->alloc, 4 * w->row_len))))
         return prts__fail(e, PRTS_E_NOMEM, "cannot allocate the filter buffers");
     if (w->nthreads) {
-        w->threads = prts__calloc(w->alloc, (size_t)w->nthreads, sizeof *w->threads);
-        if (!w->threads) {
-            w->nthreads = 0;
-            return prts__fail(e, PRTS_E_NOMEM, "cannot allocate the PNG writer");
-        }
-        for (int i = 0; i < w->nthreads; i++)
-            if (pthread_create(&w->threads[i], NULL, worker, w) != 0) {
-                w->nthreads = i; /* the ones started are joined by free */
-                return prts__fail(e, PRTS_E_NOMEM, "cannot start a compression thread");
-            }
+        prts__pool_work work = {
+            .owner = w, .local_size = sizeof(prts__deflater), .begin = worker_begin,
+            .take = worker_take, .run = worker_run, .finish = worker_finish, .end = worker_end,
+        };
+        int started = prts__pool_start(&w->pool, w->alloc, &work, w->nthreads);
+        if (started < w->nthreads) /* the ones started are joined by free */
+            return prts__fail(e, PRTS_E_NOMEM, started < 0 ? "cannot allocate the PNG writer"
+                                                           : "cannot start a compression thread");
     }
 
     uint8_t ihdr[13];
@@ -387,22 +391,11 @@ void prts__png_write_free(prts__png_writer *w)
 {
     if (!w)
         return;
-    if (w->threads) {
-        pthread_mutex_lock(&w->lock);
-        w->stop = 1;
-        pthread_cond_broadcast(&w->work);
-        pthread_mutex_unlock(&w->lock);
-        for (int i = 0; i < w->nthreads; i++)
-            pthread_join(w->threads[i], NULL);
-    }
-    pthread_mutex_destroy(&w->lock);
-    pthread_cond_destroy(&w->work);
-    pthread_cond_destroy(&w->done);
+    prts__pool_stop(&w->pool);
     for (uint32_t i = 0; w->slots && i < w->nslots; i++) {
         prts__free(w->alloc, w->slots[i].raw);
         prts__buf_free(&w->slots[i].out);
     }
-    prts__free(w->alloc, w->threads);
     prts__free(w->alloc, w->slots);
     prts__free(w->alloc, w->prev_row);
     prts__free(w->alloc, w->scratch);
