@@ -208,12 +208,7 @@ static int hash_buffer(const uint8_t *data, uint64_t len, int mapped, char hex[6
     int rc = prts__sha256_init(&h, e);
     if (rc)
         return rc;
-    for (uint64_t at = 0; at < len; at += PRTS__RELEASE_EVERY) {
-        uint64_t n = len - at < PRTS__RELEASE_EVERY ? len - at : PRTS__RELEASE_EVERY;
-        prts__sha256_update(&h, data + at, n);
-        if (mapped)
-            prts__release_pages(data + at, n);
-    }
+    prts__sha256_update_mapped(&h, data, len, mapped);
     prts__sha256_final_hex(&h, hex);
     return PRTS_OK;
 }
@@ -246,43 +241,33 @@ static int choose_grid(const prts_encoder *enc, uint64_t len, uint32_t *grid, pr
     return PRTS_OK;
 }
 
-/* Write the rows of the image, one band of strips at a time.  A payload in
- * a file (`fd` >= 0: the input, or a staged stream) is read band by band
- * into a mirror (layout/mirror.h), else used where it is. */
+static int put_rows(void *png, uint8_t *rows, size_t stride, uint32_t n, prts__err *e)
+{
+    return prts__png_write_rows(png, rows, n, stride, e);
+}
+
+/* Write the rows of the image (backend/pass.h).  A payload in a file
+ * (`fd` >= 0: the input, or a staged stream) is read band by band into a
+ * mirror (layout/mirror.h), else used where it is. */
 static int write_pixels(prts_encoder *enc, prts__png_writer *png, uint32_t g, const uint8_t *data,
                         uint64_t len, int mapped, int fd, prts__err *e)
 {
-    int code = enc->opts[PRTS_OPT_MODE] == PRTS_MODE_CODE && prts__is_wasm(data, len);
-    prts__pass pass;
     prts__mirror mirror = {.fd = -1};
-    int rc = prts__pass_init(&pass, &enc->alloc, &enc->backend, g, len, code, e);
-    if (rc == PRTS_OK && fd >= 0 && len > 0 && (rc = prts__mirror_open(&mirror, fd, len, g, e)))
-        prts__pass_free(&pass);
-    if (rc)
-        return rc;
-    const uint8_t *src = mirror.base ? mirror.base : data;
-    uint64_t touched = 0;
-    for (uint32_t s = 0; rc == PRTS_OK && s < pass.lay.strips; s += pass.band.nstrips) {
-        uint32_t rows = prts__pass_plan(&pass, s), row_end = s * pass.lay.tile + rows;
-        if (mirror.base && (rc = prts__mirror_need(&mirror, row_end, e)))
-            break;
-        if ((rc = prts__pass_encode(&pass, src, e)) ||
-            (rc = prts__png_write_rows(png, pass.band.rows, rows, pass.band.stride, e)))
-            break;
-        if (mirror.base) {
-            prts__mirror_done(&mirror, row_end);
-        } else if (mapped && (touched += prts__pass_pages_touched(&pass)) >= PRTS__RELEASE_EVERY) {
-            prts__release_pages(data, len);
-            touched = 0;
-        }
-        uint64_t done = len * (s + pass.band.nstrips) / pass.lay.strips;
-        if (enc->progress && enc->progress(enc->progress_user, done, len) != 0)
-            rc = prts__fail(e, PRTS_E_CANCELLED, "cancelled by the progress callback");
+    if (fd >= 0 && len > 0) {
+        int rc = prts__mirror_open(&mirror, fd, len, g, e);
+        if (rc)
+            return rc;
     }
+    prts__pass_io io = {
+        .src = data, .len = len, .mapped = mapped, .mirror = mirror.base ? &mirror : NULL,
+        .code = enc->opts[PRTS_OPT_MODE] == PRTS_MODE_CODE && prts__is_wasm(data, len),
+        .rows = put_rows, .rows_user = png,
+        .progress = enc->progress, .progress_user = enc->progress_user,
+    };
+    int rc = prts__pass_run(&enc->alloc, &enc->backend, g, &io, e);
     if (rc == PRTS_OK)
         rc = prts__png_write_end(png, e);
     prts__mirror_close(&mirror);
-    prts__pass_free(&pass);
     return rc;
 }
 
@@ -295,6 +280,11 @@ static int append_to_stage(void *user, const uint8_t *data, size_t len)
 {
     stage_sink *s = user;
     return prts__stage_append(s->stage, data, len, s->e);
+}
+
+static int compress_slice(void *c, const uint8_t *data, size_t len, int last, prts__err *e)
+{
+    return prts__compressor_write(c, data, len, last, e);
 }
 
 /* Compress the payload into `packed` when the options ask for it
@@ -311,15 +301,8 @@ static int pack_payload(prts_encoder *enc, const uint8_t *data, uint64_t len, in
     stage_sink sink = {packed, e};
     prts__compressor *c = NULL;
     int rc = prts__compressor_new(&c, &enc->alloc, type, level, len, append_to_stage, &sink, e);
-    for (uint64_t at = 0; rc == PRTS_OK; at += PRTS__RELEASE_EVERY) {
-        uint64_t n = len - at < PRTS__RELEASE_EVERY ? len - at : PRTS__RELEASE_EVERY;
-        const uint8_t *slice = n ? data + at : data; /* data is NULL for an empty payload */
-        rc = prts__compressor_write(c, slice, (size_t)n, at + n == len, e);
-        if (mapped)
-            prts__release_pages(slice, n);
-        if (at + n == len)
-            break;
-    }
+    if (rc == PRTS_OK)
+        rc = prts__for_slices(data, len, mapped, compress_slice, c, e);
     prts__compressor_free(c);
     if (rc || (rc = prts__stage_map(packed, e)))
         return rc;

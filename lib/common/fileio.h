@@ -41,6 +41,17 @@ void prts__release_pages(const void *base, uint64_t len);
 /* Bytes of mapped data a pass may touch before it releases its pages. */
 #define PRTS__RELEASE_EVERY (8u << 20)
 
+/* The one loop over a buffer that may be a file mapping (hashing it,
+ * compressing it): `fn` gets it in slices of PRTS__RELEASE_EVERY bytes
+ * (`last` on the final one; an empty buffer is one empty slice, its `data`
+ * possibly NULL), and when `mapped` each slice's pages are released once
+ * `fn` had it, so that the pass does not keep the file resident.  Stops at
+ * fn's first failure and returns it. */
+typedef int (*prts__slice_fn)(void *user, const uint8_t *data, size_t len, int last,
+                              prts__err *e);
+int prts__for_slices(const uint8_t *data, uint64_t len, int mapped, prts__slice_fn fn,
+                     void *user, prts__err *e);
+
 /* Open `path` for reading: without blocking (a FIFO never hangs the
  * caller), and only if it is a regular file; *st receives its status.
  * PRTS_E_FILE_NOT_FOUND, PRTS_E_UNSUPPORTED (not a regular file: pipes are
