@@ -315,9 +315,10 @@ static int pack_payload(prts_encoder *enc, const uint8_t *data, uint64_t len, in
 
 /* ---- hashing beside the pixels -------------------------------------------
  * The metadata chunk, which holds the SHA-256, comes before the pixels.  A
- * file output can be patched afterwards, and the hash has a fixed length: so
- * for big files the hash runs on its own thread while the pixels are
- * written, with a placeholder in the chunk, rewritten at the end. */
+ * file output can be rewritten afterwards, and the hash has a fixed length:
+ * so for big files the hash runs on its own thread while the pixels are
+ * written, with a placeholder in the chunk that the PNG writer fills in at
+ * the end (prts__png_write_hash). */
 #define OVERLAP_MIN ((uint64_t)4 << 20)
 
 typedef struct hash_job {
@@ -337,41 +338,43 @@ static void *hash_thread(void *arg)
     return NULL;
 }
 
-/* Rewrite the metadata chunk of the finished file with the real hash. */
-static int patch_hash(prts_encoder *enc, prts__outfile *out, json_t **meta, size_t text_len,
-                      uint32_t g, const char *hex, uint64_t len, uint64_t npix, const char *b64,
-                      prts__err *e)
+/* Where the digits of the top-level "data_hash" lie in a metadata chunk
+ * text (magic + compact JSON): found by depth, outside strings, since the
+ * caller's keys may nest a "data_hash" of their own.  0: nowhere. */
+static size_t hash_digits_at(const char *text, size_t len)
 {
-    json_t *real = prts__meta_build(enc->user_meta, g, (int)enc->opts[PRTS_OPT_MODE], hex, len,
-                                    NULL, npix, b64, e);
-    if (!real)
-        return e->code;
-    size_t n, chunk_len;
-    char *text = prts__meta_chunk_text(&enc->alloc, real, &n);
-    uint8_t *chunk = text ? prts__png_text_chunk(&enc->alloc, "PixelRTS", text, n, &chunk_len) : NULL;
-    int rc = !chunk ? prts__fail(e, PRTS_E_NOMEM, "cannot serialise the metadata")
-             : n != text_len
-                 ? prts__fail(e, PRTS_E_BAD_METADATA, "the metadata changed length with its hash")
-                 : prts__out_patch(out, PRTS__PNG_FIRST_TEXT_AT, chunk, chunk_len, e);
-    prts__free(&enc->alloc, text);
-    prts__free(&enc->alloc, chunk);
-    json_decref(*meta);
-    *meta = real;
-    return rc;
+    static const char key[] = "\"data_hash\":\"";
+    size_t klen = sizeof key - 1;
+    int depth = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] == '{' || text[i] == '[') {
+            depth++;
+        } else if (text[i] == '}' || text[i] == ']') {
+            depth--;
+        } else if (text[i] == '"') {
+            if (depth == 1 && len - i >= klen + 64 && memcmp(text + i, key, klen) == 0)
+                return i + klen;
+            for (i++; i < len && text[i] != '"'; i++)
+                if (text[i] == '\\')
+                    i++;
+        }
+    }
+    return 0;
 }
 
 /* Encode `len` bytes at `data` (hash_hex may be precomputed) as a PNG
  * written through `write`; on success enc->result holds the metadata.
- * `patchable` is the output file when write goes to one (else NULL). */
+ * `rewritable`: write is prts__out_write on a file (`user`) that the PNG
+ * writer may rewrite (prts__out_patch). */
 static int encode_buffer(prts_encoder *enc, const uint8_t *data, uint64_t len, int mapped,
                          int fd, const char *hash_hex, prts_write_fn write, void *user,
-                         prts__outfile *patchable, prts__err *e)
+                         int rewritable, prts__err *e)
 {
     char hex[65];
     hash_job hj = {.data = data, .len = len, .mapped = mapped};
     int hashing = 0;
     int rc = prts__backend_check(&enc->backend, e);
-    if (rc == PRTS_OK && !hash_hex && patchable && len >= OVERLAP_MIN &&
+    if (rc == PRTS_OK && !hash_hex && rewritable && len >= OVERLAP_MIN &&
         enc->opts[PRTS_OPT_PAYLOAD_COMPRESSION] == PRTS_COMPRESS_NONE &&
         pthread_create(&hj.thread, NULL, hash_thread, &hj) == 0) {
         hashing = 1;
@@ -426,23 +429,31 @@ static int encode_buffer(prts_encoder *enc, const uint8_t *data, uint64_t len, i
     prts__png_writer *png = NULL;
     prts__png_params params = {
         .grid = g, .meta_text = text, .meta_len = text_len,
+        .patch = hashing ? prts__out_patch : NULL,
+        .hash_at = hashing ? hash_digits_at(text, text_len) : 0,
         .blueprint_text = bp_text, .blueprint_len = bp_len,
         .level = png_level < 0 ? -png_level : png_level, .adaptive = png_level < 0,
         .filter = (int)enc->opts[PRTS_OPT_FILTER], .threads = (int)enc->opts[PRTS_OPT_THREADS],
         .alloc = &enc->alloc,
     };
+    if (hashing && !params.hash_at) {
+        rc = prts__fail(e, PRTS_E_BAD_METADATA, "the metadata has no data_hash");
+        goto done;
+    }
     rc = prts__png_write_begin(&png, &params, write, user, e);
     if (rc == PRTS_OK)
         rc = write_pixels(enc, png, g, pixels, npix, pixels_mapped, pixels_fd, e);
-    prts__png_write_free(png);
     if (hashing) {
         pthread_join(hj.thread, NULL);
         hashing = 0;
         if (rc == PRTS_OK && hj.rc)
             *e = hj.err, rc = hj.rc;
         if (rc == PRTS_OK)
-            rc = patch_hash(enc, patchable, &meta, text_len, g, hj.hex, len, npix, b64, e);
+            rc = prts__png_write_hash(png, hj.hex, e);
+        if (rc == PRTS_OK && json_object_set_new(meta, "data_hash", json_string(hj.hex)) != 0)
+            rc = prts__fail(e, PRTS_E_NOMEM, "cannot build the metadata");
     }
+    prts__png_write_free(png);
     if (rc == PRTS_OK) {
         json_decref(enc->result);
         enc->result = meta;
@@ -492,10 +503,9 @@ int prts_encoder_push(prts_encoder *enc, const void *data, size_t len)
     return PRTS_OK;
 }
 
-/* The stream pushed so far, encoded through `write` (patchable: as for
+/* The stream pushed so far, encoded through `write` (rewritable: as for
  * encode_buffer); the handle is done (or failed) afterwards. */
-static int finish_stream(prts_encoder *enc, prts_write_fn write, void *user,
-                         prts__outfile *patchable)
+static int finish_stream(prts_encoder *enc, prts_write_fn write, void *user, int rewritable)
 {
     int rc = begin_operation(enc);
     if (rc)
@@ -507,7 +517,7 @@ static int finish_stream(prts_encoder *enc, prts_write_fn write, void *user,
     rc = prts__stage_map(&enc->stage, &enc->err);
     if (rc == PRTS_OK)
         rc = encode_buffer(enc, enc->stage.base, enc->stage.len, prts__stage_is_file(&enc->stage),
-                           enc->stage.fd, hex, write, user, patchable, &enc->err);
+                           enc->stage.fd, hex, write, user, rewritable, &enc->err);
     drop_stream(enc);
     enc->state = rc ? ENC_FAILED : ENC_DONE;
     return rc;
@@ -517,7 +527,7 @@ int prts_encoder_finish(prts_encoder *enc, prts_write_fn write, void *user)
 {
     if (!valid(enc) || !write)
         return PRTS_E_INVALID_ARG;
-    return finish_stream(enc, write, user, NULL);
+    return finish_stream(enc, write, user, 0);
 }
 
 /* Put the finished PNG in `png` in place at `out`, with the sidecars asked
@@ -579,7 +589,7 @@ int prts_encoder_finish_file(prts_encoder *enc, const char *out)
         enc->state = ENC_FAILED;
         return rc;
     }
-    rc = finish_stream(enc, prts__out_write, &o, o.direct ? NULL : &o);
+    rc = finish_stream(enc, prts__out_write, &o, !o.direct);
     if (rc) {
         if (rc == PRTS_E_CALLBACK)
             rc = prts__fail(&enc->err, PRTS_E_IO, "%s: write failed: %s", out,
@@ -613,7 +623,7 @@ int prts_encode_file(prts_encoder *enc, const char *in, const char *out)
     }
     /* a device or FIFO cannot be rewritten: the hash goes in first */
     rc = encode_buffer(enc, map.base, map.len, map.mapped, map.fd, NULL, prts__out_write, &o,
-                       o.direct ? NULL : &o, e);
+                       !o.direct, e);
     if (rc == PRTS_OK && map.mapped)
         rc = prts__map_check_unchanged(in, &map, e);
     prts__unmap(&map);

@@ -50,6 +50,12 @@ static inline uint32_t prts__adler32(uint32_t adler, const void *data, size_t le
 #endif
 }
 
+/* CRC-32 of A followed by B, from crc(A), crc(B) and len(B). */
+static inline uint32_t prts__crc32_combine(uint32_t a, uint32_t b, uint64_t len_b)
+{
+    return (uint32_t)crc32_combine64(a, b, (z_off64_t)len_b);
+}
+
 /* Adler-32 of A followed by B, from adler(A), adler(B) and len(B). */
 static inline uint32_t prts__adler32_combine(uint32_t a, uint32_t b, uint64_t len_b)
 {

@@ -357,9 +357,9 @@ int prts__out_write(void *outfile, const void *data, size_t len)
     return 0;
 }
 
-int prts__out_patch(prts__outfile *o, uint64_t offset, const void *data, size_t len,
-                    prts__err *e)
+int prts__out_patch(void *outfile, uint64_t offset, const void *data, size_t len, prts__err *e)
 {
+    prts__outfile *o = outfile;
     const uint8_t *p = data;
     if (o->direct)
         return prts__fail(e, PRTS_E_IO, "%s: cannot rewrite a device or FIFO", o->path);

@@ -94,10 +94,9 @@ int prts__out_open(prts__outfile *o, const prts_allocator *a, const char *path, 
                    const struct stat *input, int flags, prts__err *e);
 /* prts_write_fn over an outfile (buffered). */
 int prts__out_write(void *outfile, const void *data, size_t len);
-/* Overwrite bytes already written at `offset` (same length); not on a
- * direct output. */
-int prts__out_patch(prts__outfile *o, uint64_t offset, const void *data, size_t len,
-                    prts__err *e);
+/* Overwrite bytes already written at `offset` (same length) of an outfile;
+ * not on a direct output. */
+int prts__out_patch(void *outfile, uint64_t offset, const void *data, size_t len, prts__err *e);
 /* Put `n` outputs in place together, and move the files named in `drop`
  * (stale sidecars) out of the way: all of it, or, on any failure, none of
  * it: each output that replaced a file is exchanged back with it

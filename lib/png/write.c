@@ -20,6 +20,7 @@ static const uint8_t zlib_header[2] = {0x78, 0x01};
 
 enum { SLOT_FREE, SLOT_QUEUED, SLOT_RUNNING, SLOT_DONE };
 enum { CHUNK_HEAD = 8 }; /* length + type, before a chunk's data */
+#define NO_HASH SIZE_MAX
 
 /* One segment on its way: filtered rows in, a complete IDAT chunk out
  * (length and CRC filled in when it is written, in order). */
@@ -63,6 +64,14 @@ struct prts__png_writer {
 
     prts__pool pool;     /* the compressors, when nthreads */
     int nthreads;        /* 0: compress on the caller's thread */
+
+    /* the hash to come (params.patch): where its digits and the metadata
+     * chunk's CRC lie in the output, and that CRC's parts around the digits */
+    prts__patch_fn patch;
+    int ended;           /* IEND written */
+    uint64_t hash_offset, crc_offset;
+    uint32_t crc_head, crc_tail;
+    size_t tail_len;
 };
 
 /* ---- output ---------------------------------------------------------------- */
@@ -106,16 +115,39 @@ uint8_t *prts__png_text_chunk(const prts_allocator *a, const char *keyword, cons
     return c;
 }
 
+/* A tEXt chunk; unless `hash_at` is NO_HASH, the text holds a hash to come
+ * there, and the writer notes where (prts__png_write_hash). */
 static int put_text(prts__png_writer *w, const char *keyword, const char *text, size_t len,
-                    prts__err *e)
+                    size_t hash_at, prts__err *e)
 {
     size_t n;
     uint8_t *c = prts__png_text_chunk(w->alloc, keyword, text, len, &n);
     if (!c)
         return prts__fail(e, PRTS_E_NOMEM, "cannot build the %s chunk", keyword);
+    if (hash_at != NO_HASH) {
+        /* the CRC covers type and data: what lies before the digits and
+         * after them is known now, the digits are combined in later */
+        size_t at = CHUNK_HEAD + strlen(keyword) + 1 + hash_at, end = n - 4;
+        w->hash_offset = w->offset + at;
+        w->crc_offset = w->offset + end;
+        w->crc_head = prts__crc32(0, c + 4, at - 4);
+        w->tail_len = end - (at + 64);
+        w->crc_tail = prts__crc32(0, c + at + 64, w->tail_len);
+    }
     int rc = put(w, c, n, e);
     prts__free(w->alloc, c);
     return rc;
+}
+
+int prts__png_write_hash(prts__png_writer *w, const char hex[64], prts__err *e)
+{
+    if (!w->patch || !w->ended)
+        return prts__fail(e, PRTS_E_PNG, "no hash to fill in");
+    uint32_t crc = prts__crc32_combine(w->crc_head, prts__crc32(0, hex, 64), 64);
+    uint8_t be[4];
+    prts__put32(be, prts__crc32_combine(crc, w->crc_tail, w->tail_len));
+    int rc = w->patch(w->user, w->hash_offset, hex, 64, e);
+    return rc ? rc : w->patch(w->user, w->crc_offset, be, sizeof be, e);
 }
 
 /* ---- compressing a segment (any thread) ------------------------------------ */
@@ -293,6 +325,23 @@ int prts__png_write_rows(prts__png_writer *w, const uint8_t *rows, uint32_t nrow
     return PRTS_OK;
 }
 
+/* The compressors and their buffers, needed no more after the last
+ * segment (a writer may live on a while to fill in the hash). */
+static void drop_segments(prts__png_writer *w)
+{
+    prts__pool_stop(&w->pool);
+    for (uint32_t i = 0; w->slots && i < w->nslots; i++) {
+        prts__free(w->alloc, w->slots[i].raw);
+        prts__buf_free(&w->slots[i].out);
+    }
+    prts__free(w->alloc, w->slots);
+    w->slots = NULL;
+    prts__free(w->alloc, w->prev_row);
+    prts__free(w->alloc, w->scratch);
+    w->prev_row = w->scratch = NULL;
+    prts__deflater_free(&w->inline_def);
+}
+
 int prts__png_write_end(prts__png_writer *w, prts__err *e)
 {
     if (w->rows_in != w->grid)
@@ -302,6 +351,7 @@ int prts__png_write_end(prts__png_writer *w, prts__err *e)
         rc = emit_one(w, e);
     if (rc)
         return rc;
+    drop_segments(w);
     w->index.end = w->offset;
     size_t len;
     uint8_t *ix = prts__index_encode(&w->index, &len);
@@ -309,7 +359,9 @@ int prts__png_write_end(prts__png_writer *w, prts__err *e)
         return prts__fail(e, PRTS_E_NOMEM, "cannot serialise the segment index");
     rc = put_chunk(w, PRTS__INDEX_CHUNK, ix, len, e);
     prts__free(w->alloc, ix);
-    return rc ? rc : put_chunk(w, "IEND", NULL, 0, e);
+    if (rc == PRTS_OK && (rc = put_chunk(w, "IEND", NULL, 0, e)) == PRTS_OK)
+        w->ended = 1;
+    return rc;
 }
 
 /* ---- set-up ------------------------------------------------------------------ */
@@ -318,6 +370,8 @@ int prts__png_write_begin(prts__png_writer **out, const prts__png_params *p, prt
                           void *user, prts__err *e)
 {
     *out = NULL;
+    if (p->patch && (p->hash_at > p->meta_len || p->meta_len - p->hash_at < 64))
+        return prts__fail(e, PRTS_E_BAD_METADATA, "no room for the hash in the metadata");
     prts__png_writer *w = prts__calloc(p->alloc, 1, sizeof *w);
     if (!w)
         return prts__fail(e, PRTS_E_NOMEM, "cannot allocate the PNG writer");
@@ -326,6 +380,7 @@ int prts__png_write_begin(prts__png_writer **out, const prts__png_params *p, prt
     w->index.alloc = p->alloc;
     w->write = write;
     w->user = user;
+    w->patch = p->patch;
     w->grid = p->grid;
     w->row_len = (size_t)p->grid * 4;
     w->level = p->level;
@@ -381,9 +436,9 @@ int prts__png_write_begin(prts__png_writer **out, const prts__png_params *p, prt
     if (rc == PRTS_OK)
         rc = put_chunk(w, "IHDR", ihdr, sizeof ihdr, e);
     if (rc == PRTS_OK)
-        rc = put_text(w, "PixelRTS", p->meta_text, p->meta_len, e);
+        rc = put_text(w, "PixelRTS", p->meta_text, p->meta_len, p->patch ? p->hash_at : NO_HASH, e);
     if (rc == PRTS_OK && p->blueprint_text)
-        rc = put_text(w, "PixelRTS-Blueprint", p->blueprint_text, p->blueprint_len, e);
+        rc = put_text(w, "PixelRTS-Blueprint", p->blueprint_text, p->blueprint_len, NO_HASH, e);
     return rc;
 }
 
@@ -391,15 +446,7 @@ void prts__png_write_free(prts__png_writer *w)
 {
     if (!w)
         return;
-    prts__pool_stop(&w->pool);
-    for (uint32_t i = 0; w->slots && i < w->nslots; i++) {
-        prts__free(w->alloc, w->slots[i].raw);
-        prts__buf_free(&w->slots[i].out);
-    }
-    prts__free(w->alloc, w->slots);
-    prts__free(w->alloc, w->prev_row);
-    prts__free(w->alloc, w->scratch);
-    prts__deflater_free(&w->inline_def);
+    drop_segments(w);
     prts__index_free(&w->index);
     prts__free(w->alloc, w);
 }
