@@ -19,7 +19,7 @@
 #include "layout/range.h"
 #include "common/sha256.h"
 #include "common/stage.h"
-#include "backend/pass.h"
+#include "backend/bands.h"
 
 enum { DEC_IDLE, DEC_OPEN, DEC_READY, DEC_FAILED };
 
@@ -395,12 +395,12 @@ static int read_pixels_to(prts_decoder *dec, uint8_t *dest, int mapped, prts__mi
     if (rc || (rc = rows_begin(dec, &src)))
         return rc;
     band_source from = {dec, &src};
-    prts__pass_io io = {
+    prts__bands_io io = {
         .decode = 1, .dest = dest, .len = dec->meta.encoded_size, .mapped = mapped,
         .mirror = mirror, .rows = get_rows, .rows_user = &from,
         .progress = dec->progress, .progress_user = dec->progress_user,
     };
-    rc = prts__pass_run(&dec->alloc, &dec->backend, dec->png.side, &io, e);
+    rc = prts__bands_run(&dec->alloc, &dec->backend, dec->png.side, &io, e);
     if (rc == PRTS_OK)
         rc = rows_end(dec, &src);
     prts__seg_reader_free(src.segs);

@@ -15,7 +15,7 @@
 #include "png/write.h"
 #include "common/sha256.h"
 #include "common/stage.h"
-#include "backend/pass.h"
+#include "backend/bands.h"
 
 enum { ENC_IDLE, ENC_PUSHING, ENC_DONE, ENC_FAILED };
 
@@ -258,13 +258,13 @@ static int write_pixels(prts_encoder *enc, prts__png_writer *png, uint32_t g, co
         if (rc)
             return rc;
     }
-    prts__pass_io io = {
+    prts__bands_io io = {
         .src = data, .len = len, .mapped = mapped, .mirror = mirror.base ? &mirror : NULL,
         .code = enc->opts[PRTS_OPT_MODE] == PRTS_MODE_CODE && prts__is_wasm(data, len),
         .rows = put_rows, .rows_user = png,
         .progress = enc->progress, .progress_user = enc->progress_user,
     };
-    int rc = prts__pass_run(&enc->alloc, &enc->backend, g, &io, e);
+    int rc = prts__bands_run(&enc->alloc, &enc->backend, g, &io, e);
     if (rc == PRTS_OK)
         rc = prts__png_write_end(png, e);
     prts__mirror_close(&mirror);

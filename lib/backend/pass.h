@@ -4,7 +4,6 @@
 
 #include "backend/backend.h"
 #include "layout/hilbert.h"
-#include "layout/mirror.h"
 
 typedef struct prts__pass {
     prts__layout lay;
@@ -27,33 +26,5 @@ int prts__pass_decode(prts__pass *p, uint8_t *payload, prts__err *e);
  * tile's span is only 1 KiB, but it maps a whole page of a mapped file. */
 uint64_t prts__pass_pages_touched(const prts__pass *p);
 void prts__pass_free(prts__pass *p);
-
-/* ---- a whole pass: the band loop both handles run ----------------------- */
-
-/* The rows of a band: handed over (encoding) or to be filled (decoding). */
-typedef int (*prts__rows_fn)(void *user, uint8_t *rows, size_t stride, uint32_t n,
-                             prts__err *e);
-
-typedef struct prts__pass_io {
-    int decode;                /* rows -> payload; else payload -> rows */
-    const uint8_t *src;        /* encoding: the payload (unless `mirror`) */
-    uint8_t *dest;             /* decoding: where the payload goes (unless `mirror`);
-                                  NULL: the rows are read and checked only */
-    uint64_t len;              /* payload bytes */
-    int mapped;                /* src / dest is a file mapping: its pages are
-                                  released as the pass goes */
-    prts__mirror *mirror;      /* or the payload of a file, through a mirror
-                                  (layout/mirror.h): read in before each band
-                                  (encoding), written out after it (decoding) */
-    int code;                  /* code-mode colouring (encoding) */
-    prts__rows_fn rows;        /* encoding: takes each band; decoding: fills it */
-    void *rows_user;
-    prts_progress_fn progress; /* after each band; non-zero cancels */
-    void *progress_user;
-} prts__pass_io;
-
-/* Every band of a g x g image, in order, through backend `b`. */
-int prts__pass_run(const prts_allocator *a, const prts__backend *b, uint32_t g,
-                   const prts__pass_io *io, prts__err *e);
 
 #endif
