@@ -384,7 +384,7 @@ static int get_rows(void *user, uint8_t *rows, size_t stride, uint32_t n, prts__
     return rows_read(b->dec, b->src, rows, stride, n);
 }
 
-/* Decode every row (backend/pass.h); scatter the payload into dest (NULL:
+/* Decode every row (backend/bands.h); scatter the payload into dest (NULL:
  * validate only), or, with a mirror (layout/mirror.h), into the mirror,
  * each finished band of rows written to the mirror's file. */
 static int read_pixels_to(prts_decoder *dec, uint8_t *dest, int mapped, prts__mirror *mirror)

@@ -246,7 +246,7 @@ static int put_rows(void *png, uint8_t *rows, size_t stride, uint32_t n, prts__e
     return prts__png_write_rows(png, rows, n, stride, e);
 }
 
-/* Write the rows of the image (backend/pass.h).  A payload in a file
+/* Write the rows of the image (backend/bands.h).  A payload in a file
  * (`fd` >= 0: the input, or a staged stream) is read band by band into a
  * mirror (layout/mirror.h), else used where it is. */
 static int write_pixels(prts_encoder *enc, prts__png_writer *png, uint32_t g, const uint8_t *data,

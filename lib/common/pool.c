@@ -5,6 +5,8 @@
 #include "common/alloc.h"
 #include "common/pool.h"
 
+enum { CACHE_LINE = 64 };
+
 /* One thread: its handle, its pool, then its local state (max-aligned). */
 typedef struct entry {
     pthread_t thread;
@@ -65,8 +67,9 @@ int prts__pool_start(prts__pool *p, const prts_allocator *a, const prts__pool_wo
     p->ready = 1;
     p->w = *w;
     p->alloc = a;
-    size_t align = alignof(max_align_t);
-    p->entry_size = (sizeof(entry) + w->local_size + align - 1) / align * align;
+    /* a cache line between one thread's state and the next: a deflater's
+     * z_stream is written all the time, and shared lines would ping-pong */
+    p->entry_size = (sizeof(entry) + w->local_size + 2 * CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE;
     p->entries = prts__calloc(a, (size_t)n, p->entry_size);
     if (!p->entries)
         return -1;

@@ -1,5 +1,5 @@
 /* png/write.c: PNG framing, segments compressed on a pool of threads and
- * written in order, the segment index. */
+ * written in order, the segment index, a hash filled in last. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
