@@ -14,7 +14,7 @@ static const struct option longopts[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* Keys the format itself defines (format.md §5); the rest are the user's. */
+/* Keys the format itself defines (docs/format.md §5); the rest are the user's. */
 static const char *const format_keys[] = {
     "format", "format_version", "grid_size", "encoding", "offsets", "hashes",
     "encoding_mode", "data_hash", "data_size", "compression", "encoded_size",

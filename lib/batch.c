@@ -1,16 +1,16 @@
-/* batch.c: many files on a pool of worker threads, one handle per worker.
+/* batch.c: many files on a pool of worker threads (common/pool.h), one
+ * handle per worker.
  *
- * Workers take job indices from an atomic counter and fill the job's own
- * result slot, so converting a file takes no lock.  Finished indices go
- * through a small mutex-protected queue to the thread in prts_batch_run(),
- * which reports progress (and, with a result callback, hands each result
- * over and drops it) in completion order.
+ * Workers take the next job index under the pool's lock and fill the job's
+ * own result slot, so converting a file takes no lock.  Finished indices go
+ * through a small queue, under the same lock, to the thread in
+ * prts_batch_run(), which reports progress (and, with a result callback,
+ * hands each result over and drops it) in completion order.
  *
  * Results are JSON written here rather than built with jansson: a path is
  * any bytes, and jansson cannot hold one that is not UTF-8. */
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -21,10 +21,11 @@
 
 #include <jansson.h>
 
-#include "common/alloc.h"
 #include "backend/backend.h"
-#include "common/cpu_features.h"
+#include "common/alloc.h"
 #include "common/common.h"
+#include "common/cpu_features.h"
+#include "common/pool.h"
 
 /* With a result callback, a finished job keeps its paths and numbers only:
  * what grows with the number of files stays small (issue 15: 6.9 KB a file). */
@@ -57,13 +58,11 @@ struct prts_batch {
     job *jobs;
     size_t count, cap;
     size_t first;         /* first job of the current run */
-    atomic_size_t next;   /* next job to take */
     atomic_int cancelled;
-    pthread_mutex_t lock; /* guards the completion queue and `active` */
-    pthread_cond_t wake;
+    prts__pool pool;      /* the workers; its lock guards `next` and the queue */
+    size_t next;          /* next job to take */
     size_t *done_queue;
     size_t done_head, done_tail;
-    int active;           /* workers still running */
     prts__err err;
     prts_allocator alloc; /* the batch's allocations and its jobs' handles' */
 };
@@ -92,8 +91,6 @@ prts_batch *prts_batch_new_with(prts_batch_kind kind, const prts_allocator *allo
     b->magic = BATCH_MAGIC;
     b->kind = kind;
     prts__options_defaults(b->opts);
-    pthread_mutex_init(&b->lock, NULL);
-    pthread_cond_init(&b->wake, NULL);
     return b;
 }
 
@@ -114,8 +111,6 @@ void prts_batch_free(prts_batch *b)
     prts__free(&b->alloc, b->blueprint);
     prts__free(&b->alloc, b->root);
     json_decref(b->metadata);
-    pthread_mutex_destroy(&b->lock);
-    pthread_cond_destroy(&b->wake);
     b->magic = 0;
     prts_allocator a = b->alloc;
     prts__free(&a, b);
@@ -656,30 +651,47 @@ static int hand_over(prts_batch *b, size_t i)
     return stop;
 }
 
-static void *worker_main(void *arg)
+/* The pool's hooks (common/pool.h). */
+static void worker_begin(void *owner, void *local)
 {
-    worker *w = arg;
-    prts_batch *b = w->batch;
+    worker *w = local;
+    w->batch = owner;
     setup_handle(w);
-    for (;;) {
-        if (atomic_load(&b->cancelled))
-            break;
-        size_t i = atomic_fetch_add(&b->next, 1);
-        if (i >= b->count)
-            break;
-        run_job(w, &b->jobs[i]);
-        pthread_mutex_lock(&b->lock);
-        b->done_queue[b->done_tail++] = i;
-        pthread_cond_signal(&b->wake);
-        pthread_mutex_unlock(&b->lock);
-    }
+}
+
+static void *worker_take(void *owner)
+{
+    prts_batch *b = owner;
+    if (atomic_load(&b->cancelled) || b->next >= b->count)
+        return NULL;
+    return &b->jobs[b->next++];
+}
+
+static void worker_run(void *owner, void *task, void *local)
+{
+    (void)owner;
+    run_job(local, task);
+}
+
+static void worker_finish(void *owner, void *task)
+{
+    prts_batch *b = owner;
+    b->done_queue[b->done_tail++] = (size_t)((job *)task - b->jobs);
+}
+
+static void worker_end(void *owner, void *local)
+{
+    (void)owner;
+    worker *w = local;
     prts_encoder_free(w->enc);
     prts_decoder_free(w->dec);
-    pthread_mutex_lock(&b->lock);
-    b->active--;
-    pthread_cond_signal(&b->wake);
-    pthread_mutex_unlock(&b->lock);
-    return NULL;
+}
+
+/* Locked: every job was taken (or the run cancelled) and every job taken finished. */
+static int run_over(const prts_batch *b)
+{
+    return (atomic_load(&b->cancelled) || b->next >= b->count) &&
+           b->done_tail == b->next - b->first;
 }
 
 int prts_batch_run(prts_batch *b)
@@ -692,58 +704,44 @@ int prts_batch_run(prts_batch *b)
     int n = b->workers ? b->workers : prts__online_cpus();
     if ((size_t)n > total)
         n = (int)total;
-    worker *ws = prts__calloc(&b->alloc, (size_t)n, sizeof *ws);
-    pthread_t *threads = prts__calloc(&b->alloc, (size_t)n, sizeof *threads);
+    b->next = first;
+    atomic_store(&b->cancelled, 0);
+    b->done_head = b->done_tail = 0;
+    prts__pool_work work = {
+        .owner = b, .local_size = sizeof(worker), .begin = worker_begin, .take = worker_take,
+        .run = worker_run, .finish = worker_finish, .end = worker_end,
+    };
     b->done_queue = prts__calloc(&b->alloc, b->count, sizeof *b->done_queue);
-    if (!ws || !threads || !b->done_queue) {
-        prts__free(&b->alloc, ws);
-        prts__free(&b->alloc, threads);
+    int started = b->done_queue ? prts__pool_start(&b->pool, &b->alloc, &work, n) : -1;
+    if (started < 0) {
+        prts__pool_stop(&b->pool);
         prts__free(&b->alloc, b->done_queue);
         b->done_queue = NULL;
         return prts__fail(&b->err, PRTS_E_NOMEM, "cannot allocate the workers");
     }
-    atomic_store(&b->next, first);
-    atomic_store(&b->cancelled, 0);
-    b->done_head = b->done_tail = 0;
-    b->active = 0;
-    for (int i = 0; i < n; i++) {
-        ws[i].batch = b;
-        pthread_mutex_lock(&b->lock);
-        if (pthread_create(&threads[i], NULL, worker_main, &ws[i]) == 0)
-            b->active++;
-        else
-            threads[i] = 0;
-        pthread_mutex_unlock(&b->lock);
-    }
-    if (b->active == 0) { /* no thread could start: do the work on this one */
-        b->active = 1;
-        worker_main(&ws[0]);
-    }
+    if (started == 0) /* no thread could start: do the work on this one */
+        prts__pool_run_here(&b->pool);
 
     /* report completions, in completion order, from this thread */
     size_t reported = 0;
-    pthread_mutex_lock(&b->lock);
+    prts__pool_lock(&b->pool);
     for (;;) {
-        while (b->done_head == b->done_tail && b->active > 0)
-            pthread_cond_wait(&b->wake, &b->lock);
-        if (b->done_head == b->done_tail && b->active == 0)
+        while (b->done_head == b->done_tail && !run_over(b))
+            prts__pool_wait(&b->pool);
+        if (b->done_head == b->done_tail)
             break;
         size_t i = b->done_queue[b->done_head++];
-        pthread_mutex_unlock(&b->lock);
+        prts__pool_unlock(&b->pool);
         reported++;
         int stop = hand_over(b, i);
         if (b->progress && b->progress(b->progress_user, reported, total, b->jobs[i].in))
             stop = 1;
         if (stop)
             atomic_store(&b->cancelled, 1);
-        pthread_mutex_lock(&b->lock);
+        prts__pool_lock(&b->pool);
     }
-    pthread_mutex_unlock(&b->lock);
-    for (int i = 0; i < n; i++)
-        if (threads[i])
-            pthread_join(threads[i], NULL);
-    prts__free(&b->alloc, ws);
-    prts__free(&b->alloc, threads);
+    prts__pool_unlock(&b->pool);
+    prts__pool_stop(&b->pool);
     prts__free(&b->alloc, b->done_queue);
     b->done_queue = NULL;
 

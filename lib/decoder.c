@@ -7,21 +7,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/alloc.h"
 #include "backend/backend.h"
+#include "backend/bands.h"
+#include "common/alloc.h"
 #include "common/fileio.h"
-#include "layout/hilbert.h"
-#include "format/metadata.h"
-#include "layout/mirror.h"
-#include "format/base64.h"
-#include "format/compress.h"
-#include "format/sidecar.h"
-#include "png/read.h"
-#include "png/segments_read.h"
-#include "layout/range.h"
 #include "common/sha256.h"
 #include "common/stage.h"
-#include "backend/pass.h"
+#include "format/base64.h"
+#include "format/compress.h"
+#include "format/metadata.h"
+#include "format/sidecar.h"
+#include "layout/hilbert.h"
+#include "layout/mirror.h"
+#include "layout/range.h"
+#include "png/read.h"
+#include "png/segments_read.h"
 
 enum { DEC_IDLE, DEC_OPEN, DEC_READY, DEC_FAILED };
 
@@ -376,9 +376,21 @@ static int rows_end(prts_decoder *dec, row_source *src)
                      : prts__png_read_end(&dec->png, prts__meta_text_seen, &t, &dec->err);
 }
 
-/* Decode every row; scatter the payload into dest (NULL: validate only).
- * With a mirror (layout/mirror.h), dest is its base and every finished band of
- * rows is written to the mirror's file. */
+typedef struct band_source {
+    prts_decoder *dec;
+    row_source *src;
+} band_source;
+
+static int get_rows(void *user, uint8_t *rows, size_t stride, uint32_t n, prts__err *e)
+{
+    band_source *b = user;
+    (void)e; /* dec->err */
+    return rows_read(b->dec, b->src, rows, stride, n);
+}
+
+/* Decode every row (backend/bands.h); scatter the payload into dest (NULL:
+ * validate only), or, with a mirror (layout/mirror.h), into the mirror,
+ * each finished band of rows written to the mirror's file. */
 static int read_pixels_to(prts_decoder *dec, uint8_t *dest, int mapped, prts__mirror *mirror)
 {
     prts__err *e = &dec->err;
@@ -386,31 +398,13 @@ static int read_pixels_to(prts_decoder *dec, uint8_t *dest, int mapped, prts__mi
     int rc = prts__backend_check(&dec->backend, e);
     if (rc || (rc = rows_begin(dec, &src)))
         return rc;
-    uint64_t len = dec->meta.encoded_size;
-    prts__pass pass;
-    if ((rc = prts__pass_init(&pass, &dec->alloc, &dec->backend, dec->png.side, len, 0, e))) {
-        prts__seg_reader_free(src.segs);
-        return rc;
-    }
-    uint64_t touched = 0;
-    for (uint32_t s = 0; rc == PRTS_OK && s < pass.lay.strips; s += pass.band.nstrips) {
-        uint32_t rows = prts__pass_plan(&pass, s);
-        if ((rc = rows_read(dec, &src, pass.band.rows, pass.band.stride, rows)))
-            break;
-        if (dest && (rc = prts__pass_decode(&pass, dest, e)))
-            break;
-        if (mirror && (rc = prts__mirror_flush(mirror, s * pass.lay.tile + rows, e)))
-            break;
-        touched += prts__pass_pages_touched(&pass);
-        if (mapped && touched >= PRTS__RELEASE_EVERY) {
-            prts__release_pages(dest, len);
-            touched = 0;
-        }
-        uint64_t done = len * (s + pass.band.nstrips) / pass.lay.strips;
-        if (dec->progress && dec->progress(dec->progress_user, done, len))
-            rc = prts__fail(e, PRTS_E_CANCELLED, "cancelled by the progress callback");
-    }
-    prts__pass_free(&pass);
+    band_source from = {dec, &src};
+    prts__bands_io io = {
+        .decode = 1, .dest = dest, .len = dec->meta.encoded_size, .mapped = mapped,
+        .mirror = mirror, .rows = get_rows, .rows_user = &from,
+        .progress = dec->progress, .progress_user = dec->progress_user,
+    };
+    rc = prts__bands_run(&dec->alloc, &dec->backend, dec->png.side, &io, e);
     if (rc == PRTS_OK)
         rc = rows_end(dec, &src);
     prts__seg_reader_free(src.segs);
@@ -506,17 +500,6 @@ static int start_verify(prts_decoder *dec, prts__sha256 *sha, const char *name)
     return prts__sha256_init(sha, &dec->err);
 }
 
-static int hash_mapped(prts__sha256 *sha, const uint8_t *data, uint64_t len, int mapped)
-{
-    for (uint64_t at = 0; at < len; at += PRTS__RELEASE_EVERY) {
-        uint64_t n = len - at < PRTS__RELEASE_EVERY ? len - at : PRTS__RELEASE_EVERY;
-        prts__sha256_update(sha, data + at, n);
-        if (mapped)
-            prts__release_pages(data + at, n);
-    }
-    return PRTS_OK;
-}
-
 static int hash_piece(void *sha, const uint8_t *data, size_t len, prts__err *e)
 {
     (void)e;
@@ -557,7 +540,7 @@ static int decode_into_fd(prts_decoder *dec, int fd, prts__sha256 *sha)
         return prts__fail(e, PRTS_E_IO, "cannot map the output: %s", strerror(errno));
     int rc = read_pixels(dec, map, 1);
     if (rc == PRTS_OK && sha->ctx)
-        hash_mapped(sha, map, len, 1);
+        prts__sha256_update_mapped(sha, map, len, 1);
     munmap(map, len);
     return rc;
 }
@@ -782,8 +765,8 @@ static int materialise(prts_decoder *dec)
         if (rc == PRTS_OK)
             rc = read_pixels(dec, dec->payload.base, prts__stage_is_file(&dec->payload));
         if (rc == PRTS_OK && sha.ctx)
-            hash_mapped(&sha, dec->payload.base, dec->payload.len,
-                        prts__stage_is_file(&dec->payload));
+            prts__sha256_update_mapped(&sha, dec->payload.base, dec->payload.len,
+                                       prts__stage_is_file(&dec->payload));
     } else {
         sink s = {.fd = -1, .stage = &dec->payload, .sha = sha.ctx ? &sha : NULL};
         rc = produce_indirect(dec, &s);

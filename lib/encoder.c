@@ -5,20 +5,20 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/alloc.h"
 #include "backend/backend.h"
+#include "backend/bands.h"
+#include "common/alloc.h"
 #include "common/fileio.h"
-#include "layout/hilbert.h"
-#include "format/metadata.h"
-#include "layout/mirror.h"
+#include "common/sha256.h"
+#include "common/stage.h"
 #include "format/base64.h"
 #include "format/code_mode.h"
 #include "format/compress.h"
+#include "format/metadata.h"
 #include "format/sidecar.h"
+#include "layout/hilbert.h"
+#include "layout/mirror.h"
 #include "png/write.h"
-#include "common/sha256.h"
-#include "common/stage.h"
-#include "backend/pass.h"
 
 enum { ENC_IDLE, ENC_PUSHING, ENC_DONE, ENC_FAILED };
 
@@ -211,12 +211,7 @@ static int hash_buffer(const uint8_t *data, uint64_t len, int mapped, char hex[6
     int rc = prts__sha256_init(&h, e);
     if (rc)
         return rc;
-    for (uint64_t at = 0; at < len; at += PRTS__RELEASE_EVERY) {
-        uint64_t n = len - at < PRTS__RELEASE_EVERY ? len - at : PRTS__RELEASE_EVERY;
-        prts__sha256_update(&h, data + at, n);
-        if (mapped)
-            prts__release_pages(data + at, n);
-    }
+    prts__sha256_update_mapped(&h, data, len, mapped);
     prts__sha256_final_hex(&h, hex);
     return PRTS_OK;
 }
@@ -249,9 +244,14 @@ static int choose_grid(const prts_encoder *enc, uint64_t len, uint32_t *grid, pr
     return PRTS_OK;
 }
 
-/* Write the rows of the image, one band of strips at a time.  A payload in
- * a file (`fd` >= 0: the input, or a staged stream) is read band by band
- * into a mirror (layout/mirror.h), else used where it is. */
+static int put_rows(void *png, uint8_t *rows, size_t stride, uint32_t n, prts__err *e)
+{
+    return prts__png_write_rows(png, rows, n, stride, e);
+}
+
+/* Write the rows of the image (backend/bands.h).  A payload in a file
+ * (`fd` >= 0: the input, or a staged stream) is read band by band into a
+ * mirror (layout/mirror.h), else used where it is. */
 static int write_pixels(prts_encoder *enc, prts__png_writer *png, uint32_t g, const uint8_t *data,
                         uint64_t len, int mapped, int fd, prts__err *e)
 {
@@ -260,36 +260,22 @@ static int write_pixels(prts_encoder *enc, prts__png_writer *png, uint32_t g, co
         prts__code_tables(colours.red, colours.alpha);
         code = &colours;
     }
-    prts__pass pass;
     prts__mirror mirror = {.fd = -1};
-    int rc = prts__pass_init(&pass, &enc->alloc, &enc->backend, g, len, code, e);
-    if (rc == PRTS_OK && fd >= 0 && len > 0 && (rc = prts__mirror_open(&mirror, fd, len, g, e)))
-        prts__pass_free(&pass);
-    if (rc)
-        return rc;
-    const uint8_t *src = mirror.base ? mirror.base : data;
-    uint64_t touched = 0;
-    for (uint32_t s = 0; rc == PRTS_OK && s < pass.lay.strips; s += pass.band.nstrips) {
-        uint32_t rows = prts__pass_plan(&pass, s), row_end = s * pass.lay.tile + rows;
-        if (mirror.base && (rc = prts__mirror_need(&mirror, row_end, e)))
-            break;
-        if ((rc = prts__pass_encode(&pass, src, e)) ||
-            (rc = prts__png_write_rows(png, pass.band.rows, rows, pass.band.stride, e)))
-            break;
-        if (mirror.base) {
-            prts__mirror_done(&mirror, row_end);
-        } else if (mapped && (touched += prts__pass_pages_touched(&pass)) >= PRTS__RELEASE_EVERY) {
-            prts__release_pages(data, len);
-            touched = 0;
-        }
-        uint64_t done = len * (s + pass.band.nstrips) / pass.lay.strips;
-        if (enc->progress && enc->progress(enc->progress_user, done, len) != 0)
-            rc = prts__fail(e, PRTS_E_CANCELLED, "cancelled by the progress callback");
+    if (fd >= 0 && len > 0) {
+        int rc = prts__mirror_open(&mirror, fd, len, g, e);
+        if (rc)
+            return rc;
     }
+    prts__bands_io io = {
+        .src = data, .len = len, .mapped = mapped, .mirror = mirror.base ? &mirror : NULL,
+        .code = code,
+        .rows = put_rows, .rows_user = png,
+        .progress = enc->progress, .progress_user = enc->progress_user,
+    };
+    int rc = prts__bands_run(&enc->alloc, &enc->backend, g, &io, e);
     if (rc == PRTS_OK)
         rc = prts__png_write_end(png, e);
     prts__mirror_close(&mirror);
-    prts__pass_free(&pass);
     return rc;
 }
 
@@ -304,8 +290,13 @@ static int append_to_stage(void *user, const uint8_t *data, size_t len)
     return prts__stage_append(s->stage, data, len, s->e);
 }
 
+static int compress_slice(void *c, const uint8_t *data, size_t len, int last, prts__err *e)
+{
+    return prts__compressor_write(c, data, len, last, e);
+}
+
 /* Compress the payload into `packed` when the options ask for it
- * (format.md §7); *compression gets the metadata object, else NULL.  A
+ * (docs/format.md §7); *compression gets the metadata object, else NULL.  A
  * mapped input is fed in slices and released behind, like the hash pass. */
 static int pack_payload(prts_encoder *enc, const uint8_t *data, uint64_t len, int mapped,
                         prts__stage *packed, json_t **compression, prts__err *e)
@@ -318,15 +309,8 @@ static int pack_payload(prts_encoder *enc, const uint8_t *data, uint64_t len, in
     stage_sink sink = {packed, e};
     prts__compressor *c = NULL;
     int rc = prts__compressor_new(&c, &enc->alloc, type, level, len, append_to_stage, &sink, e);
-    for (uint64_t at = 0; rc == PRTS_OK; at += PRTS__RELEASE_EVERY) {
-        uint64_t n = len - at < PRTS__RELEASE_EVERY ? len - at : PRTS__RELEASE_EVERY;
-        const uint8_t *slice = n ? data + at : data; /* data is NULL for an empty payload */
-        rc = prts__compressor_write(c, slice, (size_t)n, at + n == len, e);
-        if (mapped)
-            prts__release_pages(slice, n);
-        if (at + n == len)
-            break;
-    }
+    if (rc == PRTS_OK)
+        rc = prts__for_slices(data, len, mapped, compress_slice, c, e);
     prts__compressor_free(c);
     if (rc || (rc = prts__stage_map(packed, e)))
         return rc;
@@ -339,9 +323,10 @@ static int pack_payload(prts_encoder *enc, const uint8_t *data, uint64_t len, in
 
 /* ---- hashing beside the pixels -------------------------------------------
  * The metadata chunk, which holds the SHA-256, comes before the pixels.  A
- * file output can be patched afterwards, and the hash has a fixed length: so
- * for big files the hash runs on its own thread while the pixels are
- * written, with a placeholder in the chunk, rewritten at the end. */
+ * file output can be rewritten afterwards, and the hash has a fixed length:
+ * so for big files the hash runs on its own thread while the pixels are
+ * written, with a placeholder in the chunk that the PNG writer fills in at
+ * the end (prts__png_write_hash). */
 #define OVERLAP_MIN ((uint64_t)4 << 20)
 
 typedef struct hash_job {
@@ -361,41 +346,19 @@ static void *hash_thread(void *arg)
     return NULL;
 }
 
-/* Rewrite the metadata chunk of the finished file with the real hash. */
-static int patch_hash(prts_encoder *enc, prts__outfile *out, json_t **meta, size_t text_len,
-                      uint32_t g, const char *hex, uint64_t len, uint64_t npix, const char *b64,
-                      prts__err *e)
-{
-    json_t *real = prts__meta_build(enc->user_meta, g, (int)enc->opts[PRTS_OPT_MODE], hex, len,
-                                    NULL, npix, b64, e);
-    if (!real)
-        return e->code;
-    size_t n, chunk_len;
-    char *text = prts__meta_chunk_text(&enc->alloc, real, &n);
-    uint8_t *chunk = text ? prts__png_text_chunk(&enc->alloc, "PixelRTS", text, n, &chunk_len) : NULL;
-    int rc = !chunk ? prts__fail(e, PRTS_E_NOMEM, "cannot serialise the metadata")
-             : n != text_len
-                 ? prts__fail(e, PRTS_E_BAD_METADATA, "the metadata changed length with its hash")
-                 : prts__out_patch(out, PRTS__PNG_FIRST_TEXT_AT, chunk, chunk_len, e);
-    prts__free(&enc->alloc, text);
-    prts__free(&enc->alloc, chunk);
-    json_decref(*meta);
-    *meta = real;
-    return rc;
-}
-
 /* Encode `len` bytes at `data` (hash_hex may be precomputed) as a PNG
  * written through `write`; on success enc->result holds the metadata.
- * `patchable` is the output file when write goes to one (else NULL). */
+ * `rewritable`: write is prts__out_write on a file (`user`) that the PNG
+ * writer may rewrite (prts__out_patch). */
 static int encode_buffer(prts_encoder *enc, const uint8_t *data, uint64_t len, int mapped,
                          int fd, const char *hash_hex, prts_write_fn write, void *user,
-                         prts__outfile *patchable, prts__err *e)
+                         int rewritable, prts__err *e)
 {
     char hex[65];
     hash_job hj = {.data = data, .len = len, .mapped = mapped};
     int hashing = 0;
     int rc = prts__backend_check(&enc->backend, e);
-    if (rc == PRTS_OK && !hash_hex && patchable && len >= OVERLAP_MIN &&
+    if (rc == PRTS_OK && !hash_hex && rewritable && len >= OVERLAP_MIN &&
         enc->opts[PRTS_OPT_PAYLOAD_COMPRESSION] == PRTS_COMPRESS_NONE &&
         pthread_create(&hj.thread, NULL, hash_thread, &hj) == 0) {
         hashing = 1;
@@ -450,23 +413,31 @@ static int encode_buffer(prts_encoder *enc, const uint8_t *data, uint64_t len, i
     prts__png_writer *png = NULL;
     prts__png_params params = {
         .grid = g, .meta_text = text, .meta_len = text_len,
+        .patch = hashing ? prts__out_patch : NULL,
+        .hash_at = hashing ? prts__meta_hash_digits_at(text, text_len) : 0,
         .blueprint_text = bp_text, .blueprint_len = bp_len,
         .level = png_level < 0 ? -png_level : png_level, .adaptive = png_level < 0,
         .filter = (int)enc->opts[PRTS_OPT_FILTER], .threads = (int)enc->opts[PRTS_OPT_THREADS],
         .alloc = &enc->alloc,
     };
+    if (hashing && !params.hash_at) {
+        rc = prts__fail(e, PRTS_E_BAD_METADATA, "the metadata has no data_hash");
+        goto done;
+    }
     rc = prts__png_write_begin(&png, &params, write, user, e);
     if (rc == PRTS_OK)
         rc = write_pixels(enc, png, g, pixels, npix, pixels_mapped, pixels_fd, e);
-    prts__png_write_free(png);
     if (hashing) {
         pthread_join(hj.thread, NULL);
         hashing = 0;
         if (rc == PRTS_OK && hj.rc)
             *e = hj.err, rc = hj.rc;
         if (rc == PRTS_OK)
-            rc = patch_hash(enc, patchable, &meta, text_len, g, hj.hex, len, npix, b64, e);
+            rc = prts__png_write_hash(png, hj.hex, e);
+        if (rc == PRTS_OK && json_object_set_new(meta, "data_hash", json_string(hj.hex)) != 0)
+            rc = prts__fail(e, PRTS_E_NOMEM, "cannot build the metadata");
     }
+    prts__png_write_free(png);
     if (rc == PRTS_OK) {
         json_decref(enc->result);
         enc->result = meta;
@@ -516,10 +487,9 @@ int prts_encoder_push(prts_encoder *enc, const void *data, size_t len)
     return PRTS_OK;
 }
 
-/* The stream pushed so far, encoded through `write` (patchable: as for
+/* The stream pushed so far, encoded through `write` (rewritable: as for
  * encode_buffer); the handle is done (or failed) afterwards. */
-static int finish_stream(prts_encoder *enc, prts_write_fn write, void *user,
-                         prts__outfile *patchable)
+static int finish_stream(prts_encoder *enc, prts_write_fn write, void *user, int rewritable)
 {
     int rc = begin_operation(enc);
     if (rc)
@@ -531,7 +501,7 @@ static int finish_stream(prts_encoder *enc, prts_write_fn write, void *user,
     rc = prts__stage_map(&enc->stage, &enc->err);
     if (rc == PRTS_OK)
         rc = encode_buffer(enc, enc->stage.base, enc->stage.len, prts__stage_is_file(&enc->stage),
-                           enc->stage.fd, hex, write, user, patchable, &enc->err);
+                           enc->stage.fd, hex, write, user, rewritable, &enc->err);
     drop_stream(enc);
     enc->state = rc ? ENC_FAILED : ENC_DONE;
     return rc;
@@ -541,7 +511,7 @@ int prts_encoder_finish(prts_encoder *enc, prts_write_fn write, void *user)
 {
     if (!valid(enc) || !write)
         return PRTS_E_INVALID_ARG;
-    return finish_stream(enc, write, user, NULL);
+    return finish_stream(enc, write, user, 0);
 }
 
 /* Put the finished PNG in `png` in place at `out`, with the sidecars asked
@@ -603,7 +573,7 @@ int prts_encoder_finish_file(prts_encoder *enc, const char *out)
         enc->state = ENC_FAILED;
         return rc;
     }
-    rc = finish_stream(enc, prts__out_write, &o, o.direct ? NULL : &o);
+    rc = finish_stream(enc, prts__out_write, &o, !o.direct);
     if (rc) {
         if (rc == PRTS_E_CALLBACK)
             rc = prts__fail(&enc->err, PRTS_E_IO, "%s: write failed: %s", out,
@@ -637,7 +607,7 @@ int prts_encode_file(prts_encoder *enc, const char *in, const char *out)
     }
     /* a device or FIFO cannot be rewritten: the hash goes in first */
     rc = encode_buffer(enc, map.base, map.len, map.mapped, map.fd, NULL, prts__out_write, &o,
-                       o.direct ? NULL : &o, e);
+                       !o.direct, e);
     if (rc == PRTS_OK && map.mapped)
         rc = prts__map_check_unchanged(in, &map, e);
     prts__unmap(&map);

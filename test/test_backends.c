@@ -134,7 +134,7 @@ static void end_test(void)
     }
 }
 
-/* Hilbert index of pixel (x, y) on a g x g grid (format.md §2, the classic
+/* Hilbert index of pixel (x, y) on a g x g grid (docs/format.md §3, the classic
  * xy2d): payload byte k lies in channel k%4 of the pixel whose index is k/4.
  * Used to name the payload byte behind a differing pixel. */
 static uint64_t xy2d(uint32_t g, uint32_t px, uint32_t py)

@@ -1,4 +1,4 @@
-/* test_compression.c: payload compression (format.md §7) and code mode (§6).
+/* test_compression.c: payload compression (docs/format.md §7) and code mode (§6).
  *
  * - Every compression type (none, zlib, zstd) round-trips through push/finish +
  *   open/pull and through the file API, with the metadata of §5/§7 exact: keys
@@ -190,7 +190,7 @@ static void check_stream(const uint8_t *c, size_t clen, int type, int level, con
 
 /* Check the metadata JSON `js` (released here) of `data` (n bytes) written
  * in `mode` with compression `type` at `level`: keys and order per
- * format.md §5, values per §6/§7.  Returns encoded_size (n when
+ * docs/format.md §5, values per §6/§7.  Returns encoded_size (n when
  * uncompressed); *keep (if non-NULL) gets the parsed object. */
 static uint64_t check_meta(char *js, const uint8_t *data, size_t n, int type, int level, int mode,
                            json_t **keep)
@@ -219,7 +219,7 @@ static uint64_t check_meta(char *js, const uint8_t *data, size_t n, int type, in
         if (i >= nw)
             fail_msg("unexpected metadata key '%s' after '%s'", key, want[nw - 1]);
         if (strcmp(key, want[i]) != 0)
-            fail_msg("metadata key %d is '%s', format.md §5 wants '%s'", i, key, want[i]);
+            fail_msg("metadata key %d is '%s', docs/format.md §5 wants '%s'", i, key, want[i]);
         i++;
     }
     if (i != nw)
@@ -1409,7 +1409,7 @@ static void t_histogram(void **state)
         for (int c = 0; c < PRTS_WASM_CATEGORY_COUNT; c++)
             assert_int_equal(counts[c], c == PRTS_WASM_ARITHMETIC ? 1 : 0);
     }
-    /* every first byte, against the ranges of pixelrts.h / format.md §6 */
+    /* every first byte, against the ranges of pixelrts.h / docs/format.md §6 */
     for (int b = 0; b < 256; b++) {
         uint8_t g[4] = { (uint8_t)b, 0x00, 0x6A, 0xFF };
         memset(counts, 0xAB, sizeof counts);

@@ -12,7 +12,7 @@
 
 typedef tu_fx fx;
 
-/* Metadata text as format.md §5 writes it, for a payload of n bytes with
+/* Metadata text as docs/format.md §5 writes it, for a payload of n bytes with
  * this hash (NULL: no data_hash key) in a grid of side g. */
 static char *meta_text(uint32_t g, uint64_t n, const char *hash, const char *mode)
 {

@@ -1,5 +1,5 @@
-/* test_hilbert.c: white-box tests of the Hilbert mapping (format.md §3), the
- * grid size rule (§2) and the strip-of-tiles layout (design.md §2). */
+/* test_hilbert.c: white-box tests of the Hilbert mapping (docs/format.md §3), the
+ * grid size rule (§2) and the strip-of-tiles layout (docs/architecture.md §3). */
 #include "test_util.h"
 
 #include <stdlib.h>

@@ -79,7 +79,7 @@ static void assert_json_equal(json_t *got, json_t *want, const char *what)
     fail_msg("%s: metadata differs from the vector's", what);
 }
 
-/* Same keys in the same order, recursively (format.md §5 fixes the order). */
+/* Same keys in the same order, recursively (docs/format.md §5 fixes the order). */
 static void assert_json_same_order(json_t *got, json_t *want, const char *path)
 {
     if (!json_is_object(got) || !json_is_object(want))
@@ -470,7 +470,7 @@ static void t_encode_decode(void **state)
     free(bin);
 }
 
-/* ---- format.md worked examples --------------------------------------- */
+/* ---- docs/format.md worked examples --------------------------------------- */
 
 /* §4: 10 bytes 00..09 → rows given in the spec; §5: the exact chunk text. */
 static void t_worked_example(void **state)
@@ -597,7 +597,7 @@ int main(void)
         for (size_t i = 0; i < nv; i++) {
             if (checks[c].which == 1 && vecs[i].compressed)
                 /* decoded only: re-encoding would have to reproduce the original's
-                 * compressed bytes (format.md §7) */
+                 * compressed bytes (docs/format.md §7) */
                 continue;
             tests[nt].name = tu_strdupf("%s/%s", checks[c].tag, vecs[i].name);
             tests[nt].test_func = checks[c].fn;

@@ -179,7 +179,7 @@ typedef enum prts_option {
                                        is read.  Default 64 MiB (a code-mode file carries its
                                        payload in base64 there: raise it for payloads over 48 MiB) */
     PRTS_OPT_PAYLOAD_COMPRESSION = 11,/* E: prts_compression of the payload before it is placed
-                                         (format.md §7); the PNG then stores the compressed
+                                         (docs/format.md §7); the PNG then stores the compressed
                                          bytes and deflates only the padding.  Default NONE */
     PRTS_OPT_PAYLOAD_LEVEL = 12,    /* E: level of that compression: zlib 1..9, zstd 1..19;
                                        0 = the library's default (zlib 6, zstd 3).  Default 0 */
@@ -295,7 +295,7 @@ PRTS_API int prts_encoder_set_option(prts_encoder *enc, prts_option option, int6
 PRTS_API int prts_encoder_get_option(const prts_encoder *enc, prts_option option, int64_t *value);
 
 /* Caller's metadata: a JSON object (UTF-8) whose keys are stored after the
- * format keys (format.md §5: `version` becomes `content_version`, a
+ * format keys (docs/format.md §5: `version` becomes `content_version`, a
  * `segments` object also fills `offsets` and `hashes`).  NULL or "{}"
  * clears it.  PRTS_E_BAD_METADATA if it is not a JSON object. */
 PRTS_API int prts_encoder_set_metadata_json(prts_encoder *enc, const char *json);
@@ -541,7 +541,7 @@ PRTS_API char *prts_batch_results_json(const prts_batch *batch);
 /* Helpers                                                             */
 /* ------------------------------------------------------------------ */
 
-/* Opcode categories of the code-mode visualisation (format.md §6). */
+/* Opcode categories of the code-mode visualisation (docs/format.md §6). */
 typedef enum prts_wasm_category {
     PRTS_WASM_CONTROL = 0,    /* 0x00-0x05, 0x0B-0x11 */
     PRTS_WASM_ARITHMETIC = 1, /* 0x45-0x66, 0x6A-0x78, 0x7C-0x8A, 0x92-0x97, 0xA0-0xA5 */
@@ -566,7 +566,7 @@ PRTS_API const char *prts_wasm_category_name(int category);
 PRTS_API int prts_decoder_wasm_histogram(const prts_decoder *dec,
                                          uint64_t counts[PRTS_WASM_CATEGORY_COUNT]);
 
-/* Smallest grid side for an n-byte payload (format.md §2): 1 for 0 bytes,
+/* Smallest grid side for an n-byte payload (docs/format.md §2): 1 for 0 bytes,
  * else the smallest power of two g >= 4 with 4*g*g >= n. */
 PRTS_API uint32_t prts_grid_size_for(uint64_t n);
 

@@ -1,4 +1,4 @@
-/* backend/backend.h: the pixel-transform backends and their vtable (design.md §3).
+/* backend/backend.h: the pixel-transform backends and their vtable (docs/architecture.md §4).
  *
  * A backend moves a band of strips (each strip = tile-side rows) between
  * payload order and PNG row order.  The core plans the band (which

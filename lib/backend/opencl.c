@@ -1,7 +1,7 @@
 /* backend/opencl.c: the OpenCL backend (any OpenCL 1.2 platform through the ICD loader:
  * PoCL on the CPU in tests, a GPU where one is present).
  *
- * Work split per band (design.md §2):
+ * Work split per band (docs/architecture.md §3):
  *  - the host classifies the band's tiles: a "full" tile holds t*t whole payload pixels and
  *    gets a slot in a packed buffer; every other tile is padding (all zero) or partial (it
  *    holds the end of the payload);

@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/alloc.h"
 #include "backend/pass.h"
+#include "common/alloc.h"
 
 int prts__pass_init(prts__pass *p, const prts_allocator *a, const prts__backend *b, uint32_t g,
                     uint64_t len, const prts__code_colours *code, prts__err *e)

@@ -5,7 +5,7 @@
 #include "backend/backend.h"
 #include "layout/hilbert.h"
 
-/* The code-mode colour tables (format.md §6): a pixel's R is red[b0], its A
+/* The code-mode colour tables (docs/format.md §6): a pixel's R is red[b0], its A
  * alpha[b0].  They are the format's (format/code_mode.h: prts__code_tables):
  * the caller fills them and hands them in. */
 typedef struct prts__code_colours {

@@ -1,6 +1,6 @@
 /* common/checksum.h: CRC-32 (PNG chunks) and Adler-32 (zlib streams).
  *
- * libdeflate's versions run 4-6x faster than zlib's (performance.md: CRC-32
+ * libdeflate's versions run 4-6x faster than zlib's (docs/architecture.md §11: CRC-32
  * 2.1 vs 8.2 GB/s, Adler-32 1.5 vs 8.6 GB/s), and both are on the path of
  * every byte we write or read; zlib's are the fallback when the build has no
  * libdeflate.  Same values either way. */
@@ -48,6 +48,12 @@ static inline uint32_t prts__adler32(uint32_t adler, const void *data, size_t le
     }
     return adler;
 #endif
+}
+
+/* CRC-32 of A followed by B, from crc(A), crc(B) and len(B). */
+static inline uint32_t prts__crc32_combine(uint32_t a, uint32_t b, uint64_t len_b)
+{
+    return (uint32_t)crc32_combine64(a, b, (z_off64_t)len_b);
 }
 
 /* Adler-32 of A followed by B, from adler(A), adler(B) and len(B). */

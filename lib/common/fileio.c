@@ -142,6 +142,21 @@ void prts__release_pages(const void *base, uint64_t len)
     madvise((void *)start, end - start, MADV_DONTNEED);
 }
 
+int prts__for_slices(const uint8_t *data, uint64_t len, int mapped, prts__slice_fn fn,
+                     void *user, prts__err *e)
+{
+    for (uint64_t at = 0;; at += PRTS__RELEASE_EVERY) {
+        uint64_t n = len - at < PRTS__RELEASE_EVERY ? len - at : PRTS__RELEASE_EVERY;
+        const uint8_t *slice = n ? data + at : data; /* data is NULL for an empty buffer */
+        int last = at + n == len;
+        int rc = fn(user, slice, (size_t)n, last, e);
+        if (mapped)
+            prts__release_pages(slice, n);
+        if (rc || last)
+            return rc;
+    }
+}
+
 int prts__write_all(int fd, const void *data, size_t len)
 {
     const uint8_t *p = data;
@@ -342,9 +357,9 @@ int prts__out_write(void *outfile, const void *data, size_t len)
     return 0;
 }
 
-int prts__out_patch(prts__outfile *o, uint64_t offset, const void *data, size_t len,
-                    prts__err *e)
+int prts__out_patch(void *outfile, uint64_t offset, const void *data, size_t len, prts__err *e)
 {
+    prts__outfile *o = outfile;
     const uint8_t *p = data;
     if (o->direct)
         return prts__fail(e, PRTS_E_IO, "%s: cannot rewrite a device or FIFO", o->path);

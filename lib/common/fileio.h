@@ -41,6 +41,17 @@ void prts__release_pages(const void *base, uint64_t len);
 /* Bytes of mapped data a pass may touch before it releases its pages. */
 #define PRTS__RELEASE_EVERY (8u << 20)
 
+/* The one loop over a buffer that may be a file mapping (hashing it,
+ * compressing it): `fn` gets it in slices of PRTS__RELEASE_EVERY bytes
+ * (`last` on the final one; an empty buffer is one empty slice, its `data`
+ * possibly NULL), and when `mapped` each slice's pages are released once
+ * `fn` had it, so that the pass does not keep the file resident.  Stops at
+ * fn's first failure and returns it. */
+typedef int (*prts__slice_fn)(void *user, const uint8_t *data, size_t len, int last,
+                              prts__err *e);
+int prts__for_slices(const uint8_t *data, uint64_t len, int mapped, prts__slice_fn fn,
+                     void *user, prts__err *e);
+
 /* Open `path` for reading: without blocking (a FIFO never hangs the
  * caller), and only if it is a regular file; *st receives its status.
  * PRTS_E_FILE_NOT_FOUND, PRTS_E_UNSUPPORTED (not a regular file: pipes are
@@ -83,10 +94,9 @@ int prts__out_open(prts__outfile *o, const prts_allocator *a, const char *path, 
                    const struct stat *input, int flags, prts__err *e);
 /* prts_write_fn over an outfile (buffered). */
 int prts__out_write(void *outfile, const void *data, size_t len);
-/* Overwrite bytes already written at `offset` (same length); not on a
- * direct output. */
-int prts__out_patch(prts__outfile *o, uint64_t offset, const void *data, size_t len,
-                    prts__err *e);
+/* Overwrite bytes already written at `offset` (same length) of an outfile;
+ * not on a direct output. */
+int prts__out_patch(void *outfile, uint64_t offset, const void *data, size_t len, prts__err *e);
 /* Put `n` outputs in place together, and move the files named in `drop`
  * (stale sidecars) out of the way: all of it, or, on any failure, none of
  * it: each output that replaced a file is exchanged back with it

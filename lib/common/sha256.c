@@ -1,6 +1,7 @@
 /* common/sha256.c: thin wrapper over OpenSSL EVP SHA-256. */
 #include <openssl/evp.h>
 
+#include "common/fileio.h"
 #include "common/sha256.h"
 
 int prts__sha256_init(prts__sha256 *h, prts__err *e)
@@ -19,6 +20,19 @@ void prts__sha256_update(prts__sha256 *h, const void *data, size_t len)
 {
     if (len)
         EVP_DigestUpdate(h->ctx, data, len);
+}
+
+static int update_slice(void *h, const uint8_t *data, size_t len, int last, prts__err *e)
+{
+    (void)last;
+    (void)e;
+    prts__sha256_update(h, data, len);
+    return PRTS_OK;
+}
+
+void prts__sha256_update_mapped(prts__sha256 *h, const uint8_t *data, uint64_t len, int mapped)
+{
+    prts__for_slices(data, len, mapped, update_slice, h, NULL);
 }
 
 void prts__sha256_final_hex(prts__sha256 *h, char hex[65])

@@ -2,7 +2,7 @@
  *
  * The Hilbert layout means no PNG row can be written before most of the
  * payload is known, and no payload byte can be handed out in order before
- * most rows are decoded (design.md §1): streams stage their data here. */
+ * most rows are decoded (docs/architecture.md §2): streams stage their data here. */
 #ifndef PRTS__STAGE_H
 #define PRTS__STAGE_H
 

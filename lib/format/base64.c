@@ -1,5 +1,5 @@
 /* format/base64.c: standard base64 with padding (OpenSSL's EVP coder), for the
- * code-mode copy of the payload (format.md §6). */
+ * code-mode copy of the payload (docs/format.md §6). */
 #include <openssl/evp.h>
 
 #include "common/alloc.h"

@@ -1,5 +1,5 @@
 /* format/base64.h: standard base64 with padding, for the code-mode copy of the
- * payload in the metadata's original_data_b64 (format.md §6). */
+ * payload in the metadata's original_data_b64 (docs/format.md §6). */
 #ifndef PRTS__BASE64_H
 #define PRTS__BASE64_H
 

@@ -1,4 +1,4 @@
-/* format/code_mode.c: code mode (format.md §6): what is a WASM module, the opcode
+/* format/code_mode.c: code mode (docs/format.md §6): what is a WASM module, the opcode
  * categories, and the colour tables the pixels of a code-mode image get. */
 #include <string.h>
 
@@ -14,7 +14,7 @@ static int in(int b, int lo, int hi)
     return b >= lo && b <= hi;
 }
 
-/* The opcode category of a byte (format.md §6; "variable" is the
+/* The opcode category of a byte (docs/format.md §6; "variable" is the
  * local/global get/set range that the colouring weighs as memory). */
 static int category(int b)
 {

@@ -1,4 +1,4 @@
-/* format/code_mode.h: code mode (format.md §6): a WASM module's pixels are
+/* format/code_mode.h: code mode (docs/format.md §6): a WASM module's pixels are
  * coloured by opcode; the public prts_wasm_* queries live here too. */
 #ifndef PRTS__CODE_MODE_H
 #define PRTS__CODE_MODE_H

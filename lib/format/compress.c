@@ -1,4 +1,4 @@
-/* format/compress.c: payload compression (format.md §7): the streaming zlib / zstd
+/* format/compress.c: payload compression (docs/format.md §7): the streaming zlib / zstd
  * compressor and the bounded decompressor. */
 #include <string.h>
 #include <zlib.h>

@@ -1,4 +1,4 @@
-/* format/compress.h: payload compression (format.md §7): a payload compressed
+/* format/compress.h: payload compression (docs/format.md §7): a payload compressed
  * before it is placed in the pixels is a zlib stream or a zstd frame. */
 #ifndef PRTS__COMPRESS_H
 #define PRTS__COMPRESS_H
@@ -12,7 +12,7 @@
 typedef int (*prts__emit_fn)(void *user, const uint8_t *data, size_t len);
 
 /* Decompress a payload of `n` bytes (a zstd frame if it starts with the
- * zstd magic, else a zlib stream: format.md §7), emitting exactly `expect`
+ * zstd magic, else a zlib stream: docs/format.md §7), emitting exactly `expect`
  * bytes; PRTS_E_DECOMPRESS if it is corrupt or inflates to another length
  * (it stops as soon as it passes `expect`: bombs cost no memory). */
 int prts__decompress(const prts_allocator *a, const uint8_t *in, uint64_t n, uint64_t expect,

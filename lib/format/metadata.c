@@ -1,4 +1,4 @@
-/* format/metadata.c: the PixelRTS metadata object (format.md §5): building it,
+/* format/metadata.c: the PixelRTS metadata object (docs/format.md §5): building it,
  * its chunk text, finding it among a PNG's text chunks, parsing, validating, and
  * merging it with a sidecar's (the sidecar files themselves: format/sidecar.c). */
 #include <stdlib.h>
@@ -329,3 +329,26 @@ json_t *prts__meta_merge(json_t *chunk, json_t *sidecar, const char **differs)
     return merged;
 }
 
+/* Where the digits of the top-level "data_hash" lie in a metadata chunk
+ * text (magic + compact JSON): found by depth, outside strings, since the
+ * caller's keys may nest a "data_hash" of their own.  0: nowhere. */
+size_t prts__meta_hash_digits_at(const char *text, size_t len)
+{
+    static const char key[] = "\"data_hash\":\"";
+    size_t klen = sizeof key - 1;
+    int depth = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] == '{' || text[i] == '[') {
+            depth++;
+        } else if (text[i] == '}' || text[i] == ']') {
+            depth--;
+        } else if (text[i] == '"') {
+            if (depth == 1 && len - i >= klen + 64 && memcmp(text + i, key, klen) == 0)
+                return i + klen;
+            for (i++; i < len && text[i] != '"'; i++)
+                if (text[i] == '\\')
+                    i++;
+        }
+    }
+    return 0;
+}

@@ -1,4 +1,4 @@
-/* format/metadata.h: the PixelRTS metadata object (format.md §5): build, find among
+/* format/metadata.h: the PixelRTS metadata object (docs/format.md §5): build, find among
  * a PNG's text chunks, parse, validate, merge with a sidecar's (format/sidecar.h). */
 #ifndef PRTS__METADATA_H
 #define PRTS__METADATA_H
@@ -72,19 +72,25 @@ int prts__meta_texts_need(const prts__meta_texts *t, prts__err *e);
 int prts__meta_interpret(json_t *obj, prts__meta *m, prts__err *e);
 void prts__meta_clear(prts__meta *m);
 
-/* The blueprint (format.md §5): carried, not interpreted.  Chunk text is
+/* The blueprint (docs/format.md §5): carried, not interpreted.  Chunk text is
  * "PixelRTS-Blueprint" + compact JSON; the sidecar is OUTPUT.blueprint.json. */
 #define PRTS__BLUEPRINT_MAGIC "PixelRTS-Blueprint"
 int prts__blueprint_is_chunk_text(const char *text, size_t len);
 int prts__blueprint_parse_chunk(const char *text, size_t len, json_t **out, prts__err *e);
 char *prts__blueprint_chunk_text(const prts_allocator *a, const json_t *blueprint, size_t *len);
 
-/* A PNG's metadata with its sidecar's (format.md §5): the PNG's own chunk is
+/* A PNG's metadata with its sidecar's (docs/format.md §5): the PNG's own chunk is
  * authoritative; the sidecar may add keys the chunk lacks (an older writer's
  * sidecar, or one that alone keeps original_data_b64), but a key both hold
  * must have equal values.  Returns the chunk plus the sidecar's other keys (a
  * new reference; NULL when out of memory) and sets *differs to the first key,
  * in the chunk's order, whose values differ (NULL when none does). */
 json_t *prts__meta_merge(json_t *chunk, json_t *sidecar, const char **differs);
+
+/* Where the 64 digits of the top-level "data_hash" lie in a metadata chunk
+ * text (magic + compact JSON), found by depth outside strings, since the
+ * caller's keys may nest a "data_hash" of their own; 0: nowhere.  The PNG
+ * writer fills them in once the hash is known. */
+size_t prts__meta_hash_digits_at(const char *text, size_t len);
 
 #endif

@@ -1,4 +1,4 @@
-/* format/sidecar.h: the sidecar files beside a PNG (format.md §5): their names,
+/* format/sidecar.h: the sidecar files beside a PNG (docs/format.md §5): their names,
  * reading them (bounded) and writing them with the PNG. */
 #ifndef PRTS__SIDECAR_H
 #define PRTS__SIDECAR_H

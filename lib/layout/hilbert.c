@@ -27,7 +27,7 @@ void prts__d2xy(uint32_t g, uint64_t d, uint32_t *px, uint32_t *py)
     *py = (uint32_t)y;
 }
 
-/* The classic xy2d walk (format.md section 3), level by level from the top. */
+/* The classic xy2d walk (docs/format.md section 3), level by level from the top. */
 uint64_t prts__xy2d(uint32_t g, uint32_t x, uint32_t y)
 {
     uint64_t d = 0, px = x, py = y;

@@ -1,4 +1,5 @@
-/* layout/hilbert.h: the Hilbert layout of PixelRTS v2 as strips of tiles (design.md §2). */
+/* layout/hilbert.h: the Hilbert layout of PixelRTS v2 as strips of tiles
+ * (docs/architecture.md §3). */
 #ifndef PRTS__HILBERT_H
 #define PRTS__HILBERT_H
 
@@ -31,11 +32,11 @@ typedef struct prts__layout {
     const uint8_t (*inv)[PRTS__TILE_MAX * PRTS__TILE_MAX];
 } prts__layout;
 
-/* Classic iterative d2xy / xy2d (format.md §3); y is the PNG row. */
+/* Classic iterative d2xy / xy2d (docs/format.md §3); y is the PNG row. */
 void prts__d2xy(uint32_t g, uint64_t d, uint32_t *x, uint32_t *y);
 uint64_t prts__xy2d(uint32_t g, uint32_t x, uint32_t y);
 
-/* Smallest grid side for n payload bytes (format.md §2); 0 if too large. */
+/* Smallest grid side for n payload bytes (docs/format.md §2); 0 if too large. */
 uint32_t prts__grid_size(uint64_t n);
 
 /* 1 if an explicit grid g may hold a payload of n bytes: it holds them, and its image

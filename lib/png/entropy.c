@@ -7,7 +7,7 @@
 #include "png/entropy.h"
 
 /* Deflate at any level costs ~20 ns per byte on random data and makes it
- * bigger (performance.md); storing costs a copy.  So each 1 KiB block
+ * bigger (docs/architecture.md §11); storing costs a copy.  So each 1 KiB block
  * (PRTS__ENTROPY_BLOCK) is classified by the order-0 entropy of a 256-byte
  * sample (4 runs of 64 bytes spread over it).  On such a sample random bytes
  * measure 7.0-7.4 bits per byte, machine code (x86-64 /bin/bash) 5.4

@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "png/spng_alloc.h"
 #include "common/common.h"
+#include "png/spng_alloc.h"
 
 /* Follows the chunk framing of the bytes handed to libspng and checks each
  * chunk's CRC itself, so that a damaged chunk is reported as a CRC error

@@ -1,6 +1,5 @@
 /* png/segments_read.c: indexed, parallel reading of IDAT segments. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,9 +14,10 @@
 #include "common/checksum.h"
 #include "common/cpu_features.h"
 #include "common/fileio.h"
+#include "common/pool.h"
 #include "png/filter.h"
-#include "png/segments_index.h"
 #include "png/read.h"
+#include "png/segments_index.h"
 #include "png/segments_read.h"
 
 enum { SLOT_FREE, SLOT_QUEUED, SLOT_RUNNING, SLOT_DONE };
@@ -70,11 +70,8 @@ struct prts__seg_reader {
 
     slot *slots;
     uint32_t nslots;
-    pthread_t *threads;
+    prts__pool pool;     /* the inflaters, when nthreads */
     int nthreads;
-    int stop;
-    pthread_mutex_t lock;
-    pthread_cond_t work, done;
     inflater inline_inf; /* when there are no threads */
     const prts_allocator *alloc;
 };
@@ -251,34 +248,35 @@ static int inflate_segment(prts__seg_reader *r, uint32_t k, slot *s, inflater *f
     return PRTS_OK;
 }
 
-static void *worker(void *arg)
+/* The pool's hooks (common/pool.h): the earliest segment queued goes
+ * first, each thread with its own inflater. */
+static void *worker_take(void *owner)
 {
-    prts__seg_reader *r = arg;
-    inflater f;
-    memset(&f, 0, sizeof f);
-    pthread_mutex_lock(&r->lock);
-    for (;;) {
-        slot *s = NULL;
-        while (!r->stop) {
-            for (uint32_t i = 0; i < r->nslots; i++)
-                if (r->slots[i].state == SLOT_QUEUED && (!s || r->slots[i].seg < s->seg))
-                    s = &r->slots[i];
-            if (s)
-                break;
-            pthread_cond_wait(&r->work, &r->lock);
-        }
-        if (r->stop)
-            break;
+    prts__seg_reader *r = owner;
+    slot *s = NULL;
+    for (uint32_t i = 0; i < r->nslots; i++)
+        if (r->slots[i].state == SLOT_QUEUED && (!s || r->slots[i].seg < s->seg))
+            s = &r->slots[i];
+    if (s)
         s->state = SLOT_RUNNING;
-        pthread_mutex_unlock(&r->lock);
-        s->rc = inflate_segment(r, (uint32_t)s->seg, s, &f);
-        pthread_mutex_lock(&r->lock);
-        s->state = SLOT_DONE;
-        pthread_cond_broadcast(&r->done);
-    }
-    pthread_mutex_unlock(&r->lock);
-    inflater_free(r, &f);
-    return NULL;
+    return s;
+}
+
+static void worker_run(void *owner, void *task, void *local)
+{
+    slot *s = task;
+    s->rc = inflate_segment(owner, (uint32_t)s->seg, s, local);
+}
+
+static void worker_finish(void *owner, void *task)
+{
+    (void)owner;
+    ((slot *)task)->state = SLOT_DONE;
+}
+
+static void worker_end(void *owner, void *local)
+{
+    inflater_free(owner, local);
 }
 
 /* ---- scheduling (caller's thread) ----------------------------------------- */
@@ -294,11 +292,11 @@ static void queue(prts__seg_reader *r, uint32_t k)
             s->state = SLOT_FREE;
             break;
         }
-        pthread_cond_wait(&r->done, &r->lock);
+        prts__pool_wait(&r->pool);
     }
     s->seg = k;
     s->state = SLOT_QUEUED;
-    pthread_cond_signal(&r->work);
+    prts__pool_post(&r->pool);
 }
 
 /* Segment k, inflated: waits for it, reading ahead behind it. */
@@ -312,14 +310,14 @@ static int get_segment(prts__seg_reader *r, uint32_t k, slot **out, prts__err *e
             s->state = SLOT_DONE;
         }
     } else {
-        pthread_mutex_lock(&r->lock);
+        prts__pool_lock(&r->pool);
         queue(r, k);
         for (uint32_t a = k + 1; a < r->ix.count && a < k + r->nslots &&
                                  r->ix.seg[a].first_row <= r->horizon; a++)
             queue(r, a);
         while (s->state != SLOT_DONE)
-            pthread_cond_wait(&r->done, &r->lock);
-        pthread_mutex_unlock(&r->lock);
+            prts__pool_wait(&r->pool);
+        prts__pool_unlock(&r->pool);
     }
     if (s->rc) {
         *e = s->err;
@@ -453,9 +451,6 @@ int prts__seg_reader_open(prts__seg_reader **out, const prts_allocator *a, int f
         prts__free(a, chunk);
         return prts__fail(e, PRTS_E_NOMEM, "cannot allocate the segment reader");
     }
-    pthread_mutex_init(&r->lock, NULL);
-    pthread_cond_init(&r->work, NULL);
-    pthread_cond_init(&r->done, NULL);
     r->name = name;
     r->side = side;
     r->row_len = (size_t)side * 4;
@@ -503,13 +498,11 @@ int prts__seg_reader_open(prts__seg_reader **out, const prts_allocator *a, int f
         }
     }
     if (r->nthreads) {
-        r->threads = prts__calloc(a, (size_t)r->nthreads, sizeof *r->threads);
-        int started = 0;
-        while (r->threads && started < r->nthreads &&
-               pthread_create(&r->threads[started], NULL, worker, r) == 0)
-            started++;
-        if (started < r->nthreads) {
-            r->nthreads = started;
+        prts__pool_work work = {
+            .owner = r, .local_size = sizeof(inflater), .take = worker_take,
+            .run = worker_run, .finish = worker_finish, .end = worker_end,
+        };
+        if (prts__pool_start(&r->pool, a, &work, r->nthreads) < r->nthreads) {
             prts__seg_reader_free(r);
             return prts__fail(e, PRTS_E_NOMEM, "cannot start an inflate thread");
         }
@@ -522,18 +515,7 @@ void prts__seg_reader_free(prts__seg_reader *r)
 {
     if (!r)
         return;
-    if (r->threads) {
-        pthread_mutex_lock(&r->lock);
-        r->stop = 1;
-        pthread_cond_broadcast(&r->work);
-        pthread_mutex_unlock(&r->lock);
-        for (int i = 0; i < r->nthreads; i++)
-            pthread_join(r->threads[i], NULL);
-        prts__free(r->alloc, r->threads);
-    }
-    pthread_mutex_destroy(&r->lock);
-    pthread_cond_destroy(&r->work);
-    pthread_cond_destroy(&r->done);
+    prts__pool_stop(&r->pool);
     for (uint32_t i = 0; r->slots && i < r->nslots; i++) {
         prts__free(r->alloc, r->slots[i].rows);
         prts__free(r->alloc, r->slots[i].chunk);

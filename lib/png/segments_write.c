@@ -90,7 +90,7 @@ static int set_level(prts__deflater *d, int level, prts__buf *out, prts__err *e)
 
 /* ---- ISA-L: level 1 ----------------------------------------------------------
  * igzip's level 1 deflates random bytes at ~0.9 GB/s (zlib L1: 54 MB/s,
- * performance.md) and machine code at ~510 MB/s (zlib L1: 100 MB/s), for
+ * docs/architecture.md §11) and machine code at ~510 MB/s (zlib L1: 100 MB/s), for
  * 1-5 % more output.  Its level 3 is bigger than zlib's level 3 (0.373 vs
  * 0.367 of a 32 MiB binary in 1 MiB pieces), so zlib keeps the other levels. */
 #ifdef PRTS_HAVE_ISAL

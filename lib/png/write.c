@@ -1,6 +1,5 @@
 /* png/write.c: PNG framing, segments compressed on a pool of threads and
- * written in order, the segment index. */
-#include <pthread.h>
+ * written in order, the segment index, a hash filled in last. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,9 +8,10 @@
 #include "common/bytes.h"
 #include "common/checksum.h"
 #include "common/cpu_features.h"
-#include "png/segments_write.h"
+#include "common/pool.h"
 #include "png/filter.h"
 #include "png/segments_index.h"
+#include "png/segments_write.h"
 #include "png/write.h"
 
 static const uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
@@ -21,6 +21,7 @@ static const uint8_t zlib_header[2] = {0x78, 0x01};
 
 enum { SLOT_FREE, SLOT_QUEUED, SLOT_RUNNING, SLOT_DONE };
 enum { CHUNK_HEAD = 8 }; /* length + type, before a chunk's data */
+#define NO_HASH SIZE_MAX
 
 /* One segment on its way: filtered rows in, a complete IDAT chunk out
  * (length and CRC filled in when it is written, in order). */
@@ -62,11 +63,16 @@ struct prts__png_writer {
     prts__deflater inline_def;
     const prts_allocator *alloc;
 
-    pthread_t *threads;
+    prts__pool pool;     /* the compressors, when nthreads */
     int nthreads;        /* 0: compress on the caller's thread */
-    int stop;
-    pthread_mutex_t lock;
-    pthread_cond_t work, done;
+
+    /* the hash to come (params.patch): where its digits and the metadata
+     * chunk's CRC lie in the output, and that CRC's parts around the digits */
+    prts__patch_fn patch;
+    int ended;           /* IEND written */
+    uint64_t hash_offset, crc_offset;
+    uint32_t crc_head, crc_tail;
+    size_t tail_len;
 };
 
 /* ---- output ---------------------------------------------------------------- */
@@ -94,8 +100,9 @@ static int put_chunk(prts__png_writer *w, const char type[4], const uint8_t *dat
     return rc ? rc : put(w, tail, sizeof tail, e);
 }
 
-uint8_t *prts__png_text_chunk(const prts_allocator *a, const char *keyword, const char *text,
-                              size_t len, size_t *out_len)
+/* A whole tEXt chunk (length, type, keyword, text, CRC), from `a`. */
+static uint8_t *text_chunk(const prts_allocator *a, const char *keyword, const char *text,
+                           size_t len, size_t *out_len)
 {
     size_t klen = strlen(keyword), data_len = klen + 1 + len;
     uint8_t *c = prts__alloc(a, data_len + 12);
@@ -110,16 +117,39 @@ uint8_t *prts__png_text_chunk(const prts_allocator *a, const char *keyword, cons
     return c;
 }
 
+/* A tEXt chunk; unless `hash_at` is NO_HASH, the text holds a hash to come
+ * there, and the writer notes where (prts__png_write_hash). */
 static int put_text(prts__png_writer *w, const char *keyword, const char *text, size_t len,
-                    prts__err *e)
+                    size_t hash_at, prts__err *e)
 {
     size_t n;
-    uint8_t *c = prts__png_text_chunk(w->alloc, keyword, text, len, &n);
+    uint8_t *c = text_chunk(w->alloc, keyword, text, len, &n);
     if (!c)
         return prts__fail(e, PRTS_E_NOMEM, "cannot build the %s chunk", keyword);
+    if (hash_at != NO_HASH) {
+        /* the CRC covers type and data: what lies before the digits and
+         * after them is known now, the digits are combined in later */
+        size_t at = CHUNK_HEAD + strlen(keyword) + 1 + hash_at, end = n - 4;
+        w->hash_offset = w->offset + at;
+        w->crc_offset = w->offset + end;
+        w->crc_head = prts__crc32(0, c + 4, at - 4);
+        w->tail_len = end - (at + 64);
+        w->crc_tail = prts__crc32(0, c + at + 64, w->tail_len);
+    }
     int rc = put(w, c, n, e);
     prts__free(w->alloc, c);
     return rc;
+}
+
+int prts__png_write_hash(prts__png_writer *w, const char hex[64], prts__err *e)
+{
+    if (!w->patch || !w->ended)
+        return prts__fail(e, PRTS_E_PNG, "no hash to fill in");
+    uint32_t crc = prts__crc32_combine(w->crc_head, prts__crc32(0, hex, 64), 64);
+    uint8_t be[4];
+    prts__put32(be, prts__crc32_combine(crc, w->crc_tail, w->tail_len));
+    int rc = w->patch(w->user, w->hash_offset, hex, 64, e);
+    return rc ? rc : w->patch(w->user, w->crc_offset, be, sizeof be, e);
 }
 
 /* ---- compressing a segment (any thread) ------------------------------------ */
@@ -142,27 +172,39 @@ static void compress_slot(prts__png_writer *w, slot *s, prts__deflater *d)
         s->crc = prts__crc32(0, s->out.data + 4, s->out.len - 4);
 }
 
-static void *worker(void *arg)
+/* The pool's hooks (common/pool.h): segments are compressed in the order
+ * they were filled, each thread with its own deflater. */
+static void worker_begin(void *owner, void *local)
 {
-    prts__png_writer *w = arg;
-    prts__deflater d = {.alloc = w->alloc};
-    pthread_mutex_lock(&w->lock);
-    for (;;) {
-        while (!w->stop && w->taken == w->filled)
-            pthread_cond_wait(&w->work, &w->lock);
-        if (w->stop)
-            break;
-        slot *s = &w->slots[w->taken++ % w->nslots];
-        s->state = SLOT_RUNNING;
-        pthread_mutex_unlock(&w->lock);
-        compress_slot(w, s, &d);
-        pthread_mutex_lock(&w->lock);
-        s->state = SLOT_DONE;
-        pthread_cond_broadcast(&w->done);
-    }
-    pthread_mutex_unlock(&w->lock);
-    prts__deflater_free(&d);
-    return NULL;
+    prts__png_writer *w = owner;
+    ((prts__deflater *)local)->alloc = w->alloc;
+}
+
+static void *worker_take(void *owner)
+{
+    prts__png_writer *w = owner;
+    if (w->taken == w->filled)
+        return NULL;
+    slot *s = &w->slots[w->taken++ % w->nslots];
+    s->state = SLOT_RUNNING;
+    return s;
+}
+
+static void worker_run(void *owner, void *task, void *local)
+{
+    compress_slot(owner, task, local);
+}
+
+static void worker_finish(void *owner, void *task)
+{
+    (void)owner;
+    ((slot *)task)->state = SLOT_DONE;
+}
+
+static void worker_end(void *owner, void *local)
+{
+    (void)owner;
+    prts__deflater_free(local);
 }
 
 /* ---- writing segments in order (caller's thread) --------------------------- */
@@ -190,10 +232,10 @@ static int emit_one(prts__png_writer *w, prts__err *e)
 {
     slot *s = &w->slots[w->emitted % w->nslots];
     if (w->nthreads) {
-        pthread_mutex_lock(&w->lock);
+        prts__pool_lock(&w->pool);
         while (s->state != SLOT_DONE)
-            pthread_cond_wait(&w->done, &w->lock);
-        pthread_mutex_unlock(&w->lock);
+            prts__pool_wait(&w->pool);
+        prts__pool_unlock(&w->pool);
     }
     w->emitted++;
     s->state = SLOT_FREE;
@@ -232,11 +274,11 @@ static int submit(prts__png_writer *w, prts__err *e)
         s->state = SLOT_DONE;
         return emit_one(w, e);
     }
-    pthread_mutex_lock(&w->lock);
+    prts__pool_lock(&w->pool);
     s->state = SLOT_QUEUED;
     w->filled++;
-    pthread_cond_signal(&w->work);
-    pthread_mutex_unlock(&w->lock);
+    prts__pool_post(&w->pool);
+    prts__pool_unlock(&w->pool);
     return PRTS_OK;
 }
 
@@ -285,6 +327,23 @@ int prts__png_write_rows(prts__png_writer *w, const uint8_t *rows, uint32_t nrow
     return PRTS_OK;
 }
 
+/* The compressors and their buffers, needed no more after the last
+ * segment (a writer may live on a while to fill in the hash). */
+static void drop_segments(prts__png_writer *w)
+{
+    prts__pool_stop(&w->pool);
+    for (uint32_t i = 0; w->slots && i < w->nslots; i++) {
+        prts__free(w->alloc, w->slots[i].raw);
+        prts__buf_free(&w->slots[i].out);
+    }
+    prts__free(w->alloc, w->slots);
+    w->slots = NULL;
+    prts__free(w->alloc, w->prev_row);
+    prts__free(w->alloc, w->scratch);
+    w->prev_row = w->scratch = NULL;
+    prts__deflater_free(&w->inline_def);
+}
+
 int prts__png_write_end(prts__png_writer *w, prts__err *e)
 {
     if (w->rows_in != w->grid)
@@ -294,6 +353,7 @@ int prts__png_write_end(prts__png_writer *w, prts__err *e)
         rc = emit_one(w, e);
     if (rc)
         return rc;
+    drop_segments(w);
     w->index.end = w->offset;
     size_t len;
     uint8_t *ix = prts__index_encode(&w->index, &len);
@@ -301,7 +361,9 @@ int prts__png_write_end(prts__png_writer *w, prts__err *e)
         return prts__fail(e, PRTS_E_NOMEM, "cannot serialise the segment index");
     rc = put_chunk(w, PRTS__INDEX_CHUNK, ix, len, e);
     prts__free(w->alloc, ix);
-    return rc ? rc : put_chunk(w, "IEND", NULL, 0, e);
+    if (rc == PRTS_OK && (rc = put_chunk(w, "IEND", NULL, 0, e)) == PRTS_OK)
+        w->ended = 1;
+    return rc;
 }
 
 /* ---- set-up ------------------------------------------------------------------ */
@@ -310,17 +372,17 @@ int prts__png_write_begin(prts__png_writer **out, const prts__png_params *p, prt
                           void *user, prts__err *e)
 {
     *out = NULL;
+    if (p->patch && (p->hash_at > p->meta_len || p->meta_len - p->hash_at < 64))
+        return prts__fail(e, PRTS_E_BAD_METADATA, "no room for the hash in the metadata");
     prts__png_writer *w = prts__calloc(p->alloc, 1, sizeof *w);
     if (!w)
         return prts__fail(e, PRTS_E_NOMEM, "cannot allocate the PNG writer");
     w->alloc = p->alloc;
     w->inline_def.alloc = p->alloc;
     w->index.alloc = p->alloc;
-    pthread_mutex_init(&w->lock, NULL);
-    pthread_cond_init(&w->work, NULL);
-    pthread_cond_init(&w->done, NULL);
     w->write = write;
     w->user = user;
+    w->patch = p->patch;
     w->grid = p->grid;
     w->row_len = (size_t)p->grid * 4;
     w->level = p->level;
@@ -356,16 +418,14 @@ int prts__png_write_begin(prts__png_writer **out, const prts__png_params *p, prt
          !(w->scratch = prts__alloc(w->alloc, 4 * w->row_len))))
         return prts__fail(e, PRTS_E_NOMEM, "cannot allocate the filter buffers");
     if (w->nthreads) {
-        w->threads = prts__calloc(w->alloc, (size_t)w->nthreads, sizeof *w->threads);
-        if (!w->threads) {
-            w->nthreads = 0;
-            return prts__fail(e, PRTS_E_NOMEM, "cannot allocate the PNG writer");
-        }
-        for (int i = 0; i < w->nthreads; i++)
-            if (pthread_create(&w->threads[i], NULL, worker, w) != 0) {
-                w->nthreads = i; /* the ones started are joined by free */
-                return prts__fail(e, PRTS_E_NOMEM, "cannot start a compression thread");
-            }
+        prts__pool_work work = {
+            .owner = w, .local_size = sizeof(prts__deflater), .begin = worker_begin,
+            .take = worker_take, .run = worker_run, .finish = worker_finish, .end = worker_end,
+        };
+        int started = prts__pool_start(&w->pool, w->alloc, &work, w->nthreads);
+        if (started < w->nthreads) /* the ones started are joined by free */
+            return prts__fail(e, PRTS_E_NOMEM, started < 0 ? "cannot allocate the PNG writer"
+                                                           : "cannot start a compression thread");
     }
 
     uint8_t ihdr[13];
@@ -378,9 +438,9 @@ int prts__png_write_begin(prts__png_writer **out, const prts__png_params *p, prt
     if (rc == PRTS_OK)
         rc = put_chunk(w, "IHDR", ihdr, sizeof ihdr, e);
     if (rc == PRTS_OK)
-        rc = put_text(w, "PixelRTS", p->meta_text, p->meta_len, e);
+        rc = put_text(w, "PixelRTS", p->meta_text, p->meta_len, p->patch ? p->hash_at : NO_HASH, e);
     if (rc == PRTS_OK && p->blueprint_text)
-        rc = put_text(w, "PixelRTS-Blueprint", p->blueprint_text, p->blueprint_len, e);
+        rc = put_text(w, "PixelRTS-Blueprint", p->blueprint_text, p->blueprint_len, NO_HASH, e);
     return rc;
 }
 
@@ -388,26 +448,7 @@ void prts__png_write_free(prts__png_writer *w)
 {
     if (!w)
         return;
-    if (w->threads) {
-        pthread_mutex_lock(&w->lock);
-        w->stop = 1;
-        pthread_cond_broadcast(&w->work);
-        pthread_mutex_unlock(&w->lock);
-        for (int i = 0; i < w->nthreads; i++)
-            pthread_join(w->threads[i], NULL);
-    }
-    pthread_mutex_destroy(&w->lock);
-    pthread_cond_destroy(&w->work);
-    pthread_cond_destroy(&w->done);
-    for (uint32_t i = 0; w->slots && i < w->nslots; i++) {
-        prts__free(w->alloc, w->slots[i].raw);
-        prts__buf_free(&w->slots[i].out);
-    }
-    prts__free(w->alloc, w->threads);
-    prts__free(w->alloc, w->slots);
-    prts__free(w->alloc, w->prev_row);
-    prts__free(w->alloc, w->scratch);
-    prts__deflater_free(&w->inline_def);
+    drop_segments(w);
     prts__index_free(&w->index);
     prts__free(w->alloc, w);
 }

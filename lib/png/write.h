@@ -1,7 +1,7 @@
 /* png/write.h: our RGBA8 PNG writer, on zlib, with parallel deflate.
  *
  * libspng cannot compress runs of rows on several threads, switch levels
- * per run or align IDAT chunks to them (performance.md), so writing is ours:
+ * per run or align IDAT chunks to them (docs/architecture.md §11), so writing is ours:
  * signature, IHDR, the metadata tEXt chunks (before IDAT, like the
  * original), one IDAT chunk per deflate segment (png/segments_write.h), the segment
  * index (png/segments_index.h), IEND.  libspng remains the reader, and the tests check
@@ -14,10 +14,20 @@
 
 #include "common/common.h"
 
+/* Rewrites `len` bytes written earlier at `offset` (an output file). */
+typedef int (*prts__patch_fn)(void *user, uint64_t offset, const void *data, size_t len,
+                              prts__err *e);
+
 typedef struct prts__png_params {
     uint32_t grid;                /* image side */
     const char *meta_text;        /* `PixelRTS` tEXt chunk text */
     size_t meta_len;
+    /* The payload's hash, known only after the pixels (it is computed beside
+     * them): meta_text holds 64 placeholder characters at `hash_at` that
+     * prts__png_write_hash fills in through `patch` (same `user` as the
+     * write callback).  NULL: the text is final. */
+    prts__patch_fn patch;
+    size_t hash_at;
     const char *blueprint_text;   /* `PixelRTS-Blueprint` text, or NULL */
     size_t blueprint_len;
     int level;                    /* zlib level 0..9 */
@@ -37,13 +47,10 @@ int prts__png_write_rows(prts__png_writer *w, const uint8_t *rows, uint32_t nrow
                          prts__err *e);
 /* After the last row: the remaining segments, the index, IEND. */
 int prts__png_write_end(prts__png_writer *w, prts__err *e);
+/* After the end, with params.patch: the 64 hex digits of the payload's
+ * hash go into the metadata chunk (and its CRC is made right). */
+int prts__png_write_hash(prts__png_writer *w, const char hex[64], prts__err *e);
 void prts__png_write_free(prts__png_writer *w);
-
-/* A whole tEXt chunk (length, type, keyword, text, CRC), from `a`. */
-uint8_t *prts__png_text_chunk(const prts_allocator *a, const char *keyword, const char *text,
-                              size_t len, size_t *out_len);
-/* Where the first tEXt chunk starts: after the signature and IHDR. */
-#define PRTS__PNG_FIRST_TEXT_AT (8 + 25)
 
 /* Bytes of raw (filtered) rows per segment: big enough that per-segment
  * costs vanish, small enough to bound memory and give ranges a fine grain. */

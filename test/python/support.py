@@ -1,7 +1,7 @@
 """Shared helpers of the Python binding's tests (standard library only).
 
 - makes `bindings/python` importable when the tests run straight from a checkout;
-- an independent PNG + Hilbert reader (zlib, struct and format.md only: no libpixelrts), to
+- an independent PNG + Hilbert reader (zlib, struct and docs/format.md only: no libpixelrts), to
   check that the files the binding writes hold the right pixels;
 - the guide's fixture files, and whether libpixelrts-bench (the benchmark API) can be loaded.
 """
@@ -74,7 +74,7 @@ def sha256(data):
 
 
 # ---------------------------------------------------------------------------------------------
-# Independent reader: PNG chunks, pixels, Hilbert order (format.md sections 1, 3, 4)
+# Independent reader: PNG chunks, pixels, Hilbert order (docs/format.md sections 1, 3, 4)
 
 class Png:
     def __init__(self, data):
@@ -161,7 +161,7 @@ def _unfilter(kind, row, prev):
 
 
 def d2xy(n, d):
-    """format.md section 3, the classic iterative algorithm."""
+    """docs/format.md section 3, the classic iterative algorithm."""
     x = y = 0
     t = d
     s = 1

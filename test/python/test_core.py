@@ -25,7 +25,7 @@ FORMAT_KEYS = ["format", "format_version", "grid_size", "encoding", "offsets", "
 
 class GridSize(unittest.TestCase):
     def test_format_examples(self):
-        # format.md section 2
+        # docs/format.md section 2
         cases = {0: 1, 1: 4, 64: 4, 65: 8, 256: 8, 257: 16, 1024: 16, 4096: 32, 4097: 64,
                  1 << 20: 512, 256 << 20: 8192, 1 << 30: 16384, 16 << 30: 65536}
         for n, g in cases.items():
@@ -132,7 +132,7 @@ class RoundTrip(unittest.TestCase):
 
 class FilesWritten(TempDirTest):
     def test_worked_example_pixels(self):
-        # format.md section 4: 10 bytes 00..09
+        # docs/format.md section 4: 10 bytes 00..09
         png = Png(PixelRTSEncoder().encode(bytes(range(10))))
         self.assertEqual(png.side, 4)
         self.assertEqual(bytes(png.rows[0]), bytes.fromhex("00010203" "04050607") + bytes(8))
@@ -221,7 +221,7 @@ class FilesWritten(TempDirTest):
         self.assertEqual(PixelRTSDecoder().info(out)["description"], "Unicode \u00e9\u4e2d")
 
     def test_code_mode(self):
-        # format.md section 6 example
+        # docs/format.md section 6 example
         data = bytes.fromhex("0061736d" "01000000" "01020304")
         enc = PixelRTSEncoder(mode="code")
         png = enc.encode(data)

@@ -121,7 +121,7 @@ class GuideExamples(unittest.TestCase):
         self.assertEqual(read(P("recovered.bin")), read(P("large_dataset.bin")))
         self.assertTrue(self.printed("Decoding successful - hash verified!"))
         self.assertTrue(self.printed("Grid size: 4096x4096"))
-        # code mode: colours per format.md section 6, payload intact
+        # code mode: colours per docs/format.md section 6, payload intact
         for name in ("module.rts.png", "module_visualized.rts.png"):
             png = Png(P(name))
             self.assertEqual(png.metadata()["encoding_mode"], "RGBA-code")

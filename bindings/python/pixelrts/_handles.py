@@ -69,8 +69,8 @@ class MetadataSource(enum.IntEnum):
 
 
 MODES = {"standard": 0, "code": 1}
-# The original also took "auto" and "zstd-h5"; both produced a zlib stream (format.md section 7),
-# so both mean zlib here (labelled "zlib", which the original reads too).
+# The original also took "auto" and "zstd-h5"; both produced a zlib stream (docs/format.md
+# section 7), so both mean zlib here (labelled "zlib", which the original reads too).
 COMPRESSIONS = {None: 0, "none": 0, "zlib": 1, "zstd": 2, "auto": 1, "zstd-h5": 1}
 BATCH_ENCODE, BATCH_DECODE = 0, 1
 # The library's default staging budget (PRTS_OPT_MEMORY_BUDGET): the in-memory API raises it

@@ -1,7 +1,7 @@
 """PixelRTSEncoder, PixelRTSDecoder and calculate_grid_size: the guide's in-memory API
 (module ``pixelrts_v2_core`` of the original), on libpixelrts's push/finish and open/pull.
 
-Compared with the original (format.md section 9): empty input encodes, a grid too small for
+Compared with the original (docs/format.md section 9): empty input encodes, a grid too small for
 the data is an error, a decoder never reuses one file's metadata for the next, and asking for
 hash verification of a file without ``data_hash`` fails instead of passing silently.
 """
@@ -104,7 +104,7 @@ def _metadata_chunks_dropped(png):
 
 
 def calculate_grid_size(data_size_bytes: int, bytes_per_pixel: int = 4) -> int:
-    """Smallest grid side for a payload (format.md section 2): 1 for no data, else the
+    """Smallest grid side for a payload (docs/format.md section 2): 1 for no data, else the
     smallest power of two g >= 4 whose g*g pixels of `bytes_per_pixel` bytes hold it."""
     n = int(data_size_bytes)
     bpp = int(bytes_per_pixel)
@@ -120,7 +120,7 @@ class PixelRTSEncoder:
     """Encodes bytes into a PixelRTS v2 PNG (RGBA dense packing along a Hilbert curve).
 
     mode: "standard" or "code"; compression: None, "zlib" or "zstd" (payload compressed
-    before placement, format.md section 7; the original's "auto" and "zstd-h5" mean zlib, which
+    before placement, docs/format.md section 7; the original's "auto" and "zstd-h5" mean zlib, which
     is what they produced) with compression_level "low", "medium", "high" or a number.
     use_layout is accepted for code written for the original, which ignored it when its
     layout module was absent: the format has no layout optimisation, so it is ignored here.

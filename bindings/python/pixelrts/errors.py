@@ -3,7 +3,7 @@
 Every exception the binding raises for a libpixelrts failure is a PixelRTSError and also the
 built-in class code written for the original catches (ValueError for a hash mismatch or a bad
 file, FileNotFoundError, OSError, MemoryError, RuntimeError).  `str(e)` is the original's message
-where the situation is the same (format.md section 8, e.g. "Hash mismatch: expected H1, got
+where the situation is the same (docs/format.md section 8, e.g. "Hash mismatch: expected H1, got
 H2"), else the library's detailed message; `e.code` is the C status (a negative int, see
 `Status`), `e.detail` the library's full message (it names the file), `e.status_name` the
 library's name of the status.
@@ -94,7 +94,7 @@ _CLASS_OF = {
     Status.BATCH: PixelRTSRuntimeError,
 }
 
-# The original's messages (format.md section 8).  The library words these situations the same
+# The original's messages (docs/format.md section 8).  The library words these situations the same
 # way but prefixes the file or stream name ("k.rts.png: Hash mismatch: ..."); the exception's
 # text starts at the phrase, and the prefixed message stays in .detail.
 ORIGINAL_PHRASES = (

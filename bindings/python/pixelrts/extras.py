@@ -33,7 +33,7 @@ def backends():
 
 def wasm_histogram(data):
     """How code mode would classify `data`: {category name: count of 4-byte groups by the
-    category of their first byte} (format.md section 6)."""
+    category of their first byte} (docs/format.md section 6)."""
     c = _lib.lib().c
     counts = _lib.WasmCounts()
     addressed = address_of(data)
