@@ -199,5 +199,41 @@ class CliBehaviour(TempDirTest):
             self.assertIn("prts_bench_new", proc.stderr)
 
 
+class OriginalModules(unittest.TestCase):
+    """pixel_compiler.<module> and systems.pixel_compiler.<module>: made from the one table
+    pixelrts._original.MODULES, under both package roots."""
+
+    def test_every_module_of_the_table(self):
+        import importlib
+
+        import pixelrts
+        from pixelrts import _original
+        for package in _original.PACKAGES:
+            for module in _original.MODULES:
+                mod = importlib.import_module("%s.%s" % (package, module))
+                names = [name for name, _, _ in _original.exports(module)]
+                self.assertEqual(mod.__all__, names)
+                for name, where, attr in _original.exports(module):
+                    source = importlib.import_module("pixelrts." + where)
+                    self.assertIs(getattr(mod, name), getattr(source, attr), (mod, name))
+                    if name != "main" and hasattr(pixelrts, name):
+                        self.assertIs(getattr(mod, name), getattr(pixelrts, name))
+                self.assertIs(getattr(importlib.import_module(package), module), mod)
+
+    def test_no_copies_in_the_trees(self):
+        # the packages hold their __init__ alone: the modules come from the table
+        for package in ("pixel_compiler", os.path.join("systems", "pixel_compiler")):
+            files = [f for f in os.listdir(os.path.join(support.BINDING, package))
+                     if f.endswith(".py")]
+            self.assertEqual(files, ["__init__.py"], package)
+
+    def test_unknown_names(self):
+        import pixel_compiler
+        with self.assertRaises(AttributeError):
+            pixel_compiler.no_such_module
+        with self.assertRaises(ImportError):
+            __import__("systems.pixel_compiler.no_such_module")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -4,7 +4,9 @@ It reproduces the API of the original PixelRTS v2 Python implementation as its p
 guide documents it, on top of the C library; code written for the original runs unchanged
 through the re-export packages `pixel_compiler.<module>` and `systems.pixel_compiler.<module>`
 (pixelrts_v2_core, pixelrts_mmap, pixelrts_parallel, benchmark_pixelrts, benchmark_dashboard,
-pixelrts_cli).  The standard library is all it needs at run time.
+pixelrts_cli; made from one table, pixelrts._original.MODULES).  The standard library is all it
+needs at run time.  Its constants, enums and ctypes prototypes are generated from the C headers
+(pixelrts._api, by bindings/python/gen_cdef.py).
 
 The shared library is looked for in $PIXELRTS_LIBRARY, then in a build tree, then on the
 system library path (see pixelrts._lib); `pixelrts.library_path` tells which was loaded.

@@ -9,37 +9,23 @@ reads; writes as large as the PNG encoder emits them), never a byte at a time.
 """
 
 import ctypes
-import enum
+import functools
 import json
 import sys
 import threading
 import weakref
 
-from . import _lib
+from . import _api, _lib
 from .errors import PixelRTSError, PixelRTSRuntimeError, Status, make_error
 
 
-class Option(enum.IntEnum):
-    """prts_option of pixelrts.h."""
-    MODE = 1
-    COMPRESSION_LEVEL = 2
-    FILTER = 3
-    GRID_SIZE = 4
-    MEMORY_BUDGET = 5
-    WRITE_SIDECAR = 6
-    VERIFY_HASH = 7
-    READ_SIDECAR = 8
-    MAX_GRID_SIZE = 9
-    MAX_METADATA_SIZE = 10
-    PAYLOAD_COMPRESSION = 11
-    PAYLOAD_LEVEL = 12
-
-
-class Verify(enum.IntEnum):
-    """prts_verify of pixelrts.h: values of Option.VERIFY_HASH."""
-    OFF = 0
-    REQUIRED = 1     # the library's default: a file without data_hash is refused
-    IF_PRESENT = 2
+# The enums of pixelrts.h, generated from the header (_api.py): the names this module has
+# always exported, as aliases.
+Option = _api.Option            # prts_option
+Info = _api.InfoKey             # prts_info_key
+Verify = _api.Verify            # prts_verify: values of Option.VERIFY_HASH
+MetadataSource = _api.MetadataSource
+BATCH_ENCODE, BATCH_DECODE = _api.BatchKind.ENCODE, _api.BatchKind.DECODE
 
 
 def verify_option(verify_hash):
@@ -48,34 +34,12 @@ def verify_option(verify_hash):
     return Verify.REQUIRED if verify_hash else Verify.IF_PRESENT
 
 
-class Info(enum.IntEnum):
-    """prts_info_key of pixelrts.h."""
-    GRID_SIZE = 1
-    DATA_SIZE = 2
-    ENCODED_SIZE = 3
-    MODE = 4
-    COMPRESSED = 5
-    METADATA_SOURCE = 6
-    SIDECAR_MISMATCH = 7
-    HAS_HASH = 8
-    METADATA_GRID_SIZE = 9
-
-
-class MetadataSource(enum.IntEnum):
-    """prts_metadata_source of pixelrts.h."""
-    CHUNK = 0
-    SIDECAR = 1
-    ALT_SIDECAR = 2
-
-
-MODES = {"standard": 0, "code": 1}
+MODES = {"standard": _api.Mode.STANDARD, "code": _api.Mode.CODE}
 # The original also took "auto" and "zstd-h5"; both produced a zlib stream (docs/format.md
 # section 7), so both mean zlib here (labelled "zlib", which the original reads too).
-COMPRESSIONS = {None: 0, "none": 0, "zlib": 1, "zstd": 2, "auto": 1, "zstd-h5": 1}
-BATCH_ENCODE, BATCH_DECODE = 0, 1
-# The library's default staging budget (PRTS_OPT_MEMORY_BUDGET): the in-memory API raises it
-# to the payload's size so that a payload already held in RAM is not spilled to disk.
-DEFAULT_BUDGET = 64 << 20
+COMPRESSIONS = {None: _api.Compression.NONE, "none": _api.Compression.NONE,
+                "zlib": _api.Compression.ZLIB, "zstd": _api.Compression.ZSTD,
+                "auto": _api.Compression.ZLIB, "zstd-h5": _api.Compression.ZLIB}
 # Read-only buffers that are not bytes cannot be addressed through ctypes: they cross in
 # slices of this size through one bounce buffer.
 BOUNCE_SIZE = 8 << 20
@@ -241,7 +205,7 @@ def make_write_callback(write, guard):
         except BaseException as e:  # noqa: B902 - re-raised after the C call
             guard.fail(e)
             return -1
-    return guard.watch(cb, _lib.WRITE_FN)
+    return guard.watch(cb, _api.prts_write_fn)
 
 
 def make_progress_callback(guard):
@@ -249,7 +213,7 @@ def make_progress_callback(guard):
     (and other signals) act within a strip of rows rather than at the end of the file."""
     def cb(user, done, total):
         return 1 if guard.error is not None else 0
-    return guard.watch(cb, _lib.PROGRESS_FN)
+    return guard.watch(cb, _api.prts_progress_fn)
 
 
 def make_read_callback(source, guard):
@@ -264,7 +228,7 @@ def make_read_callback(source, guard):
             except BaseException as e:  # noqa: B902
                 guard.fail(e)
                 return -1
-        return guard.watch(cb, _lib.READ_FN)
+        return guard.watch(cb, _api.prts_read_fn)
 
     view = byte_view(source)
     size = view.nbytes
@@ -290,14 +254,14 @@ def make_read_callback(source, guard):
             guard.fail(e)
             return -1
     cb.keepalive = addressed
-    return guard.watch(cb, _lib.READ_FN)
+    return guard.watch(cb, _api.prts_read_fn)
 
 
 # ---------------------------------------------------------------------------------------------
 # Handles
 
 class _Handle:
-    _new = _free = _last_error = _set_progress = None
+    _new = _free = _last_error = _set_progress = _get_option = None
 
     def __init__(self, *args):
         self.lib = _lib.lib()
@@ -341,10 +305,27 @@ class _Handle:
             raise self.error(rc, message)
         return rc
 
+    def get_option(self, key):
+        value = ctypes.c_int64()
+        self.check(getattr(self.c, self._get_option)(self.ptr, int(key), ctypes.byref(value)))
+        return value.value
+
+
+@functools.lru_cache(maxsize=None)
+def library_default(key, handle="decoder"):
+    """The library's default value of option `key`: what a fresh encoder or decoder (`handle`)
+    holds.  Read from the library, never written down here, so that it cannot drift."""
+    h = (Decoder if handle == "decoder" else Encoder)()
+    try:
+        return h.get_option(key)
+    finally:
+        h.close()
+
 
 class Encoder(_Handle):
     _new, _free, _last_error = "prts_encoder_new", "prts_encoder_free", "prts_encoder_last_error"
     _set_progress = "prts_encoder_set_progress"
+    _get_option = "prts_encoder_get_option"
 
     def set_option(self, key, value):
         self.check(self.c.prts_encoder_set_option(self.ptr, int(key), int(value)))
@@ -404,6 +385,7 @@ class Encoder(_Handle):
 class Decoder(_Handle):
     _new, _free, _last_error = "prts_decoder_new", "prts_decoder_free", "prts_decoder_last_error"
     _set_progress = "prts_decoder_set_progress"
+    _get_option = "prts_decoder_get_option"
 
     def set_option(self, key, value):
         self.check(self.c.prts_decoder_set_option(self.ptr, int(key), int(value)))
@@ -462,11 +444,12 @@ class Decoder(_Handle):
         cb = make_read_callback(source, self.guard)
         self.reset()
         self.set_option(Option.VERIFY_HASH, verify_option(verify))
-        self.set_option(Option.MEMORY_BUDGET, DEFAULT_BUDGET)
+        budget = library_default(Option.MEMORY_BUDGET)
+        self.set_option(Option.MEMORY_BUDGET, budget)
         self.check(self.c.prts_decoder_open(self.ptr, cb, None))
         n = self.info(Info.DATA_SIZE)
         # the payload is wanted in memory anyway: stage it there, not in a temporary file
-        self.set_option(Option.MEMORY_BUDGET, max(DEFAULT_BUDGET, n))
+        self.set_option(Option.MEMORY_BUDGET, max(budget, n))
         out = OutBuffer(n)
         got = ctypes.c_size_t()
         done = 0
@@ -517,12 +500,12 @@ class Batch(_Handle):
             except BaseException as e:  # noqa: B902
                 guard.fail(e)
                 return 1
-        cb = guard.watch(on_done, _lib.BATCH_PROGRESS_FN)
+        cb = guard.watch(on_done, _api.prts_batch_progress_fn)
         self.c.prts_batch_set_progress(self.ptr, cb, None)
         try:
             rc = self.c.prts_batch_run(self.ptr)
         finally:
-            self.c.prts_batch_set_progress(self.ptr, _lib.BATCH_PROGRESS_FN(), None)
+            self.c.prts_batch_set_progress(self.ptr, _api.prts_batch_progress_fn(), None)
         guard.reraise()
         if rc not in (Status.OK, Status.BATCH, Status.CANCELLED):
             self.check(rc)
@@ -535,10 +518,6 @@ class Batch(_Handle):
 class Bench(_Handle):
     """A prts_bench handle of libpixelrts-bench (pixelrts/bench.h), loaded on first use."""
     _new, _free, _last_error = "prts_bench_new", "prts_bench_free", "prts_bench_last_error"
-
-    # prts_bench_option / prts_bench_string of pixelrts/bench.h
-    ITERATIONS, WARMUP, LEVEL, APPEND_HISTORY = 1, 2, 3, 4
-    PATTERN, MODE, BACKEND, OUTPUT_DIR, TEST_NAME, CHARTJS = 1, 2, 3, 4, 5, 6
 
     def __init__(self, what):
         # RuntimeError naming `what` when libpixelrts-bench cannot be loaded (nothing made)

@@ -1,5 +1,5 @@
 """Finding and loading libpixelrts.so.1 (and libpixelrts-bench.so.1), and the ctypes prototypes
-of their C APIs.
+of their C APIs (generated from the headers: see _api.py and gen_cdef.py).
 
 Where libpixelrts is looked for, in this order (the first that loads wins):
 
@@ -28,109 +28,14 @@ import ctypes.util
 import os
 import threading
 
+from . import _api
+
 SONAME = "libpixelrts.so.1"
-ABI_MAJOR = 1
 BENCH_SONAME = "libpixelrts-bench.so.1"
 
-c_int64_p = ctypes.POINTER(ctypes.c_int64)
-c_size_t_p = ctypes.POINTER(ctypes.c_size_t)
-c_double_p = ctypes.POINTER(ctypes.c_double)
-c_void_p_p = ctypes.POINTER(ctypes.c_void_p)
-
-# Callback types of pixelrts.h.  ptrdiff_t is ssize_t on every platform libpixelrts builds on.
-WRITE_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)
-READ_FN = ctypes.CFUNCTYPE(ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)
-PROGRESS_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64)
-BATCH_PROGRESS_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t,
-                                     ctypes.c_size_t, ctypes.c_char_p)
-
-WASM_CATEGORY_COUNT = 7
-WasmCounts = ctypes.c_uint64 * WASM_CATEGORY_COUNT
-
-_i, _u32, _i64, _u64 = ctypes.c_int, ctypes.c_uint32, ctypes.c_int64, ctypes.c_uint64
-_p, _s, _z = ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t
-
-# name: (restype, argtypes).  Functions returning memory to release with prts_free are
-# declared as returning c_void_p so that ctypes does not copy and drop the pointer.
-PROTOTYPES = {
-    "prts_version_number": (ctypes.c_uint, ()),
-    "prts_version_string": (_s, ()),
-    "prts_strerror": (_s, (_i,)),
-    "prts_free": (None, (_p,)),
-    "prts_option_bounds": (_i, (_i, c_int64_p, c_int64_p)),
-    "prts_backend_count": (_i, ()),
-    "prts_backend_name": (_s, (_i,)),
-    "prts_backend_probe": (_i, (_s, _s, _z)),
-    "prts_backend_describe": (_i, (_s, _s, _z)),
-    "prts_backend_measure": (_i, (_s, _u64, c_double_p, c_double_p)),
-    "prts_encoder_new": (_p, ()),
-    "prts_encoder_free": (None, (_p,)),
-    "prts_encoder_reset": (_i, (_p,)),
-    "prts_encoder_set_option": (_i, (_p, _i, _i64)),
-    "prts_encoder_get_option": (_i, (_p, _i, c_int64_p)),
-    "prts_encoder_set_metadata_json": (_i, (_p, _s)),
-    "prts_encoder_set_blueprint_json": (_i, (_p, _s)),
-    "prts_encoder_set_backend": (_i, (_p, _s)),
-    "prts_encoder_set_preset": (_i, (_p, _i)),
-    "prts_encoder_backend": (_s, (_p,)),
-    "prts_encoder_set_progress": (None, (_p, PROGRESS_FN, _p)),
-    "prts_encoder_push": (_i, (_p, _p, _z)),
-    "prts_encoder_finish": (_i, (_p, WRITE_FN, _p)),
-    "prts_encode_file": (_i, (_p, _s, _s)),
-    "prts_encoder_finish_file": (_i, (_p, _s)),
-    "prts_encoder_metadata_json": (_p, (_p,)),
-    "prts_encoder_last_error": (_s, (_p,)),
-    "prts_decoder_new": (_p, ()),
-    "prts_decoder_free": (None, (_p,)),
-    "prts_decoder_reset": (_i, (_p,)),
-    "prts_decoder_set_option": (_i, (_p, _i, _i64)),
-    "prts_decoder_get_option": (_i, (_p, _i, c_int64_p)),
-    "prts_decoder_set_backend": (_i, (_p, _s)),
-    "prts_decoder_backend": (_s, (_p,)),
-    "prts_decoder_set_progress": (None, (_p, PROGRESS_FN, _p)),
-    "prts_decoder_open": (_i, (_p, READ_FN, _p)),
-    "prts_decoder_pull": (_i, (_p, _p, _z, c_size_t_p)),
-    "prts_decode_file": (_i, (_p, _s, _s)),
-    "prts_read_info": (_i, (_p, _s)),
-    "prts_decode_range": (_i, (_p, _s, _u64, _p, _z)),
-    "prts_decoder_info": (_i, (_p, _i, c_int64_p)),
-    "prts_decoder_metadata_json": (_p, (_p,)),
-    "prts_decoder_blueprint_json": (_p, (_p,)),
-    "prts_decoder_last_error": (_s, (_p,)),
-    "prts_batch_new": (_p, (_i,)),
-    "prts_batch_free": (None, (_p,)),
-    "prts_batch_set_workers": (_i, (_p, _i)),
-    "prts_batch_set_option": (_i, (_p, _i, _i64)),
-    "prts_batch_set_backend": (_i, (_p, _s)),
-    "prts_batch_set_blueprint_json": (_i, (_p, _s)),
-    "prts_batch_last_error": (_s, (_p,)),
-    "prts_batch_set_metadata_json": (_i, (_p, _s)),
-    "prts_batch_set_progress": (None, (_p, BATCH_PROGRESS_FN, _p)),
-    "prts_batch_add": (_i, (_p, _s, _s, _s)),
-    "prts_batch_size": (_z, (_p,)),
-    "prts_batch_run": (_i, (_p,)),
-    "prts_batch_cancel": (None, (_p,)),
-    "prts_batch_result_json": (_p, (_p, _z)),
-    "prts_batch_results_json": (_p, (_p,)),
-    "prts_wasm_histogram": (_i, (_p, _z, ctypes.POINTER(WasmCounts))),
-    "prts_wasm_category_name": (_s, (_i,)),
-    "prts_decoder_wasm_histogram": (_i, (_p, ctypes.POINTER(WasmCounts))),
-    "prts_grid_size_for": (_u32, (_u64,)),
-}
-
-# The benchmark API of libpixelrts-bench (pixelrts/bench.h).  Without that library the rest of
-# the binding still works; PixelRTSBenchmark and BenchmarkDashboard then say what is missing.
-BENCH_PROTOTYPES = {
-    "prts_bench_new": (_p, ()),
-    "prts_bench_free": (None, (_p,)),
-    "prts_bench_last_error": (_s, (_p,)),
-    "prts_bench_set_option": (_i, (_p, _i, _i64)),
-    "prts_bench_set_string": (_i, (_p, _i, _s)),
-    "prts_bench_run": (_i, (_p, _u64, c_void_p_p)),
-    "prts_bench_load_history": (_i, (_p, c_void_p_p)),
-    "prts_bench_detect_regressions": (_i, (_p, ctypes.c_double, c_void_p_p)),
-    "prts_bench_write_dashboard": (_i, (_p, _s)),
-}
+# The prototypes of every function (argtypes/restype), the callback types and the constants
+# are generated from include/pixelrts/pixelrts.h and bench.h into _api.py (gen_cdef.py).
+ABI_MAJOR = _api.PRTS_VERSION_MAJOR
 
 
 class _DlInfo(ctypes.Structure):
@@ -230,7 +135,7 @@ class Library:
         self.c = cdll
         self.where = where
         self.path = path
-        missing = _declare(cdll, PROTOTYPES)
+        missing = _declare(cdll, _api.FUNCTIONS)
         if missing:
             raise ImportError("%s (%s) lacks %s: it is not a libpixelrts %d.x this binding "
                               "can use" % (path, where, ", ".join(missing), ABI_MAJOR))
@@ -290,7 +195,7 @@ class BenchLibrary:
     def __init__(self, cdll, path, where):
         self.c = cdll
         self.where = where
-        missing = _declare(cdll, BENCH_PROTOTYPES)
+        missing = _declare(cdll, _api.BENCH_FUNCTIONS)
         if missing:
             raise OSError("lacks %s: not a libpixelrts-bench %d.x" % (", ".join(missing),
                                                                       ABI_MAJOR))

@@ -12,6 +12,7 @@ place tried.  A benchmark resets the process's peak-RSS mark (see pixelrts/bench
 
 from pathlib import Path
 
+from ._api import BenchOption, BenchString
 from ._handles import Bench
 from .core import check_mode
 from .errors import Status, invalid_argument
@@ -46,7 +47,7 @@ class PixelRTSBenchmark:
         self.output_dir = Path(output_dir) if output_dir else Path("benchmark_results")
         self.output_dir.mkdir(parents=True, exist_ok=True)
         self.history_file = self.output_dir / HISTORY_FILE
-        self._bench.set_string(Bench.OUTPUT_DIR, str(self.output_dir))
+        self._bench.set_string(BenchString.OUTPUT_DIR, str(self.output_dir))
 
     def benchmark_encode_decode(self, data_size: int = 1024 * 1024, pattern: str = "random",
                                 iterations: int = 5, mode: str = "standard") -> dict:
@@ -56,9 +57,9 @@ class PixelRTSBenchmark:
         appended to the history and returned."""
         check_mode(mode)
         b = self._bench
-        b.set_string(Bench.PATTERN, pattern, "Unknown pattern: %s" % pattern)
-        b.set_string(Bench.MODE, mode)
-        b.set_option(Bench.ITERATIONS, iterations)
+        b.set_string(BenchString.PATTERN, pattern, "Unknown pattern: %s" % pattern)
+        b.set_string(BenchString.MODE, mode)
+        b.set_option(BenchOption.ITERATIONS, iterations)
         if data_size < 0:
             raise invalid_argument("data_size must be >= 0, got %d" % data_size)
         return b.run(data_size)
@@ -92,7 +93,7 @@ class BenchmarkDashboard:
         self._bench = Bench("BenchmarkDashboard")
         self.results_dir = Path(results_dir)
         self.history_file = self.results_dir / HISTORY_FILE
-        self._bench.set_string(Bench.OUTPUT_DIR, str(self.results_dir))
+        self._bench.set_string(BenchString.OUTPUT_DIR, str(self.results_dir))
 
     def load_history(self) -> list:
         """Every result of the history, oldest first (empty without a history)."""

@@ -13,14 +13,17 @@ import tempfile
 import threading
 
 from . import _lib
-from ._handles import (COMPRESSIONS, DEFAULT_BUDGET, MODES, Decoder, Encoder, Info,
-                       MetadataSource, Option, OutBuffer, byte_view, c_view, verify_option)
+from ._api import Compression, Preset
+from ._handles import (COMPRESSIONS, MODES, Decoder, Encoder, Info, MetadataSource, Option,
+                       OutBuffer, byte_view, c_view, library_default, verify_option)
 from .errors import PixelRTSValueError, Status, invalid_argument
 
 __all__ = ["PixelRTSEncoder", "PixelRTSDecoder", "calculate_grid_size"]
 
-# compression_level names of the original, as (zlib, zstd) levels; 0 = the library's default
-_LEVEL_NAMES = {"low": (1, 1), "medium": (0, 0), "high": (9, 19)}
+# compression_level names of the original, as zlib and zstd levels; 0 = the library's default
+_LEVEL_NAMES = {"low": {Compression.ZLIB: 1, Compression.ZSTD: 1},
+                "medium": {Compression.ZLIB: 0, Compression.ZSTD: 0},
+                "high": {Compression.ZLIB: 9, Compression.ZSTD: 19}}
 
 
 def check_mode(mode):
@@ -29,7 +32,7 @@ def check_mode(mode):
     return MODES[mode]
 
 
-PRESETS = {"fast": 1, "default": 2, "small": 3}  # prts_preset of pixelrts.h
+PRESETS = {"fast": Preset.FAST, "default": Preset.DEFAULT, "small": Preset.SMALL}
 
 
 def configure_encoder(handle, mode, level=None, backend=None, compression=None,
@@ -52,12 +55,12 @@ def configure_encoder(handle, mode, level=None, backend=None, compression=None,
                                "or 'zstd-h5'" % (compression,))
     kind = COMPRESSIONS[compression]
     handle.set_option(Option.PAYLOAD_COMPRESSION, kind)
-    if kind:
+    if kind != Compression.NONE:
         if isinstance(compression_level, str):
             if compression_level not in _LEVEL_NAMES:
                 raise invalid_argument("Invalid compression level: %s. Must be 'low', 'medium', "
                                        "'high' or a number" % compression_level)
-            value = _LEVEL_NAMES[compression_level][kind - 1]
+            value = _LEVEL_NAMES[compression_level][kind]
         else:
             value = int(compression_level)
         handle.set_option(Option.PAYLOAD_LEVEL, value)
@@ -152,7 +155,8 @@ class PixelRTSEncoder:
         h.set_blueprint(blueprint)
         size = byte_view(data).nbytes
         # the payload is in memory already: stage it there rather than in a temporary file
-        h.set_option(Option.MEMORY_BUDGET, max(DEFAULT_BUDGET, size))
+        budget = library_default(Option.MEMORY_BUDGET, "encoder")
+        h.set_option(Option.MEMORY_BUDGET, max(budget, size))
         h.push(data)
         finish(h)
         self._last_metadata = h.metadata()

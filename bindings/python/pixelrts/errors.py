@@ -9,40 +9,11 @@ H2"), else the library's detailed message; `e.code` is the C status (a negative 
 library's name of the status.
 """
 
-import enum
+from . import _api
 
 
-class Status(enum.IntEnum):
-    """prts_status of pixelrts.h (values are pinned by the ABI)."""
-    OK = 0
-    INVALID_ARG = -1
-    NOMEM = -2
-    IO = -3
-    FILE_NOT_FOUND = -4
-    NOT_PNG = -5
-    TRUNCATED = -6
-    CRC = -7
-    PNG = -8
-    NOT_SQUARE = -9
-    GRID_NOT_POW2 = -10
-    NO_METADATA = -11
-    BAD_METADATA = -12
-    DATA_SIZE = -13
-    GRID_TOO_SMALL = -14
-    HASH_MISMATCH = -15
-    NO_HASH = -16
-    LIMIT = -17
-    BAD_STATE = -18
-    UNSUPPORTED = -19
-    BACKEND = -20
-    CALLBACK = -21
-    DECOMPRESS = -22
-    NO_ORIGINAL = -23
-    SIDECAR_MISMATCH = -24
-    OUTPUT = -25
-    CANCELLED = -26
-    BATCH = -27
-    CHANGED = -28
+# prts_status of pixelrts.h (values are pinned by the ABI), generated from the header
+Status = _api.Status
 
 
 class PixelRTSError(Exception):

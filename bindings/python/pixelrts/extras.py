@@ -2,7 +2,7 @@
 
 import ctypes
 
-from . import _lib
+from . import _api, _lib
 from ._handles import address_of, byte_view
 from .errors import make_error
 
@@ -35,16 +35,16 @@ def wasm_histogram(data):
     """How code mode would classify `data`: {category name: count of 4-byte groups by the
     category of their first byte} (docs/format.md section 6)."""
     c = _lib.lib().c
-    counts = _lib.WasmCounts()
+    counts = (ctypes.c_uint64 * _api.PRTS_WASM_CATEGORY_COUNT)()
     addressed = address_of(data)
     if addressed is None:
         data = byte_view(data).tobytes()
         addressed = address_of(data)
-    rc = c.prts_wasm_histogram(addressed[0], addressed[1], ctypes.byref(counts))
+    rc = c.prts_wasm_histogram(addressed[0], addressed[1], counts)
     if rc < 0:
         raise make_error(rc, c.prts_strerror(rc).decode("ascii"))
     return {c.prts_wasm_category_name(i).decode("ascii"): counts[i]
-            for i in range(_lib.WASM_CATEGORY_COUNT)}
+            for i in range(_api.PRTS_WASM_CATEGORY_COUNT)}
 
 
 def cffi_cdef(bench=False):
