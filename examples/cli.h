@@ -5,6 +5,8 @@
 #ifndef PIXELRTS_CLI_H
 #define PIXELRTS_CLI_H
 
+/* the CLI uses the experimental tier: prts_backend_measure, the WASM histogram */
+#define PRTS_EXPERIMENTAL
 #include <pixelrts/pixelrts.h>
 
 #include <getopt.h>

@@ -270,7 +270,7 @@ int cli_batch_folder(prts_batch *batch, const char *dir, const char *out_dir,
 int cli_batch_copy_options(prts_batch *batch, const prts_encoder *enc, const char *backend)
 {
     static const prts_option keys[] = {
-        PRTS_OPT_MODE,          PRTS_OPT_COMPRESSION_LEVEL,   PRTS_OPT_FILTER,
+        PRTS_OPT_MODE,          PRTS_OPT_PNG_LEVEL,   PRTS_OPT_FILTER,
         PRTS_OPT_GRID_SIZE,     PRTS_OPT_WRITE_SIDECAR,       PRTS_OPT_PAYLOAD_COMPRESSION,
         PRTS_OPT_PAYLOAD_LEVEL,
     };

@@ -101,22 +101,14 @@ static int check_backend(const char *name, prts__err *e)
 {
     if (strcmp(name, "auto") == 0)
         return PRTS_OK; /* resolved, and refused if nothing runs, by the encoder */
-    int n = prts_backend_count();
-    for (int i = 0; i < n; i++) {
-        if (strcmp(prts_backend_name(i), name) != 0)
-            continue;
-        char why[256] = "";
-        if (prts_backend_probe(name, why, sizeof why) != PRTS_OK)
-            return prts__fail(e, PRTS_E_BACKEND, "backend '%s' is unavailable: %s", name,
-                              why[0] ? why : "it cannot run here");
-        return PRTS_OK;
-    }
-    char known[256] = "";
-    for (int i = 0; i < n; i++) {
-        strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
-        strncat(known, prts_backend_name(i), sizeof known - strlen(known) - 1);
-    }
-    return prts__fail(e, PRTS_E_BACKEND, "unknown backend '%s' (known: %s, auto)", name, known);
+    char why[256] = "";
+    int rc = prts_backend_probe(name, why, sizeof why);
+    if (rc == PRTS_E_BACKEND_UNAVAILABLE)
+        return prts__fail(e, rc, "backend '%s' is unavailable: %s", name,
+                          why[0] ? why : "it cannot run here");
+    if (rc)
+        return prts__fail(e, rc, "%s", why[0] ? why : "unknown backend");
+    return PRTS_OK;
 }
 
 static int one_of(const char *value, const char *const *names)
@@ -428,8 +420,8 @@ static int setup(prts_bench *b, trip *t, int code_mode, int64_t *level)
                                       code_mode ? PRTS_MODE_CODE : PRTS_MODE_STANDARD)) ||
         (b->preset && (rc = prts_encoder_set_preset(t->enc, (prts_preset)b->preset))) ||
         (b->level != LEVEL_UNSET &&
-         (rc = prts_encoder_set_option(t->enc, PRTS_OPT_COMPRESSION_LEVEL, b->level))) ||
-        (rc = prts_encoder_get_option(t->enc, PRTS_OPT_COMPRESSION_LEVEL, level)))
+         (rc = prts_encoder_set_option(t->enc, PRTS_OPT_PNG_LEVEL, b->level))) ||
+        (rc = prts_encoder_get_option(t->enc, PRTS_OPT_PNG_LEVEL, level)))
         return prts__fail(&b->err, rc, "encoder options: %s", prts_encoder_last_error(t->enc));
     if (b->backend && (rc = prts_encoder_set_backend(t->enc, b->backend)))
         return prts__fail(&b->err, rc, "%s", prts_encoder_last_error(t->enc));

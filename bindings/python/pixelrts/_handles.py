@@ -394,7 +394,7 @@ class Encoder(_Handle):
         self.check(self.c.prts_encoder_finish_file(self.ptr, fspath_bytes(dst)))
 
     def encode_file(self, src, dst):
-        self.check(self.c.prts_encode_file(self.ptr, fspath_bytes(src), fspath_bytes(dst)))
+        self.check(self.c.prts_encoder_encode_file(self.ptr, fspath_bytes(src), fspath_bytes(dst)))
 
     def metadata(self):
         text = self.lib.take_string(self.c.prts_encoder_metadata_json(self.ptr))
@@ -415,10 +415,10 @@ class Decoder(_Handle):
         self.check(self.c.prts_decoder_reset(self.ptr))
 
     def decode_file(self, src, dst):
-        self.check(self.c.prts_decode_file(self.ptr, fspath_bytes(src), fspath_bytes(dst)))
+        self.check(self.c.prts_decoder_decode_file(self.ptr, fspath_bytes(src), fspath_bytes(dst)))
 
     def read_info(self, path):
-        self.check(self.c.prts_read_info(self.ptr, fspath_bytes(path)))
+        self.check(self.c.prts_decoder_read_info(self.ptr, fspath_bytes(path)))
 
     def file_metadata(self, path):
         """Reset, then the metadata of `path` (the PNG's chunks before the pixels, with what
@@ -431,12 +431,12 @@ class Decoder(_Handle):
     def decode_range(self, path, offset, length):
         out = bytearray(length)
         where = ctypes.addressof((ctypes.c_char * length).from_buffer(out)) if length else None
-        self.check(self.c.prts_decode_range(self.ptr, fspath_bytes(path), offset, where, length))
+        self.check(self.c.prts_decoder_decode_range(self.ptr, fspath_bytes(path), offset, where, length))
         return bytes(out)
 
     def info(self, key):
         value = ctypes.c_int64()
-        self.check(self.c.prts_decoder_info(self.ptr, int(key), ctypes.byref(value)))
+        self.check(self.c.prts_decoder_get_info(self.ptr, int(key), ctypes.byref(value)))
         return value.value
 
     def metadata(self):
