@@ -245,8 +245,8 @@ static int take_settings(prts_batch *b, int kind, int rc, prts__handle_settings 
         rc = prts__fail(&b->err, PRTS_E_INVALID_ARG, "a %s batch takes the settings of %s",
                         b->kind == PRTS_BATCH_ENCODE ? "encode" : "decode",
                         b->kind == PRTS_BATCH_ENCODE ? "an encoder" : "a decoder");
-    else if (rc == PRTS_E_BAD_STATE)
-        rc = prts__fail(&b->err, rc, "the handle's last choice of backend was refused");
+    else if (rc && s->refusal)
+        rc = prts__fail(&b->err, rc, "the handle's backend was refused: %s", s->refusal);
     else if (rc)
         rc = prts__fail(&b->err, rc, "out of memory copying the handle's settings");
     json_t *meta = NULL;

@@ -164,8 +164,7 @@ int prts__decoder_settings(const prts_decoder *dec, prts__handle_settings *out)
     memcpy(out->opts, dec->opts, sizeof out->opts);
     out->metadata_json = NULL;
     out->blueprint_json = NULL;
-    out->backend = prts__backend_requested(&dec->backend);
-    return out->backend ? PRTS_OK : PRTS_E_BAD_STATE;
+    return prts__backend_requested(&dec->backend, &out->backend, &out->refusal);
 }
 
 const char *prts_decoder_last_error(const prts_decoder *dec)

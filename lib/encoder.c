@@ -211,11 +211,11 @@ int prts__encoder_settings(const prts_encoder *enc, prts__handle_settings *out)
     if (!valid(enc) || !out)
         return PRTS_E_INVALID_ARG;
     memcpy(out->opts, enc->opts, sizeof out->opts);
-    out->backend = prts__backend_requested(&enc->backend);
-    if (!out->backend)
-        return PRTS_E_BAD_STATE;
     out->metadata_json = NULL;
     out->blueprint_json = NULL;
+    int rc = prts__backend_requested(&enc->backend, &out->backend, &out->refusal);
+    if (rc)
+        return rc;
     if ((enc->user_meta && !(out->metadata_json = json_dumps(enc->user_meta, JSON_COMPACT))) ||
         (enc->blueprint && !(out->blueprint_json = json_dumps(enc->blueprint, JSON_COMPACT)))) {
         free(out->metadata_json);

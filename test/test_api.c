@@ -1167,7 +1167,8 @@ static void t_batch_settings(void **state)
     assert_int_equal(prts_batch_set_decoder_settings(b, NULL), PRTS_E_INVALID_ARG);
     assert_int_equal(prts_batch_set_decoder_settings(NULL, dec), PRTS_E_INVALID_ARG);
     assert_int_equal(prts_decoder_set_backend(dec, "nope"), PRTS_E_BACKEND_UNKNOWN);
-    assert_int_equal(prts_batch_set_decoder_settings(b, dec), PRTS_E_BAD_STATE);
+    assert_int_equal(prts_batch_set_decoder_settings(b, dec), PRTS_E_BACKEND_UNKNOWN);
+    assert_non_null(strstr(prts_batch_last_error(b), "nope"));
     assert_int_equal(prts_decoder_reset(dec), PRTS_OK);
     assert_int_equal(prts_batch_set_decoder_settings(b, dec), PRTS_OK);
     assert_int_equal(prts_batch_add(b, out, back, NULL), PRTS_OK);

@@ -36,11 +36,11 @@ extern "C" {
 #endif
 
 /* One benchmark configuration.  prts_bench_run() measures in-memory round
- * trips through an encoder and a decoder handle (push/finish, open/pull),
- * verifying every one byte for byte, and can append its result to a JSON
- * Lines history (OUTPUT_DIR/benchmark_history.jsonl) from which regressions
- * are detected and an offline HTML dashboard is drawn.  Every number written
- * is measured; nothing is simulated or estimated. */
+ * trips through an encoder and a decoder handle (prts_encoder_encode,
+ * prts_decoder_decode_into), verifying every one byte for byte, and can
+ * append its result to a JSON Lines history (OUTPUT_DIR/benchmark_history.jsonl)
+ * from which regressions are detected and an offline HTML dashboard is drawn.
+ * Every number written is measured; nothing is simulated or estimated. */
 typedef struct prts_bench prts_bench;
 
 typedef enum prts_bench_option {    /* integers, prts_bench_set_option */

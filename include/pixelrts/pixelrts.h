@@ -520,8 +520,9 @@ PRTS_API int prts_batch_set_option(prts_batch *batch, prts_option option, int64_
  * options (every key of the batch's kind), its backend (as asked for: "auto"
  * stays "auto"), and for an encoder its metadata and blueprint (NULL when it
  * has none: the batch's are cleared).  The batch must be of the handle's
- * kind (PRTS_E_INVALID_ARG otherwise); PRTS_E_BAD_STATE when the handle's
- * last set_backend was refused. */
+ * kind (PRTS_E_INVALID_ARG otherwise).  When the handle's last set_backend
+ * was refused, that status (PRTS_E_BACKEND_UNKNOWN, _UNAVAILABLE) and its
+ * reason in prts_batch_last_error().  A failure changes nothing. */
 PRTS_API int prts_batch_set_encoder_settings(prts_batch *batch, const prts_encoder *from);
 PRTS_API int prts_batch_set_decoder_settings(prts_batch *batch, const prts_decoder *from);
 /* A blueprint (JSON object) for every encode job (NULL clears it). */

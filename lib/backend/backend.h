@@ -93,9 +93,10 @@ int prts__backend_switch(prts__backend *cur, const char *name, prts__err *e);
  * "auto" is resolved here, at the first transform: measuring the backends
  * takes milliseconds that a handle used only for metadata (info) never pays. */
 int prts__backend_check(prts__backend *cur, prts__err *e);
-/* The backend's name as asked for ("auto" not resolved: a batch hands it on), or
- * NULL when the last choice was refused. */
-const char *prts__backend_requested(const prts__backend *cur);
+/* The backend's name as asked for ("auto" not resolved: a batch hands it on): PRTS_OK,
+ * or the status of the refusal of the last choice, its message in *refusal. */
+int prts__backend_requested(const prts__backend *cur, const char **name,
+                            const char **refusal);
 /* The backend's name ("auto" resolved), or NULL. */
 const char *prts__backend_name(const prts__backend *cur);
 /* Reset: back to the last backend accepted, if there is one. */

@@ -237,11 +237,20 @@ void prts__backend_forgive(prts__backend *cur)
         cur->refused[0] = '\0';
 }
 
-const char *prts__backend_requested(const prts__backend *cur)
+int prts__backend_requested(const prts__backend *cur, const char **name, const char **refusal)
 {
-    if (cur->refused[0])
-        return NULL;
-    return cur->lazy_auto ? "auto" : cur->ops ? cur->ops->name : NULL;
+    *name = NULL;
+    *refusal = NULL;
+    if (cur->refused[0]) {
+        *refusal = cur->refused;
+        return cur->refused_code;
+    }
+    *name = cur->lazy_auto ? "auto" : cur->ops ? cur->ops->name : NULL;
+    if (!*name) {
+        *refusal = "no backend";
+        return PRTS_E_BACKEND_UNAVAILABLE;
+    }
+    return PRTS_OK;
 }
 
 const char *prts__backend_name(const prts__backend *cur)

@@ -50,11 +50,12 @@ int prts__option_applies(prts_option option, int who);
 /* Every setting of a handle: its options, the backend as asked for ("auto"
  * unresolved), and an encoder's metadata and blueprint as compact JSON from
  * jansson's malloc (NULL when none; the caller frees them with free()).
- * PRTS_E_INVALID_ARG for a bad handle, PRTS_E_BAD_STATE when its last choice
- * of backend was refused, PRTS_E_NOMEM. */
+ * PRTS_E_INVALID_ARG for a bad handle, PRTS_E_NOMEM, or the status of the
+ * refusal of its last choice of backend (its message in `refusal`). */
 typedef struct prts__handle_settings {
     int64_t opts[PRTS__OPT_COUNT];
     const char *backend;  /* the handle's; valid while it lives unchanged */
+    const char *refusal;  /* why its backend was refused, or NULL */
     char *metadata_json;
     char *blueprint_json;
 } prts__handle_settings;

@@ -384,6 +384,17 @@ class Encoder(_Handle):
             self.check(self.c.prts_encoder_push(self.ptr, bounce, part.nbytes))
         return view.nbytes
 
+    def encode(self, data):
+        """Encode the whole payload in memory (prts_encoder_encode); the PNG as bytes."""
+        addressed = address_of(data) if not isinstance(data, str) else None
+        if addressed is None:
+            addressed = address_of(byte_view(data).tobytes())
+        png = ctypes.c_void_p()
+        n = ctypes.c_size_t()
+        self.check(self.c.prts_encoder_encode(self.ptr, addressed[0], addressed[1],
+                                              ctypes.byref(png), ctypes.byref(n)))
+        return self.lib.take_bytes(png.value, n.value)
+
     def finish(self, write):
         """Run the encode, handing each output chunk to write(buffer)."""
         cb = make_write_callback(write, self.guard)

@@ -77,6 +77,7 @@ PROTOTYPES = {
     "prts_encoder_push": (_i, (_p, _p, _z)),
     "prts_encoder_finish": (_i, (_p, WRITE_FN, _p)),
     "prts_encoder_encode_file": (_i, (_p, _s, _s)),
+    "prts_encoder_encode": (_i, (_p, _p, _z, c_void_p_p, c_size_t_p)),
     "prts_encoder_finish_file": (_i, (_p, _s)),
     "prts_encoder_metadata_json": (_p, (_p,)),
     "prts_encoder_last_error": (_s, (_p,)),
@@ -239,6 +240,14 @@ class Library:
         if cdll.prts_version_number() // 10000 != ABI_MAJOR:
             raise ImportError("%s (%s) is libpixelrts %s; this binding needs %d.x"
                               % (path, where, self.version, ABI_MAJOR))
+
+    def take_bytes(self, ptr, n):
+        """n bytes at ptr, allocated by the library, released with prts_free."""
+        try:
+            return ctypes.string_at(ptr, n) if n else b""
+        finally:
+            if ptr:
+                self.c.prts_free(ptr)
 
     def take_string(self, ptr):
         """Text of a char * the library allocated, released with prts_free."""

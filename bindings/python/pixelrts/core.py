@@ -1,12 +1,12 @@
 """PixelRTSEncoder, PixelRTSDecoder and calculate_grid_size: the guide's in-memory API
-(module ``pixelrts_v2_core`` of the original), on libpixelrts's push/finish and open/pull.
+(module ``pixelrts_v2_core`` of the original), on libpixelrts's buffer calls
+(prts_encoder_encode), push/finish_file and open/pull.
 
 Compared with the original (docs/format.md section 9): empty input encodes, a grid too small for
 the data is an error, a decoder never reuses one file's metadata for the next, and asking for
 hash verification of a file without ``data_hash`` fails instead of passing silently.
 """
 
-import io
 import json
 import os
 import tempfile
@@ -150,20 +150,15 @@ class PixelRTSEncoder:
         h.set_option(Option.GRID_SIZE, 0 if grid_size is None else grid_size)
         h.set_metadata(metadata)
         h.set_blueprint(blueprint)
-        size = byte_view(data).nbytes
-        # the payload is in memory already: stage it there rather than in a temporary file
-        h.set_option(Option.MEMORY_BUDGET, max(DEFAULT_BUDGET, size))
-        h.push(data)
-        finish(h)
+        result = finish(h)
         self._last_metadata = h.metadata()
+        return result
 
     def encode(self, data: bytes, metadata: dict = None, grid_size: int = None,
                blueprint: dict = None) -> bytes:
         """Encode `data` (any bytes-like object) and return the PNG file's bytes."""
         with self._lock:
-            out = io.BytesIO()
-            self._run(data, metadata, grid_size, blueprint, lambda h: h.finish(out.write))
-            return out.getvalue()
+            return self._run(data, metadata, grid_size, blueprint, lambda h: h.encode(data))
 
     def get_metadata(self) -> dict:
         """Metadata written by the last encode (None before the first)."""
@@ -179,7 +174,14 @@ class PixelRTSEncoder:
         path = os.fspath(output_path)
         with self._lock:
             self._handle.set_option(Option.WRITE_SIDECAR, 1 if sidecar else 0)
-            self._run(data, metadata, grid_size, blueprint, lambda h: h.finish_file(path))
+            self._run(data, metadata, grid_size, blueprint,
+                      lambda h: self._push_all(h, data) or h.finish_file(path))
+
+    @staticmethod
+    def _push_all(h, data):
+        # the payload is in memory already: stage it there rather than in a temporary file
+        h.set_option(Option.MEMORY_BUDGET, max(DEFAULT_BUDGET, byte_view(data).nbytes))
+        h.push(data)
 
 
 class PixelRTSDecoder:
