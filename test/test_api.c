@@ -1005,6 +1005,17 @@ static void t_verify_file(void **state)
     files = tu_dir_count(f->dir);
     assert_int_equal(prts_decoder_verify_file(dec, png), PRTS_OK);
     assert_int_equal(tu_dir_count(f->dir), files);
+    /* a sidecar that contradicts the PNG's chunk: refused as a decode refuses it */
+    char *side = tu_path(f->dir, "v.rts.png.meta.json");
+    tu_write_file(side, "{\"data_size\": 1}", 16);
+    assert_int_equal(prts_decoder_verify_file(dec, png), PRTS_E_SIDECAR_MISMATCH);
+    assert_int_equal(prts_decoder_decode_file(dec, png, out), PRTS_E_SIDECAR_MISMATCH);
+    assert_false(tu_file_exists(out));
+    assert_int_equal(prts_decoder_read_info(dec, png), PRTS_OK); /* only noted there */
+    assert_int_equal(prts_decoder_get_info(dec, PRTS_INFO_SIDECAR_MISMATCH, &v), PRTS_OK);
+    assert_int_equal(v, 1);
+    remove(side);
+    free(side);
     assert_int_equal(prts_decoder_verify_file(dec, NULL), PRTS_E_INVALID_ARG);
     assert_int_equal(prts_decoder_verify_file(NULL, png), PRTS_E_INVALID_ARG);
     prts_encoder_free(enc);
