@@ -115,8 +115,8 @@ static int do_encode(void *arg)
     if (j->preset)
         prts_encoder_set_preset(enc, (prts_preset)j->preset);
     else
-        prts_encoder_set_option(enc, PRTS_OPT_COMPRESSION_LEVEL, j->level);
-    int rc = prts_encode_file(enc, j->in, j->out);
+        prts_encoder_set_option(enc, PRTS_OPT_PNG_LEVEL, j->level);
+    int rc = prts_encoder_encode_file(enc, j->in, j->out);
     if (rc)
         fprintf(stderr, "encode: %s\n", prts_encoder_last_error(enc));
     prts_encoder_free(enc);
@@ -127,7 +127,7 @@ static int do_decode(void *arg)
 {
     job *j = arg;
     prts_decoder *dec = prts_decoder_new();
-    int rc = prts_decode_file(dec, j->in, j->out);
+    int rc = prts_decoder_decode_file(dec, j->in, j->out);
     if (rc)
         fprintf(stderr, "decode: %s\n", prts_decoder_last_error(dec));
     prts_decoder_free(dec);
@@ -139,7 +139,7 @@ static int do_range(void *arg)
     job *j = arg;
     prts_decoder *dec = prts_decoder_new();
     uint8_t *buf = malloc(j->len);
-    int rc = prts_decode_range(dec, j->in, j->off, buf, j->len);
+    int rc = prts_decoder_decode_range(dec, j->in, j->off, buf, j->len);
     if (rc)
         fprintf(stderr, "range: %s\n", prts_decoder_last_error(dec));
     free(buf);
@@ -151,7 +151,7 @@ static int do_info(void *arg)
 {
     job *j = arg;
     prts_decoder *dec = prts_decoder_new();
-    int rc = prts_read_info(dec, j->in);
+    int rc = prts_decoder_read_info(dec, j->in);
     prts_decoder_free(dec);
     return rc;
 }

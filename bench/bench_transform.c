@@ -5,6 +5,7 @@
  * encoder and decoder do, and prints GB/s next to memcpy of the same bytes
  * (the physical limit) on this machine.  Checks each backend's bytes
  * against scalar.  Usage: bench_transform [MiB] [memcpy repeats] */
+#define PRTS_EXPERIMENTAL /* the experimental tier of pixelrts.h: measure, WASM histograms */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

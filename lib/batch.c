@@ -216,20 +216,89 @@ int prts_batch_set_metadata_json(prts_batch *b, const char *json)
     return PRTS_OK;
 }
 
-void prts_batch_set_progress(prts_batch *b, prts_batch_progress_fn fn, void *user)
+int prts_batch_set_progress(prts_batch *b, prts_batch_progress_fn fn, void *user)
 {
     if (!valid(b))
-        return;
+        return PRTS_E_INVALID_ARG;
     b->progress = fn;
     b->progress_user = user;
+    return PRTS_OK;
 }
 
-void prts_batch_set_result_callback(prts_batch *b, prts_batch_result_fn fn, void *user)
+int prts_batch_set_result_callback(prts_batch *b, prts_batch_result_fn fn, void *user)
 {
     if (!valid(b))
-        return;
+        return PRTS_E_INVALID_ARG;
     b->on_result = fn;
     b->result_user = user;
+    return PRTS_OK;
+}
+
+/* Take every setting a handle of the batch's kind has (lib/encoder.c, lib/decoder.c
+ * gather them); the options from the option table, whatever their number. */
+static int take_settings(prts_batch *b, int kind, int rc, prts__handle_settings *s)
+{
+    if (rc == PRTS_E_INVALID_ARG)
+        return prts__fail(&b->err, rc, "not a valid %s handle",
+                          kind == PRTS_BATCH_ENCODE ? "encoder" : "decoder");
+    if (rc == PRTS_OK && b->kind != (prts_batch_kind)kind)
+        rc = prts__fail(&b->err, PRTS_E_INVALID_ARG, "a %s batch takes the settings of %s",
+                        b->kind == PRTS_BATCH_ENCODE ? "encode" : "decode",
+                        b->kind == PRTS_BATCH_ENCODE ? "an encoder" : "a decoder");
+    else if (rc && s->refusal)
+        rc = prts__fail(&b->err, rc, "the handle's backend was refused: %s", s->refusal);
+    else if (rc)
+        rc = prts__fail(&b->err, rc, "out of memory copying the handle's settings");
+    json_t *meta = NULL;
+    if (rc == PRTS_OK && kind == PRTS_BATCH_ENCODE)
+        rc = parse_object(b, s->metadata_json, "metadata", &meta);
+    /* all that can fail first: a failure changes nothing */
+    char *backend = rc == PRTS_OK ? prts__strdup(&b->alloc, s->backend) : NULL;
+    char *blueprint = rc == PRTS_OK && s->blueprint_json
+                          ? prts__strdup(&b->alloc, s->blueprint_json) : NULL;
+    if (rc == PRTS_OK && (!backend || (s->blueprint_json && !blueprint)))
+        rc = prts__fail(&b->err, PRTS_E_NOMEM, "out of memory");
+    if (rc == PRTS_OK) {
+        for (int o = 1; o < PRTS__OPT_COUNT; o++) {
+            if (prts__option_applies((prts_option)o, who(b))) {
+                b->opts[o] = s->opts[o];
+                b->opt_set[o] = 1;
+            }
+        }
+        prts__free(&b->alloc, b->backend);
+        b->backend = backend;
+        backend = NULL;
+        if (kind == PRTS_BATCH_ENCODE) {
+            prts__free(&b->alloc, b->blueprint);
+            b->blueprint = blueprint;
+            blueprint = NULL;
+            json_decref(b->metadata);
+            b->metadata = meta;
+            meta = NULL;
+        }
+    }
+    prts__free(&b->alloc, backend);
+    prts__free(&b->alloc, blueprint);
+    json_decref(meta);
+    free(s->metadata_json);
+    free(s->blueprint_json);
+    return rc;
+}
+
+int prts_batch_set_encoder_settings(prts_batch *b, const prts_encoder *from)
+{
+    if (!valid(b))
+        return PRTS_E_INVALID_ARG;
+    prts__handle_settings s = {0};
+    return take_settings(b, PRTS_BATCH_ENCODE, prts__encoder_settings(from, &s), &s);
+}
+
+int prts_batch_set_decoder_settings(prts_batch *b, const prts_decoder *from)
+{
+    if (!valid(b))
+        return PRTS_E_INVALID_ARG;
+    prts__handle_settings s = {0};
+    return take_settings(b, PRTS_BATCH_DECODE, prts__decoder_settings(from, &s), &s);
 }
 
 int prts_batch_add(prts_batch *b, const char *in, const char *out, const char *metadata_json)
@@ -608,14 +677,14 @@ static void run_job(worker *w, job *j)
         } else {
             rc = prts_encoder_set_metadata_json(w->enc, m);
             if (rc == PRTS_OK)
-                rc = prts_encode_file(w->enc, j->in, j->out);
+                rc = prts_encoder_encode_file(w->enc, j->in, j->out);
             msg = prts_encoder_last_error(w->enc);
         }
         free(m);
         if (rc == PRTS_OK)
             meta = prts_encoder_metadata_json(w->enc);
     } else if (rc == PRTS_OK) {
-        rc = prts_decode_file(w->dec, j->in, j->out);
+        rc = prts_decoder_decode_file(w->dec, j->in, j->out);
         msg = prts_decoder_last_error(w->dec);
         if (rc == PRTS_OK)
             meta = prts_decoder_metadata_json(w->dec);

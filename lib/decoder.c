@@ -1,4 +1,5 @@
-/* decoder.c: the decoder handle: metadata lookup, open/pull streaming, file to file. */
+/* decoder.c: the decoder handle: metadata lookup, open/pull streaming, file to file, buffer to
+ * buffer, verification, ranges; the one-shot decode calls (a default handle, made and freed). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -147,12 +148,23 @@ const char *prts_decoder_backend(const prts_decoder *dec)
     return valid(dec) ? prts__backend_name(&dec->backend) : NULL;
 }
 
-void prts_decoder_set_progress(prts_decoder *dec, prts_progress_fn fn, void *user)
+int prts_decoder_set_progress(prts_decoder *dec, prts_progress_fn fn, void *user)
 {
     if (!valid(dec))
-        return;
+        return PRTS_E_INVALID_ARG;
     dec->progress = fn;
     dec->progress_user = user;
+    return PRTS_OK;
+}
+
+int prts__decoder_settings(const prts_decoder *dec, prts__handle_settings *out)
+{
+    if (!valid(dec) || !out)
+        return PRTS_E_INVALID_ARG;
+    memcpy(out->opts, dec->opts, sizeof out->opts);
+    out->metadata_json = NULL;
+    out->blueprint_json = NULL;
+    return prts__backend_requested(&dec->backend, &out->backend, &out->refusal);
 }
 
 const char *prts_decoder_last_error(const prts_decoder *dec)
@@ -167,6 +179,27 @@ char *prts_decoder_metadata_json(const prts_decoder *dec)
     return json_dumps(dec->meta.obj, JSON_COMPACT | JSON_ENSURE_ASCII);
 }
 
+/* PRTS_OK when the handle holds a file's metadata, else PRTS_E_BAD_STATE in dec->err. */
+static int need_metadata(prts_decoder *dec)
+{
+    if (dec->have_meta && dec->meta.obj)
+        return PRTS_OK;
+    return prts__fail(&dec->err, PRTS_E_BAD_STATE, "no current file: open, decode, verify or "
+                      "read the info of one first");
+}
+
+char *prts_decoder_user_metadata_json(prts_decoder *dec)
+{
+    if (!valid(dec) || need_metadata(dec))
+        return NULL;
+    json_t *user = prts__meta_user_keys(dec->meta.obj);
+    char *text = user ? json_dumps(user, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    json_decref(user);
+    if (!text)
+        prts__fail(&dec->err, PRTS_E_NOMEM, "out of memory writing the metadata");
+    return text;
+}
+
 char *prts_decoder_blueprint_json(const prts_decoder *dec)
 {
     if (!valid(dec) || !dec->blueprint)
@@ -174,12 +207,15 @@ char *prts_decoder_blueprint_json(const prts_decoder *dec)
     return json_dumps(dec->blueprint, JSON_COMPACT | JSON_ENSURE_ASCII);
 }
 
-int prts_decoder_info(const prts_decoder *dec, prts_info_key key, int64_t *value)
+int prts_decoder_get_info(prts_decoder *dec, prts_info_key key, int64_t *value)
 {
-    if (!valid(dec) || !value)
+    if (!valid(dec))
         return PRTS_E_INVALID_ARG;
-    if (!dec->have_meta)
-        return PRTS_E_BAD_STATE;
+    if (!value)
+        return prts__fail(&dec->err, PRTS_E_INVALID_ARG, "get_info: `value` is NULL");
+    int rc = need_metadata(dec);
+    if (rc)
+        return rc;
     const prts__meta *m = &dec->meta;
     switch (key) {
     case PRTS_INFO_GRID_SIZE: *value = dec->side; break;
@@ -191,7 +227,7 @@ int prts_decoder_info(const prts_decoder *dec, prts_info_key key, int64_t *value
     case PRTS_INFO_METADATA_SOURCE: *value = dec->meta_source; break;
     case PRTS_INFO_SIDECAR_MISMATCH: *value = dec->sidecar_mismatch; break;
     case PRTS_INFO_HAS_HASH: *value = m->has_hash; break;
-    default: return PRTS_E_INVALID_ARG;
+    default: return prts__fail(&dec->err, PRTS_E_INVALID_ARG, "unknown info key %d", (int)key);
     }
     return PRTS_OK;
 }
@@ -420,6 +456,9 @@ static int read_pixels(prts_decoder *dec, uint8_t *dest, int mapped)
 typedef struct sink {
     int fd;               /* file output, or -1 */
     prts__stage *stage;   /* pull output, or NULL */
+    uint8_t *mem;         /* buffer output (mem_cap bytes), or NULL; none of the three:
+                             the bytes are only hashed */
+    uint64_t mem_cap, mem_len;
     prts__sha256 *sha;    /* NULL unless verifying */
 } sink;
 
@@ -430,6 +469,15 @@ static int sink_emit(void *user, const uint8_t *data, size_t len)
         prts__sha256_update(s->sha, data, len);
     if (s->fd >= 0)
         return prts__write_all(s->fd, data, len) ? PRTS_E_IO : PRTS_OK;
+    if (s->mem) {
+        if (len > s->mem_cap - s->mem_len)
+            return PRTS_E_BAD_METADATA; /* more than data_size: produce_indirect says so */
+        memcpy(s->mem + s->mem_len, data, len);
+        s->mem_len += len;
+        return PRTS_OK;
+    }
+    if (!s->stage)
+        return PRTS_OK;
     prts__err ignored;
     return prts__stage_append(s->stage, data, len, &ignored);
 }
@@ -467,6 +515,9 @@ static int produce_indirect(prts_decoder *dec, sink *out)
         rc = sink_emit(out, bytes, n);
     if (rc == PRTS_E_IO)
         rc = prts__fail(e, PRTS_E_IO, "write failed: %s", strerror(errno));
+    else if (rc == PRTS_E_BAD_METADATA && out->mem)
+        rc = prts__fail(e, rc, "the payload has more bytes than data_size says (%llu)",
+                        (unsigned long long)m->data_size);
 done:
     if (bytes != enc.base)
         prts__free(&dec->alloc, bytes);
@@ -560,7 +611,7 @@ static int decode_to(prts_decoder *dec, int fd, prts__sha256 *sha, const char *i
     return sha->ctx ? verify(dec, sha, in) : PRTS_OK;
 }
 
-int prts_decode_file(prts_decoder *dec, const char *in, const char *out)
+int prts_decoder_decode_file(prts_decoder *dec, const char *in, const char *out)
 {
     if (!valid(dec) || !in || !out)
         return PRTS_E_INVALID_ARG;
@@ -623,7 +674,7 @@ static int range_rows(prts_decoder *dec, row_source *src, uint32_t first, uint32
     return rows_read(dec, src, rows, stride, n);
 }
 
-int prts_decode_range(prts_decoder *dec, const char *path, uint64_t offset, void *buf, size_t len)
+int prts_decoder_decode_range(prts_decoder *dec, const char *path, uint64_t offset, void *buf, size_t len)
 {
     if (!valid(dec) || !path || (!buf && len))
         return PRTS_E_INVALID_ARG;
@@ -688,7 +739,7 @@ int prts_decode_range(prts_decoder *dec, const char *path, uint64_t offset, void
     return rc;
 }
 
-int prts_decode_range_file(prts_decoder *dec, const char *in, uint64_t offset, uint64_t len,
+int prts_decoder_decode_range_file(prts_decoder *dec, const char *in, uint64_t offset, uint64_t len,
                            const char *out)
 {
     if (!valid(dec) || !in || !out)
@@ -701,7 +752,7 @@ int prts_decode_range_file(prts_decoder *dec, const char *in, uint64_t offset, u
         return prts__fail(&dec->err, PRTS_E_NOMEM, "%s: cannot allocate %llu bytes for the range",
                           in, (unsigned long long)len);
     prts__outfile o = {.fd = -1};
-    int rc = prts_decode_range(dec, in, offset, buf, (size_t)len);
+    int rc = prts_decoder_decode_range(dec, in, offset, buf, (size_t)len);
     if (rc == PRTS_OK) /* dec->in_st: the input as the range read it */
         rc = prts__out_open(&o, &dec->alloc, out, (unsigned)dec->in_st.st_mode & 0666,
                             &dec->in_st, 0, &dec->err);
@@ -713,7 +764,7 @@ int prts_decode_range_file(prts_decoder *dec, const char *in, uint64_t offset, u
     return rc;
 }
 
-int prts_read_info(prts_decoder *dec, const char *path)
+int prts_decoder_read_info(prts_decoder *dec, const char *path)
 {
     if (!valid(dec) || !path)
         return PRTS_E_INVALID_ARG;
@@ -726,6 +777,20 @@ int prts_read_info(prts_decoder *dec, const char *path)
 /* ------------------------------------------------------------------ */
 /* Streaming                                                           */
 
+/* Read the header and metadata of a PNG coming through `read` (no sidecar), and check
+ * them; `name` for messages. */
+static int open_stream(prts_decoder *dec, prts_read_fn read, void *user, const char *name)
+{
+    json_t *obj = NULL;
+    int rc;
+    if ((rc = open_png(dec, read, user, name)) || (rc = chunk_metadata(dec, &obj, &dec->err)))
+        return rc;
+    rc = prts__meta_interpret(obj, &dec->meta, &dec->err);
+    dec->have_meta = 1;
+    json_decref(obj);
+    return rc ? rc : check_metadata(dec, name);
+}
+
 int prts_decoder_open(prts_decoder *dec, prts_read_fn read, void *user)
 {
     if (!valid(dec) || !read)
@@ -734,33 +799,25 @@ int prts_decoder_open(prts_decoder *dec, prts_read_fn read, void *user)
         return prts__fail(&dec->err, PRTS_E_BAD_STATE,
                           "the last stream failed; call prts_decoder_reset() first");
     close_file(dec);
-    json_t *obj = NULL;
-    int rc;
-    if ((rc = open_png(dec, read, user, "stream")) ||
-        (rc = chunk_metadata(dec, &obj, &dec->err)))
-        goto fail;
-    rc = prts__meta_interpret(obj, &dec->meta, &dec->err);
-    dec->have_meta = 1;
-    json_decref(obj);
-    if (rc || (rc = check_metadata(dec, "stream")))
-        goto fail;
-    dec->state = DEC_OPEN;
-    return PRTS_OK;
-fail:
-    dec->state = DEC_FAILED;
+    int rc = open_stream(dec, read, user, "stream");
+    dec->state = rc ? DEC_FAILED : DEC_OPEN;
     return rc;
 }
 
-/* Decode the whole payload into the stage (and verify it) before the first
- * byte goes out: payload order and row order differ. */
-static int materialise(prts_decoder *dec)
+/* Decode the whole payload and verify it before the first byte goes out
+ * (payload order and row order differ): into the stage when `keep`, else
+ * nowhere (verify_file: only what the hash needs in payload order is staged,
+ * then dropped).  `name` for messages. */
+static int materialise(prts_decoder *dec, const char *name, int keep)
 {
     prts__sha256 sha = {0};
-    int rc = start_verify(dec, &sha, "stream");
+    int rc = start_verify(dec, &sha, name);
     if (rc)
         return rc;
     prts__stage_init(&dec->payload, (uint64_t)dec->opts[PRTS_OPT_MEMORY_BUDGET], &dec->alloc);
-    if (dec->meta.mode == PRTS_MODE_STANDARD && !dec->meta.compressed) {
+    if (dec->meta.mode == PRTS_MODE_STANDARD && !dec->meta.compressed && !keep && !sha.ctx) {
+        rc = read_pixels(dec, NULL, 0); /* every row decoded and checked, nothing kept */
+    } else if (dec->meta.mode == PRTS_MODE_STANDARD && !dec->meta.compressed) {
         rc = prts__stage_alloc(&dec->payload, dec->meta.data_size, &dec->err);
         if (rc == PRTS_OK)
             rc = read_pixels(dec, dec->payload.base, prts__stage_is_file(&dec->payload));
@@ -768,16 +825,18 @@ static int materialise(prts_decoder *dec)
             prts__sha256_update_mapped(&sha, dec->payload.base, dec->payload.len,
                                        prts__stage_is_file(&dec->payload));
     } else {
-        sink s = {.fd = -1, .stage = &dec->payload, .sha = sha.ctx ? &sha : NULL};
+        sink s = {.fd = -1, .stage = keep ? &dec->payload : NULL, .sha = sha.ctx ? &sha : NULL};
         rc = produce_indirect(dec, &s);
-        if (rc == PRTS_OK)
+        if (rc == PRTS_OK && keep)
             rc = prts__stage_map(&dec->payload, &dec->err);
     }
     if (rc == PRTS_OK && sha.ctx)
-        rc = verify(dec, &sha, "stream");
+        rc = verify(dec, &sha, name);
     prts__sha256_free(&sha);
     prts__png_read_free(&dec->png);
     dec->png_open = 0;
+    if (!keep)
+        prts__stage_free(&dec->payload);
     return rc;
 }
 
@@ -787,7 +846,7 @@ int prts_decoder_pull(prts_decoder *dec, void *buf, size_t cap, size_t *got)
         return PRTS_E_INVALID_ARG;
     *got = 0;
     if (dec->state == DEC_OPEN) {
-        int rc = materialise(dec);
+        int rc = materialise(dec, "stream", 1);
         if (rc) {
             dec->state = DEC_FAILED;
             return rc;
@@ -816,31 +875,197 @@ static int append_stage(void *user, const uint8_t *data, size_t len)
     return prts__stage_append(user, data, len, &ignored);
 }
 
-int prts_decoder_wasm_histogram(const prts_decoder *dec, uint64_t counts[PRTS_WASM_CATEGORY_COUNT])
+int prts_decoder_wasm_histogram(prts_decoder *dec, uint64_t counts[PRTS_WASM_CATEGORY_COUNT])
 {
-    if (!valid(dec) || !counts)
+    if (!valid(dec))
         return PRTS_E_INVALID_ARG;
-    if (!dec->have_meta)
-        return PRTS_E_BAD_STATE;
+    if (!counts)
+        return prts__fail(&dec->err, PRTS_E_INVALID_ARG, "wasm_histogram: `counts` is NULL");
+    int rc = need_metadata(dec);
+    if (rc)
+        return rc;
     const prts__meta *m = &dec->meta;
     if (!m->b64)
-        return PRTS_E_NO_ORIGINAL;
-    prts__err e;
+        return prts__fail(&dec->err, PRTS_E_NO_ORIGINAL, "the metadata carries no "
+                          "original_data_b64 (only code-mode files do)");
+    prts__err *e = &dec->err;
     uint8_t *bytes = NULL;
     uint64_t n = 0;
-    int rc = prts__base64_decode(&dec->alloc, m->b64, m->b64_len, &bytes, &n, &e);
+    rc = prts__base64_decode(&dec->alloc, m->b64, m->b64_len, &bytes, &n, e);
     if (rc)
         return rc;
     prts__stage plain;
     prts__stage_init(&plain, (uint64_t)dec->opts[PRTS_OPT_MEMORY_BUDGET], &dec->alloc);
     /* the original keeps the compressed bytes in base64: count the payload's */
     if (m->compressed && n == m->encoded_size &&
-        (rc = prts__decompress(&dec->alloc, bytes, n, m->data_size, append_stage, &plain, &e)) == PRTS_OK &&
-        (rc = prts__stage_map(&plain, &e)) == PRTS_OK)
+        (rc = prts__decompress(&dec->alloc, bytes, n, m->data_size, append_stage, &plain, e)) == PRTS_OK &&
+        (rc = prts__stage_map(&plain, e)) == PRTS_OK)
         rc = prts_wasm_histogram(plain.base, (size_t)plain.len, counts);
     else if (rc == PRTS_OK)
         rc = prts_wasm_histogram(bytes, (size_t)n, counts);
     prts__stage_free(&plain);
     prts__free(&dec->alloc, bytes);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Verification without output                                         */
+
+int prts_decoder_verify_file(prts_decoder *dec, const char *path)
+{
+    if (!valid(dec) || !path)
+        return PRTS_E_INVALID_ARG;
+    close_file(dec);
+    dec->state = DEC_IDLE;
+    int rc = load_file(dec, path, 1);
+    if (rc == PRTS_OK && (rc = materialise(dec, path, 0)))
+        prts__fail_path(&dec->err, path);
+    /* the facts and metadata stay, as after read_info */
+    if (dec->png_open)
+        prts__png_read_free(&dec->png);
+    dec->png_open = 0;
+    if (dec->fd >= 0)
+        close(dec->fd);
+    dec->fd = -1;
+    dec->state = rc ? DEC_FAILED : DEC_IDLE;
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Buffer to buffer                                                    */
+
+typedef struct mem_source {
+    const uint8_t *p;
+    size_t len, pos;
+} mem_source;
+
+static ptrdiff_t mem_read(void *user, void *buf, size_t cap)
+{
+    mem_source *m = user;
+    size_t n = m->len - m->pos < cap ? m->len - m->pos : cap;
+    if (n > PTRDIFF_MAX)
+        n = PTRDIFF_MAX;
+    if (n)
+        memcpy(buf, m->p + m->pos, n);
+    m->pos += n;
+    return (ptrdiff_t)n;
+}
+
+/* The current file's payload into dst (data_size bytes), verified. */
+static int decode_to_memory(prts_decoder *dec, uint8_t *dst, const char *name)
+{
+    prts__sha256 sha = {0};
+    uint64_t len = dec->meta.data_size;
+    int rc = start_verify(dec, &sha, name);
+    if (rc)
+        return rc;
+    if (dec->meta.mode == PRTS_MODE_STANDARD && !dec->meta.compressed) {
+        rc = read_pixels(dec, dst, 0);
+        if (rc == PRTS_OK && sha.ctx)
+            prts__sha256_update(&sha, dst, (size_t)len);
+    } else {
+        sink s = {.fd = -1, .mem = dst, .mem_cap = len, .sha = sha.ctx ? &sha : NULL};
+        rc = produce_indirect(dec, &s);
+        if (rc == PRTS_OK && s.mem_len != len)
+            rc = prts__fail(&dec->err, PRTS_E_BAD_METADATA, "the payload has %llu bytes, "
+                            "data_size says %llu", (unsigned long long)s.mem_len,
+                            (unsigned long long)len);
+    }
+    if (rc == PRTS_OK && sha.ctx)
+        rc = verify(dec, &sha, name);
+    prts__sha256_free(&sha);
+    return rc;
+}
+
+/* The PNG at png into dst (cap bytes) or, with `owned`, into a buffer from malloc
+ * handed over in *owned; *len = the payload's size (also on PRTS_E_BUFFER_TOO_SMALL). */
+static int decode_memory(prts_decoder *dec, const void *png, size_t png_len, uint8_t *dst,
+                         size_t cap, uint8_t **owned, size_t *len)
+{
+    static const char name[] = "buffer";
+    mem_source src = {png, png_len, 0};
+    close_file(dec);
+    dec->state = DEC_IDLE;
+    int rc = open_stream(dec, mem_read, &src, name);
+    uint64_t size = dec->meta.data_size;
+    if (rc == PRTS_OK && size >= SIZE_MAX)
+        rc = prts__fail(&dec->err, PRTS_E_LIMIT, "%s: a payload of %llu bytes does not fit in "
+                        "memory here", name, (unsigned long long)size);
+    if (rc == PRTS_OK && owned) {
+        dst = *owned = malloc(size ? (size_t)size : 1);
+        if (!dst)
+            rc = prts__fail(&dec->err, PRTS_E_NOMEM, "%s: cannot allocate %llu bytes for the "
+                            "payload", name, (unsigned long long)size);
+    } else if (rc == PRTS_OK && (!dst || cap < size)) {
+        *len = (size_t)size; /* a size query: the metadata stays, nothing is decoded */
+        prts__png_read_free(&dec->png);
+        dec->png_open = 0;
+        return prts__fail(&dec->err, PRTS_E_BUFFER_TOO_SMALL, "%s: the payload has %llu bytes, "
+                          "the buffer holds %zu", name, (unsigned long long)size,
+                          dst ? cap : (size_t)0);
+    }
+    if (rc == PRTS_OK)
+        rc = decode_to_memory(dec, dst, name);
+    if (dec->png_open)
+        prts__png_read_free(&dec->png);
+    dec->png_open = 0;
+    if (rc && owned) {
+        free(*owned);
+        *owned = NULL;
+    }
+    *len = rc ? 0 : (size_t)size;
+    dec->state = rc ? DEC_FAILED : DEC_IDLE;
+    return rc;
+}
+
+int prts_decoder_decode_into(prts_decoder *dec, const void *png, size_t png_len, void *dst,
+                             size_t cap, size_t *len)
+{
+    if (len)
+        *len = 0;
+    if (!valid(dec) || (!png && png_len) || !len)
+        return PRTS_E_INVALID_ARG;
+    return decode_memory(dec, png, png_len, dst, cap, NULL, len);
+}
+
+int prts_decoder_decode(prts_decoder *dec, const void *png, size_t png_len, void **data,
+                        size_t *len)
+{
+    if (data)
+        *data = NULL;
+    if (len)
+        *len = 0;
+    if (!valid(dec) || (!png && png_len) || !data || !len)
+        return PRTS_E_INVALID_ARG;
+    uint8_t *owned = NULL;
+    int rc = decode_memory(dec, png, png_len, NULL, 0, &owned, len);
+    *data = owned;
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* One-shot calls: a default handle, made, used and freed              */
+
+int prts_decode(const void *png, size_t png_len, void **data, size_t *len)
+{
+    prts_decoder *dec = prts_decoder_new();
+    int rc = dec ? prts_decoder_decode(dec, png, png_len, data, len) : PRTS_E_NOMEM;
+    prts_decoder_free(dec);
+    return rc;
+}
+
+int prts_decode_into(const void *png, size_t png_len, void *dst, size_t cap, size_t *len)
+{
+    prts_decoder *dec = prts_decoder_new();
+    int rc = dec ? prts_decoder_decode_into(dec, png, png_len, dst, cap, len) : PRTS_E_NOMEM;
+    prts_decoder_free(dec);
+    return rc;
+}
+
+int prts_decode_file(const char *in, const char *out)
+{
+    prts_decoder *dec = prts_decoder_new();
+    int rc = dec ? prts_decoder_decode_file(dec, in, out) : PRTS_E_NOMEM;
+    prts_decoder_free(dec);
     return rc;
 }

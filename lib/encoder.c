@@ -1,4 +1,5 @@
-/* encoder.c: the encoder handle: options, push/finish streaming, file to file. */
+/* encoder.c: the encoder handle: options, push/finish streaming, file to file, buffer to
+ * buffer; the one-shot encode calls (a default handle, made and freed). */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -119,7 +120,7 @@ int prts_encoder_set_preset(prts_encoder *enc, prts_preset preset)
     };
     if ((int)preset < PRTS_PRESET_FAST || (int)preset > PRTS_PRESET_SMALL)
         return prts__fail(&enc->err, PRTS_E_INVALID_ARG, "unknown preset %d", (int)preset);
-    enc->opts[PRTS_OPT_COMPRESSION_LEVEL] = presets[preset].level;
+    enc->opts[PRTS_OPT_PNG_LEVEL] = presets[preset].level;
     enc->opts[PRTS_OPT_FILTER] = presets[preset].filter;
     return PRTS_OK;
 }
@@ -184,12 +185,13 @@ const char *prts_encoder_backend(const prts_encoder *enc)
     return valid(enc) ? prts__backend_name(&enc->backend) : NULL;
 }
 
-void prts_encoder_set_progress(prts_encoder *enc, prts_progress_fn fn, void *user)
+int prts_encoder_set_progress(prts_encoder *enc, prts_progress_fn fn, void *user)
 {
     if (!valid(enc))
-        return;
+        return PRTS_E_INVALID_ARG;
     enc->progress = fn;
     enc->progress_user = user;
+    return PRTS_OK;
 }
 
 const char *prts_encoder_last_error(const prts_encoder *enc)
@@ -202,6 +204,25 @@ char *prts_encoder_metadata_json(const prts_encoder *enc)
     if (!valid(enc) || !enc->result)
         return NULL;
     return json_dumps(enc->result, JSON_COMPACT | JSON_ENSURE_ASCII);
+}
+
+int prts__encoder_settings(const prts_encoder *enc, prts__handle_settings *out)
+{
+    if (!valid(enc) || !out)
+        return PRTS_E_INVALID_ARG;
+    memcpy(out->opts, enc->opts, sizeof out->opts);
+    out->metadata_json = NULL;
+    out->blueprint_json = NULL;
+    int rc = prts__backend_requested(&enc->backend, &out->backend, &out->refusal);
+    if (rc)
+        return rc;
+    if ((enc->user_meta && !(out->metadata_json = json_dumps(enc->user_meta, JSON_COMPACT))) ||
+        (enc->blueprint && !(out->blueprint_json = json_dumps(enc->blueprint, JSON_COMPACT)))) {
+        free(out->metadata_json);
+        out->metadata_json = NULL;
+        return PRTS_E_NOMEM;
+    }
+    return PRTS_OK;
 }
 
 /* SHA-256 of a (possibly mapped) buffer, releasing mapped pages behind it. */
@@ -303,7 +324,7 @@ static int pack_payload(prts_encoder *enc, const uint8_t *data, uint64_t len, in
 {
     int type = (int)enc->opts[PRTS_OPT_PAYLOAD_COMPRESSION];
     *compression = NULL;
-    if (type == PRTS_COMPRESS_NONE)
+    if (type == PRTS_PAYLOAD_NONE)
         return PRTS_OK;
     int level = prts__compress_level(type, (int)enc->opts[PRTS_OPT_PAYLOAD_LEVEL]);
     stage_sink sink = {packed, e};
@@ -359,7 +380,7 @@ static int encode_buffer(prts_encoder *enc, const uint8_t *data, uint64_t len, i
     int hashing = 0;
     int rc = prts__backend_check(&enc->backend, e);
     if (rc == PRTS_OK && !hash_hex && rewritable && len >= OVERLAP_MIN &&
-        enc->opts[PRTS_OPT_PAYLOAD_COMPRESSION] == PRTS_COMPRESS_NONE &&
+        enc->opts[PRTS_OPT_PAYLOAD_COMPRESSION] == PRTS_PAYLOAD_NONE &&
         pthread_create(&hj.thread, NULL, hash_thread, &hj) == 0) {
         hashing = 1;
         memset(hex, '0', 64);
@@ -385,7 +406,7 @@ static int encode_buffer(prts_encoder *enc, const uint8_t *data, uint64_t len, i
     int pixels_fd = compression ? packed.fd : fd;
     /* compressed bytes do not compress again: adaptive, the PNG stores them
      * and deflates only the zero padding after them */
-    int png_level = compression ? PRTS_LEVEL_ADAPTIVE(1) : (int)enc->opts[PRTS_OPT_COMPRESSION_LEVEL];
+    int png_level = compression ? PRTS_LEVEL_ADAPTIVE(1) : (int)enc->opts[PRTS_OPT_PNG_LEVEL];
 
     uint32_t g = 0;
     int mode = (int)enc->opts[PRTS_OPT_MODE];
@@ -586,7 +607,7 @@ int prts_encoder_finish_file(prts_encoder *enc, const char *out)
     return rc;
 }
 
-int prts_encode_file(prts_encoder *enc, const char *in, const char *out)
+int prts_encoder_encode_file(prts_encoder *enc, const char *in, const char *out)
 {
     if (!valid(enc) || !in || !out)
         return PRTS_E_INVALID_ARG;
@@ -621,4 +642,78 @@ int prts_encode_file(prts_encoder *enc, const char *in, const char *out)
         return rc == PRTS_E_CALLBACK ? PRTS_E_IO : rc;
     }
     return commit_outputs(enc, &o, out, mode, &input);
+}
+
+/* The PNG gathered in memory, from malloc: it is handed to the caller (prts_free). */
+typedef struct mem_sink {
+    uint8_t *base;
+    size_t len, cap;
+} mem_sink;
+
+static int mem_write(void *user, const void *buf, size_t len)
+{
+    mem_sink *m = user;
+    if (len > m->cap - m->len) {
+        size_t cap = m->cap ? m->cap : 4096;
+        while (len > cap - m->len) {
+            if (cap > SIZE_MAX / 2)
+                return -1;
+            cap *= 2;
+        }
+        uint8_t *more = realloc(m->base, cap);
+        if (!more)
+            return -1;
+        m->base = more;
+        m->cap = cap;
+    }
+    memcpy(m->base + m->len, buf, len);
+    m->len += len;
+    return 0;
+}
+
+int prts_encoder_encode(prts_encoder *enc, const void *data, size_t len, void **png,
+                        size_t *png_len)
+{
+    if (png)
+        *png = NULL;
+    if (png_len)
+        *png_len = 0;
+    if (!valid(enc) || (!data && len) || !png || !png_len)
+        return PRTS_E_INVALID_ARG;
+    if (enc->state == ENC_PUSHING)
+        return prts__fail(&enc->err, PRTS_E_BAD_STATE, "a pushed stream is in progress");
+    mem_sink m = {0};
+    /* the PNG is about as big as the payload (stored), plus its metadata */
+    size_t guess = len < SIZE_MAX - 65536 ? len + 65536 : len;
+    if ((m.base = malloc(guess)) != NULL)
+        m.cap = guess;
+    static const uint8_t none[1];
+    int rc = encode_buffer(enc, len ? data : none, len, 0, -1, NULL, mem_write, &m, 0, &enc->err);
+    if (rc == PRTS_E_CALLBACK)
+        rc = prts__fail(&enc->err, PRTS_E_NOMEM, "cannot hold a PNG of %zu bytes in memory",
+                        m.len);
+    if (rc) {
+        free(m.base);
+        return rc;
+    }
+    uint8_t *fit = m.len < m.cap ? realloc(m.base, m.len ? m.len : 1) : NULL;
+    *png = fit ? fit : m.base;
+    *png_len = m.len;
+    return PRTS_OK;
+}
+
+int prts_encode(const void *data, size_t len, void **png, size_t *png_len)
+{
+    prts_encoder *enc = prts_encoder_new();
+    int rc = enc ? prts_encoder_encode(enc, data, len, png, png_len) : PRTS_E_NOMEM;
+    prts_encoder_free(enc);
+    return rc;
+}
+
+int prts_encode_file(const char *in, const char *out)
+{
+    prts_encoder *enc = prts_encoder_new();
+    int rc = enc ? prts_encoder_encode_file(enc, in, out) : PRTS_E_NOMEM;
+    prts_encoder_free(enc);
+    return rc;
 }

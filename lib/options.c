@@ -9,7 +9,7 @@ typedef struct option_spec {
 
 static const option_spec specs[PRTS__OPT_COUNT] = {
     [PRTS_OPT_MODE] = {0, 1, PRTS_MODE_STANDARD, PRTS__FOR_ENCODER},
-    [PRTS_OPT_COMPRESSION_LEVEL] = {-9, 9, PRTS_LEVEL_ADAPTIVE(1), PRTS__FOR_ENCODER},
+    [PRTS_OPT_PNG_LEVEL] = {-9, 9, PRTS_LEVEL_ADAPTIVE(1), PRTS__FOR_ENCODER},
     [PRTS_OPT_FILTER] = {0, 1, PRTS_FILTER_NONE, PRTS__FOR_ENCODER},
     [PRTS_OPT_GRID_SIZE] = {0, 1ll << 31, 0, PRTS__FOR_ENCODER},
     [PRTS_OPT_MEMORY_BUDGET] = {0, INT64_MAX, PRTS__DEFAULT_BUDGET,
@@ -20,7 +20,7 @@ static const option_spec specs[PRTS__OPT_COUNT] = {
     [PRTS_OPT_READ_SIDECAR] = {0, 1, 1, PRTS__FOR_DECODER},
     [PRTS_OPT_MAX_GRID_SIZE] = {1, 1ll << 31, 65536, PRTS__FOR_DECODER},
     [PRTS_OPT_MAX_METADATA_SIZE] = {64, INT32_MAX, 64ll << 20, PRTS__FOR_DECODER},
-    [PRTS_OPT_PAYLOAD_COMPRESSION] = {0, 2, PRTS_COMPRESS_NONE, PRTS__FOR_ENCODER},
+    [PRTS_OPT_PAYLOAD_COMPRESSION] = {0, 2, PRTS_PAYLOAD_NONE, PRTS__FOR_ENCODER},
     [PRTS_OPT_PAYLOAD_LEVEL] = {0, 19, 0, PRTS__FOR_ENCODER},
     [PRTS_OPT_THREADS] = {0, 64, 0, PRTS__FOR_ENCODER | PRTS__FOR_DECODER},
     [PRTS_OPT_MAX_METADATA_CHUNKS] = {1, INT32_MAX, 64, PRTS__FOR_DECODER},
@@ -68,6 +68,12 @@ int prts__option_set(int64_t opts[PRTS__OPT_COUNT], int who, prts_option option,
                           (long long)value);
     opts[option] = value;
     return PRTS_OK;
+}
+
+int prts__option_applies(prts_option option, int who)
+{
+    const option_spec *s = find(option);
+    return s && (s->who & who);
 }
 
 int prts__option_get(const int64_t opts[PRTS__OPT_COUNT], int who, prts_option option,

@@ -7,9 +7,9 @@
  * PRTS_E_BATCH with every failed job at PRTS_E_NOMEM; creating a handle:
  * NULL), free every block it got once its handle is freed, and leave no
  * output file (nor sidecar) behind.  The final run must give the right
- * bytes.  Operations: encode through push/finish and prts_encode_file
+ * bytes.  Operations: encode through push/finish and prts_encoder_encode_file
  * (plain, zlib + metadata + blueprint + sidecar, zstd, code mode), decode
- * through open/pull and prts_decode_file (one file of each kind), and a
+ * through open/pull and prts_decoder_decode_file (one file of each kind), and a
  * small encode batch and decode batch.  One deflate/inflate thread per
  * handle and one batch worker, so that the k-th allocation is the same one
  * from run to run; then a payload of several segments with two threads per
@@ -85,12 +85,12 @@ static void configure_encoder(prts_encoder *enc, enum kind k)
     assert_int_equal(prts_encoder_set_option(enc, PRTS_OPT_WRITE_SIDECAR, k == ZLIB_META), PRTS_OK);
     if (k == ZLIB_META) {
         assert_int_equal(prts_encoder_set_option(enc, PRTS_OPT_PAYLOAD_COMPRESSION,
-                                                 PRTS_COMPRESS_ZLIB), PRTS_OK);
+                                                 PRTS_PAYLOAD_ZLIB), PRTS_OK);
         assert_int_equal(prts_encoder_set_metadata_json(enc, "{\"name\":\"sweep\"}"), PRTS_OK);
         assert_int_equal(prts_encoder_set_blueprint_json(enc, "{\"regions\":[]}"), PRTS_OK);
     } else if (k == ZSTD) {
         assert_int_equal(prts_encoder_set_option(enc, PRTS_OPT_PAYLOAD_COMPRESSION,
-                                                 PRTS_COMPRESS_ZSTD), PRTS_OK);
+                                                 PRTS_PAYLOAD_ZSTD), PRTS_OK);
     } else if (k == CODE) {
         assert_int_equal(prts_encoder_set_option(enc, PRTS_OPT_MODE, PRTS_MODE_CODE), PRTS_OK);
     }
@@ -160,7 +160,7 @@ static int op_encode_file(const prts_allocator *a, fixture *f, int injected)
     if (!enc)
         return PRTS_E_NOMEM;
     configure_encoder(enc, f->k);
-    int rc = prts_encode_file(enc, f->in[f->k], f->out);
+    int rc = prts_encoder_encode_file(enc, f->in[f->k], f->out);
     prts_encoder_free(enc);
     if (rc == PRTS_OK) {
         size_t n;
@@ -207,7 +207,7 @@ static int op_decode_file(const prts_allocator *a, fixture *f, int injected)
     prts_decoder *dec = new_decoder(a, f->k);
     if (!dec)
         return PRTS_E_NOMEM;
-    int rc = prts_decode_file(dec, f->png[f->k], f->out);
+    int rc = prts_decoder_decode_file(dec, f->png[f->k], f->out);
     prts_decoder_free(dec);
     if (rc == PRTS_OK) {
         size_t n;
@@ -363,7 +363,7 @@ static int setup(void **state)
         free(name);
         prts_encoder *enc = prts_encoder_new();
         configure_encoder(enc, (enum kind)k);
-        assert_int_equal(prts_encode_file(enc, f->in[k], f->png[k]), PRTS_OK);
+        assert_int_equal(prts_encoder_encode_file(enc, f->in[k], f->png[k]), PRTS_OK);
         prts_encoder_free(enc);
         f->png_mem[k] = tu_read_file(f->png[k], &f->png_len[k]);
     }
@@ -398,9 +398,9 @@ static void sweep_kinds(fixture *f, const char *what, op_fn op)
 }
 
 static void test_encode_push(void **state) { sweep_kinds(*state, "encode push/finish", op_encode_push); }
-static void test_encode_file(void **state) { sweep_kinds(*state, "prts_encode_file", op_encode_file); }
+static void test_encode_file(void **state) { sweep_kinds(*state, "prts_encoder_encode_file", op_encode_file); }
 static void test_decode_pull(void **state) { sweep_kinds(*state, "decode open/pull", op_decode_pull); }
-static void test_decode_file(void **state) { sweep_kinds(*state, "prts_decode_file", op_decode_file); }
+static void test_decode_file(void **state) { sweep_kinds(*state, "prts_decoder_decode_file", op_decode_file); }
 
 static void test_batch(void **state)
 {
@@ -416,9 +416,9 @@ static void test_threaded(void **state)
     f->k = BIG;
     static const struct { const char *what; op_fn op; } ops[] = {
         {"encode push/finish (3 MiB, 2 threads)", op_encode_push},
-        {"prts_encode_file (3 MiB, 2 threads)", op_encode_file},
+        {"prts_encoder_encode_file (3 MiB, 2 threads)", op_encode_file},
         {"decode open/pull (3 MiB, 2 threads)", op_decode_pull},
-        {"prts_decode_file (3 MiB, 2 threads)", op_decode_file},
+        {"prts_decoder_decode_file (3 MiB, 2 threads)", op_decode_file},
     };
     for (size_t i = 0; i < sizeof ops / sizeof *ops; i++)
         assert_true(sweep(ops[i].what, ops[i].op, f) > 0);

@@ -193,7 +193,7 @@ static void check_good_encode(json_t *res, const char *out, const uint8_t *data,
     assert_int_equal(prts_decoder_set_option(dec, PRTS_OPT_VERIFY_HASH, 1), PRTS_OK);
     assert_int_equal(prts_decoder_set_option(dec, PRTS_OPT_READ_SIDECAR, 0), PRTS_OK);
     char *back = tu_strdupf("%s.back", out);
-    int r = prts_decode_file(dec, out, back);
+    int r = prts_decoder_decode_file(dec, out, back);
     if (r != PRTS_OK)
         fail_msg("decode %s: %d: %s", out, r, prts_decoder_last_error(dec));
     size_t blen;
@@ -578,7 +578,7 @@ static void t_write_limit(void **state)
     write_random(big, 1u << 20, 6);
     tu_write_file(small, small_data, 3000);
     prts_encoder *enc = prts_encoder_new();
-    assert_int_equal(prts_encode_file(enc, big, big_png), PRTS_OK);
+    assert_int_equal(prts_encoder_encode_file(enc, big, big_png), PRTS_OK);
     prts_encoder_free(enc);
 
     int pfd[2];
@@ -772,7 +772,7 @@ static void run_changing(const char *root, const char *in, size_t jobs, int work
         } else if (st == PRTS_OK) {
             (*n_ok)++;
             char *back = tu_strdupf("%s.back", out);
-            int d = prts_decode_file(dec, out, back);
+            int d = prts_decoder_decode_file(dec, out, back);
             if (d != PRTS_OK)
                 fail_msg("job %zu: output does not decode: %d: %s", i, d,
                          prts_decoder_last_error(dec));
@@ -878,7 +878,7 @@ static void cancel_setup(cancel_fx *c, int workers)
     assert_non_null(c->b);
     assert_int_equal(prts_batch_set_workers(c->b, workers), PRTS_OK);
     /* level 9 over incompressible data: each job takes a while */
-    assert_int_equal(prts_batch_set_option(c->b, PRTS_OPT_COMPRESSION_LEVEL, 9), PRTS_OK);
+    assert_int_equal(prts_batch_set_option(c->b, PRTS_OPT_PNG_LEVEL, 9), PRTS_OK);
     for (int i = 0; i < CANCEL_JOBS; i++) {
         char *out = tu_strdupf("%s/%d.rts.png", c->outdir, i);
         assert_int_equal(prts_batch_add(c->b, c->in, out, NULL), PRTS_OK);
@@ -1034,7 +1034,7 @@ static void t_decode_batch(void **state)
         assert_int_equal(prts_batch_set_workers(dec, workers), PRTS_OK);
         assert_int_equal(prts_batch_set_option(dec, PRTS_OPT_VERIFY_HASH, 1), PRTS_OK);
         /* an encoder-only option is refused for a decode batch */
-        assert_int_equal(prts_batch_set_option(dec, PRTS_OPT_COMPRESSION_LEVEL, 3),
+        assert_int_equal(prts_batch_set_option(dec, PRTS_OPT_PNG_LEVEL, 3),
                          PRTS_E_INVALID_ARG);
         progress_log p = { .caller = pthread_self() };
         prts_batch_set_progress(dec, progress_cb, &p);
@@ -1135,7 +1135,7 @@ static void t_metadata_override(void **state)
         check_result_shape(r, PRTS_BATCH_ENCODE);
         /* in the results, and in the PNG's own chunk */
         char *out = tu_strdupf("%s/out/%d.rts.png", root, i);
-        assert_int_equal(prts_read_info(dec, out), PRTS_OK);
+        assert_int_equal(prts_decoder_read_info(dec, out), PRTS_OK);
         char *text = prts_decoder_metadata_json(dec);
         json_t *chunk = tu_json_parse(text);
         prts_free(text);
@@ -1181,7 +1181,7 @@ static void t_metadata_override(void **state)
         json_t *sj = tu_json_load_file(side);
         assert_string_equal(json_string_value(json_object_get(sj, "name")), "bp");
         json_decref(sj);
-        assert_int_equal(prts_read_info(dec, out), PRTS_OK);
+        assert_int_equal(prts_decoder_read_info(dec, out), PRTS_OK);
         char *text = prts_decoder_blueprint_json(dec);
         assert_non_null(text);
         json_t *bj = tu_json_parse(text);
@@ -1230,10 +1230,10 @@ static void t_options_backend(void **state)
     prts_batch_free(b);
 
     b = prts_batch_new(PRTS_BATCH_ENCODE);
-    assert_int_equal(prts_batch_set_option(b, PRTS_OPT_COMPRESSION_LEVEL, 10), PRTS_E_INVALID_ARG);
+    assert_int_equal(prts_batch_set_option(b, PRTS_OPT_PNG_LEVEL, 10), PRTS_E_INVALID_ARG);
     assert_int_equal(prts_batch_set_option(b, (prts_option)999, 1), PRTS_E_INVALID_ARG);
     assert_int_equal(prts_batch_set_option(b, PRTS_OPT_VERIFY_HASH, 1), PRTS_E_INVALID_ARG);
-    assert_int_equal(prts_batch_set_option(b, PRTS_OPT_COMPRESSION_LEVEL, 0), PRTS_OK);
+    assert_int_equal(prts_batch_set_option(b, PRTS_OPT_PNG_LEVEL, 0), PRTS_OK);
     assert_int_equal(prts_batch_set_option(b, PRTS_OPT_WRITE_SIDECAR, 0), PRTS_OK);
     json_t *r_l0 = run_simple(in, d_l0, b, PRTS_OK);
     prts_batch_free(b);
@@ -1257,7 +1257,7 @@ static void t_options_backend(void **state)
      * keeps its backend (no silent fallback: the name simply was not taken) */
     b = prts_batch_new(PRTS_BATCH_ENCODE);
     assert_string_equal(prts_batch_last_error(b), "");
-    assert_int_equal(prts_batch_set_backend(b, "nope"), PRTS_E_BACKEND);
+    assert_int_equal(prts_batch_set_backend(b, "nope"), PRTS_E_BACKEND_UNKNOWN);
     print_message("  backend \"nope\": %s\n", prts_batch_last_error(b));
     assert_non_null(strstr(prts_batch_last_error(b), "nope"));
     assert_int_equal(prts_batch_set_workers(b, 2), PRTS_OK);
@@ -1277,7 +1277,7 @@ static void t_options_backend(void **state)
     json_decref(res);
     prts_batch_free(b);
     b = prts_batch_new(PRTS_BATCH_DECODE);
-    assert_int_equal(prts_batch_set_backend(b, "nope"), PRTS_E_BACKEND);
+    assert_int_equal(prts_batch_set_backend(b, "nope"), PRTS_E_BACKEND_UNKNOWN);
     assert_non_null(strstr(prts_batch_last_error(b), "nope"));
     prts_batch_free(b);
 

@@ -252,7 +252,7 @@ static void t_bad_settings(void **state)
     assert_int_equal(prts_bench_set_string(b, PRTS_BENCH_PATTERN, "noise"), PRTS_E_INVALID_ARG);
     assert_non_null(strstr(prts_bench_last_error(b), "noise"));
     assert_int_equal(prts_bench_set_string(b, PRTS_BENCH_MODE, "fast"), PRTS_E_INVALID_ARG);
-    assert_int_equal(prts_bench_set_string(b, PRTS_BENCH_BACKEND, "warp"), PRTS_E_BACKEND);
+    assert_int_equal(prts_bench_set_string(b, PRTS_BENCH_BACKEND, "warp"), PRTS_E_BACKEND_UNKNOWN);
     assert_non_null(strstr(prts_bench_last_error(b), "unknown backend 'warp' (known: "));
     assert_non_null(strstr(prts_bench_last_error(b), "scalar"));
     assert_int_equal(prts_bench_set_string(b, PRTS_BENCH_BACKEND, "scalar"), PRTS_OK);

@@ -64,7 +64,7 @@ static void t_file_and_sidecar(void **state)
     tu_write_file(in, "0123456789", 10);
     prts_encoder *enc = prts_encoder_new();
     assert_int_equal(prts_encoder_set_blueprint_json(enc, blueprint), PRTS_OK);
-    assert_int_equal(prts_encode_file(enc, in, out), PRTS_OK);
+    assert_int_equal(prts_encoder_encode_file(enc, in, out), PRTS_OK);
     assert_true(tu_file_exists(side));
     json_t *s = tu_json_load_file(side), *b = tu_json_parse(blueprint);
     assert_true(json_equal(s, b));
@@ -72,7 +72,7 @@ static void t_file_and_sidecar(void **state)
     json_decref(b);
 
     prts_decoder *dec = prts_decoder_new();
-    assert_int_equal(prts_read_info(dec, out), PRTS_OK);
+    assert_int_equal(prts_decoder_read_info(dec, out), PRTS_OK);
     char *got = prts_decoder_blueprint_json(dec);
     assert_same_json(got, blueprint);
     prts_free(got);
@@ -81,18 +81,18 @@ static void t_file_and_sidecar(void **state)
     assert_int_equal(prts_encoder_reset(enc), PRTS_OK);
     assert_int_equal(prts_encoder_set_blueprint_json(enc, NULL), PRTS_OK);
     char *plain = tu_path(dir, "plain.rts.png"), *plain_side = tu_path(dir, "plain.rts.png.blueprint.json");
-    assert_int_equal(prts_encode_file(enc, in, plain), PRTS_OK);
+    assert_int_equal(prts_encoder_encode_file(enc, in, plain), PRTS_OK);
     assert_false(tu_file_exists(plain_side));
-    assert_int_equal(prts_decode_file(dec, plain, back), PRTS_OK);
+    assert_int_equal(prts_decoder_decode_file(dec, plain, back), PRTS_OK);
     assert_null(prts_decoder_blueprint_json(dec)); /* not the previous file's */
     tu_write_file(plain_side, blueprint, strlen(blueprint));
-    assert_int_equal(prts_read_info(dec, plain), PRTS_OK);
+    assert_int_equal(prts_decoder_read_info(dec, plain), PRTS_OK);
     got = prts_decoder_blueprint_json(dec);
     assert_same_json(got, blueprint);
     prts_free(got);
 
     /* re-encoding without a blueprint removes the stale sidecar */
-    assert_int_equal(prts_encode_file(enc, in, out), PRTS_OK);
+    assert_int_equal(prts_encoder_encode_file(enc, in, out), PRTS_OK);
     assert_false(tu_file_exists(side));
     prts_decoder_free(dec);
     prts_encoder_free(enc);

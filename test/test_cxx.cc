@@ -24,7 +24,7 @@ int main()
     prts_encoder *enc = prts_encoder_new();
     if (!enc)
         return 1;
-    int r = prts_encoder_set_option(enc, PRTS_OPT_COMPRESSION_LEVEL, 6);
+    int r = prts_encoder_set_option(enc, PRTS_OPT_PNG_LEVEL, 6);
     const char data[] = "hello from C++";
     if (r == PRTS_OK)
         r = prts_encoder_push(enc, data, sizeof data);

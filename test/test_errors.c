@@ -77,7 +77,7 @@ static char *copy_vector(const char *dir, const char *vname, const char *as, uin
     return dst;
 }
 
-/* prts_decode_file(in → dir/out.bin) must fail with `want`, leave no output,
+/* prts_decoder_decode_file(in → dir/out.bin) must fail with `want`, leave no output,
  * and give a non-empty message. */
 static void expect_decode_file(const char *dir, const char *in, int want, int verify)
 {
@@ -86,7 +86,7 @@ static void expect_decode_file(const char *dir, const char *in, int want, int ve
     prts_decoder *dec = prts_decoder_new();
     assert_non_null(dec);
     assert_int_equal(prts_decoder_set_option(dec, PRTS_OPT_VERIFY_HASH, verify), PRTS_OK);
-    int r = prts_decode_file(dec, in, out);
+    int r = prts_decoder_decode_file(dec, in, out);
     if (r != want)
         fail_msg("decode_file(%s): expected %d (%s), got %d (%s): \"%s\"", in, want,
                  prts_strerror(want), r, prts_strerror(r), prts_decoder_last_error(dec));
@@ -313,7 +313,7 @@ static void bad_meta(fx *f, const char *text, int want)
     expect_both(f, p, png, len, want, 0);
     /* read_info says the same */
     prts_decoder *dec = prts_decoder_new();
-    int r = prts_read_info(dec, p);
+    int r = prts_decoder_read_info(dec, p);
     if (r != want)
         fail_msg("read_info(<%s>): expected %d, got %d (%s)", text, want, r,
                  prts_decoder_last_error(dec));
@@ -398,7 +398,7 @@ static void t_hash_mismatch(void **state)
     prts_decoder *dec = prts_decoder_new();
     assert_int_equal(prts_decoder_set_option(dec, PRTS_OPT_VERIFY_HASH, 1), PRTS_OK);
     char *out = tu_path(f->dir, "o.bin");
-    assert_int_equal(prts_decode_file(dec, p, out), PRTS_E_HASH_MISMATCH);
+    assert_int_equal(prts_decoder_decode_file(dec, p, out), PRTS_E_HASH_MISMATCH);
     const char *msg = prts_decoder_last_error(dec);
     if (!strstr(msg, "1f825aa2f0020ef7cf91dfa30da4668d791c5d4824fc8e41354b89ec05795ab3"))
         fail_msg("hash mismatch message lacks the expected hash: \"%s\"", msg);
@@ -412,9 +412,9 @@ static void t_hash_mismatch(void **state)
     /* only with verification turned off (it is on by default) it decodes, to the
      * tampered bytes */
     dec = prts_decoder_new();
-    assert_int_equal(prts_decode_file(dec, p, out), PRTS_E_HASH_MISMATCH);
+    assert_int_equal(prts_decoder_decode_file(dec, p, out), PRTS_E_HASH_MISMATCH);
     assert_int_equal(prts_decoder_set_option(dec, PRTS_OPT_VERIFY_HASH, PRTS_VERIFY_OFF), PRTS_OK);
-    assert_int_equal(prts_decode_file(dec, p, out), PRTS_OK);
+    assert_int_equal(prts_decoder_decode_file(dec, p, out), PRTS_OK);
     size_t olen;
     uint8_t *o = tu_read_file(out, &olen);
     tu_assert_bytes_equal(o, olen, bad, 10);
@@ -461,12 +461,12 @@ static void t_no_hash(void **state)
      * checked) it decodes: 10 zero bytes */
     prts_decoder *dec = prts_decoder_new();
     char *out = tu_path(f->dir, "o.bin");
-    assert_int_equal(prts_decode_file(dec, p, out), PRTS_E_NO_HASH);
+    assert_int_equal(prts_decoder_decode_file(dec, p, out), PRTS_E_NO_HASH);
     assert_int_equal(prts_decoder_set_option(dec, PRTS_OPT_VERIFY_HASH, PRTS_VERIFY_IF_PRESENT),
                      PRTS_OK);
-    assert_int_equal(prts_decode_file(dec, p, out), PRTS_OK);
+    assert_int_equal(prts_decoder_decode_file(dec, p, out), PRTS_OK);
     int64_t v = -1;
-    assert_int_equal(prts_decoder_info(dec, PRTS_INFO_HAS_HASH, &v), PRTS_OK);
+    assert_int_equal(prts_decoder_get_info(dec, PRTS_INFO_HAS_HASH, &v), PRTS_OK);
     assert_int_equal(v, 0);
     size_t olen;
     uint8_t *o = tu_read_file(out, &olen);
@@ -564,7 +564,7 @@ static void t_limit_grid(void **state)
     prts_decoder *dec = prts_decoder_new();
     assert_int_equal(prts_decoder_set_option(dec, PRTS_OPT_MAX_GRID_SIZE, 32), PRTS_OK);
     char *out = tu_path(f->dir, "o.bin");
-    int r = prts_decode_file(dec, p, out);
+    int r = prts_decoder_decode_file(dec, p, out);
     if (r != PRTS_E_LIMIT)
         fail_msg("grid 64 > max 32: expected %d, got %d (%s)", PRTS_E_LIMIT, r,
                  prts_decoder_last_error(dec));
@@ -648,7 +648,7 @@ static void t_limit_metadata(void **state)
         }
         prts_decoder *dec = prts_decoder_new();
         assert_int_equal(prts_decoder_set_option(dec, PRTS_OPT_MAX_METADATA_SIZE, lim), PRTS_OK);
-        int r = prts_read_info(dec, p);
+        int r = prts_decoder_read_info(dec, p);
         if (r != PRTS_E_LIMIT)
             fail_msg("metadata (%s) > %lld bytes: expected %d, got %d (%s)",
                      sidecar ? "sidecar" : "chunk", (long long)lim, PRTS_E_LIMIT, r,
@@ -682,7 +682,7 @@ static void t_grid_too_small(void **state)
     char *png = tu_path(f->dir, "in.rts.png");
     tu_write_file(in, d, sizeof d);
     prts_encoder_reset(enc);
-    r = prts_encode_file(enc, in, png);
+    r = prts_encoder_encode_file(enc, in, png);
     assert_int_equal(r, PRTS_E_GRID_TOO_SMALL);
     assert_int_equal(tu_dir_count(f->dir), 1);
     /* byte-at-a-time pushes, grid 8 with 257 bytes */
@@ -726,16 +726,16 @@ static void t_missing_input(void **state)
     char *missing = tu_path(f->dir, "does-not-exist.rts.png");
     char *out = tu_path(f->dir, "o.bin");
     prts_decoder *dec = prts_decoder_new();
-    assert_int_equal(prts_decode_file(dec, missing, out), PRTS_E_FILE_NOT_FOUND);
+    assert_int_equal(prts_decoder_decode_file(dec, missing, out), PRTS_E_FILE_NOT_FOUND);
     if (!strstr(prts_decoder_last_error(dec), "does-not-exist.rts.png"))
         fail_msg("message does not name the file: \"%s\"", prts_decoder_last_error(dec));
     prts_decoder_reset(dec);
-    assert_int_equal(prts_read_info(dec, missing), PRTS_E_FILE_NOT_FOUND);
+    assert_int_equal(prts_decoder_read_info(dec, missing), PRTS_E_FILE_NOT_FOUND);
     assert_non_null(strstr(prts_decoder_last_error(dec), "does-not-exist.rts.png"));
     prts_decoder_free(dec);
     prts_encoder *enc = prts_encoder_new();
     char *png = tu_path(f->dir, "o.rts.png");
-    assert_int_equal(prts_encode_file(enc, missing, png), PRTS_E_FILE_NOT_FOUND);
+    assert_int_equal(prts_encoder_encode_file(enc, missing, png), PRTS_E_FILE_NOT_FOUND);
     assert_non_null(strstr(prts_encoder_last_error(enc), "does-not-exist.rts.png"));
     prts_encoder_free(enc);
     assert_int_equal(tu_dir_count(f->dir), 0);
@@ -751,7 +751,7 @@ static void t_unwritable_output(void **state)
     char *in = tu_path(f->dir, "in.bin");
     tu_write_file(in, "hello", 5);
     prts_encoder *enc = prts_encoder_new();
-    int r = prts_encode_file(enc, in, bad);
+    int r = prts_encoder_encode_file(enc, in, bad);
     if (r != PRTS_E_OUTPUT)
         fail_msg("encode_file to %s: expected %d, got %d (%s)", bad, PRTS_E_OUTPUT, r,
                  prts_encoder_last_error(enc));
@@ -760,14 +760,14 @@ static void t_unwritable_output(void **state)
     prts_encoder_free(enc);
     prts_decoder *dec = prts_decoder_new();
     char *v = tu_vector_path("std-10.rts.png");
-    r = prts_decode_file(dec, v, "/nonexistent-dir-prts/x.bin");
+    r = prts_decoder_decode_file(dec, v, "/nonexistent-dir-prts/x.bin");
     if (r != PRTS_E_OUTPUT)
         fail_msg("decode_file to /nonexistent-dir-prts/x.bin: expected %d, got %d (%s)",
                  PRTS_E_OUTPUT, r, prts_decoder_last_error(dec));
     assert_non_null(strstr(prts_decoder_last_error(dec), "nonexistent-dir-prts"));
     /* an output path that is a directory */
     prts_decoder_reset(dec);
-    r = prts_decode_file(dec, v, f->dir);
+    r = prts_decoder_decode_file(dec, v, f->dir);
     assert_int_equal(r, PRTS_E_OUTPUT);
     prts_decoder_free(dec);
     free(v);
@@ -778,15 +778,15 @@ static void t_bad_backend(void **state)
 {
     (void)state;
     prts_encoder *enc = prts_encoder_new();
-    assert_int_equal(prts_encoder_set_backend(enc, "nope"), PRTS_E_BACKEND);
+    assert_int_equal(prts_encoder_set_backend(enc, "nope"), PRTS_E_BACKEND_UNKNOWN);
     assert_non_null(strstr(prts_encoder_last_error(enc), "nope"));
     prts_encoder_free(enc);
     prts_decoder *dec = prts_decoder_new();
-    assert_int_equal(prts_decoder_set_backend(dec, "nope"), PRTS_E_BACKEND);
+    assert_int_equal(prts_decoder_set_backend(dec, "nope"), PRTS_E_BACKEND_UNKNOWN);
     assert_non_null(strstr(prts_decoder_last_error(dec), "nope"));
     prts_decoder_free(dec);
     char why[256] = "";
-    assert_int_equal(prts_backend_probe("nope", why, sizeof why), PRTS_E_BACKEND);
+    assert_int_equal(prts_backend_probe("nope", why, sizeof why), PRTS_E_BACKEND_UNKNOWN);
     assert_true(why[0] != 0);
 }
 
@@ -865,20 +865,20 @@ static void t_cancel(void **state)
     prts_encoder *enc = prts_encoder_new();
     int calls = 0;
     prts_encoder_set_progress(enc, cancel_progress, &calls);
-    assert_int_equal(prts_encode_file(enc, in, png), PRTS_E_CANCELLED);
+    assert_int_equal(prts_encoder_encode_file(enc, in, png), PRTS_E_CANCELLED);
     assert_true(calls >= 1);
     assert_int_equal(tu_dir_count(f->dir), 1);
     /* make the PNG for the decode side */
     prts_encoder_reset(enc);
     prts_encoder_set_progress(enc, NULL, NULL);
-    assert_int_equal(prts_encode_file(enc, in, png), PRTS_OK);
+    assert_int_equal(prts_encoder_encode_file(enc, in, png), PRTS_OK);
     prts_encoder_free(enc);
     int before = tu_dir_count(f->dir);
     prts_decoder *dec = prts_decoder_new();
     calls = 0;
     prts_decoder_set_progress(dec, cancel_progress, &calls);
     char *out = tu_path(f->dir, "out.bin");
-    assert_int_equal(prts_decode_file(dec, png, out), PRTS_E_CANCELLED);
+    assert_int_equal(prts_decoder_decode_file(dec, png, out), PRTS_E_CANCELLED);
     assert_true(calls >= 1);
     assert_false(tu_file_exists(out));
     assert_int_equal(tu_dir_count(f->dir), before);
@@ -900,13 +900,13 @@ static void t_info_header_only(void **state)
     long idat = tu_png_find_chunk(d, n, "IDAT", 0);
     tu_write_file(v, d, (size_t)idat + 200);  /* pixels cut short */
     prts_decoder *dec = prts_decoder_new();
-    int r = prts_read_info(dec, v);
+    int r = prts_decoder_read_info(dec, v);
     if (r != PRTS_OK)
         fail_msg("read_info on a file with cut pixels: %d (%s)", r, prts_decoder_last_error(dec));
     int64_t val = -1;
-    assert_int_equal(prts_decoder_info(dec, PRTS_INFO_DATA_SIZE, &val), PRTS_OK);
+    assert_int_equal(prts_decoder_get_info(dec, PRTS_INFO_DATA_SIZE, &val), PRTS_OK);
     assert_int_equal(val, 100000);
-    assert_int_equal(prts_decoder_info(dec, PRTS_INFO_GRID_SIZE, &val), PRTS_OK);
+    assert_int_equal(prts_decoder_get_info(dec, PRTS_INFO_GRID_SIZE, &val), PRTS_OK);
     assert_int_equal(val, 256);
     prts_decoder_free(dec);
     free(d);

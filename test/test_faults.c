@@ -7,9 +7,9 @@
  *   (PRTS_E_TRUNCATED, or PRTS_E_NOT_PNG before any byte), or returning one
  *   byte at a time (success, same payload), for every k of small files.
  * - The file entry points with a file size limit (RLIMIT_FSIZE, in a forked
- *   child) at byte k: prts_encode_file and prts_decode_file return
+ *   child) at byte k: prts_encoder_encode_file and prts_decoder_decode_file return
  *   PRTS_E_IO and leave nothing in the output folder.
- * - prts_decode_file on a file cut at byte k: PRTS_E_TRUNCATED (PRTS_E_NOT_PNG when empty),
+ * - prts_decoder_decode_file on a file cut at byte k: PRTS_E_TRUNCATED (PRTS_E_NOT_PNG when empty),
  *   nothing in the output folder. */
 #include "test_util.h"
 
@@ -76,9 +76,9 @@ typedef struct config {
 } config;
 
 static const config configs[] = {
-    {"standard", PRTS_COMPRESS_NONE, PRTS_MODE_STANDARD, NULL},
-    {"zstd + blueprint", PRTS_COMPRESS_ZSTD, PRTS_MODE_STANDARD, "{\"arch\":\"wasm32\"}"},
-    {"code mode, zlib", PRTS_COMPRESS_ZLIB, PRTS_MODE_CODE, NULL},
+    {"standard", PRTS_PAYLOAD_NONE, PRTS_MODE_STANDARD, NULL},
+    {"zstd + blueprint", PRTS_PAYLOAD_ZSTD, PRTS_MODE_STANDARD, "{\"arch\":\"wasm32\"}"},
+    {"code mode, zlib", PRTS_PAYLOAD_ZLIB, PRTS_MODE_CODE, NULL},
 };
 #define NCONFIGS (sizeof configs / sizeof configs[0])
 
@@ -216,11 +216,11 @@ static int limited(size_t limit, int decode, const char *in, const char *out, co
         int rc;
         if (decode) {
             prts_decoder *dec = prts_decoder_new();
-            rc = prts_decode_file(dec, in, out);
+            rc = prts_decoder_decode_file(dec, in, out);
             prts_decoder_free(dec);
         } else {
             prts_encoder *enc = new_encoder(c);
-            rc = prts_encode_file(enc, in, out);
+            rc = prts_encoder_encode_file(enc, in, out);
             prts_encoder_free(enc);
         }
         _exit(-rc);
@@ -252,7 +252,7 @@ static void t_file_writes_fail(void **state)
     for (size_t c = 0; c < NCONFIGS; c++) {
         /* the full sizes: the PNG, and its sidecars (the largest file written) */
         prts_encoder *enc = new_encoder(&configs[c]);
-        assert_int_equal(prts_encode_file(enc, in, png), PRTS_OK);
+        assert_int_equal(prts_encoder_encode_file(enc, in, png), PRTS_OK);
         prts_encoder_free(enc);
         size_t png_len;
         free(tu_read_file(png, &png_len));
@@ -315,7 +315,7 @@ static void t_file_reads_cut(void **state)
         int tries = 0;
         for (size_t k = 0; k < png.len; k = next_limit(k, png.len), tries++) {
             tu_write_file(in, png.data, k);
-            int rc = prts_decode_file(dec, in, out);
+            int rc = prts_decoder_decode_file(dec, in, out);
             int want = k == 0 ? PRTS_E_NOT_PNG : PRTS_E_TRUNCATED;
             if (rc != want)
                 fail_msg("%s: decode_file of the first %zu of %zu bytes: status %d (%s), "

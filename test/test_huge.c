@@ -36,7 +36,7 @@ static prts_encoder *encoder(int64_t level, int64_t filter, int64_t threads)
 {
     prts_encoder *enc = prts_encoder_new();
     assert_non_null(enc);
-    assert_int_equal(prts_encoder_set_option(enc, PRTS_OPT_COMPRESSION_LEVEL, level), PRTS_OK);
+    assert_int_equal(prts_encoder_set_option(enc, PRTS_OPT_PNG_LEVEL, level), PRTS_OK);
     assert_int_equal(prts_encoder_set_option(enc, PRTS_OPT_FILTER, filter), PRTS_OK);
     assert_int_equal(prts_encoder_set_option(enc, PRTS_OPT_THREADS, threads), PRTS_OK);
     return enc;
@@ -221,12 +221,12 @@ static void t_presets(void **state)
     prts_encoder *enc = prts_encoder_new();
     int64_t level, filter;
     assert_int_equal(prts_encoder_set_preset(enc, PRTS_PRESET_SMALL), PRTS_OK);
-    prts_encoder_get_option(enc, PRTS_OPT_COMPRESSION_LEVEL, &level);
+    prts_encoder_get_option(enc, PRTS_OPT_PNG_LEVEL, &level);
     prts_encoder_get_option(enc, PRTS_OPT_FILTER, &filter);
     assert_int_equal(level, PRTS_LEVEL_ADAPTIVE(9));
     assert_int_equal(filter, PRTS_FILTER_NONE);
     assert_int_equal(prts_encoder_set_preset(enc, PRTS_PRESET_FAST), PRTS_OK);
-    prts_encoder_get_option(enc, PRTS_OPT_COMPRESSION_LEVEL, &level);
+    prts_encoder_get_option(enc, PRTS_OPT_PNG_LEVEL, &level);
     assert_int_equal(level, 0);
     assert_int_equal(prts_encoder_set_preset(enc, (prts_preset)0), PRTS_E_INVALID_ARG);
     assert_int_equal(prts_encoder_set_preset(enc, (prts_preset)4), PRTS_E_INVALID_ARG);
@@ -249,7 +249,7 @@ static void fixture_make(fixture *f, size_t len, int64_t level, int64_t threads)
     f->data = mixed_payload(len, len);
     tu_write_file(f->in, f->data, len);
     prts_encoder *enc = encoder(level, PRTS_FILTER_NONE, threads);
-    assert_int_equal(prts_encode_file(enc, f->in, f->png), PRTS_OK);
+    assert_int_equal(prts_encoder_encode_file(enc, f->in, f->png), PRTS_OK);
     prts_encoder_free(enc);
 }
 
@@ -268,7 +268,7 @@ static void decode_with_threads(const fixture *f, int64_t threads)
     prts_decoder *dec = prts_decoder_new();
     prts_decoder_set_option(dec, PRTS_OPT_THREADS, threads);
     prts_decoder_set_option(dec, PRTS_OPT_VERIFY_HASH, 1);
-    int rc = prts_decode_file(dec, f->png, f->out);
+    int rc = prts_decoder_decode_file(dec, f->png, f->out);
     if (rc)
         fail_msg("decode (%lld threads): %s", (long long)threads, prts_decoder_last_error(dec));
     size_t n;
@@ -304,7 +304,7 @@ static void check_range(const char *png, const uint8_t *data, uint64_t off, size
 {
     prts_decoder *dec = prts_decoder_new();
     uint8_t *buf = malloc(len ? len : 1);
-    int rc = prts_decode_range(dec, png, off, buf, len);
+    int rc = prts_decoder_decode_range(dec, png, off, buf, len);
     if (rc)
         fail_msg("range %llu+%zu: %s", (unsigned long long)off, len, prts_decoder_last_error(dec));
     tu_assert_bytes_equal_(buf, len, data + off, len, __FILE__, __LINE__);
@@ -330,13 +330,13 @@ static void t_ranges(void **state)
     /* errors */
     prts_decoder *dec = prts_decoder_new();
     uint8_t b[8];
-    assert_int_equal(prts_decode_range(dec, f.png, f.len - 4, b, 8), PRTS_E_INVALID_ARG);
-    assert_int_equal(prts_decode_range(dec, f.png, UINT64_MAX, b, 1), PRTS_E_INVALID_ARG);
+    assert_int_equal(prts_decoder_decode_range(dec, f.png, f.len - 4, b, 8), PRTS_E_INVALID_ARG);
+    assert_int_equal(prts_decoder_decode_range(dec, f.png, UINT64_MAX, b, 1), PRTS_E_INVALID_ARG);
     char *missing = tu_path(f.dir, "missing.png");
-    assert_int_equal(prts_decode_range(dec, missing, 0, b, 1), PRTS_E_FILE_NOT_FOUND);
+    assert_int_equal(prts_decoder_decode_range(dec, missing, 0, b, 1), PRTS_E_FILE_NOT_FOUND);
     free(missing);
     char *cpng = tu_vector_path("compressed-text.rts.png");
-    assert_int_equal(prts_decode_range(dec, cpng, 0, b, 1), PRTS_E_UNSUPPORTED);
+    assert_int_equal(prts_decoder_decode_range(dec, cpng, 0, b, 1), PRTS_E_UNSUPPORTED);
     free(cpng);
     prts_decoder_free(dec);
     fixture_free(&f);
@@ -379,7 +379,7 @@ static void t_corrupt_middle(void **state)
             tu_png_fix_crc(copy, at);
         tu_write_file(f.png, copy, n);
         prts_decoder *dec = prts_decoder_new();
-        int rc = prts_decode_file(dec, f.png, f.out);
+        int rc = prts_decoder_decode_file(dec, f.png, f.out);
         assert_int_equal(rc, pass == 0 ? PRTS_E_CRC : PRTS_E_PNG);
         const char *msg = prts_decoder_last_error(dec);
         if (!strstr(msg, "rows "))

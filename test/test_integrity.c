@@ -38,7 +38,7 @@ static void encode(const uint8_t *data, size_t n, int64_t level, int64_t filter,
 {
     prts_encoder *enc = prts_encoder_new();
     assert_non_null(enc);
-    assert_int_equal(prts_encoder_set_option(enc, PRTS_OPT_COMPRESSION_LEVEL, level), PRTS_OK);
+    assert_int_equal(prts_encoder_set_option(enc, PRTS_OPT_PNG_LEVEL, level), PRTS_OK);
     assert_int_equal(prts_encoder_set_option(enc, PRTS_OPT_FILTER, filter), PRTS_OK);
     assert_int_equal(tu_encode_mem(enc, data, n, 0, png), PRTS_OK);
     prts_encoder_free(enc);
@@ -70,7 +70,7 @@ static void check_outcome(const char *how, int rc, int want, const char *msg, co
         fail_msg("%s: the message does not say \"%s\": \"%s\"", how, needle, msg);
 }
 
-/* prts_decode_file of `png` (written to dir/in.rts.png); on success the output must be
+/* prts_decoder_decode_file of `png` (written to dir/in.rts.png); on success the output must be
  * `want_data`, on failure nothing may be left.  `needle`: a phrase the error must hold. */
 static void expect_file(const char *dir, const tu_buf *png, int64_t verify, int want,
                         const char *needle, const uint8_t *want_data, size_t want_len)
@@ -79,7 +79,7 @@ static void expect_file(const char *dir, const tu_buf *png, int64_t verify, int 
     tu_write_file(in, png->data, png->len);
     unlink(out);
     prts_decoder *dec = decoder(verify);
-    int rc = prts_decode_file(dec, in, out);
+    int rc = prts_decoder_decode_file(dec, in, out);
     const char *msg = prts_decoder_last_error(dec);
     check_outcome("decode_file", rc, want, msg, needle);
     if (rc == PRTS_OK) {
@@ -322,7 +322,7 @@ static void t_index_other_image(void **state)
     tu_write_file(in, png.data, png.len);
     prts_decoder *dec = decoder(PRTS_VERIFY_OFF);
     uint8_t buf[64];
-    int rc = prts_decode_range(dec, in, 1000, buf, sizeof buf);
+    int rc = prts_decoder_decode_range(dec, in, 1000, buf, sizeof buf);
     if (rc == PRTS_OK && memcmp(buf, y + 1000, sizeof buf) == 0)
         fail_msg("decode_range returned image Y's bytes");
     prts_decoder_free(dec);
@@ -367,7 +367,7 @@ static void t_index_checksum_only(void **state)
     for (uint64_t off = 0; off < n; off += len / 2) {
         size_t take = n - off < len ? n - off : len;
         prts_decoder *dec = decoder(PRTS_VERIFY_OFF);
-        int rc = prts_decode_range(dec, in, off, buf, take);
+        int rc = prts_decoder_decode_range(dec, in, off, buf, take);
         check_outcome("decode_range", rc, PRTS_OK, prts_decoder_last_error(dec), NULL);
         tu_assert_bytes_equal(buf, take, data + off, take);
         prts_decoder_free(dec);
@@ -383,7 +383,7 @@ static void t_index_checksum_only(void **state)
     for (uint64_t off = 0; off < n; off += len / 2) {
         size_t take = n - off < len ? n - off : len;
         prts_decoder *dec = decoder(PRTS_VERIFY_OFF);
-        int rc = prts_decode_range(dec, in, off, buf, take);
+        int rc = prts_decoder_decode_range(dec, in, off, buf, take);
         if (rc == PRTS_OK && memcmp(buf, data + off, take) != 0)
             fail_msg("decode_range at %llu returned damaged bytes with success",
                      (unsigned long long)off);
@@ -410,7 +410,7 @@ static char *encode_file(const char *dir, const char *name, const uint8_t *data,
     assert_int_equal(prts_encoder_set_option(enc, PRTS_OPT_MODE, mode), PRTS_OK);
     if (meta_json)
         assert_int_equal(prts_encoder_set_metadata_json(enc, meta_json), PRTS_OK);
-    assert_int_equal(prts_encode_file(enc, bin, png), PRTS_OK);
+    assert_int_equal(prts_encoder_encode_file(enc, bin, png), PRTS_OK);
     prts_encoder_free(enc);
     unlink(bin);
     free(bin);
@@ -455,7 +455,7 @@ static void expect_pair(const char *dir, const char *png, int want, const char *
     char *out = tu_path(dir, "out.bin");
     unlink(out);
     prts_decoder *dec = decoder(PRTS_VERIFY_REQUIRED);
-    int rc = prts_decode_file(dec, png, out);
+    int rc = prts_decoder_decode_file(dec, png, out);
     const char *msg = prts_decoder_last_error(dec);
     check_outcome("decode_file", rc, want, msg, needle);
     if (rc == PRTS_OK) {
@@ -467,7 +467,7 @@ static void expect_pair(const char *dir, const char *png, int want, const char *
         assert_false(tu_file_exists(out));
     }
     uint8_t b[4];
-    rc = prts_decode_range(dec, png, 0, b, n < 4 ? n : 4);
+    rc = prts_decoder_decode_range(dec, png, 0, b, n < 4 ? n : 4);
     /* a range needs a standard-mode file: anything but a refused pair is fine there */
     if (want == PRTS_E_SIDECAR_MISMATCH)
         check_outcome("decode_range", rc, want, prts_decoder_last_error(dec), needle);
@@ -491,21 +491,21 @@ static void t_sidecar_other_file(void **state)
     free(bytes);
     expect_pair(f->dir, pa, PRTS_E_SIDECAR_MISMATCH, "data_hash", NULL, 0);
     prts_decoder *dec = decoder(PRTS_VERIFY_REQUIRED);
-    assert_int_equal(prts_decode_file(dec, pa, "/nonexistent/out"), PRTS_E_SIDECAR_MISMATCH);
+    assert_int_equal(prts_decoder_decode_file(dec, pa, "/nonexistent/out"), PRTS_E_SIDECAR_MISMATCH);
     const char *msg = prts_decoder_last_error(dec);
     if (!strstr(msg, "a.rts.png:") || !strstr(msg, "a.rts.png.meta.json"))
         fail_msg("the message does not name both files: %s", msg);
     /* info: the chunk's values, and the mismatch */
     int64_t v;
-    assert_int_equal(prts_read_info(dec, pa), PRTS_OK);
-    assert_int_equal(prts_decoder_info(dec, PRTS_INFO_SIDECAR_MISMATCH, &v), PRTS_OK);
+    assert_int_equal(prts_decoder_read_info(dec, pa), PRTS_OK);
+    assert_int_equal(prts_decoder_get_info(dec, PRTS_INFO_SIDECAR_MISMATCH, &v), PRTS_OK);
     assert_int_equal(v, 1);
-    assert_int_equal(prts_decoder_info(dec, PRTS_INFO_DATA_SIZE, &v), PRTS_OK);
+    assert_int_equal(prts_decoder_get_info(dec, PRTS_INFO_DATA_SIZE, &v), PRTS_OK);
     assert_int_equal(v, (int64_t)nb);
     /* without the sidecar, the PNG alone decodes */
     assert_int_equal(prts_decoder_set_option(dec, PRTS_OPT_READ_SIDECAR, 0), PRTS_OK);
     char *out = tu_path(f->dir, "out.bin");
-    assert_int_equal(prts_decode_file(dec, pa, out), PRTS_OK);
+    assert_int_equal(prts_decoder_decode_file(dec, pa, out), PRTS_OK);
     size_t got;
     uint8_t *back = tu_read_file(out, &got);
     tu_assert_bytes_equal(back, got, b, nb);
@@ -541,9 +541,9 @@ static void t_sidecar_adds_keys(void **state)
         assert_int_equal(json_dump_file(meta, side, JSON_INDENT(2) | JSON_ENSURE_ASCII), 0);
         expect_pair(f->dir, png, PRTS_OK, NULL, wasm, sizeof wasm);
         prts_decoder *dec = decoder(PRTS_VERIFY_REQUIRED);
-        assert_int_equal(prts_read_info(dec, png), PRTS_OK);
+        assert_int_equal(prts_decoder_read_info(dec, png), PRTS_OK);
         int64_t v;
-        assert_int_equal(prts_decoder_info(dec, PRTS_INFO_SIDECAR_MISMATCH, &v), PRTS_OK);
+        assert_int_equal(prts_decoder_get_info(dec, PRTS_INFO_SIDECAR_MISMATCH, &v), PRTS_OK);
         assert_int_equal(v, 0);
         char *js = prts_decoder_metadata_json(dec);
         json_t *got = tu_json_parse(js);
@@ -621,7 +621,7 @@ static void t_verify_by_default(void **state)
     tu_write_file(in, png.data, png.len);
     unlink(out);
     dec = prts_decoder_new();
-    assert_int_equal(prts_decode_file(dec, in, out), PRTS_E_NO_HASH);
+    assert_int_equal(prts_decoder_decode_file(dec, in, out), PRTS_E_NO_HASH);
     assert_false(tu_file_exists(out));
     prts_decoder_free(dec);
     free(in);
@@ -684,7 +684,7 @@ static void t_two_metadata_chunks(void **state)
         if (where != 1) {
             char *in = tu_path(f->dir, "in.rts.png");
             prts_decoder *dec = decoder(PRTS_VERIFY_REQUIRED);
-            check_outcome("read_info", prts_read_info(dec, in), PRTS_E_BAD_METADATA,
+            check_outcome("read_info", prts_decoder_read_info(dec, in), PRTS_E_BAD_METADATA,
                           prts_decoder_last_error(dec), "two PixelRTS metadata chunks");
             prts_decoder_free(dec);
             free(in);
@@ -726,7 +726,7 @@ static void t_bad_sizes(void **state)
         expect_all(f->dir, &png, PRTS_VERIFY_REQUIRED, PRTS_E_BAD_METADATA, NULL, data, n);
         char *in = tu_path(f->dir, "in.rts.png");
         prts_decoder *dec = decoder(PRTS_VERIFY_REQUIRED);
-        check_outcome("read_info", prts_read_info(dec, in), PRTS_E_BAD_METADATA,
+        check_outcome("read_info", prts_decoder_read_info(dec, in), PRTS_E_BAD_METADATA,
                       prts_decoder_last_error(dec), NULL);
         prts_decoder_free(dec);
         free(in);
@@ -799,7 +799,7 @@ static void t_index_allocator(void **state)
     char *in = tu_path(f->dir, "in.rts.png"), *out = tu_path(f->dir, "out.bin");
     tu_write_file(in, png.data, png.len);
     prts_decoder *dec = prts_decoder_new_with(&a);
-    assert_int_equal(prts_decode_file(dec, in, out), PRTS_OK);
+    assert_int_equal(prts_decoder_decode_file(dec, in, out), PRTS_OK);
     prts_decoder_free(dec);
     assert_true(c.watched > 0);
     assert_int_equal(c.allocs, c.frees);

@@ -380,7 +380,7 @@ static int decode_file(void *arg, uint64_t *bytes_read)
 {
     file_case *c = arg;
     prts_decoder *dec = unverifying_decoder();
-    int rc = prts_decode_file(dec, c->in, c->out);
+    int rc = prts_decoder_decode_file(dec, c->in, c->out);
     *bytes_read = 0;
     prts_decoder_free(dec);
     return rc;
@@ -390,7 +390,7 @@ static int read_info(void *arg, uint64_t *bytes_read)
 {
     file_case *c = arg;
     prts_decoder *dec = prts_decoder_new();
-    int rc = prts_read_info(dec, c->in);
+    int rc = prts_decoder_read_info(dec, c->in);
     *bytes_read = 0;
     prts_decoder_free(dec);
     return rc;

@@ -60,7 +60,7 @@ static int encode(const char *in, const char *out, int sidecar, char *err, size_
 {
     prts_encoder *enc = prts_encoder_new();
     prts_encoder_set_option(enc, PRTS_OPT_WRITE_SIDECAR, sidecar);
-    int rc = prts_encode_file(enc, in, out);
+    int rc = prts_encoder_encode_file(enc, in, out);
     if (err)
         snprintf(err, errlen, "%s", prts_encoder_last_error(enc));
     prts_encoder_free(enc);
@@ -70,7 +70,7 @@ static int encode(const char *in, const char *out, int sidecar, char *err, size_
 static int decode(const char *in, const char *out, char *err, size_t errlen)
 {
     prts_decoder *dec = prts_decoder_new();
-    int rc = prts_decode_file(dec, in, out);
+    int rc = prts_decoder_decode_file(dec, in, out);
     if (err)
         snprintf(err, errlen, "%s", prts_decoder_last_error(dec));
     prts_decoder_free(dec);
@@ -395,11 +395,11 @@ static void t_same_file_refused(void **state)
     uint8_t *png0 = tu_read_file(png, &p0);
     assert_int_equal(decode(png, png, err, sizeof err), PRTS_E_OUTPUT);
     prts_decoder *dec = prts_decoder_new();
-    assert_int_equal(prts_decode_range_file(dec, png, 0, 10, png), PRTS_E_OUTPUT);
+    assert_int_equal(prts_decoder_decode_range_file(dec, png, 0, 10, png), PRTS_E_OUTPUT);
     /* a range into a file of its own: the bytes, with the input's permissions */
     char *range = tu_path(f->dir, "range.bin");
     chmod(png, 0640);
-    assert_int_equal(prts_decode_range_file(dec, png, 100, 1000, range), PRTS_OK);
+    assert_int_equal(prts_decoder_decode_range_file(dec, png, 100, 1000, range), PRTS_OK);
     size_t rn;
     uint8_t *r = tu_read_file(range, &rn);
     tu_assert_bytes_equal(r, rn, a0 + 100, 1000);
@@ -437,7 +437,7 @@ static void t_fifo_inputs_never_hang(void **state)
     assert_int_equal(decode(png, got, err, sizeof err), PRTS_E_UNSUPPORTED);
     assert_non_null(strstr(err, "meta.json"));
     prts_decoder *dec = prts_decoder_new();
-    assert_int_equal(prts_read_info(dec, png), PRTS_E_UNSUPPORTED);
+    assert_int_equal(prts_decoder_read_info(dec, png), PRTS_E_UNSUPPORTED);
     prts_decoder_free(dec);
     /* the encoder refuses to replace it with a sidecar */
     assert_int_equal(encode(f->a, png, 1, err, sizeof err), PRTS_E_OUTPUT);
@@ -518,11 +518,11 @@ static void t_interrupt_leaves_nothing(void **state)
                 prts_decoder *dec = prts_decoder_new();
                 prts_decoder_set_progress(dec, die_halfway, NULL);
                 char *out = tu_path(f->dir, "big.out");
-                prts_decode_file(dec, png, out);
+                prts_decoder_decode_file(dec, png, out);
             } else {
                 prts_encoder *enc = prts_encoder_new();
                 prts_encoder_set_progress(enc, die_halfway, NULL);
-                prts_encode_file(enc, big, png);
+                prts_encoder_encode_file(enc, big, png);
             }
             _exit(0);
         }

@@ -42,9 +42,9 @@ static void check_meta_json(char *js, const uint8_t *data, size_t n, uint32_t gr
 static void check_dec_info(prts_decoder *dec, size_t n, uint32_t grid)
 {
     int64_t v = -1;
-    assert_int_equal(prts_decoder_info(dec, PRTS_INFO_DATA_SIZE, &v), PRTS_OK);
+    assert_int_equal(prts_decoder_get_info(dec, PRTS_INFO_DATA_SIZE, &v), PRTS_OK);
     assert_int_equal(v, (int64_t)n);
-    assert_int_equal(prts_decoder_info(dec, PRTS_INFO_GRID_SIZE, &v), PRTS_OK);
+    assert_int_equal(prts_decoder_get_info(dec, PRTS_INFO_GRID_SIZE, &v), PRTS_OK);
     assert_int_equal(v, grid);
 }
 
@@ -57,12 +57,12 @@ static void file_roundtrip(prts_encoder *enc, prts_decoder *dec, const uint8_t *
     char *png = tu_path(dir, "in.bin.rts.png");
     char *out = tu_path(dir, "out.bin");
     tu_write_file(in, data, n);
-    int r = prts_encode_file(enc, in, png);
+    int r = prts_encoder_encode_file(enc, in, png);
     if (r != PRTS_OK)
         fail_msg("encode_file(%zu bytes) = %d (%s): %s", n, r, prts_strerror(r),
                  prts_encoder_last_error(enc));
     check_meta_json(prts_encoder_metadata_json(enc), data, n, grid);
-    r = prts_decode_file(dec, png, out);
+    r = prts_decoder_decode_file(dec, png, out);
     if (r != PRTS_OK)
         fail_msg("decode_file(%zu bytes) = %d (%s): %s", n, r, prts_strerror(r),
                  prts_decoder_last_error(dec));
@@ -276,13 +276,13 @@ static void options_roundtrip(prts_option opt, int64_t value, size_t n)
 static void t_level0(void **state)
 {
     (void)state;
-    options_roundtrip(PRTS_OPT_COMPRESSION_LEVEL, 0, 300000);
+    options_roundtrip(PRTS_OPT_PNG_LEVEL, 0, 300000);
 }
 
 static void t_level9(void **state)
 {
     (void)state;
-    options_roundtrip(PRTS_OPT_COMPRESSION_LEVEL, 9, 300000);
+    options_roundtrip(PRTS_OPT_PNG_LEVEL, 9, 300000);
 }
 
 static void t_filter_adaptive(void **state)
@@ -303,7 +303,7 @@ static void t_level_affects_size(void **state)
     int64_t lv[2] = { 0, 9 };
     for (int k = 0; k < 2; k++) {
         prts_encoder *enc = prts_encoder_new();
-        assert_int_equal(prts_encoder_set_option(enc, PRTS_OPT_COMPRESSION_LEVEL, lv[k]), PRTS_OK);
+        assert_int_equal(prts_encoder_set_option(enc, PRTS_OPT_PNG_LEVEL, lv[k]), PRTS_OK);
         tu_buf png = {0};
         assert_int_equal(tu_encode_mem(enc, d, n, 0, &png), PRTS_OK);
         len[k] = png.len;
@@ -333,7 +333,7 @@ static void t_code_mode(void **state)
             uint32_t grid = prts_grid_size_for(n);
             file_roundtrip(enc, dec, d, n, grid);
             int64_t mode = -1;
-            assert_int_equal(prts_decoder_info(dec, PRTS_INFO_MODE, &mode), PRTS_OK);
+            assert_int_equal(prts_decoder_get_info(dec, PRTS_INFO_MODE, &mode), PRTS_OK);
             assert_int_equal(mode, PRTS_MODE_CODE);
             char *js = prts_encoder_metadata_json(enc);
             json_t *m = tu_json_parse(js);
@@ -449,14 +449,14 @@ static void t_no_sidecar(void **state)
     tu_write_file(in, d, 5000);
     prts_encoder *enc = prts_encoder_new();
     assert_int_equal(prts_encoder_set_option(enc, PRTS_OPT_WRITE_SIDECAR, 0), PRTS_OK);
-    assert_int_equal(prts_encode_file(enc, in, png), PRTS_OK);
+    assert_int_equal(prts_encoder_encode_file(enc, in, png), PRTS_OK);
     assert_true(tu_file_exists(png));
     assert_false(tu_file_exists(side));
     assert_int_equal(tu_dir_count(dir), 2);
     prts_decoder *dec = prts_decoder_new();
-    assert_int_equal(prts_decode_file(dec, png, out), PRTS_OK);
+    assert_int_equal(prts_decoder_decode_file(dec, png, out), PRTS_OK);
     int64_t src = -1;
-    assert_int_equal(prts_decoder_info(dec, PRTS_INFO_METADATA_SOURCE, &src), PRTS_OK);
+    assert_int_equal(prts_decoder_get_info(dec, PRTS_INFO_METADATA_SOURCE, &src), PRTS_OK);
     assert_int_equal(src, PRTS_META_CHUNK);
     size_t olen;
     uint8_t *o = tu_read_file(out, &olen);
@@ -486,13 +486,13 @@ static void t_overwrite_output(void **state)
     prts_encoder *enc = prts_encoder_new();
     prts_decoder *dec = prts_decoder_new();
     tu_write_file(in, big, 100000);
-    assert_int_equal(prts_encode_file(enc, in, png), PRTS_OK);
-    assert_int_equal(prts_decode_file(dec, png, out), PRTS_OK);
+    assert_int_equal(prts_encoder_encode_file(enc, in, png), PRTS_OK);
+    assert_int_equal(prts_decoder_decode_file(dec, png, out), PRTS_OK);
     tu_write_file(in, small, 10);
     prts_encoder_reset(enc);
     prts_decoder_reset(dec);
-    assert_int_equal(prts_encode_file(enc, in, png), PRTS_OK);
-    assert_int_equal(prts_decode_file(dec, png, out), PRTS_OK);
+    assert_int_equal(prts_encoder_encode_file(enc, in, png), PRTS_OK);
+    assert_int_equal(prts_decoder_decode_file(dec, png, out), PRTS_OK);
     size_t olen;
     uint8_t *o = tu_read_file(out, &olen);
     tu_assert_bytes_equal(o, olen, small, 10);
@@ -537,7 +537,7 @@ static void t_progress(void **state)
     prts_encoder *enc = prts_encoder_new();
     prog pe = { .monotonic = true };
     prts_encoder_set_progress(enc, progress_cb, &pe);
-    assert_int_equal(prts_encode_file(enc, in, png), PRTS_OK);
+    assert_int_equal(prts_encoder_encode_file(enc, in, png), PRTS_OK);
     assert_true(pe.calls > 0);
     assert_true(pe.monotonic);
     assert_int_equal(pe.total, n);
@@ -545,7 +545,7 @@ static void t_progress(void **state)
     prts_decoder *dec = prts_decoder_new();
     prog pd = { .monotonic = true };
     prts_decoder_set_progress(dec, progress_cb, &pd);
-    assert_int_equal(prts_decode_file(dec, png, out), PRTS_OK);
+    assert_int_equal(prts_decoder_decode_file(dec, png, out), PRTS_OK);
     assert_true(pd.calls > 0);
     assert_true(pd.monotonic);
     assert_int_equal(pd.total, n);

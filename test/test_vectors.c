@@ -119,20 +119,20 @@ static void decode_file_check(const vec *v, int read_sidecar, int verify, int wa
     prts_decoder *dec = new_decoder();
     assert_int_equal(prts_decoder_set_option(dec, PRTS_OPT_READ_SIDECAR, read_sidecar), PRTS_OK);
     assert_int_equal(prts_decoder_set_option(dec, PRTS_OPT_VERIFY_HASH, verify), PRTS_OK);
-    int r = prts_decode_file(dec, in, out);
+    int r = prts_decoder_decode_file(dec, in, out);
     if (r != PRTS_OK)
-        fail_msg("%s: prts_decode_file = %d (%s): %s", v->name, r, prts_strerror(r),
+        fail_msg("%s: prts_decoder_decode_file = %d (%s): %s", v->name, r, prts_strerror(r),
                  prts_decoder_last_error(dec));
     size_t olen;
     uint8_t *o = tu_read_file(out, &olen);
     tu_assert_bytes_equal(o, olen, bin, blen);
 
     int64_t val = -1;
-    assert_int_equal(prts_decoder_info(dec, PRTS_INFO_DATA_SIZE, &val), PRTS_OK);
+    assert_int_equal(prts_decoder_get_info(dec, PRTS_INFO_DATA_SIZE, &val), PRTS_OK);
     assert_int_equal(val, (int64_t)v->size);
-    assert_int_equal(prts_decoder_info(dec, PRTS_INFO_GRID_SIZE, &val), PRTS_OK);
+    assert_int_equal(prts_decoder_get_info(dec, PRTS_INFO_GRID_SIZE, &val), PRTS_OK);
     assert_int_equal(val, v->grid);
-    assert_int_equal(prts_decoder_info(dec, PRTS_INFO_METADATA_SOURCE, &val), PRTS_OK);
+    assert_int_equal(prts_decoder_get_info(dec, PRTS_INFO_METADATA_SOURCE, &val), PRTS_OK);
     assert_int_equal(val, want_source);
     /* only the output file is left in the directory */
     assert_int_equal(tu_dir_count(dir), 1);
@@ -179,9 +179,9 @@ static void stream_check(const vec *v, size_t max_read, bool random_read, size_t
                  prts_decoder_last_error(dec));
     tu_assert_bytes_equal(out.data, out.len, bin, blen);
     int64_t val = -1;
-    assert_int_equal(prts_decoder_info(dec, PRTS_INFO_METADATA_SOURCE, &val), PRTS_OK);
+    assert_int_equal(prts_decoder_get_info(dec, PRTS_INFO_METADATA_SOURCE, &val), PRTS_OK);
     assert_int_equal(val, PRTS_META_CHUNK);
-    assert_int_equal(prts_decoder_info(dec, PRTS_INFO_DATA_SIZE, &val), PRTS_OK);
+    assert_int_equal(prts_decoder_get_info(dec, PRTS_INFO_DATA_SIZE, &val), PRTS_OK);
     assert_int_equal(val, (int64_t)v->size);
     tu_buf_free(&out);
     prts_decoder_free(dec);
@@ -213,29 +213,29 @@ static void t_metadata_and_info(void **state)
     for (int sidecar = 0; sidecar <= 1; sidecar++) {
         prts_decoder *dec = new_decoder();
         assert_int_equal(prts_decoder_set_option(dec, PRTS_OPT_READ_SIDECAR, sidecar), PRTS_OK);
-        int r = prts_read_info(dec, in);
+        int r = prts_decoder_read_info(dec, in);
         if (r != PRTS_OK)
-            fail_msg("%s: prts_read_info = %d (%s): %s", v->name, r, prts_strerror(r),
+            fail_msg("%s: prts_decoder_read_info = %d (%s): %s", v->name, r, prts_strerror(r),
                      prts_decoder_last_error(dec));
         int64_t val = -1;
-        assert_int_equal(prts_decoder_info(dec, PRTS_INFO_GRID_SIZE, &val), PRTS_OK);
+        assert_int_equal(prts_decoder_get_info(dec, PRTS_INFO_GRID_SIZE, &val), PRTS_OK);
         assert_int_equal(val, v->grid);
-        assert_int_equal(prts_decoder_info(dec, PRTS_INFO_DATA_SIZE, &val), PRTS_OK);
+        assert_int_equal(prts_decoder_get_info(dec, PRTS_INFO_DATA_SIZE, &val), PRTS_OK);
         assert_int_equal(val, (int64_t)v->size);
-        assert_int_equal(prts_decoder_info(dec, PRTS_INFO_MODE, &val), PRTS_OK);
+        assert_int_equal(prts_decoder_get_info(dec, PRTS_INFO_MODE, &val), PRTS_OK);
         assert_int_equal(val, v->mode);
-        assert_int_equal(prts_decoder_info(dec, PRTS_INFO_COMPRESSED, &val), PRTS_OK);
+        assert_int_equal(prts_decoder_get_info(dec, PRTS_INFO_COMPRESSED, &val), PRTS_OK);
         assert_int_equal(val, v->compressed ? 1 : 0);
-        assert_int_equal(prts_decoder_info(dec, PRTS_INFO_ENCODED_SIZE, &val), PRTS_OK);
+        assert_int_equal(prts_decoder_get_info(dec, PRTS_INFO_ENCODED_SIZE, &val), PRTS_OK);
         if (v->compressed)
             assert_int_equal(val, json_integer_value(json_object_get(want, "encoded_size")));
         else if (v->mode == PRTS_MODE_STANDARD)
             assert_int_equal(val, (int64_t)v->size);
-        assert_int_equal(prts_decoder_info(dec, PRTS_INFO_HAS_HASH, &val), PRTS_OK);
+        assert_int_equal(prts_decoder_get_info(dec, PRTS_INFO_HAS_HASH, &val), PRTS_OK);
         assert_int_equal(val, 1);
-        assert_int_equal(prts_decoder_info(dec, PRTS_INFO_SIDECAR_MISMATCH, &val), PRTS_OK);
+        assert_int_equal(prts_decoder_get_info(dec, PRTS_INFO_SIDECAR_MISMATCH, &val), PRTS_OK);
         assert_int_equal(val, 0);
-        assert_int_equal(prts_decoder_info(dec, PRTS_INFO_METADATA_SOURCE, &val), PRTS_OK);
+        assert_int_equal(prts_decoder_get_info(dec, PRTS_INFO_METADATA_SOURCE, &val), PRTS_OK);
         assert_int_equal(val, sidecar ? PRTS_META_SIDECAR : PRTS_META_CHUNK);
         char *js = prts_decoder_metadata_json(dec);
         assert_non_null(js);
@@ -408,9 +408,9 @@ static void t_encode_file(void **state)
     char *out = tu_path(dir, "x.rts.png");
     char *side = tu_path(dir, "x.rts.png.meta.json");
     prts_encoder *enc = vec_encoder(v);
-    int r = prts_encode_file(enc, in, out);
+    int r = prts_encoder_encode_file(enc, in, out);
     if (r != PRTS_OK)
-        fail_msg("%s: prts_encode_file = %d (%s): %s", v->name, r, prts_strerror(r),
+        fail_msg("%s: prts_encoder_encode_file = %d (%s): %s", v->name, r, prts_strerror(r),
                  prts_encoder_last_error(enc));
     size_t olen;
     uint8_t *o = tu_read_file(out, &olen);

@@ -5,6 +5,8 @@
 #ifndef PIXELRTS_CLI_H
 #define PIXELRTS_CLI_H
 
+/* the CLI uses the experimental tier: prts_backend_measure, the WASM histogram */
+#define PRTS_EXPERIMENTAL
 #include <pixelrts/pixelrts.h>
 
 #include <getopt.h>
@@ -197,8 +199,9 @@ int cli_batch_folder(prts_batch *batch, const char *dir, const char *out_dir,
                      const struct cli_batch_args *b, const char *pattern,
                      char *(*out_name)(const char *rel), const char *label, const char *verb);
 
-/* Copy an encoder's options (validated there, with its messages) to an
- * encode batch, plus `backend` when not NULL.  PRTS status. */
+/* Copy an encoder's settings (validated there, with its messages) to an
+ * encode batch (prts_batch_set_encoder_settings), plus `backend` when not
+ * NULL.  PRTS status. */
 int cli_batch_copy_options(prts_batch *batch, const prts_encoder *enc, const char *backend);
 
 /* Run a batch: a progress line (`label`, files done, the last name) on a

@@ -269,22 +269,12 @@ int cli_batch_folder(prts_batch *batch, const char *dir, const char *out_dir,
 
 int cli_batch_copy_options(prts_batch *batch, const prts_encoder *enc, const char *backend)
 {
-    static const prts_option keys[] = {
-        PRTS_OPT_MODE,          PRTS_OPT_COMPRESSION_LEVEL,   PRTS_OPT_FILTER,
-        PRTS_OPT_GRID_SIZE,     PRTS_OPT_WRITE_SIDECAR,       PRTS_OPT_PAYLOAD_COMPRESSION,
-        PRTS_OPT_PAYLOAD_LEVEL,
-    };
-    int st;
+    /* every option (PRTS_OPT_THREADS included), the backend, metadata and blueprint */
+    int st = prts_batch_set_encoder_settings(batch, enc);
 
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        int64_t v;
-        if ((st = prts_encoder_get_option(enc, keys[i], &v)) != PRTS_OK ||
-            (st = prts_batch_set_option(batch, keys[i], v)) != PRTS_OK)
-            return st;
-    }
-    if (backend && (st = prts_batch_set_backend(batch, backend)) != PRTS_OK)
-        return st;
-    return PRTS_OK;
+    if (st == PRTS_OK && backend)
+        st = prts_batch_set_backend(batch, backend);
+    return st;
 }
 
 /* ---- running ----------------------------------------------------- */

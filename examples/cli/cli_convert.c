@@ -1,5 +1,5 @@
 /* cli_convert.c: `pixelrts convert IN [OUT]`: file -> .rts.png through
- * prts_encode_file(); `pixelrts convert DIR OUTDIR --parallel`: every file
+ * prts_encoder_encode_file(); `pixelrts convert DIR OUTDIR --parallel`: every file
  * of a folder through a prts_batch. */
 #include "cli.h"
 
@@ -198,7 +198,7 @@ static int configure(const struct cli_command *cmd, prts_encoder *enc,
     if (a->blueprint && (rc = set_blueprint(enc, a->blueprint)) != CLI_OK)
         return rc;
     if (a->compress) {
-        static const char *const names[] = {"none", "zlib", "zstd"}; /* prts_compression order */
+        static const char *const names[] = {"none", "zlib", "zstd"}; /* prts_payload_codec order */
         int64_t type = -1;
         for (int i = 0; i < 3; i++)
             if (strcmp(a->compress, names[i]) == 0)
@@ -218,7 +218,7 @@ static int configure(const struct cli_command *cmd, prts_encoder *enc,
         if ((st = prts_encoder_set_preset(enc, (prts_preset)preset)) != PRTS_OK)
             return cli_lib_error(a->in, st, prts_encoder_last_error(enc));
     }
-    if (a->level && (rc = set_int_option(cmd, enc, PRTS_OPT_COMPRESSION_LEVEL, "--level",
+    if (a->level && (rc = set_int_option(cmd, enc, PRTS_OPT_PNG_LEVEL, "--level",
                                          a->level)) != CLI_OK)
         return rc;
     if (a->filter) {
@@ -356,7 +356,7 @@ int cli_convert(const struct cli_command *cmd, int argc, char **argv)
 
     cli_progress_encoder(&progress, enc, "encode");
     t0 = cli_now();
-    st = prts_encode_file(enc, a.in, out);
+    st = prts_encoder_encode_file(enc, a.in, out);
     cli_progress_end(&progress);
     if (st != PRTS_OK) {
         rc = cli_lib_error(st == PRTS_E_OUTPUT ? out : a.in, st, prts_encoder_last_error(enc));

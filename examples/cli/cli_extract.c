@@ -1,5 +1,5 @@
 /* cli_extract.c: `pixelrts extract IN.rts.png [-o OUT | -o -] [--no-verify]`:
- * prts_decode_file() to a file, or open/pull to standard output, the SHA-256
+ * prts_decoder_decode_file() to a file, or open/pull to standard output, the SHA-256
  * checked first (the library's default; --verify is kept as a no-op);
  * `pixelrts extract DIR OUTDIR --parallel`: every .rts.png of a folder
  * through a prts_batch. */
@@ -162,7 +162,7 @@ out:
 #define RANGE_MAX ((uint64_t)1 << 30)
 
 /* `extract IN --offset N --length M`: only the rows the range lives in are
- * decoded (prts_decode_range); to OUT (prts_decode_range_file), or stdout. */
+ * decoded (prts_decoder_decode_range); to OUT (prts_decoder_decode_range_file), or stdout. */
 static int extract_range(const struct cli_command *cmd, prts_decoder *dec,
                          const struct extract_args *a, const char *out, int to_stdout)
 {
@@ -170,10 +170,10 @@ static int extract_range(const struct cli_command *cmd, prts_decoder *dec,
     if (a->offset && (cli_parse_i64(a->offset, &off) != 0 || off < 0))
         return cli_usage_error(cmd, "--offset wants a byte offset, got '%s'", a->offset);
     if (!a->length) {
-        int st = prts_read_info(dec, a->in);
+        int st = prts_decoder_read_info(dec, a->in);
         if (st != PRTS_OK)
             return cli_lib_error(a->in, st, prts_decoder_last_error(dec));
-        prts_decoder_info(dec, PRTS_INFO_DATA_SIZE, &len);
+        prts_decoder_get_info(dec, PRTS_INFO_DATA_SIZE, &len);
         len = len > off ? len - off : 0;
     } else if (cli_parse_i64(a->length, &len) != 0 || len < 0) {
         return cli_usage_error(cmd, "--length wants a byte count, got '%s'", a->length);
@@ -184,7 +184,7 @@ static int extract_range(const struct cli_command *cmd, prts_decoder *dec,
     double t0 = cli_now();
     int st, rc = CLI_OK;
     if (!to_stdout) {
-        st = prts_decode_range_file(dec, a->in, (uint64_t)off, (uint64_t)len, out);
+        st = prts_decoder_decode_range_file(dec, a->in, (uint64_t)off, (uint64_t)len, out);
         if (st != PRTS_OK)
             return cli_lib_error(a->in, st, prts_decoder_last_error(dec));
         cli_printf(stdout, "%s -> %s: bytes %" PRId64 "..%" PRId64 ", %.4f s\n", a->in, out, off,
@@ -194,7 +194,7 @@ static int extract_range(const struct cli_command *cmd, prts_decoder *dec,
     unsigned char *buf = malloc(len ? (size_t)len : 1);
     if (!buf)
         return cli_lib_error(a->in, PRTS_E_NOMEM, NULL);
-    st = prts_decode_range(dec, a->in, (uint64_t)off, buf, (size_t)len);
+    st = prts_decoder_decode_range(dec, a->in, (uint64_t)off, buf, (size_t)len);
     if (st != PRTS_OK) {
         rc = cli_lib_error(a->in, st, prts_decoder_last_error(dec));
     } else if (fwrite(buf, 1, (size_t)len, stdout) != (size_t)len || fflush(stdout) != 0) {
@@ -291,7 +291,7 @@ int cli_extract(const struct cli_command *cmd, int argc, char **argv)
         cli_progress_end(&progress);
         goto out; /* nothing but the payload on stdout */
     }
-    st = prts_decode_file(dec, a.in, out);
+    st = prts_decoder_decode_file(dec, a.in, out);
     cli_progress_end(&progress);
     if (st != PRTS_OK) {
         rc = cli_lib_error(st == PRTS_E_OUTPUT ? out : a.in, st, prts_decoder_last_error(dec));
@@ -303,7 +303,7 @@ int cli_extract(const struct cli_command *cmd, int argc, char **argv)
         double secs = cli_now() - t0;
         char h[32];
 
-        prts_decoder_info(dec, PRTS_INFO_DATA_SIZE, &size);
+        prts_decoder_get_info(dec, PRTS_INFO_DATA_SIZE, &size);
         cli_printf(stdout, "%s -> %s: %s%s, %.3f s (%.1f MB/s)\n", a.in, out,
                cli_human_size((uint64_t)size, h, sizeof h),
                a.no_verify ? "" : ", sha256 verified", secs, cli_rate((uint64_t)size, secs));

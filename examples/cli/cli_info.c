@@ -1,5 +1,5 @@
 /* cli_info.c: `pixelrts info IN.rts.png [--json]`: metadata only, through
- * prts_read_info() (no pixel is decoded, so it is instant on any size). */
+ * prts_decoder_read_info() (no pixel is decoded, so it is instant on any size). */
 #include "cli.h"
 
 #include <inttypes.h>
@@ -29,11 +29,11 @@ static int is_format_key(const char *key)
     return 0;
 }
 
-static int64_t info_value(const prts_decoder *dec, prts_info_key key, int64_t fallback)
+static int64_t info_value(prts_decoder *dec, prts_info_key key, int64_t fallback)
 {
     int64_t v;
 
-    return prts_decoder_info(dec, key, &v) == PRTS_OK ? v : fallback;
+    return prts_decoder_get_info(dec, key, &v) == PRTS_OK ? v : fallback;
 }
 
 /* Where the metadata came from, as a phrase. */
@@ -82,7 +82,7 @@ static void print_user_key(const char *key, const json_t *value)
 
 /* Code mode: the opcode categories of the payload (from its base64 copy in
  * the metadata, so still no pixel is decoded). */
-static void print_wasm_histogram(const prts_decoder *dec)
+static void print_wasm_histogram(prts_decoder *dec)
 {
     uint64_t counts[PRTS_WASM_CATEGORY_COUNT], total = 0;
     if (prts_decoder_wasm_histogram(dec, counts) != PRTS_OK)
@@ -95,7 +95,7 @@ static void print_wasm_histogram(const prts_decoder *dec)
                total ? 100.0 * (double)counts[c] / (double)total : 0.0);
 }
 
-static void print_human(const char *path, const prts_decoder *dec, const json_t *meta)
+static void print_human(const char *path, prts_decoder *dec, const json_t *meta)
 {
     int64_t grid = info_value(dec, PRTS_INFO_GRID_SIZE, cli_json_int(meta, "grid_size", 0));
     int64_t size = info_value(dec, PRTS_INFO_DATA_SIZE, 0);
@@ -165,7 +165,7 @@ int cli_info(const struct cli_command *cmd, int argc, char **argv)
     dec = prts_decoder_new();
     if (!dec)
         return cli_lib_error(path, PRTS_E_NOMEM, NULL);
-    if ((st = prts_read_info(dec, path)) != PRTS_OK) {
+    if ((st = prts_decoder_read_info(dec, path)) != PRTS_OK) {
         rc = cli_lib_error(path, st, prts_decoder_last_error(dec));
         goto out;
     }

@@ -70,9 +70,9 @@ static const cyaml_strval_t mode_names[] = {
 };
 
 static const cyaml_strval_t compress_names[] = {
-    {"none", PRTS_COMPRESS_NONE},
-    {"zlib", PRTS_COMPRESS_ZLIB},
-    {"zstd", PRTS_COMPRESS_ZSTD},
+    {"none", PRTS_PAYLOAD_NONE},
+    {"zlib", PRTS_PAYLOAD_ZLIB},
+    {"zstd", PRTS_PAYLOAD_ZSTD},
 };
 
 static const cyaml_schema_field_t meta_fields[] = {
@@ -417,7 +417,7 @@ static int apply_defaults(const struct manifest_ctx *m, const struct m_defaults 
         const int *value;
     } ints[] = {
         {"mode", PRTS_OPT_MODE, d ? d->mode : NULL},
-        {"level", PRTS_OPT_COMPRESSION_LEVEL, d ? d->level : NULL},
+        {"level", PRTS_OPT_PNG_LEVEL, d ? d->level : NULL},
         {"compress", PRTS_OPT_PAYLOAD_COMPRESSION, d ? d->compress : NULL},
         {"grid_size", PRTS_OPT_GRID_SIZE, d ? d->grid_size : NULL},
     };

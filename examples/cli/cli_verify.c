@@ -18,7 +18,7 @@ static const struct option longopts[] = {
 
 #define PULL_CHUNK (1u << 20)
 
-/* What the metadata claims (from prts_read_info: the PNG's chunk, with what a sidecar
+/* What the metadata claims (from prts_decoder_read_info: the PNG's chunk, with what a sidecar
  * adds). */
 struct claims {
     int64_t grid, data_size, encoded_size;
@@ -37,17 +37,17 @@ static void problem(struct verify_state *vs, const char *msg)
     vs->problems++;
 }
 
-static int64_t info_value(const prts_decoder *dec, prts_info_key key, int64_t fallback)
+static int64_t info_value(prts_decoder *dec, prts_info_key key, int64_t fallback)
 {
     int64_t v;
 
-    return prts_decoder_info(dec, key, &v) == PRTS_OK ? v : fallback;
+    return prts_decoder_get_info(dec, key, &v) == PRTS_OK ? v : fallback;
 }
 
 /* Step 1: metadata only.  Returns a library status. */
 static int read_claims(prts_decoder *dec, const char *path, struct claims *c)
 {
-    int st = prts_read_info(dec, path);
+    int st = prts_decoder_read_info(dec, path);
     char *text;
     json_t *meta;
     const char *hash;

@@ -36,17 +36,17 @@ extern "C" {
 #endif
 
 /* One benchmark configuration.  prts_bench_run() measures in-memory round
- * trips through an encoder and a decoder handle (push/finish, open/pull),
- * verifying every one byte for byte, and can append its result to a JSON
- * Lines history (OUTPUT_DIR/benchmark_history.jsonl) from which regressions
- * are detected and an offline HTML dashboard is drawn.  Every number written
- * is measured; nothing is simulated or estimated. */
+ * trips through an encoder and a decoder handle (prts_encoder_encode,
+ * prts_decoder_decode_into), verifying every one byte for byte, and can
+ * append its result to a JSON Lines history (OUTPUT_DIR/benchmark_history.jsonl)
+ * from which regressions are detected and an offline HTML dashboard is drawn.
+ * Every number written is measured; nothing is simulated or estimated. */
 typedef struct prts_bench prts_bench;
 
 typedef enum prts_bench_option {    /* integers, prts_bench_set_option */
     PRTS_BENCH_ITERATIONS = 1,      /* timed runs per measurement, >= 1.  Default 5 */
     PRTS_BENCH_WARMUP = 2,          /* untimed (but verified) runs before them, >= 0.  Default 1 */
-    PRTS_BENCH_LEVEL = 3,           /* PRTS_OPT_COMPRESSION_LEVEL (-9..9) passed to the encoder,
+    PRTS_BENCH_LEVEL = 3,           /* PRTS_OPT_PNG_LEVEL (-9..9) passed to the encoder,
                                        after PRESET.  Default: the encoder's */
     PRTS_BENCH_APPEND_HISTORY = 4,  /* 1 (default): prts_bench_run appends its result line to
                                        OUTPUT_DIR/benchmark_history.jsonl when OUTPUT_DIR is set */
@@ -60,7 +60,8 @@ typedef enum prts_bench_string {    /* strings, prts_bench_set_string (copied; N
                                        "sequential" (byte i = i mod 256) */
     PRTS_BENCH_MODE = 2,            /* "standard" (default) | "code" */
     PRTS_BENCH_BACKEND = 3,         /* backend name (prts_backend_name) or "auto" (default);
-                                       a name that cannot run here is refused (PRTS_E_BACKEND) */
+                                       a name that cannot run here is refused
+                                       (PRTS_E_BACKEND_UNKNOWN, _UNAVAILABLE) */
     PRTS_BENCH_OUTPUT_DIR = 4,      /* results folder (created when needed); unset = no
                                        history written, and load_history, detect_regressions
                                        and write_dashboard fail with PRTS_E_INVALID_ARG */

@@ -51,6 +51,7 @@ typedef struct prts__backend {
     const prts__backend_ops *ops;
     void *state;
     int lazy_auto; /* "auto" asked for, resolved (measured) at the first transform */
+    int refused_code; /* the status of that refusal */
     char refused[PRTS__ERRMSG_MAX];
 } prts__backend;
 
@@ -74,7 +75,8 @@ void prts__scalar_decode_tile(const prts__band *band, uint32_t strip, uint32_t i
                               uint8_t *payload);
 
 /* Resolve `name` ("auto" or NULL = best available; else exact) to a backend
- * that can run here, and create its state.  PRTS_E_BACKEND with the reason
+ * that can run here, and create its state.  PRTS_E_BACKEND_UNKNOWN (no such
+ * name) or PRTS_E_BACKEND_UNAVAILABLE (it cannot run here) with the reason
  * otherwise. */
 int prts__backend_open(const char *name, prts__backend *out, prts__err *e);
 void prts__backend_close(prts__backend *b);
@@ -86,10 +88,15 @@ int prts__backend_validate(const char *name, prts__err *e);
  * refusal, so that prts__backend_check() fails until a later switch
  * succeeds or the handle is reset (prts__backend_forgive). */
 int prts__backend_switch(prts__backend *cur, const char *name, prts__err *e);
-/* PRTS_OK if the handle may transform with its backend, else PRTS_E_BACKEND.
+/* PRTS_OK if the handle may transform with its backend, else the status of
+ * its refusal (PRTS_E_BACKEND_UNKNOWN or _UNAVAILABLE).
  * "auto" is resolved here, at the first transform: measuring the backends
  * takes milliseconds that a handle used only for metadata (info) never pays. */
 int prts__backend_check(prts__backend *cur, prts__err *e);
+/* The backend's name as asked for ("auto" not resolved: a batch hands it on): PRTS_OK,
+ * or the status of the refusal of the last choice, its message in *refusal. */
+int prts__backend_requested(const prts__backend *cur, const char **name,
+                            const char **refusal);
 /* The backend's name ("auto" resolved), or NULL. */
 const char *prts__backend_name(const prts__backend *cur);
 /* Reset: back to the last backend accepted, if there is one. */

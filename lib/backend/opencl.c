@@ -32,7 +32,7 @@
  *                              bench_opencl: prts__opencl_kernel_seconds() returns the sum.
  * Both are read once, by the first probe of the process.
  *
- * Every OpenCL failure becomes PRTS_E_BACKEND naming the call and the error code. */
+ * Every OpenCL failure becomes PRTS_E_BACKEND_UNAVAILABLE naming the call and the error code. */
 #define CL_TARGET_OPENCL_VERSION 120
 #include <CL/cl.h>
 
@@ -165,7 +165,7 @@ static const char *cl_error_name(cl_int err)
 
 static int cl_fail(prts__err *e, const char *call, cl_int err)
 {
-    return prts__fail(e, PRTS_E_BACKEND, "OpenCL: %s failed: %s (%d)", call, cl_error_name(err),
+    return prts__fail(e, PRTS_E_BACKEND_UNAVAILABLE, "OpenCL: %s failed: %s (%d)", call, cl_error_name(err),
                       (int)err);
 }
 
@@ -371,7 +371,7 @@ static void shared_init(void)
         clGetProgramBuildInfo(shared.prog, probed.device, CL_PROGRAM_BUILD_LOG, sizeof log - 1,
                               log, NULL);
         trim(log);
-        shared.code = prts__fail(&e, PRTS_E_BACKEND, "OpenCL: clBuildProgram failed: %s (%d)%s%s",
+        shared.code = prts__fail(&e, PRTS_E_BACKEND_UNAVAILABLE, "OpenCL: clBuildProgram failed: %s (%d)%s%s",
                                  cl_error_name(err), (int)err, *log ? ": " : "", log);
         clReleaseProgram(shared.prog);
         shared.prog = NULL;
@@ -474,7 +474,7 @@ static int ocl_create(void **out, prts__err *e)
     *out = NULL;
     pthread_once(&probe_once, probe_init);
     if (!probed.ok)
-        return prts__fail(e, PRTS_E_BACKEND, "OpenCL unavailable: %s", probed.why);
+        return prts__fail(e, PRTS_E_BACKEND_UNAVAILABLE, "OpenCL unavailable: %s", probed.why);
     pthread_once(&shared_once, shared_init);
     if (shared.code != PRTS_OK)
         return prts__fail(e, shared.code, "%s", shared.msg);
@@ -534,7 +534,7 @@ static int grow(cl_mem *buf, size_t *cap, size_t need, cl_mem_flags flags, prts_
     if (need <= *cap && *buf)
         return PRTS_OK;
     if (need > probed.max_alloc)
-        return prts__fail(e, PRTS_E_BACKEND,
+        return prts__fail(e, PRTS_E_BACKEND_UNAVAILABLE,
                           "OpenCL: a %zu-byte buffer exceeds the device's %llu-byte limit",
                           need, (unsigned long long)probed.max_alloc);
     if (*buf)

@@ -26,7 +26,19 @@ int prts_backend_count(void)
 
 const char *prts_backend_name(int index)
 {
-    return index >= 0 && index < REGISTRY_COUNT ? registry[index]->name : NULL;
+    return index >= 0 && index < REGISTRY_COUNT ? registry[index]->name : "unknown";
+}
+
+/* Every backend this library knows, compiled in or not: a name among these that
+ * the registry lacks is unavailable (this build left it out), not unknown. */
+static const char *const known_names[] = {"simd", "scalar", "opencl"};
+
+static int is_known_name(const char *name)
+{
+    for (size_t i = 0; i < sizeof known_names / sizeof known_names[0]; i++)
+        if (strcmp(known_names[i], name) == 0)
+            return 1;
+    return 0;
 }
 
 static const prts__backend_ops *find(const char *name)
@@ -37,16 +49,36 @@ static const prts__backend_ops *find(const char *name)
     return NULL;
 }
 
+/* Why `name` (not NULL) cannot run here, in why: PRTS_OK when it can. */
+static int probe_name(const char *name, const prts__backend_ops **out, char *why, size_t why_len)
+{
+    const prts__backend_ops *b = find(name);
+    *out = b;
+    if (b)
+        return b->probe(why, why_len) ? PRTS_OK : PRTS_E_BACKEND_UNAVAILABLE;
+    if (is_known_name(name)) {
+        snprintf(why, why_len, "this libpixelrts was built without the %s backend", name);
+        return PRTS_E_BACKEND_UNAVAILABLE;
+    }
+    char known[256] = "";
+    for (int i = 0; i < REGISTRY_COUNT; i++) {
+        strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
+        strncat(known, registry[i]->name, sizeof known - strlen(known) - 1);
+    }
+    snprintf(why, why_len, "unknown backend '%s' (known: %s, auto)", name, known);
+    return PRTS_E_BACKEND_UNKNOWN;
+}
+
 int prts_backend_probe(const char *name, char *why, size_t why_len)
 {
     char buf[256] = "";
-    const prts__backend_ops *b = name ? find(name) : NULL;
-    int ok = b && b->probe(buf, sizeof buf);
-    if (!b)
-        snprintf(buf, sizeof buf, "unknown backend '%s'", name ? name : "(null)");
+    const prts__backend_ops *b;
+    int rc = name ? probe_name(name, &b, buf, sizeof buf) : PRTS_E_BACKEND_UNKNOWN;
+    if (!name)
+        snprintf(buf, sizeof buf, "unknown backend '(null)'");
     if (why && why_len)
-        snprintf(why, why_len, "%s", ok ? "" : buf);
-    return ok ? PRTS_OK : PRTS_E_BACKEND;
+        snprintf(why, why_len, "%s", rc == PRTS_OK ? "" : buf);
+    return rc;
 }
 
 /* `auto` never picks a backend slower than scalar for the job: among the
@@ -89,22 +121,16 @@ static int select_ops(const char *name, const prts__backend_ops **out, prts__err
     if (!name || strcmp(name, "auto") == 0) {
         pthread_once(&auto_once, choose_auto);
         if (!auto_choice)
-            return prts__fail(e, PRTS_E_BACKEND, "no backend can run on this machine");
+            return prts__fail(e, PRTS_E_BACKEND_UNAVAILABLE, "no backend can run on this machine");
         *out = auto_choice;
         return PRTS_OK;
     }
-    const prts__backend_ops *b = find(name);
-    if (!b) {
-        char known[256] = "";
-        for (int i = 0; i < REGISTRY_COUNT; i++) {
-            strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
-            strncat(known, registry[i]->name, sizeof known - strlen(known) - 1);
-        }
-        return prts__fail(e, PRTS_E_BACKEND, "unknown backend '%s' (known: %s, auto)", name,
-                          known);
-    }
-    if (!b->probe(why, sizeof why))
-        return prts__fail(e, PRTS_E_BACKEND, "backend '%s' is unavailable: %s", name, why);
+    const prts__backend_ops *b;
+    int rc = probe_name(name, &b, why, sizeof why);
+    if (rc == PRTS_E_BACKEND_UNKNOWN)
+        return prts__fail(e, rc, "%s", why);
+    if (rc)
+        return prts__fail(e, rc, "backend '%s' is unavailable: %s", name, why);
     *out = b;
     return PRTS_OK;
 }
@@ -132,13 +158,14 @@ int prts__backend_open(const char *name, prts__backend *out, prts__err *e)
 
 int prts_backend_describe(const char *name, char *buf, size_t len)
 {
-    const prts__backend_ops *b = name ? find(name) : NULL;
-    if (!b || !buf || !len)
+    if (!name || !buf || !len)
         return PRTS_E_INVALID_ARG;
     buf[0] = '\0';
     char why[256];
-    if (!b->probe(why, sizeof why))
-        return PRTS_E_BACKEND;
+    const prts__backend_ops *b;
+    int rc = probe_name(name, &b, why, sizeof why);
+    if (rc)
+        return rc;
     if (b->describe)
         b->describe(buf, len);
     return PRTS_OK;
@@ -179,6 +206,7 @@ int prts__backend_switch(prts__backend *cur, const char *name, prts__err *e)
     int rc = prts__backend_open(name, &next, e);
     if (rc) {
         memcpy(cur->refused, e->msg, sizeof cur->refused);
+        cur->refused_code = rc;
         return rc;
     }
     prts__backend_close(cur);
@@ -198,13 +226,31 @@ int prts__backend_check(prts__backend *cur, prts__err *e)
     }
     if (cur->ops && !cur->refused[0])
         return PRTS_OK;
-    return prts__fail(e, PRTS_E_BACKEND, "%s", cur->refused[0] ? cur->refused : "no backend");
+    if (cur->refused[0])
+        return prts__fail(e, cur->refused_code, "%s", cur->refused);
+    return prts__fail(e, PRTS_E_BACKEND_UNAVAILABLE, "no backend");
 }
 
 void prts__backend_forgive(prts__backend *cur)
 {
     if (cur->ops || cur->lazy_auto)
         cur->refused[0] = '\0';
+}
+
+int prts__backend_requested(const prts__backend *cur, const char **name, const char **refusal)
+{
+    *name = NULL;
+    *refusal = NULL;
+    if (cur->refused[0]) {
+        *refusal = cur->refused;
+        return cur->refused_code;
+    }
+    *name = cur->lazy_auto ? "auto" : cur->ops ? cur->ops->name : NULL;
+    if (!*name) {
+        *refusal = "no backend";
+        return PRTS_E_BACKEND_UNAVAILABLE;
+    }
+    return PRTS_OK;
 }
 
 const char *prts__backend_name(const prts__backend *cur)

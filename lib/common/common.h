@@ -41,6 +41,26 @@ int prts__option_set(int64_t opts[PRTS__OPT_COUNT], int who, prts_option option,
                      int64_t value, prts__err *e);
 int prts__option_get(const int64_t opts[PRTS__OPT_COUNT], int who, prts_option option,
                      int64_t *value);
+/* 1 if `option` is a key of the handles in `who` (iterate 1 .. PRTS__OPT_COUNT - 1). */
+int prts__option_applies(prts_option option, int who);
+
+/* ------------------------------------------------------------------ */
+/* What a batch copies from a handle (lib/encoder.c, lib/decoder.c)    */
+
+/* Every setting of a handle: its options, the backend as asked for ("auto"
+ * unresolved), and an encoder's metadata and blueprint as compact JSON from
+ * jansson's malloc (NULL when none; the caller frees them with free()).
+ * PRTS_E_INVALID_ARG for a bad handle, PRTS_E_NOMEM, or the status of the
+ * refusal of its last choice of backend (its message in `refusal`). */
+typedef struct prts__handle_settings {
+    int64_t opts[PRTS__OPT_COUNT];
+    const char *backend;  /* the handle's; valid while it lives unchanged */
+    const char *refusal;  /* why its backend was refused, or NULL */
+    char *metadata_json;
+    char *blueprint_json;
+} prts__handle_settings;
+int prts__encoder_settings(const prts_encoder *enc, prts__handle_settings *out);
+int prts__decoder_settings(const prts_decoder *dec, prts__handle_settings *out);
 
 #define PRTS__DEFAULT_BUDGET (32ll << 20) /* with the rest, a stream stays under 64 MiB of RSS */
 

@@ -27,7 +27,7 @@ const char *prts_strerror(int status)
     case PRTS_E_LIMIT: return "limit exceeded";
     case PRTS_E_BAD_STATE: return "call out of order or handle in error state";
     case PRTS_E_UNSUPPORTED: return "unsupported input";
-    case PRTS_E_BACKEND: return "backend unknown or unavailable";
+    case PRTS_E_BACKEND_UNKNOWN: return "unknown backend";
     case PRTS_E_CALLBACK: return "user callback failed";
     case PRTS_E_DECOMPRESS: return "compressed payload is corrupt";
     case PRTS_E_NO_ORIGINAL: return "code-mode file lacks original_data_b64";
@@ -36,7 +36,9 @@ const char *prts_strerror(int status)
     case PRTS_E_CANCELLED: return "cancelled";
     case PRTS_E_BATCH: return "some jobs of the batch failed";
     case PRTS_E_CHANGED: return "input changed while being read";
-    default: return "unknown status";
+    case PRTS_E_BACKEND_UNAVAILABLE: return "backend unavailable here";
+    case PRTS_E_BUFFER_TOO_SMALL: return "buffer too small";
+    default: return "unknown"; /* pixelrts.h: every naming function's word for a value it does not know */
     }
 }
 

@@ -71,5 +71,5 @@ const char *prts_wasm_category_name(int c)
     static const char *const names[PRTS_WASM_CATEGORY_COUNT] = {
         "control", "arithmetic", "memory", "parametric", "variable", "const", "other",
     };
-    return c >= 0 && c < PRTS_WASM_CATEGORY_COUNT ? names[c] : NULL;
+    return c >= 0 && c < PRTS_WASM_CATEGORY_COUNT ? names[c] : "unknown";
 }

@@ -156,14 +156,14 @@ int prts__decompress(const prts_allocator *a, const uint8_t *in, uint64_t n, uin
 
 const char *prts__compress_label(int type)
 {
-    return type == PRTS_COMPRESS_ZSTD ? "zstd" : "zlib";
+    return type == PRTS_PAYLOAD_ZSTD ? "zstd" : "zlib";
 }
 
 int prts__compress_level(int type, int level)
 {
     if (level > 0)
         return level;
-    return type == PRTS_COMPRESS_ZSTD ? 3 : 6;
+    return type == PRTS_PAYLOAD_ZSTD ? 3 : 6;
 }
 
 struct prts__compressor {
@@ -182,10 +182,10 @@ int prts__compressor_new(prts__compressor **out, const prts_allocator *a, int ty
                          uint64_t total, prts__emit_fn emit, void *user, prts__err *e)
 {
     level = prts__compress_level(type, level);
-    if (type == PRTS_COMPRESS_ZLIB && level > 9)
+    if (type == PRTS_PAYLOAD_ZLIB && level > 9)
         return prts__fail(e, PRTS_E_INVALID_ARG, "zlib levels are 1..9, got %d", level);
 #ifndef PRTS_HAVE_ZSTD
-    if (type == PRTS_COMPRESS_ZSTD)
+    if (type == PRTS_PAYLOAD_ZSTD)
         return prts__fail(e, PRTS_E_UNSUPPORTED, "this libpixelrts was built without libzstd");
 #endif
     prts__compressor *c = prts__calloc(a, 1, sizeof *c);
@@ -202,7 +202,7 @@ int prts__compressor_new(prts__compressor **out, const prts_allocator *a, int ty
     c->user = user;
     int ok;
 #ifdef PRTS_HAVE_ZSTD
-    if (type == PRTS_COMPRESS_ZSTD) {
+    if (type == PRTS_PAYLOAD_ZSTD) {
         ok = (c->zstd = ZSTD_createCCtx_advanced(zstd_mem(a))) != NULL;
         if (ok) {
             ZSTD_CCtx_setParameter(c->zstd, ZSTD_c_compressionLevel, level);
@@ -214,7 +214,7 @@ int prts__compressor_new(prts__compressor **out, const prts_allocator *a, int ty
         (void)total;
         ok = deflateInit(&c->zs, level) == Z_OK;
         if (!ok)
-            c->type = PRTS_COMPRESS_NONE; /* nothing for free() to end */
+            c->type = PRTS_PAYLOAD_NONE; /* nothing for free() to end */
     }
     if (!ok) {
         prts__compressor_free(c);
@@ -229,7 +229,7 @@ int prts__compressor_write(prts__compressor *c, const uint8_t *in, size_t n, int
 {
     int rc = PRTS_OK;
 #ifdef PRTS_HAVE_ZSTD
-    if (c->type == PRTS_COMPRESS_ZSTD) {
+    if (c->type == PRTS_PAYLOAD_ZSTD) {
         ZSTD_inBuffer src = {in, n, 0};
         size_t left = 1;
         while (rc == PRTS_OK && (last ? left != 0 : src.pos < src.size)) {
@@ -265,7 +265,7 @@ void prts__compressor_free(prts__compressor *c)
 #ifdef PRTS_HAVE_ZSTD
     ZSTD_freeCCtx(c->zstd);
 #endif
-    if (c->type == PRTS_COMPRESS_ZLIB)
+    if (c->type == PRTS_PAYLOAD_ZLIB)
         deflateEnd(&c->zs);
     prts__free(c->alloc, c->out);
     prts__free(c->alloc, c);

@@ -18,7 +18,7 @@ typedef int (*prts__emit_fn)(void *user, const uint8_t *data, size_t len);
 int prts__decompress(const prts_allocator *a, const uint8_t *in, uint64_t n, uint64_t expect,
                      prts__emit_fn emit, void *user, prts__err *e);
 
-/* A streaming compressor (`type` PRTS_COMPRESS_ZLIB or _ZSTD, `level` 0 =
+/* A streaming compressor (`type` PRTS_PAYLOAD_ZLIB or _ZSTD, `level` 0 =
  * default) for a payload of `total` bytes, emitting the compressed stream.
  * It is fed in slices, so a caller reading a mapped file can release the
  * pages behind it; the last slice (possibly empty) has `last` set. */

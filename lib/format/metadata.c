@@ -22,6 +22,22 @@ static int is_reserved(const char *key)
     return 0;
 }
 
+json_t *prts__meta_user_keys(const json_t *meta)
+{
+    json_t *out = json_object();
+    const char *key;
+    json_t *value;
+    if (!out)
+        return NULL;
+    json_object_foreach((json_t *)meta, key, value) {
+        if (!is_reserved(key) && json_object_set(out, key, value) != 0) {
+            json_decref(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
 static const char *mode_label(int mode)
 {
     return mode == PRTS_MODE_CODE ? "RGBA-code" : "RGBA-dense";

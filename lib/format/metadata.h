@@ -37,6 +37,10 @@ json_t *prts__meta_build(const json_t *user, uint32_t grid, int mode, const char
                          uint64_t size, json_t *compression, uint64_t encoded_size,
                          const char *b64, prts__err *e);
 
+/* The caller's keys of a metadata object: a new object without the keys the format
+ * reserves (the one list of them, in metadata.c); NULL when out of memory. */
+json_t *prts__meta_user_keys(const json_t *meta);
+
 /* "PixelRTS" + compact ASCII JSON (the tEXt chunk text); from `a`. */
 char *prts__meta_chunk_text(const prts_allocator *a, const json_t *meta, size_t *len);
 

@@ -1,5 +1,5 @@
 /* layout/range.h: which rows a byte range of the payload lives in, and gathering
- * those bytes back out of the rows (prts_decode_range). */
+ * those bytes back out of the rows (prts_decoder_decode_range). */
 #ifndef PRTS__RANGE_H
 #define PRTS__RANGE_H
 

@@ -2,7 +2,7 @@
  *
  * The input is decoded twice: streamed (prts_decoder_open + pull, over a
  * read callback with short reads of random length, pulls of random size:
- * libspng's sequential reader) and file to file (prts_decode_file: the
+ * libspng's sequential reader) and file to file (prts_decoder_decode_file: the
  * indexed reader when the file has a usable prIX chunk).  Every reader of
  * one file must see one image, so both must agree on the status; a success
  * must deliver exactly data_size bytes, the same both ways; a failure must
@@ -15,6 +15,7 @@
  *
  * In the libFuzzer build, fuzz_mutate_png.c keeps mutated inputs' chunk
  * CRCs and index checksums valid so that they get this far. */
+#define PRTS_EXPERIMENTAL /* the experimental tier of pixelrts.h: measure, WASM histograms */
 #include "fuzz.h"
 #include "fuzz_png.h"
 
@@ -40,7 +41,7 @@ static void query(prts_decoder *dec)
     int64_t v;
     uint64_t counts[PRTS_WASM_CATEGORY_COUNT];
     for (int k = PRTS_INFO_GRID_SIZE; k <= PRTS_INFO_METADATA_GRID_SIZE; k++)
-        (void)prts_decoder_info(dec, (prts_info_key)k, &v);
+        (void)prts_decoder_get_info(dec, (prts_info_key)k, &v);
     prts_free(prts_decoder_metadata_json(dec));
     prts_free(prts_decoder_blueprint_json(dec));
     (void)prts_decoder_wasm_histogram(dec, counts);
@@ -57,7 +58,7 @@ static int stream_decode(const uint8_t *data, size_t size, int verify, fuzz_buf 
     int64_t data_size = -1;
     int rc = prts_decoder_open(dec, fuzz_read, &rd);
     if (rc == PRTS_OK) {
-        FUZZ_CHECK(prts_decoder_info(dec, PRTS_INFO_DATA_SIZE, &data_size) == PRTS_OK);
+        FUZZ_CHECK(prts_decoder_get_info(dec, PRTS_INFO_DATA_SIZE, &data_size) == PRTS_OK);
         for (;;) {
             size_t got = 0, cap = fuzz_range(&pulls, 0, sizeof buf);
             rc = prts_decoder_pull(dec, cap ? buf : NULL, cap, &got);
@@ -96,7 +97,7 @@ static int file_decode(const char *in, int verify, fuzz_buf *back)
 {
     char *out = fuzz_path("out.bin");
     prts_decoder *dec = new_decoder(verify);
-    int rc = prts_decode_file(dec, in, out);
+    int rc = prts_decoder_decode_file(dec, in, out);
     query(dec);
     prts_decoder_free(dec);
     if (rc == PRTS_OK) {

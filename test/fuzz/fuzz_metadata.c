@@ -4,8 +4,8 @@
  *    through the library's internal parser and interpreter (linked from the
  *    static library).
  * 2. As the sidecar (X.meta.json and X.blueprint.json) of two valid
- *    .rts.png, grids 4 and 16, through prts_read_info() and
- *    prts_decode_file(): the carriers have no metadata chunk (a chunk would
+ *    .rts.png, grids 4 and 16, through prts_decoder_read_info() and
+ *    prts_decoder_decode_file(): the carriers have no metadata chunk (a chunk would
  *    have the last word on every key it holds), so the sidecar's claims
  *    (data_size, compression, code mode, hashes) meet real pixels, and a
  *    small claim fits one grid or the other (the decoder refuses an image
@@ -15,6 +15,7 @@
  * decode_file's; fuzz_one returns both, as 100 * -grid4 + -grid16.  A
  * failure must leave no output file; a success must deliver data_size
  * bytes. */
+#define PRTS_EXPERIMENTAL /* the experimental tier of pixelrts.h: measure, WASM histograms */
 #include "fuzz.h"
 
 #include <pixelrts/pixelrts.h>
@@ -43,8 +44,10 @@ static void make_carrier(carrier *c, size_t n)
         payload[i] = (uint8_t)(i * 7 + 3);
     prts_encoder *enc = prts_encoder_new();
     FUZZ_CHECK(enc != NULL);
-    FUZZ_CHECK(prts_encoder_push(enc, payload, n) == PRTS_OK);
-    FUZZ_CHECK(prts_encoder_finish(enc, fuzz_buf_write, &png) == PRTS_OK);
+    void *bytes = NULL;
+    FUZZ_CHECK(prts_encoder_encode(enc, payload, n, &bytes, &png.len) == PRTS_OK);
+    png.data = bytes; /* from malloc: fuzz_buf_free releases it */
+    png.cap = png.len;
     prts_encoder_free(enc);
     /* drop the metadata chunk (the first tEXt; the index then no longer matches the
      * chunks, and is not used) */
@@ -119,18 +122,18 @@ static int through_sidecar(const carrier *c, const uint8_t *data, size_t size)
     FUZZ_CHECK(prts_decoder_set_option(dec, PRTS_OPT_MAX_METADATA_SIZE, 1 << 20) == PRTS_OK);
     FUZZ_CHECK(prts_decoder_set_option(dec, PRTS_OPT_VERIFY_HASH, PRTS_VERIFY_IF_PRESENT) ==
                PRTS_OK);
-    int rc = prts_read_info(dec, c->png);
+    int rc = prts_decoder_read_info(dec, c->png);
     if (rc == PRTS_OK) {
         int64_t v, data_size = -1;
         uint64_t counts[PRTS_WASM_CATEGORY_COUNT];
         for (int k = PRTS_INFO_GRID_SIZE; k <= PRTS_INFO_METADATA_GRID_SIZE; k++)
-            FUZZ_CHECK(prts_decoder_info(dec, (prts_info_key)k, &v) == PRTS_OK);
-        FUZZ_CHECK(prts_decoder_info(dec, PRTS_INFO_DATA_SIZE, &data_size) == PRTS_OK);
+            FUZZ_CHECK(prts_decoder_get_info(dec, (prts_info_key)k, &v) == PRTS_OK);
+        FUZZ_CHECK(prts_decoder_get_info(dec, PRTS_INFO_DATA_SIZE, &data_size) == PRTS_OK);
         prts_free(prts_decoder_metadata_json(dec));
         prts_free(prts_decoder_blueprint_json(dec));
         (void)prts_decoder_wasm_histogram(dec, counts);
 
-        rc = prts_decode_file(dec, c->png, out_path);
+        rc = prts_decoder_decode_file(dec, c->png, out_path);
         struct stat st;
         int exists = stat(out_path, &st) == 0;
         FUZZ_CHECK(exists == (rc == PRTS_OK));

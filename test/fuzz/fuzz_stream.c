@@ -39,7 +39,7 @@ int fuzz_one(const uint8_t *data, size_t size)
     FUZZ_CHECK(prts_encoder_set_option(enc, PRTS_OPT_PAYLOAD_COMPRESSION, (p[0] >> 1) % 3) ==
                PRTS_OK);
     FUZZ_CHECK(prts_encoder_set_option(enc, PRTS_OPT_PAYLOAD_LEVEL, (p[0] >> 3) & 3) == PRTS_OK);
-    FUZZ_CHECK(prts_encoder_set_option(enc, PRTS_OPT_COMPRESSION_LEVEL, p[5] % 10) == PRTS_OK);
+    FUZZ_CHECK(prts_encoder_set_option(enc, PRTS_OPT_PNG_LEVEL, p[5] % 10) == PRTS_OK);
     FUZZ_CHECK(prts_encoder_set_option(enc, PRTS_OPT_FILTER, (p[5] >> 4) & 1) == PRTS_OK);
     FUZZ_CHECK(prts_encoder_set_option(enc, PRTS_OPT_MEMORY_BUDGET, budget) == PRTS_OK);
     if (p[5] & 0x20) /* an explicit grid one size up from the smallest */
@@ -72,7 +72,7 @@ int fuzz_one(const uint8_t *data, size_t size)
     fuzz_reader rd = {png.data, png.len, 0, 1 + (size_t)p[6] * 97, {(uint64_t)p[7] + 1}};
     FUZZ_CHECK(prts_decoder_open(dec, fuzz_read, &rd) == PRTS_OK);
     int64_t v;
-    FUZZ_CHECK(prts_decoder_info(dec, PRTS_INFO_DATA_SIZE, &v) == PRTS_OK && (uint64_t)v == len);
+    FUZZ_CHECK(prts_decoder_get_info(dec, PRTS_INFO_DATA_SIZE, &v) == PRTS_OK && (uint64_t)v == len);
     uint8_t *back = malloc(len + 1);
     FUZZ_CHECK(back != NULL);
     size_t have = 0, max_pull = 1 + (size_t)p[4] * 33;

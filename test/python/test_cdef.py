@@ -331,7 +331,7 @@ class Cffi(unittest.TestCase):
         self.assertEqual(lib.prts_decoder_set_option(dec, lib.PRTS_OPT_VERIFY_HASH, 1), 0)
         self.assertEqual(lib.prts_decoder_open(dec, read, ffi.NULL), 0)
         size = ffi.new("int64_t *")
-        self.assertEqual(lib.prts_decoder_info(dec, lib.PRTS_INFO_DATA_SIZE, size), 0)
+        self.assertEqual(lib.prts_decoder_get_info(dec, lib.PRTS_INFO_DATA_SIZE, size), 0)
         self.assertEqual(size[0], len(data))
         out = bytearray(len(data))
         got = ffi.new("size_t *")
@@ -371,7 +371,7 @@ class Cffi(unittest.TestCase):
     def test_errors_through_cffi(self):
         lib, ffi = self.lib, self.ffi
         dec = ffi.gc(lib.prts_decoder_new(), lib.prts_decoder_free)
-        rc = lib.prts_read_info(dec, b"/nonexistent/x.rts.png")
+        rc = lib.prts_decoder_read_info(dec, b"/nonexistent/x.rts.png")
         self.assertEqual(rc, lib.PRTS_E_FILE_NOT_FOUND)
         self.assertEqual(ffi.string(lib.prts_decoder_last_error(dec)),
                          b"File not found: /nonexistent/x.rts.png")

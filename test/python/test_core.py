@@ -266,7 +266,7 @@ class FilesWritten(TempDirTest):
         self.assertEqual(Png(a).pixels(), Png(b).pixels())
         with self.assertRaises(ValueError) as cm:
             PixelRTSEncoder(backend="no-such-backend")
-        self.assertEqual(cm.exception.code, Status.BACKEND)
+        self.assertEqual(cm.exception.code, Status.BACKEND_UNKNOWN)
 
 
 def support_umask():

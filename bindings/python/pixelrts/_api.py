@@ -36,7 +36,7 @@ class Status(enum.IntEnum):
     LIMIT = -17
     BAD_STATE = -18
     UNSUPPORTED = -19
-    BACKEND = -20
+    BACKEND_UNKNOWN = -20
     CALLBACK = -21
     DECOMPRESS = -22
     NO_ORIGINAL = -23
@@ -45,6 +45,8 @@ class Status(enum.IntEnum):
     CANCELLED = -26
     BATCH = -27
     CHANGED = -28
+    BACKEND_UNAVAILABLE = -29
+    BUFFER_TOO_SMALL = -30
 
 
 class Mode(enum.IntEnum):
@@ -53,8 +55,8 @@ class Mode(enum.IntEnum):
     CODE = 1
 
 
-class Compression(enum.IntEnum):
-    """prts_compression of pixelrts.h."""
+class PayloadCodec(enum.IntEnum):
+    """prts_payload_codec of pixelrts.h."""
     NONE = 0
     ZLIB = 1
     ZSTD = 2
@@ -83,7 +85,7 @@ class Preset(enum.IntEnum):
 class Option(enum.IntEnum):
     """prts_option of pixelrts.h."""
     MODE = 1
-    COMPRESSION_LEVEL = 2
+    PNG_LEVEL = 2
     FILTER = 3
     GRID_SIZE = 4
     MEMORY_BUDGET = 5
@@ -177,7 +179,7 @@ PRTS_E_NO_HASH = Status.NO_HASH
 PRTS_E_LIMIT = Status.LIMIT
 PRTS_E_BAD_STATE = Status.BAD_STATE
 PRTS_E_UNSUPPORTED = Status.UNSUPPORTED
-PRTS_E_BACKEND = Status.BACKEND
+PRTS_E_BACKEND_UNKNOWN = Status.BACKEND_UNKNOWN
 PRTS_E_CALLBACK = Status.CALLBACK
 PRTS_E_DECOMPRESS = Status.DECOMPRESS
 PRTS_E_NO_ORIGINAL = Status.NO_ORIGINAL
@@ -186,11 +188,13 @@ PRTS_E_OUTPUT = Status.OUTPUT
 PRTS_E_CANCELLED = Status.CANCELLED
 PRTS_E_BATCH = Status.BATCH
 PRTS_E_CHANGED = Status.CHANGED
+PRTS_E_BACKEND_UNAVAILABLE = Status.BACKEND_UNAVAILABLE
+PRTS_E_BUFFER_TOO_SMALL = Status.BUFFER_TOO_SMALL
 PRTS_MODE_STANDARD = Mode.STANDARD
 PRTS_MODE_CODE = Mode.CODE
-PRTS_COMPRESS_NONE = Compression.NONE
-PRTS_COMPRESS_ZLIB = Compression.ZLIB
-PRTS_COMPRESS_ZSTD = Compression.ZSTD
+PRTS_PAYLOAD_NONE = PayloadCodec.NONE
+PRTS_PAYLOAD_ZLIB = PayloadCodec.ZLIB
+PRTS_PAYLOAD_ZSTD = PayloadCodec.ZSTD
 PRTS_FILTER_NONE = Filter.NONE
 PRTS_FILTER_ADAPTIVE = Filter.ADAPTIVE
 PRTS_VERIFY_OFF = Verify.OFF
@@ -200,7 +204,7 @@ PRTS_PRESET_FAST = Preset.FAST
 PRTS_PRESET_DEFAULT = Preset.DEFAULT
 PRTS_PRESET_SMALL = Preset.SMALL
 PRTS_OPT_MODE = Option.MODE
-PRTS_OPT_COMPRESSION_LEVEL = Option.COMPRESSION_LEVEL
+PRTS_OPT_PNG_LEVEL = Option.PNG_LEVEL
 PRTS_OPT_FILTER = Option.FILTER
 PRTS_OPT_GRID_SIZE = Option.GRID_SIZE
 PRTS_OPT_MEMORY_BUDGET = Option.MEMORY_BUDGET
@@ -252,7 +256,7 @@ PRTS_BENCH_CHARTJS = BenchString.CHARTJS
 ENUMS = {
     "prts_status": Status,
     "prts_mode": Mode,
-    "prts_compression": Compression,
+    "prts_payload_codec": PayloadCodec,
     "prts_filter": Filter,
     "prts_verify": Verify,
     "prts_preset": Preset,
@@ -266,14 +270,14 @@ ENUMS = {
 }
 
 # callback types
+prts_progress_fn = CFUNCTYPE(c_int, c_void_p, c_uint64, c_uint64)
 prts_write_fn = CFUNCTYPE(c_int, c_void_p, c_void_p, c_size_t)
 prts_read_fn = CFUNCTYPE(c_ssize_t, c_void_p, c_void_p, c_size_t)
-prts_progress_fn = CFUNCTYPE(c_int, c_void_p, c_uint64, c_uint64)
-prts_alloc_fn = CFUNCTYPE(c_void_p, c_void_p, c_size_t)
-prts_free_fn = CFUNCTYPE(None, c_void_p, c_void_p)
 prts_batch_progress_fn = CFUNCTYPE(c_int, c_void_p, c_size_t, c_size_t, c_char_p)
 prts_batch_result_fn = CFUNCTYPE(c_int, c_void_p, c_size_t, c_int, c_char_p, c_char_p, c_char_p,
                                  c_char_p)
+prts_alloc_fn = CFUNCTYPE(c_void_p, c_void_p, c_size_t)
+prts_free_fn = CFUNCTYPE(None, c_void_p, c_void_p)
 
 
 class prts_allocator(Structure):
@@ -286,71 +290,86 @@ FUNCTIONS = {
     "prts_version_string": (c_char_p, ()),
     "prts_strerror": (c_char_p, (c_int,)),
     "prts_free": (None, (c_void_p,)),
-    "prts_option_bounds": (c_int, (c_int, POINTER(c_int64), POINTER(c_int64))),
-    "prts_backend_count": (c_int, ()),
-    "prts_backend_name": (c_char_p, (c_int,)),
-    "prts_backend_probe": (c_int, (c_char_p, c_char_p, c_size_t)),
-    "prts_backend_describe": (c_int, (c_char_p, c_char_p, c_size_t)),
-    "prts_backend_measure": (c_int, (c_char_p, c_uint64, POINTER(c_double), POINTER(c_double))),
+    "prts_encode_file": (c_int, (c_char_p, c_char_p)),
+    "prts_decode_file": (c_int, (c_char_p, c_char_p)),
+    "prts_encode": (c_int, (c_void_p, c_size_t, POINTER(c_void_p), POINTER(c_size_t))),
+    "prts_decode": (c_int, (c_void_p, c_size_t, POINTER(c_void_p), POINTER(c_size_t))),
+    "prts_decode_into": (c_int, (c_void_p, c_size_t, c_void_p, c_size_t, POINTER(c_size_t))),
     "prts_encoder_new": (c_void_p, ()),
-    "prts_encoder_new_with": (c_void_p, (POINTER(prts_allocator),)),
     "prts_encoder_free": (None, (c_void_p,)),
     "prts_encoder_reset": (c_int, (c_void_p,)),
     "prts_encoder_set_option": (c_int, (c_void_p, c_int, c_int64)),
     "prts_encoder_get_option": (c_int, (c_void_p, c_int, POINTER(c_int64))),
+    "prts_encoder_set_preset": (c_int, (c_void_p, c_int)),
     "prts_encoder_set_metadata_json": (c_int, (c_void_p, c_char_p)),
     "prts_encoder_set_blueprint_json": (c_int, (c_void_p, c_char_p)),
-    "prts_encoder_set_preset": (c_int, (c_void_p, c_int)),
-    "prts_encoder_set_backend": (c_int, (c_void_p, c_char_p)),
-    "prts_encoder_backend": (c_char_p, (c_void_p,)),
-    "prts_encoder_set_progress": (None, (c_void_p, prts_progress_fn, c_void_p)),
-    "prts_encoder_push": (c_int, (c_void_p, c_void_p, c_size_t)),
-    "prts_encoder_finish": (c_int, (c_void_p, prts_write_fn, c_void_p)),
-    "prts_encode_file": (c_int, (c_void_p, c_char_p, c_char_p)),
-    "prts_encoder_finish_file": (c_int, (c_void_p, c_char_p)),
+    "prts_encoder_set_progress": (c_int, (c_void_p, prts_progress_fn, c_void_p)),
+    "prts_encoder_encode_file": (c_int, (c_void_p, c_char_p, c_char_p)),
+    "prts_encoder_encode": (c_int, (c_void_p, c_void_p, c_size_t, POINTER(c_void_p),
+                                    POINTER(c_size_t))),
     "prts_encoder_metadata_json": (c_void_p, (c_void_p,)),
     "prts_encoder_last_error": (c_char_p, (c_void_p,)),
     "prts_decoder_new": (c_void_p, ()),
-    "prts_decoder_new_with": (c_void_p, (POINTER(prts_allocator),)),
     "prts_decoder_free": (None, (c_void_p,)),
     "prts_decoder_reset": (c_int, (c_void_p,)),
     "prts_decoder_set_option": (c_int, (c_void_p, c_int, c_int64)),
     "prts_decoder_get_option": (c_int, (c_void_p, c_int, POINTER(c_int64))),
-    "prts_decoder_set_backend": (c_int, (c_void_p, c_char_p)),
-    "prts_decoder_backend": (c_char_p, (c_void_p,)),
-    "prts_decoder_set_progress": (None, (c_void_p, prts_progress_fn, c_void_p)),
-    "prts_decoder_open": (c_int, (c_void_p, prts_read_fn, c_void_p)),
-    "prts_decoder_pull": (c_int, (c_void_p, c_void_p, c_size_t, POINTER(c_size_t))),
-    "prts_decode_file": (c_int, (c_void_p, c_char_p, c_char_p)),
-    "prts_decode_range": (c_int, (c_void_p, c_char_p, c_uint64, c_void_p, c_size_t)),
-    "prts_decode_range_file": (c_int, (c_void_p, c_char_p, c_uint64, c_uint64, c_char_p)),
-    "prts_read_info": (c_int, (c_void_p, c_char_p)),
-    "prts_decoder_info": (c_int, (c_void_p, c_int, POINTER(c_int64))),
+    "prts_decoder_set_progress": (c_int, (c_void_p, prts_progress_fn, c_void_p)),
+    "prts_decoder_decode_file": (c_int, (c_void_p, c_char_p, c_char_p)),
+    "prts_decoder_decode": (c_int, (c_void_p, c_void_p, c_size_t, POINTER(c_void_p),
+                                    POINTER(c_size_t))),
+    "prts_decoder_decode_into": (c_int, (c_void_p, c_void_p, c_size_t, c_void_p, c_size_t,
+                                         POINTER(c_size_t))),
+    "prts_decoder_verify_file": (c_int, (c_void_p, c_char_p)),
+    "prts_decoder_decode_range": (c_int, (c_void_p, c_char_p, c_uint64, c_void_p, c_size_t)),
+    "prts_decoder_decode_range_file": (c_int, (c_void_p, c_char_p, c_uint64, c_uint64, c_char_p)),
+    "prts_decoder_read_info": (c_int, (c_void_p, c_char_p)),
+    "prts_decoder_get_info": (c_int, (c_void_p, c_int, POINTER(c_int64))),
     "prts_decoder_metadata_json": (c_void_p, (c_void_p,)),
+    "prts_decoder_user_metadata_json": (c_void_p, (c_void_p,)),
     "prts_decoder_blueprint_json": (c_void_p, (c_void_p,)),
     "prts_decoder_last_error": (c_char_p, (c_void_p,)),
+    "prts_encoder_push": (c_int, (c_void_p, c_void_p, c_size_t)),
+    "prts_encoder_finish": (c_int, (c_void_p, prts_write_fn, c_void_p)),
+    "prts_encoder_finish_file": (c_int, (c_void_p, c_char_p)),
+    "prts_decoder_open": (c_int, (c_void_p, prts_read_fn, c_void_p)),
+    "prts_decoder_pull": (c_int, (c_void_p, c_void_p, c_size_t, POINTER(c_size_t))),
     "prts_batch_new": (c_void_p, (c_int,)),
-    "prts_batch_new_with": (c_void_p, (c_int, POINTER(prts_allocator))),
     "prts_batch_free": (None, (c_void_p,)),
     "prts_batch_set_workers": (c_int, (c_void_p, c_int)),
     "prts_batch_set_option": (c_int, (c_void_p, c_int, c_int64)),
-    "prts_batch_set_backend": (c_int, (c_void_p, c_char_p)),
+    "prts_batch_set_encoder_settings": (c_int, (c_void_p, c_void_p)),
+    "prts_batch_set_decoder_settings": (c_int, (c_void_p, c_void_p)),
     "prts_batch_set_blueprint_json": (c_int, (c_void_p, c_char_p)),
-    "prts_batch_last_error": (c_char_p, (c_void_p,)),
-    "prts_batch_set_output_root": (c_int, (c_void_p, c_char_p)),
     "prts_batch_set_metadata_json": (c_int, (c_void_p, c_char_p)),
-    "prts_batch_set_progress": (None, (c_void_p, prts_batch_progress_fn, c_void_p)),
-    "prts_batch_set_result_callback": (None, (c_void_p, prts_batch_result_fn, c_void_p)),
+    "prts_batch_set_output_root": (c_int, (c_void_p, c_char_p)),
+    "prts_batch_set_progress": (c_int, (c_void_p, prts_batch_progress_fn, c_void_p)),
+    "prts_batch_set_result_callback": (c_int, (c_void_p, prts_batch_result_fn, c_void_p)),
+    "prts_batch_last_error": (c_char_p, (c_void_p,)),
     "prts_batch_add": (c_int, (c_void_p, c_char_p, c_char_p, c_char_p)),
     "prts_batch_size": (c_size_t, (c_void_p,)),
     "prts_batch_run": (c_int, (c_void_p,)),
     "prts_batch_cancel": (None, (c_void_p,)),
     "prts_batch_result_json": (c_void_p, (c_void_p, c_size_t)),
     "prts_batch_results_json": (c_void_p, (c_void_p,)),
+    "prts_encoder_new_with": (c_void_p, (POINTER(prts_allocator),)),
+    "prts_decoder_new_with": (c_void_p, (POINTER(prts_allocator),)),
+    "prts_batch_new_with": (c_void_p, (c_int, POINTER(prts_allocator))),
+    "prts_backend_count": (c_int, ()),
+    "prts_backend_name": (c_char_p, (c_int,)),
+    "prts_backend_probe": (c_int, (c_char_p, c_char_p, c_size_t)),
+    "prts_backend_describe": (c_int, (c_char_p, c_char_p, c_size_t)),
+    "prts_encoder_set_backend": (c_int, (c_void_p, c_char_p)),
+    "prts_decoder_set_backend": (c_int, (c_void_p, c_char_p)),
+    "prts_batch_set_backend": (c_int, (c_void_p, c_char_p)),
+    "prts_encoder_backend": (c_char_p, (c_void_p,)),
+    "prts_decoder_backend": (c_char_p, (c_void_p,)),
+    "prts_option_bounds": (c_int, (c_int, POINTER(c_int64), POINTER(c_int64))),
+    "prts_grid_size_for": (c_uint32, (c_uint64,)),
+    "prts_backend_measure": (c_int, (c_char_p, c_uint64, POINTER(c_double), POINTER(c_double))),
     "prts_wasm_histogram": (c_int, (c_void_p, c_size_t, POINTER(c_uint64))),
     "prts_wasm_category_name": (c_char_p, (c_int,)),
     "prts_decoder_wasm_histogram": (c_int, (c_void_p, POINTER(c_uint64))),
-    "prts_grid_size_for": (c_uint32, (c_uint64,)),
 }
 
 # the functions of bench.h: name -> (restype, argtypes)

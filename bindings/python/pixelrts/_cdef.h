@@ -30,7 +30,7 @@ typedef enum prts_status {
     PRTS_E_LIMIT = -17,
     PRTS_E_BAD_STATE = -18,
     PRTS_E_UNSUPPORTED = -19,
-    PRTS_E_BACKEND = -20,
+    PRTS_E_BACKEND_UNKNOWN = -20,
     PRTS_E_CALLBACK = -21,
     PRTS_E_DECOMPRESS = -22,
     PRTS_E_NO_ORIGINAL = -23,
@@ -38,24 +38,42 @@ typedef enum prts_status {
     PRTS_E_OUTPUT = -25,
     PRTS_E_CANCELLED = -26,
     PRTS_E_BATCH = -27,
-    PRTS_E_CHANGED = -28
+    PRTS_E_CHANGED = -28,
+    PRTS_E_BACKEND_UNAVAILABLE = -29,
+
+    PRTS_E_BUFFER_TOO_SMALL = -30
+
 } prts_status;
 
 const char *prts_strerror(int status);
 
 void prts_free(void *ptr);
 
+int prts_encode_file(const char *in, const char *out);
+
+int prts_decode_file(const char *in, const char *out);
+
+int prts_encode(const void *data, size_t len, void **png, size_t *png_len);
+
+int prts_decode(const void *png, size_t png_len, void **data, size_t *len);
+
+int prts_decode_into(const void *png, size_t png_len, void *dst, size_t cap,
+                              size_t *len);
+
+typedef struct prts_encoder prts_encoder;
+typedef struct prts_decoder prts_decoder;
+
 typedef enum prts_mode {
     PRTS_MODE_STANDARD = 0,
     PRTS_MODE_CODE = 1
 } prts_mode;
 
-typedef enum prts_compression {
-    PRTS_COMPRESS_NONE = 0,
-    PRTS_COMPRESS_ZLIB = 1,
-    PRTS_COMPRESS_ZSTD = 2
+typedef enum prts_payload_codec {
+    PRTS_PAYLOAD_NONE = 0,
+    PRTS_PAYLOAD_ZLIB = 1,
+    PRTS_PAYLOAD_ZSTD = 2
 
-} prts_compression;
+} prts_payload_codec;
 
 typedef enum prts_filter {
     PRTS_FILTER_NONE = 0,
@@ -80,7 +98,7 @@ typedef enum prts_preset {
 
 typedef enum prts_option {
     PRTS_OPT_MODE = 1,
-    PRTS_OPT_COMPRESSION_LEVEL = 2,
+    PRTS_OPT_PNG_LEVEL = 2,
 
     PRTS_OPT_FILTER = 3,
     PRTS_OPT_GRID_SIZE = 4,
@@ -105,37 +123,9 @@ typedef enum prts_option {
 
 } prts_option;
 
-int prts_option_bounds(prts_option option, int64_t *min, int64_t *max);
-
-typedef int (*prts_write_fn)(void *user, const void *buf, size_t len);
-
-typedef ptrdiff_t (*prts_read_fn)(void *user, void *buf, size_t cap);
-
 typedef int (*prts_progress_fn)(void *user, uint64_t done, uint64_t total);
 
-typedef void *(*prts_alloc_fn)(void *opaque, size_t size);
-typedef void (*prts_free_fn)(void *opaque, void *ptr);
-typedef struct prts_allocator {
-    prts_alloc_fn alloc;
-    prts_free_fn free;
-    void *opaque;
-} prts_allocator;
-
-int prts_backend_count(void);
-const char *prts_backend_name(int index);
-
-int prts_backend_probe(const char *name, char *why, size_t why_len);
-
-int prts_backend_describe(const char *name, char *buf, size_t len);
-
-int prts_backend_measure(const char *name, uint64_t bytes, double *encode_gbs,
-                                  double *decode_gbs);
-
-typedef struct prts_encoder prts_encoder;
-
 prts_encoder *prts_encoder_new(void);
-
-prts_encoder *prts_encoder_new_with(const prts_allocator *allocator);
 void prts_encoder_free(prts_encoder *enc);
 
 int prts_encoder_reset(prts_encoder *enc);
@@ -143,30 +133,22 @@ int prts_encoder_reset(prts_encoder *enc);
 int prts_encoder_set_option(prts_encoder *enc, prts_option option, int64_t value);
 int prts_encoder_get_option(const prts_encoder *enc, prts_option option, int64_t *value);
 
+int prts_encoder_set_preset(prts_encoder *enc, prts_preset preset);
+
 int prts_encoder_set_metadata_json(prts_encoder *enc, const char *json);
 
 int prts_encoder_set_blueprint_json(prts_encoder *enc, const char *json);
 
-int prts_encoder_set_preset(prts_encoder *enc, prts_preset preset);
+int prts_encoder_set_progress(prts_encoder *enc, prts_progress_fn fn, void *user);
 
-int prts_encoder_set_backend(prts_encoder *enc, const char *name);
+int prts_encoder_encode_file(prts_encoder *enc, const char *in, const char *out);
 
-const char *prts_encoder_backend(const prts_encoder *enc);
-
-void prts_encoder_set_progress(prts_encoder *enc, prts_progress_fn fn, void *user);
-
-int prts_encoder_push(prts_encoder *enc, const void *data, size_t len);
-int prts_encoder_finish(prts_encoder *enc, prts_write_fn write, void *user);
-
-int prts_encode_file(prts_encoder *enc, const char *in, const char *out);
-
-int prts_encoder_finish_file(prts_encoder *enc, const char *out);
+int prts_encoder_encode(prts_encoder *enc, const void *data, size_t len, void **png,
+                                 size_t *png_len);
 
 char *prts_encoder_metadata_json(const prts_encoder *enc);
 
 const char *prts_encoder_last_error(const prts_encoder *enc);
-
-typedef struct prts_decoder prts_decoder;
 
 typedef enum prts_info_key {
     PRTS_INFO_GRID_SIZE = 1,
@@ -189,37 +171,54 @@ typedef enum prts_metadata_source {
 } prts_metadata_source;
 
 prts_decoder *prts_decoder_new(void);
-
-prts_decoder *prts_decoder_new_with(const prts_allocator *allocator);
 void prts_decoder_free(prts_decoder *dec);
 
 int prts_decoder_reset(prts_decoder *dec);
 
 int prts_decoder_set_option(prts_decoder *dec, prts_option option, int64_t value);
 int prts_decoder_get_option(const prts_decoder *dec, prts_option option, int64_t *value);
-int prts_decoder_set_backend(prts_decoder *dec, const char *name);
-const char *prts_decoder_backend(const prts_decoder *dec);
-void prts_decoder_set_progress(prts_decoder *dec, prts_progress_fn fn, void *user);
 
-int prts_decoder_open(prts_decoder *dec, prts_read_fn read, void *user);
-int prts_decoder_pull(prts_decoder *dec, void *buf, size_t cap, size_t *got);
+int prts_decoder_set_progress(prts_decoder *dec, prts_progress_fn fn, void *user);
 
-int prts_decode_file(prts_decoder *dec, const char *in, const char *out);
+int prts_decoder_decode_file(prts_decoder *dec, const char *in, const char *out);
 
-int prts_decode_range(prts_decoder *dec, const char *path, uint64_t offset, void *buf,
-                               size_t len);
+int prts_decoder_decode(prts_decoder *dec, const void *png, size_t png_len, void **data,
+                                 size_t *len);
 
-int prts_decode_range_file(prts_decoder *dec, const char *in, uint64_t offset,
-                                    uint64_t len, const char *out);
+int prts_decoder_decode_into(prts_decoder *dec, const void *png, size_t png_len,
+                                      void *dst, size_t cap, size_t *len);
 
-int prts_read_info(prts_decoder *dec, const char *path);
+int prts_decoder_verify_file(prts_decoder *dec, const char *path);
 
-int prts_decoder_info(const prts_decoder *dec, prts_info_key key, int64_t *value);
+int prts_decoder_decode_range(prts_decoder *dec, const char *path, uint64_t offset,
+                                       void *buf, size_t len);
+
+int prts_decoder_decode_range_file(prts_decoder *dec, const char *in, uint64_t offset,
+                                            uint64_t len, const char *out);
+
+int prts_decoder_read_info(prts_decoder *dec, const char *path);
+
+int prts_decoder_get_info(prts_decoder *dec, prts_info_key key, int64_t *value);
 
 char *prts_decoder_metadata_json(const prts_decoder *dec);
 
+char *prts_decoder_user_metadata_json(prts_decoder *dec);
+
 char *prts_decoder_blueprint_json(const prts_decoder *dec);
+
 const char *prts_decoder_last_error(const prts_decoder *dec);
+
+typedef int (*prts_write_fn)(void *user, const void *buf, size_t len);
+
+typedef ptrdiff_t (*prts_read_fn)(void *user, void *buf, size_t cap);
+
+int prts_encoder_push(prts_encoder *enc, const void *data, size_t len);
+int prts_encoder_finish(prts_encoder *enc, prts_write_fn write, void *user);
+
+int prts_encoder_finish_file(prts_encoder *enc, const char *out);
+
+int prts_decoder_open(prts_decoder *dec, prts_read_fn read, void *user);
+int prts_decoder_pull(prts_decoder *dec, void *buf, size_t cap, size_t *got);
 
 typedef struct prts_batch prts_batch;
 
@@ -232,30 +231,29 @@ typedef int (*prts_batch_progress_fn)(void *user, size_t current, size_t total,
                                       const char *name);
 
 prts_batch *prts_batch_new(prts_batch_kind kind);
-
-prts_batch *prts_batch_new_with(prts_batch_kind kind, const prts_allocator *allocator);
 void prts_batch_free(prts_batch *batch);
 
 int prts_batch_set_workers(prts_batch *batch, int workers);
 
 int prts_batch_set_option(prts_batch *batch, prts_option option, int64_t value);
 
-int prts_batch_set_backend(prts_batch *batch, const char *name);
+int prts_batch_set_encoder_settings(prts_batch *batch, const prts_encoder *from);
+int prts_batch_set_decoder_settings(prts_batch *batch, const prts_decoder *from);
 
 int prts_batch_set_blueprint_json(prts_batch *batch, const char *json);
 
-const char *prts_batch_last_error(const prts_batch *batch);
+int prts_batch_set_metadata_json(prts_batch *batch, const char *json);
 
 int prts_batch_set_output_root(prts_batch *batch, const char *dir);
-
-int prts_batch_set_metadata_json(prts_batch *batch, const char *json);
-void prts_batch_set_progress(prts_batch *batch, prts_batch_progress_fn fn, void *user);
+int prts_batch_set_progress(prts_batch *batch, prts_batch_progress_fn fn, void *user);
 
 typedef int (*prts_batch_result_fn)(void *user, size_t index, int status, const char *input,
                                     const char *output, const char *error,
                                     const char *result_json);
-void prts_batch_set_result_callback(prts_batch *batch, prts_batch_result_fn fn,
-                                             void *user);
+int prts_batch_set_result_callback(prts_batch *batch, prts_batch_result_fn fn,
+                                            void *user);
+
+const char *prts_batch_last_error(const prts_batch *batch);
 
 int prts_batch_add(prts_batch *batch, const char *in, const char *out,
                             const char *metadata_json);
@@ -268,6 +266,39 @@ void prts_batch_cancel(prts_batch *batch);
 char *prts_batch_result_json(const prts_batch *batch, size_t index);
 
 char *prts_batch_results_json(const prts_batch *batch);
+
+typedef void *(*prts_alloc_fn)(void *opaque, size_t size);
+typedef void (*prts_free_fn)(void *opaque, void *ptr);
+typedef struct prts_allocator {
+    prts_alloc_fn alloc;
+    prts_free_fn free;
+    void *opaque;
+} prts_allocator;
+
+prts_encoder *prts_encoder_new_with(const prts_allocator *allocator);
+prts_decoder *prts_decoder_new_with(const prts_allocator *allocator);
+prts_batch *prts_batch_new_with(prts_batch_kind kind, const prts_allocator *allocator);
+
+int prts_backend_count(void);
+const char *prts_backend_name(int index);
+
+int prts_backend_probe(const char *name, char *why, size_t why_len);
+
+int prts_backend_describe(const char *name, char *buf, size_t len);
+
+int prts_encoder_set_backend(prts_encoder *enc, const char *name);
+int prts_decoder_set_backend(prts_decoder *dec, const char *name);
+int prts_batch_set_backend(prts_batch *batch, const char *name);
+
+const char *prts_encoder_backend(const prts_encoder *enc);
+const char *prts_decoder_backend(const prts_decoder *dec);
+
+int prts_option_bounds(prts_option option, int64_t *min, int64_t *max);
+
+uint32_t prts_grid_size_for(uint64_t n);
+
+int prts_backend_measure(const char *name, uint64_t bytes, double *encode_gbs,
+                                  double *decode_gbs);
 
 typedef enum prts_wasm_category {
     PRTS_WASM_CONTROL = 0,
@@ -285,7 +316,5 @@ int prts_wasm_histogram(const void *data, size_t len,
 
 const char *prts_wasm_category_name(int category);
 
-int prts_decoder_wasm_histogram(const prts_decoder *dec,
+int prts_decoder_wasm_histogram(prts_decoder *dec,
                                          uint64_t counts[PRTS_WASM_CATEGORY_COUNT]);
-
-uint32_t prts_grid_size_for(uint64_t n);

@@ -37,9 +37,9 @@ def verify_option(verify_hash):
 MODES = {"standard": _api.Mode.STANDARD, "code": _api.Mode.CODE}
 # The original also took "auto" and "zstd-h5"; both produced a zlib stream (docs/format.md
 # section 7), so both mean zlib here (labelled "zlib", which the original reads too).
-COMPRESSIONS = {None: _api.Compression.NONE, "none": _api.Compression.NONE,
-                "zlib": _api.Compression.ZLIB, "zstd": _api.Compression.ZSTD,
-                "auto": _api.Compression.ZLIB, "zstd-h5": _api.Compression.ZLIB}
+COMPRESSIONS = {None: _api.PayloadCodec.NONE, "none": _api.PayloadCodec.NONE,
+                "zlib": _api.PayloadCodec.ZLIB, "zstd": _api.PayloadCodec.ZSTD,
+                "auto": _api.PayloadCodec.ZLIB, "zstd-h5": _api.PayloadCodec.ZLIB}
 # Read-only buffers that are not bytes cannot be addressed through ctypes: they cross in
 # slices of this size through one bounce buffer.
 BOUNCE_SIZE = 8 << 20
@@ -365,6 +365,17 @@ class Encoder(_Handle):
             self.check(self.c.prts_encoder_push(self.ptr, bounce, part.nbytes))
         return view.nbytes
 
+    def encode(self, data):
+        """Encode the whole payload in memory (prts_encoder_encode); the PNG as bytes."""
+        addressed = address_of(data) if not isinstance(data, str) else None
+        if addressed is None:
+            addressed = address_of(byte_view(data).tobytes())
+        png = ctypes.c_void_p()
+        n = ctypes.c_size_t()
+        self.check(self.c.prts_encoder_encode(self.ptr, addressed[0], addressed[1],
+                                              ctypes.byref(png), ctypes.byref(n)))
+        return self.lib.take_bytes(png.value, n.value)
+
     def finish(self, write):
         """Run the encode, handing each output chunk to write(buffer)."""
         cb = make_write_callback(write, self.guard)
@@ -375,7 +386,7 @@ class Encoder(_Handle):
         self.check(self.c.prts_encoder_finish_file(self.ptr, fspath_bytes(dst)))
 
     def encode_file(self, src, dst):
-        self.check(self.c.prts_encode_file(self.ptr, fspath_bytes(src), fspath_bytes(dst)))
+        self.check(self.c.prts_encoder_encode_file(self.ptr, fspath_bytes(src), fspath_bytes(dst)))
 
     def metadata(self):
         text = self.lib.take_string(self.c.prts_encoder_metadata_json(self.ptr))
@@ -397,10 +408,10 @@ class Decoder(_Handle):
         self.check(self.c.prts_decoder_reset(self.ptr))
 
     def decode_file(self, src, dst):
-        self.check(self.c.prts_decode_file(self.ptr, fspath_bytes(src), fspath_bytes(dst)))
+        self.check(self.c.prts_decoder_decode_file(self.ptr, fspath_bytes(src), fspath_bytes(dst)))
 
     def read_info(self, path):
-        self.check(self.c.prts_read_info(self.ptr, fspath_bytes(path)))
+        self.check(self.c.prts_decoder_read_info(self.ptr, fspath_bytes(path)))
 
     def file_metadata(self, path):
         """Reset, then the metadata of `path` (the PNG's chunks before the pixels, with what
@@ -413,12 +424,12 @@ class Decoder(_Handle):
     def decode_range(self, path, offset, length):
         out = bytearray(length)
         where = ctypes.addressof((ctypes.c_char * length).from_buffer(out)) if length else None
-        self.check(self.c.prts_decode_range(self.ptr, fspath_bytes(path), offset, where, length))
+        self.check(self.c.prts_decoder_decode_range(self.ptr, fspath_bytes(path), offset, where, length))
         return bytes(out)
 
     def info(self, key):
         value = ctypes.c_int64()
-        self.check(self.c.prts_decoder_info(self.ptr, int(key), ctypes.byref(value)))
+        self.check(self.c.prts_decoder_get_info(self.ptr, int(key), ctypes.byref(value)))
         return value.value
 
     def metadata(self):

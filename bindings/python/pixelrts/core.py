@@ -1,19 +1,19 @@
 """PixelRTSEncoder, PixelRTSDecoder and calculate_grid_size: the guide's in-memory API
-(module ``pixelrts_v2_core`` of the original), on libpixelrts's push/finish and open/pull.
+(module ``pixelrts_v2_core`` of the original), on libpixelrts's buffer calls
+(prts_encoder_encode), push/finish_file and open/pull.
 
 Compared with the original (docs/format.md section 9): empty input encodes, a grid too small for
 the data is an error, a decoder never reuses one file's metadata for the next, and asking for
 hash verification of a file without ``data_hash`` fails instead of passing silently.
 """
 
-import io
 import json
 import os
 import tempfile
 import threading
 
 from . import _lib
-from ._api import Compression, Preset
+from ._api import PayloadCodec, Preset
 from ._handles import (COMPRESSIONS, MODES, Decoder, Encoder, Info, MetadataSource, Option,
                        OutBuffer, byte_view, c_view, library_default, verify_option)
 from .errors import PixelRTSValueError, Status, invalid_argument
@@ -21,9 +21,9 @@ from .errors import PixelRTSValueError, Status, invalid_argument
 __all__ = ["PixelRTSEncoder", "PixelRTSDecoder", "calculate_grid_size"]
 
 # compression_level names of the original, as zlib and zstd levels; 0 = the library's default
-_LEVEL_NAMES = {"low": {Compression.ZLIB: 1, Compression.ZSTD: 1},
-                "medium": {Compression.ZLIB: 0, Compression.ZSTD: 0},
-                "high": {Compression.ZLIB: 9, Compression.ZSTD: 19}}
+_LEVEL_NAMES = {"low": {PayloadCodec.ZLIB: 1, PayloadCodec.ZSTD: 1},
+                "medium": {PayloadCodec.ZLIB: 0, PayloadCodec.ZSTD: 0},
+                "high": {PayloadCodec.ZLIB: 9, PayloadCodec.ZSTD: 19}}
 
 
 def check_mode(mode):
@@ -47,7 +47,7 @@ def configure_encoder(handle, mode, level=None, backend=None, compression=None,
                                    % (preset,))
         handle.set_preset(PRESETS[preset])
     if level is not None:
-        handle.set_option(Option.COMPRESSION_LEVEL, level)
+        handle.set_option(Option.PNG_LEVEL, level)
     if backend is not None:
         handle.set_backend(backend)
     if compression not in COMPRESSIONS:
@@ -55,7 +55,7 @@ def configure_encoder(handle, mode, level=None, backend=None, compression=None,
                                "or 'zstd-h5'" % (compression,))
     kind = COMPRESSIONS[compression]
     handle.set_option(Option.PAYLOAD_COMPRESSION, kind)
-    if kind != Compression.NONE:
+    if kind != PayloadCodec.NONE:
         if isinstance(compression_level, str):
             if compression_level not in _LEVEL_NAMES:
                 raise invalid_argument("Invalid compression level: %s. Must be 'low', 'medium', "
@@ -153,21 +153,15 @@ class PixelRTSEncoder:
         h.set_option(Option.GRID_SIZE, 0 if grid_size is None else grid_size)
         h.set_metadata(metadata)
         h.set_blueprint(blueprint)
-        size = byte_view(data).nbytes
-        # the payload is in memory already: stage it there rather than in a temporary file
-        budget = library_default(Option.MEMORY_BUDGET, "encoder")
-        h.set_option(Option.MEMORY_BUDGET, max(budget, size))
-        h.push(data)
-        finish(h)
+        result = finish(h)
         self._last_metadata = h.metadata()
+        return result
 
     def encode(self, data: bytes, metadata: dict = None, grid_size: int = None,
                blueprint: dict = None) -> bytes:
         """Encode `data` (any bytes-like object) and return the PNG file's bytes."""
         with self._lock:
-            out = io.BytesIO()
-            self._run(data, metadata, grid_size, blueprint, lambda h: h.finish(out.write))
-            return out.getvalue()
+            return self._run(data, metadata, grid_size, blueprint, lambda h: h.encode(data))
 
     def get_metadata(self) -> dict:
         """Metadata written by the last encode (None before the first)."""
@@ -183,7 +177,15 @@ class PixelRTSEncoder:
         path = os.fspath(output_path)
         with self._lock:
             self._handle.set_option(Option.WRITE_SIDECAR, 1 if sidecar else 0)
-            self._run(data, metadata, grid_size, blueprint, lambda h: h.finish_file(path))
+            self._run(data, metadata, grid_size, blueprint,
+                      lambda h: self._push_all(h, data) or h.finish_file(path))
+
+    @staticmethod
+    def _push_all(h, data):
+        # the payload is in memory already: stage it there rather than in a temporary file
+        budget = library_default(Option.MEMORY_BUDGET, "encoder")
+        h.set_option(Option.MEMORY_BUDGET, max(budget, byte_view(data).nbytes))
+        h.push(data)
 
 
 class PixelRTSDecoder:

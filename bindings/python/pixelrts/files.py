@@ -1,5 +1,5 @@
 """MMapPixelRTSEncoder and MMapPixelRTSDecoder: the guide's file-to-file API (module
-``pixelrts_mmap`` of the original), on prts_encode_file / prts_decode_file / prts_read_info.
+``pixelrts_mmap`` of the original), on prts_encoder_encode_file / prts_decoder_decode_file / prts_decoder_read_info.
 
 The library maps the input and gathers image rows one strip at a time (decoding scatters rows
 straight into the mapped output), so memory stays bounded by a strip whatever the file size;

@@ -78,7 +78,7 @@ class ParallelPixelRTSEncoder:
         batch.set_workers(self.workers)
         batch.set_option(Option.MODE, check_mode(self.mode))
         if self.level is not None:
-            batch.set_option(Option.COMPRESSION_LEVEL, self.level)
+            batch.set_option(Option.PNG_LEVEL, self.level)
         if self.backend is not None:
             batch.set_backend(self.backend)
         return batch

@@ -174,7 +174,7 @@ static int simd_create(void **state, prts__err *e)
 {
     const variant *v = best_variant();
     if (!v)
-        return prts__fail(e, PRTS_E_BACKEND, "backend 'simd' is unavailable");
+        return prts__fail(e, PRTS_E_BACKEND_UNAVAILABLE, "backend 'simd' is unavailable");
     *state = (void *)v;
     return PRTS_OK;
 }
