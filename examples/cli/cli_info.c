@@ -14,21 +14,6 @@ static const struct option longopts[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* Keys the format itself defines (docs/format.md §5); the rest are the user's. */
-static const char *const format_keys[] = {
-    "format", "format_version", "grid_size", "encoding", "offsets", "hashes",
-    "encoding_mode", "data_hash", "data_size", "compression", "encoded_size",
-    "original_data_b64",
-};
-
-static int is_format_key(const char *key)
-{
-    for (size_t i = 0; i < sizeof format_keys / sizeof format_keys[0]; i++)
-        if (strcmp(key, format_keys[i]) == 0)
-            return 1;
-    return 0;
-}
-
 static int64_t info_value(prts_decoder *dec, prts_info_key key, int64_t fallback)
 {
     int64_t v;
@@ -123,15 +108,18 @@ static void print_human(const char *path, prts_decoder *dec, const json_t *meta)
     cli_printf(stdout, "sha256:      %s\n", hash ? hash : "(none: the file cannot be verified)");
     printf("metadata:    ");
     print_source(path, info_value(dec, PRTS_INFO_METADATA_SOURCE, PRTS_META_CHUNK));
-    json_object_foreach((json_t *)meta, key, value) {
-        if (is_format_key(key))
-            continue;
+    /* the library knows which keys are the format's */
+    char *user_text = prts_decoder_user_metadata_json(dec);
+    json_t *user = cli_json_parse(user_text);
+    json_object_foreach(user, key, value) {
         if (!users++)
             printf("user keys:\n");
         print_user_key(key, value);
     }
     if (!users)
         printf("user keys:   (none)\n");
+    json_decref(user);
+    prts_free(user_text);
     if (mode == PRTS_MODE_CODE)
         print_wasm_histogram(dec);
     char *blueprint = prts_decoder_blueprint_json(dec);

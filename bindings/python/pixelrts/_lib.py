@@ -145,6 +145,14 @@ class Library:
             raise ImportError("%s (%s) is libpixelrts %s; this binding needs %d.x"
                               % (path, where, self.version, ABI_MAJOR))
 
+    def take_bytes(self, ptr, n):
+        """n bytes at ptr, allocated by the library, released with prts_free."""
+        try:
+            return ctypes.string_at(ptr, n) if n else b""
+        finally:
+            if ptr:
+                self.c.prts_free(ptr)
+
     def take_string(self, ptr):
         """Text of a char * the library allocated, released with prts_free."""
         if not ptr:
