@@ -15,7 +15,6 @@
  * extract --verify at most 1.4x `openssl dgst -sha256`, 10 MiB at most 2.0x, peak
  * RSS at most 64 MiB.  The default --cli is build/examples/pixelrts beside this
  * program.  Nothing is estimated: every number is measured here. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>

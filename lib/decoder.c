@@ -2,6 +2,7 @@
  * buffer, verification, ranges; the one-shot decode calls (a default handle, made and freed). */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -564,6 +565,117 @@ static int hash_fd(const prts_allocator *a, prts__sha256 *sha, int fd, uint64_t 
     return prts__read_pieces(a, fd, len, hash_piece, sha, e);
 }
 
+/* The hash of a big output taken in payload order beside the decode: a thread
+ * follows the prefix of the file that the mirror reports complete
+ * (prts__mirror_track) and hashes it from the page cache, so the hash is ready
+ * when the last band is written instead of costing a pass over the file
+ * afterwards.  Nothing is published before verify() passes: the output is a
+ * temporary file until then. */
+#define FOLLOW_PIECE ((size_t)1 << 20)
+
+typedef struct follower {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint64_t avail;        /* [0, avail) of the file may be hashed (under mu) */
+    int stop;              /* 1: avail is final; 2: give up (under mu) */
+    int fd;
+    prts__sha256 *sha;     /* the thread's alone until joined */
+    uint64_t hashed;
+    uint8_t *buf;
+    const prts_allocator *alloc;
+    int rc;
+    prts__err err;
+} follower;
+
+static void follow_publish(void *user, uint64_t complete)
+{
+    follower *f = user;
+    pthread_mutex_lock(&f->mu);
+    if (complete > f->avail) {
+        f->avail = complete;
+        pthread_cond_signal(&f->cv);
+    }
+    pthread_mutex_unlock(&f->mu);
+}
+
+static void *follow_main(void *arg)
+{
+    follower *f = arg;
+    for (;;) {
+        pthread_mutex_lock(&f->mu);
+        while (f->hashed == f->avail && !f->stop)
+            pthread_cond_wait(&f->cv, &f->mu);
+        uint64_t to = f->avail;
+        int stop = f->stop;
+        pthread_mutex_unlock(&f->mu);
+        if (stop == 2 || (stop && f->hashed == to))
+            return NULL;
+        while (f->hashed < to) {
+            if (__atomic_load_n(&f->stop, __ATOMIC_RELAXED) == 2)
+                return NULL;
+            size_t n = to - f->hashed < FOLLOW_PIECE ? (size_t)(to - f->hashed) : FOLLOW_PIECE;
+            ssize_t got = pread(f->fd, f->buf, n, (off_t)f->hashed);
+            if (got < 0 && errno == EINTR)
+                continue;
+            if (got <= 0) {
+                f->rc = prts__fail(&f->err, PRTS_E_IO, "cannot read the output back at byte "
+                                   "%llu to hash it: %s", (unsigned long long)f->hashed,
+                                   got < 0 ? strerror(errno) : "it is shorter than written");
+                return NULL;
+            }
+            prts__sha256_update(f->sha, f->buf, (size_t)got);
+            f->hashed += (uint64_t)got;
+        }
+    }
+}
+
+/* 1 when the thread runs (it then owns sha until follow_end), 0 to hash afterwards. */
+static int follow_start(follower *f, const prts_allocator *a, int fd, prts__sha256 *sha,
+                        prts__mirror *m)
+{
+    memset(f, 0, sizeof *f);
+    f->fd = fd;
+    f->sha = sha;
+    f->alloc = a;
+    if (!(f->buf = prts__alloc(a, FOLLOW_PIECE)))
+        return 0;
+    if (pthread_mutex_init(&f->mu, NULL) == 0) {
+        if (pthread_cond_init(&f->cv, NULL) == 0) {
+            if (pthread_create(&f->thread, NULL, follow_main, f) == 0) {
+                m->on_complete = follow_publish;
+                m->on_complete_user = f;
+                return 1;
+            }
+            pthread_cond_destroy(&f->cv);
+        }
+        pthread_mutex_destroy(&f->mu);
+    }
+    prts__free(a, f->buf);
+    return 0;
+}
+
+/* Let the thread hash up to `len` (or, `abandon`, stop at once), join it. */
+static int follow_end(follower *f, uint64_t len, int abandon, prts__err *e)
+{
+    pthread_mutex_lock(&f->mu);
+    if (!abandon && len > f->avail)
+        f->avail = len;
+    __atomic_store_n(&f->stop, abandon ? 2 : 1, __ATOMIC_RELAXED);
+    pthread_cond_signal(&f->cv);
+    pthread_mutex_unlock(&f->mu);
+    pthread_join(f->thread, NULL);
+    pthread_cond_destroy(&f->cv);
+    pthread_mutex_destroy(&f->mu);
+    prts__free(f->alloc, f->buf);
+    if (!abandon && f->rc == PRTS_OK && f->hashed != len)
+        f->rc = prts__fail(&f->err, PRTS_E_IO, "hashed %llu of %llu bytes of the output",
+                           (unsigned long long)f->hashed, (unsigned long long)len);
+    if (f->rc && !abandon)
+        *e = f->err;
+    return abandon ? PRTS_OK : f->rc;
+}
+
 /* Plain payload straight into a fresh output file. */
 static int decode_into_fd(prts_decoder *dec, int fd, prts__sha256 *sha)
 {
@@ -578,12 +690,20 @@ static int decode_into_fd(prts_decoder *dec, int fd, prts__sha256 *sha)
         /* big: through a mirror written band by band (layout/mirror.h); a shared
          * mapping of the output maps whole page-cache folios on each fault */
         prts__mirror m;
+        follower f;
+        int following = 0;
         int rc = prts__mirror_open(&m, fd, len, dec->png.side, e);
+        if (rc == PRTS_OK && sha->ctx && (rc = prts__mirror_track(&m, &dec->alloc, e)) == PRTS_OK)
+            following = follow_start(&f, &dec->alloc, fd, sha, &m);
         if (rc == PRTS_OK)
             rc = read_pixels_to(dec, m.base, 0, &m);
         prts__mirror_close(&m);
-        if (rc == PRTS_OK && sha->ctx)
+        if (following) {
+            int frc = follow_end(&f, rc == PRTS_OK ? len : 0, rc != PRTS_OK, e);
+            rc = rc ? rc : frc;
+        } else if (rc == PRTS_OK && sha->ctx) { /* no thread: one pass at the end */
             rc = hash_fd(&dec->alloc, sha, fd, len, e);
+        }
         return rc;
     }
     uint8_t *map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);

@@ -58,6 +58,33 @@ static int write_run(prts__mirror *m, uint64_t at, uint64_t n, prts__err *e)
     return PRTS_OK;
 }
 
+/* Make [at, at + n) resident and writable before the band is decoded into it:
+ * one call instead of a fault per page (kernels without MADV_POPULATE_WRITE
+ * fault the pages in as before). */
+static int populate_run(prts__mirror *m, uint64_t at, uint64_t n, prts__err *e)
+{
+    (void)e;
+#ifdef MADV_POPULATE_WRITE
+    uint64_t page = 4096, from = at & ~(page - 1), to = (at + n + page - 1) & ~(page - 1);
+    madvise(m->base + from, to - from, MADV_POPULATE_WRITE);
+#else
+    (void)m, (void)at, (void)n;
+#endif
+    return PRTS_OK;
+}
+
+/* Note square run [at, at + n) as written, and advance the complete prefix. */
+static void mark_written(prts__mirror *m, uint64_t at, uint64_t n)
+{
+    uint64_t bytes = (uint64_t)m->side * m->side * 4;
+    for (uint64_t q = at / bytes; q * bytes < at + n && q < m->squares; q++)
+        m->written[q >> 3] |= (uint8_t)(1u << (q & 7));
+    while (m->first_gap < m->squares && (m->written[m->first_gap >> 3] >> (m->first_gap & 7) & 1))
+        m->first_gap++;
+    uint64_t c = m->first_gap * bytes;
+    m->complete = c > m->len ? m->len : c;
+}
+
 /* Each square of band `b` that holds payload: its byte run [from, to). */
 static int each_square(prts__mirror *m, uint32_t b, int (*fn)(prts__mirror *, uint64_t, uint64_t,
                                                              prts__err *), prts__err *e)
@@ -76,18 +103,48 @@ static int each_square(prts__mirror *m, uint32_t b, int (*fn)(prts__mirror *, ui
     return PRTS_OK;
 }
 
+static int write_tracked(prts__mirror *m, uint64_t at, uint64_t n, prts__err *e)
+{
+    int rc = write_run(m, at, n, e);
+    if (rc == PRTS_OK)
+        mark_written(m, at, n);
+    return rc;
+}
+
 int prts__mirror_flush(prts__mirror *m, uint32_t row_end, prts__err *e)
 {
     int flushed = 0;
     while ((uint64_t)(m->next + 1) * m->side <= row_end && m->next * m->side < m->grid) {
-        int rc = each_square(m, m->next, write_run, e);
+        int rc = each_square(m, m->next, m->written ? write_tracked : write_run, e);
         if (rc)
             return rc;
         m->next++;
-        flushed = 1;
+        flushed++;
     }
-    if (flushed) /* everything written so far is on its way to the file */
+    if (flushed && m->written && m->on_complete)
+        m->on_complete(m->on_complete_user, m->complete);
+    if (flushed) { /* everything written so far is on its way to the file */
         madvise(m->base, m->len ? m->len : 1, MADV_DONTNEED);
+        /* the next pass band is as tall as this one was (the last may be shorter) */
+        for (uint32_t b = m->next; b < m->next + (uint32_t)flushed && b * m->side < m->grid; b++)
+            each_square(m, b, populate_run, e);
+    }
+    return PRTS_OK;
+}
+
+int prts__mirror_track(prts__mirror *m, const prts_allocator *a, prts__err *e)
+{
+    uint64_t per_side = m->grid / m->side, bytes = (uint64_t)m->side * m->side * 4;
+    m->squares = per_side * per_side;
+    if (m->squares > (m->len + bytes - 1) / bytes)
+        m->squares = (m->len + bytes - 1) / bytes; /* past the payload: padding only */
+    m->written = prts__calloc(a, (size_t)(m->squares / 8 + 1), 1);
+    if (!m->written)
+        return prts__fail(e, PRTS_E_NOMEM, "cannot allocate %llu bytes to track the output",
+                          (unsigned long long)(m->squares / 8 + 1));
+    m->alloc = a;
+    m->first_gap = 0;
+    m->complete = 0;
     return PRTS_OK;
 }
 
@@ -117,6 +174,8 @@ void prts__mirror_close(prts__mirror *m)
 {
     if (m->base)
         munmap(m->base, m->len ? m->len : 1);
+    if (m->written)
+        prts__free(m->alloc, m->written);
     memset(m, 0, sizeof *m);
     m->fd = -1;
 }

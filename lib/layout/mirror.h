@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 
+#include "common/alloc.h"
 #include "common/common.h"
 
 /* Rows per band of the mirror (the side of the squares read). */
@@ -27,6 +28,16 @@ typedef struct prts__mirror {
     uint32_t side;       /* min(grid, PRTS__MIRROR_ROWS) */
     uint32_t next;       /* first band (of `side` rows) not read yet */
     uint32_t released;   /* bands below this were released */
+    /* Decoding, when tracked (prts__mirror_track): which squares (in curve
+     * order) were written to the file, and how long a prefix of the payload
+     * is complete there. */
+    uint8_t *written;    /* one bit per square, or NULL */
+    uint64_t squares;    /* bits in `written` */
+    uint64_t first_gap;  /* first square not written */
+    uint64_t complete;   /* payload bytes [0, complete) are all in the file */
+    const prts_allocator *alloc; /* of `written` */
+    void (*on_complete)(void *user, uint64_t complete); /* after a flush that tracked */
+    void *on_complete_user;
 } prts__mirror;
 
 /* A mirror of the `len` payload bytes of `fd` laid out on a `grid` image. */
@@ -40,6 +51,11 @@ void prts__mirror_done(prts__mirror *m, uint32_t row);
  * [0, row_end) is complete in the mirror: pwrite it to the file and give
  * back its memory. */
 int prts__mirror_flush(prts__mirror *m, uint32_t row_end, prts__err *e);
+/* Keep m->complete up to date as bands are flushed: the payload's prefix
+ * that is whole in the file (its hash can be taken in payload order while
+ * the rest is decoded).  Costs one bit per 64x64 square (128 KiB at grid
+ * 65536). */
+int prts__mirror_track(prts__mirror *m, const prts_allocator *a, prts__err *e);
 void prts__mirror_close(prts__mirror *m);
 
 #endif
