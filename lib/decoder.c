@@ -571,7 +571,7 @@ static int hash_fd(const prts_allocator *a, prts__sha256 *sha, int fd, uint64_t 
  * when the last band is written instead of costing a pass over the file
  * afterwards.  Nothing is published before verify() passes: the output is a
  * temporary file until then. */
-#define FOLLOW_PIECE ((size_t)1 << 20)
+#define FOLLOW_PIECE ((size_t)PRTS__RELEASE_EVERY)
 
 typedef struct follower {
     pthread_t thread;
@@ -582,7 +582,9 @@ typedef struct follower {
     int fd;
     prts__sha256 *sha;     /* the thread's alone until joined */
     uint64_t hashed;
-    uint8_t *buf;
+    uint8_t *buf;          /* pread's, when the file could not be mapped */
+    const uint8_t *map;    /* the output, mapped read-only, or NULL */
+    uint64_t map_len;
     const prts_allocator *alloc;
     int rc;
     prts__err err;
@@ -615,6 +617,11 @@ static void *follow_main(void *arg)
             if (__atomic_load_n(&f->stop, __ATOMIC_RELAXED) == 2)
                 return NULL;
             size_t n = to - f->hashed < FOLLOW_PIECE ? (size_t)(to - f->hashed) : FOLLOW_PIECE;
+            if (f->map) { /* straight from the page cache: no copy */
+                prts__sha256_update_mapped(f->sha, f->map + f->hashed, n, 1);
+                f->hashed += n;
+                continue;
+            }
             ssize_t got = pread(f->fd, f->buf, n, (off_t)f->hashed);
             if (got < 0 && errno == EINTR)
                 continue;
@@ -630,6 +637,13 @@ static void *follow_main(void *arg)
     }
 }
 
+static void follow_unmap(follower *f)
+{
+    if (f->map)
+        munmap((void *)f->map, f->map_len);
+    prts__free(f->alloc, f->buf);
+}
+
 /* 1 when the thread runs (it then owns sha until follow_end), 0 to hash afterwards. */
 static int follow_start(follower *f, const prts_allocator *a, int fd, prts__sha256 *sha,
                         prts__mirror *m)
@@ -638,7 +652,11 @@ static int follow_start(follower *f, const prts_allocator *a, int fd, prts__sha2
     f->fd = fd;
     f->sha = sha;
     f->alloc = a;
-    if (!(f->buf = prts__alloc(a, FOLLOW_PIECE)))
+    f->map_len = m->len;
+    void *map = mmap(NULL, m->len, PROT_READ, MAP_SHARED, fd, 0);
+    if (map != MAP_FAILED)
+        f->map = map;
+    else if (!(f->buf = prts__alloc(a, FOLLOW_PIECE)))
         return 0;
     if (pthread_mutex_init(&f->mu, NULL) == 0) {
         if (pthread_cond_init(&f->cv, NULL) == 0) {
@@ -651,7 +669,7 @@ static int follow_start(follower *f, const prts_allocator *a, int fd, prts__sha2
         }
         pthread_mutex_destroy(&f->mu);
     }
-    prts__free(a, f->buf);
+    follow_unmap(f);
     return 0;
 }
 
@@ -667,7 +685,7 @@ static int follow_end(follower *f, uint64_t len, int abandon, prts__err *e)
     pthread_join(f->thread, NULL);
     pthread_cond_destroy(&f->cv);
     pthread_mutex_destroy(&f->mu);
-    prts__free(f->alloc, f->buf);
+    follow_unmap(f);
     if (!abandon && f->rc == PRTS_OK && f->hashed != len)
         f->rc = prts__fail(&f->err, PRTS_E_IO, "hashed %llu of %llu bytes of the output",
                            (unsigned long long)f->hashed, (unsigned long long)len);

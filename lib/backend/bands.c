@@ -18,6 +18,7 @@ int prts__bands_run(const prts_allocator *a, const prts__backend *b, uint32_t g,
         uint32_t rows = prts__pass_plan(&pass, s), row_end = s * pass.lay.tile + rows;
         if (io->decode) {
             if ((rc = io->rows(io->rows_user, pass.band.rows, pass.band.stride, rows, e)) ||
+                (m && (rc = prts__mirror_prepare(m, row_end, e))) ||
                 (dest && (rc = prts__pass_decode(&pass, dest, e))) ||
                 (m && (rc = prts__mirror_flush(m, row_end, e))))
                 break;

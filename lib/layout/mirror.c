@@ -14,6 +14,7 @@ int prts__mirror_open(prts__mirror *m, int fd, uint64_t len, uint32_t grid, prts
     m->len = len;
     m->grid = grid;
     m->side = grid < PRTS__MIRROR_ROWS ? grid : PRTS__MIRROR_ROWS;
+    m->wfd = -1;
     void *p = mmap(NULL, len ? len : 1, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
@@ -55,21 +56,6 @@ static int write_run(prts__mirror *m, uint64_t at, uint64_t n, prts__err *e)
         at += (uint64_t)put;
         n -= (uint64_t)put;
     }
-    return PRTS_OK;
-}
-
-/* Make [at, at + n) resident and writable before the band is decoded into it:
- * one call instead of a fault per page (kernels without MADV_POPULATE_WRITE
- * fault the pages in as before). */
-static int populate_run(prts__mirror *m, uint64_t at, uint64_t n, prts__err *e)
-{
-    (void)e;
-#ifdef MADV_POPULATE_WRITE
-    uint64_t page = 4096, from = at & ~(page - 1), to = (at + n + page - 1) & ~(page - 1);
-    madvise(m->base + from, to - from, MADV_POPULATE_WRITE);
-#else
-    (void)m, (void)at, (void)n;
-#endif
     return PRTS_OK;
 }
 
@@ -123,13 +109,74 @@ int prts__mirror_flush(prts__mirror *m, uint32_t row_end, prts__err *e)
     }
     if (flushed && m->written && m->on_complete)
         m->on_complete(m->on_complete_user, m->complete);
-    if (flushed) { /* everything written so far is on its way to the file */
+    if (flushed && m->wfd >= 0 && m->next >= m->mapped_to) {
+        /* every square mapped is written: back to the bare reservation (one
+         * call), and the window's pages are free for the next bands */
+        void *p = mmap(m->base, m->len ? m->len : 1, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+        if (p == MAP_FAILED)
+            return prts__fail(e, PRTS_E_NOMEM, "cannot reset the mirror: %s", strerror(errno));
+        m->wused = 0;
+    } else if (flushed && m->wfd < 0) { /* everything written so far is on its way to the file */
         madvise(m->base, m->len ? m->len : 1, MADV_DONTNEED);
-        /* the next pass band is as tall as this one was (the last may be shorter) */
-        for (uint32_t b = m->next; b < m->next + (uint32_t)flushed && b * m->side < m->grid; b++)
-            each_square(m, b, populate_run, e);
     }
     return PRTS_OK;
+}
+
+/* Map the window's pages [wused, wused + pend) at [pend_at, pend_at + pend). */
+static int map_pending(prts__mirror *m, prts__err *e)
+{
+    uint64_t size = m->pend;
+    if (!size)
+        return PRTS_OK;
+    m->pend = 0;
+    if (m->wused + size > m->wsize) {
+        if (ftruncate(m->wfd, (off_t)(m->wused + size)) != 0)
+            return prts__fail(e, PRTS_E_NOMEM, "cannot grow the mirror's window to %llu bytes: "
+                              "%s", (unsigned long long)(m->wused + size), strerror(errno));
+        m->wsize = m->wused + size;
+    }
+    void *p = mmap(m->base + m->pend_at, size, PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_FIXED | MAP_POPULATE, m->wfd, (off_t)m->wused);
+    if (p == MAP_FAILED)
+        return prts__fail(e, PRTS_E_NOMEM, "cannot map the mirror's window: %s", strerror(errno));
+    m->wused += size;
+    return PRTS_OK;
+}
+
+/* [at, at + n) of the mirror gets window pages: runs that follow each other
+ * (squares next to each other on the curve) are mapped in one call. */
+static int map_run(prts__mirror *m, uint64_t at, uint64_t n, prts__err *e)
+{
+    uint64_t size = (n + 4095) & ~(uint64_t)4095;
+    if (m->pend && m->pend_at + m->pend == at) {
+        m->pend += size;
+        return PRTS_OK;
+    }
+    int rc = map_pending(m, e);
+    m->pend_at = at;
+    m->pend = size;
+    return rc;
+}
+
+int prts__mirror_prepare(prts__mirror *m, uint32_t row_end, prts__err *e)
+{
+    if (m->wfd == -1) { /* first band: the window, if the system has memfds */
+#ifdef MFD_CLOEXEC
+        m->wfd = memfd_create("pixelrts-mirror", MFD_CLOEXEC);
+#endif
+        if (m->wfd < 0)
+            m->wfd = -2; /* fresh anonymous pages then, faulted in by the decode */
+    }
+    if (m->wfd < 0)
+        return PRTS_OK;
+    while ((uint64_t)m->mapped_to * m->side < row_end && m->mapped_to * m->side < m->grid) {
+        int rc = each_square(m, m->mapped_to, map_run, e);
+        if (rc)
+            return rc;
+        m->mapped_to++;
+    }
+    return map_pending(m, e);
 }
 
 int prts__mirror_track(prts__mirror *m, const prts_allocator *a, prts__err *e)
@@ -176,6 +223,8 @@ void prts__mirror_close(prts__mirror *m)
         munmap(m->base, m->len ? m->len : 1);
     if (m->written)
         prts__free(m->alloc, m->written);
+    if (m->base && m->wfd >= 0) /* a mirror never opened has no window */
+        close(m->wfd);
     memset(m, 0, sizeof *m);
     m->fd = -1;
 }

@@ -36,6 +36,14 @@ typedef struct prts__mirror {
     uint64_t first_gap;  /* first square not written */
     uint64_t complete;   /* payload bytes [0, complete) are all in the file */
     const prts_allocator *alloc; /* of `written` */
+    /* Decoding: a window of reusable pages (a memfd) mapped over the squares of
+     * the bands being decoded, instead of fresh anonymous pages each band
+     * (allocating, zeroing and freeing 1 GiB of pages cost more than the
+     * transform).  -1: not tried yet; -2: none (fresh pages, as encoding). */
+    int wfd;
+    uint64_t wused, wsize; /* window bytes mapped now, its size */
+    uint64_t pend_at, pend; /* a run of the mirror still to be mapped */
+    uint32_t mapped_to;  /* first band not mapped yet */
     void (*on_complete)(void *user, uint64_t complete); /* after a flush that tracked */
     void *on_complete_user;
 } prts__mirror;
@@ -47,6 +55,9 @@ int prts__mirror_need(prts__mirror *m, uint32_t row_end, prts__err *e);
 /* Rows below `row` will not be needed again: give back their memory. */
 void prts__mirror_done(prts__mirror *m, uint32_t row);
 
+/* Decoding: make the payload of rows [0, row_end) writable before the band is
+ * decoded into it (maps window pages over its squares). */
+int prts__mirror_prepare(prts__mirror *m, uint32_t row_end, prts__err *e);
 /* The other direction (decoding into the file `fd`): the payload of rows
  * [0, row_end) is complete in the mirror: pwrite it to the file and give
  * back its memory. */
