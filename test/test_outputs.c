@@ -3,7 +3,8 @@
  * its sidecars appear together; the input is never its own output; devices
  * and FIFOs are written into, not replaced; FIFOs never hang a reader;
  * permissions follow the input and the umask; an interrupted process leaves
- * no temporary file behind. */
+ * no temporary file behind; a big decode whose hash does not match leaves
+ * nothing, not even bytes in a FIFO. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -535,6 +536,90 @@ static void t_interrupt_leaves_nothing(void **state)
     free(big), free(png), free(side);
 }
 
+/* 9. A big decode (through the mirror, hashed beside the decode) whose hash
+ * does not match leaves nothing: no file, an existing OUT untouched, no byte
+ * into a FIFO; the same file with its true hash decodes whole. */
+
+static uint32_t crc32_of(const uint8_t *p, size_t n)
+{
+    uint32_t c = 0xffffffffu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++)
+            c = c >> 1 ^ (0xedb88320u & (0u - (c & 1)));
+    }
+    return ~c;
+}
+
+/* Change one digit of the 64-digit `hex` where it occurs in the PNG at `png`,
+ * and fix the CRC of the chunk holding it. */
+static void tamper_hash(const char *png, const char *hex)
+{
+    size_t n;
+    uint8_t *b = tu_read_file(png, &n);
+    size_t at = 8, hit = 0;
+    for (size_t i = 0; i + 64 <= n && !hit; i++)
+        if (memcmp(b + i, hex, 64) == 0)
+            hit = i;
+    assert_true(hit > 0);
+    b[hit] = b[hit] == '0' ? '1' : '0';
+    while (at + 12 <= n) {
+        uint32_t len = (uint32_t)b[at] << 24 | (uint32_t)b[at + 1] << 16 |
+                       (uint32_t)b[at + 2] << 8 | b[at + 3];
+        if (hit >= at + 8 && hit < at + 8 + len) {
+            uint32_t c = crc32_of(b + at + 4, 4 + (size_t)len);
+            uint8_t *q = b + at + 8 + len;
+            q[0] = (uint8_t)(c >> 24), q[1] = (uint8_t)(c >> 16), q[2] = (uint8_t)(c >> 8),
+            q[3] = (uint8_t)c;
+            break;
+        }
+        at += 12 + (size_t)len;
+    }
+    tu_write_file(png, b, n);
+    free(b);
+}
+
+static void t_big_hash_mismatch_leaves_nothing(void **state)
+{
+    fixture *f = *state;
+    char *big = tu_path(f->dir, "big.bin");
+    char *png = tu_path(f->dir, "big.rts.png");
+    char *out = tu_path(f->dir, "big.out");
+    char *fifo = tu_path(f->dir, "big.pipe");
+    uint64_t seed = 18;
+    size_t n = 24u << 20; /* above the 16 MiB of an output written through a mapping */
+    uint8_t *data = malloc(n);
+    tu_random_bytes(&seed, data, n);
+    tu_write_file(big, data, n);
+    char hex[65];
+    tu_sha256_hex(data, n, hex);
+    free(data);
+    assert_int_equal(encode(big, png, 0, NULL, 0), PRTS_OK);
+    assert_decodes_to(f->dir, png, big);
+    tamper_hash(png, hex);
+    char err[512];
+    assert_int_equal(decode(png, out, err, sizeof err), PRTS_E_HASH_MISMATCH);
+    assert_non_null(strstr(err, hex)); /* the payload's true hash, computed */
+    assert_false(tu_file_exists(out));
+    tu_write_file(out, "keep", 4);
+    assert_int_equal(decode(png, out, NULL, 0), PRTS_E_HASH_MISMATCH);
+    size_t kn;
+    uint8_t *kept = tu_read_file(out, &kn);
+    tu_assert_bytes_equal(kept, kn, "keep", 4);
+    free(kept);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    drain d = {.path = fifo};
+    pthread_t t;
+    pthread_create(&t, NULL, drain_fifo, &d);
+    assert_int_equal(decode(png, fifo, NULL, 0), PRTS_E_HASH_MISMATCH);
+    pthread_join(t, NULL);
+    assert_int_equal(d.got.len, 0); /* not one byte before verification */
+    tu_buf_free(&d.got);
+    assert_fifo(fifo);
+    assert_no_temp(f->dir);
+    free(big), free(png), free(out), free(fifo);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -550,6 +635,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(t_fifo_inputs_never_hang, setup, teardown),
         cmocka_unit_test_setup_teardown(t_permissions, setup, teardown),
         cmocka_unit_test_setup_teardown(t_interrupt_leaves_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_big_hash_mismatch_leaves_nothing, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
