@@ -8,7 +8,11 @@
  * band of 64 rows, exactly the bytes those rows need, read with pread: one
  * aligned 64x64 square of the curve is one contiguous 16 KiB run.  The
  * backends see an ordinary payload pointer; memory in use is one band's
- * payload (16 MiB at grid 65536), released after the band. */
+ * payload (16 MiB at grid 65536), released after the band.  Decoding, the
+ * squares of the bands in flight are backed by one window of pages reused
+ * from band to band (prts__mirror_prepare), and the mirror can report the
+ * prefix of the payload already whole in the file (prts__mirror_track), so
+ * its hash is taken beside the decode. */
 #ifndef PRTS__MIRROR_H
 #define PRTS__MIRROR_H
 
