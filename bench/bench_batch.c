@@ -24,6 +24,14 @@
  * that no run pays for the writeback of the data written before it.  Prints the machine (CPU model, online
  * CPUs, load average), the file system of the folder and the backend.
  *
+ * The CLI against cp -r (issue 18): the 4 KiB set is written again under
+ * /dev/shm (tmpfs: no disk in the measure), then, alternately in the same
+ * run, `cp -r IN OUT` and `pixelrts convert IN OUT --parallel --workers 2`
+ * into fresh folders, each timed as a whole process (wall time), REPEAT
+ * times; files/s of each and their ratio.  The CLI is $PIXELRTS_CLI, else
+ * examples/pixelrts beside this program's build folder; none found (or no
+ * /dev/shm): that part is skipped.
+ *
  * The folder is removed at the end (KEEP=1 keeps it).  On ext4, creating
  * files stays slow for some minutes after many files were deleted (inode
  * allocation skips recently deleted inodes, see recently_deleted() in
@@ -38,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -335,6 +344,98 @@ static void mem_run(const set *s, int workers, int roundtrip, const char *what, 
     free(j.lat);
 }
 
+/* ---- the CLI against cp -r, on tmpfs --------------------------------------- */
+
+/* Run argv (stdout to /dev/null); its wall time in seconds, or -1. */
+static double run_timed(char *const argv[])
+{
+    double t0 = now();
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        if (!freopen("/dev/null", "w", stdout))
+            _exit(127);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    int st;
+    if (waitpid(pid, &st, 0) != pid)
+        return -1;
+    double t = now() - t0;
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? t : -1;
+}
+
+static void rmtree(const char *dir);
+
+static void cli_vs_cp(const set *s, const char *self, int repeat)
+{
+    char cli[4200];
+    const char *env = getenv("PIXELRTS_CLI");
+    if (env && *env) {
+        snprintf(cli, sizeof cli, "%s", env);
+    } else { /* build/bench/bench_batch -> build/examples/pixelrts */
+        snprintf(cli, sizeof cli, "%s", self);
+        char *slash = strrchr(cli, '/');
+        if (slash)
+            *slash = '\0';
+        size_t l = strlen(cli);
+        snprintf(cli + l, sizeof cli - l, "%s../examples/pixelrts", slash ? "/" : "");
+    }
+    if (access(cli, X_OK) != 0) {
+        printf("\nCLI against cp -r: skipped (no CLI at %s; set PIXELRTS_CLI)\n", cli);
+        return;
+    }
+    char root[] = "/dev/shm/prts-bench-cli-XXXXXX";
+    if (!mkdtemp(root)) {
+        printf("\nCLI against cp -r: skipped (cannot make a folder in /dev/shm)\n");
+        return;
+    }
+    set t = *s;
+    make_set(&t, root, "in", 1); /* the same bytes as the 4 KiB set */
+    printf("\nCLI against cp -r, %zu x 4 KiB on tmpfs (%s), alternating, %d rounds:\n",
+           s->count, root, repeat);
+    double best_cp = 0, best_cli = 0;
+    for (int r = 0; r < repeat; r++) {
+        char out_cp[4200], out_cli[4200];
+        snprintf(out_cp, sizeof out_cp, "%s/cp-%d", root, r);
+        snprintf(out_cli, sizeof out_cli, "%s/cli-%d", root, r);
+        char *cp_argv[] = {"cp", "-r", t.dir, out_cp, NULL};
+        char *cli_argv[] = {cli, "convert", t.dir, out_cli, "--parallel", "--workers", "2", NULL};
+        double tcp, tcli;
+        if (r % 2 == 0) {
+            tcp = run_timed(cp_argv);
+            tcli = run_timed(cli_argv);
+        } else {
+            tcli = run_timed(cli_argv);
+            tcp = run_timed(cp_argv);
+        }
+        if (tcp <= 0 || tcli <= 0) {
+            printf("  round %d: a command failed (cp %.3f s, CLI %.3f s)\n", r + 1, tcp, tcli);
+            continue;
+        }
+        double fcp = (double)s->count / tcp, fcli = (double)s->count / tcli;
+        printf("  round %d: cp -r %8.0f files/s, pixelrts convert --parallel --workers 2 %8.0f "
+               "files/s: %.2fx\n", r + 1, fcp, fcli, fcli / fcp);
+        fflush(stdout);
+        if (fcp > best_cp)
+            best_cp = fcp;
+        if (fcli > best_cli)
+            best_cli = fcli;
+        rmtree(out_cp);
+        rmtree(out_cli);
+    }
+    if (best_cp > 0 && best_cli > 0)
+        printf("  best: cp -r %.0f files/s, CLI %.0f files/s: %.2fx (target >= 0.5x: %s)\n",
+               best_cp, best_cli, best_cli / best_cp, best_cli / best_cp >= 0.5 ? "met" : "NOT met");
+    for (size_t i = 0; i < t.count; i++)
+        free(t.data[i]);
+    free(t.data);
+    free(t.dir);
+    if (!(getenv("KEEP") && *getenv("KEEP") == '1'))
+        rmtree(root);
+}
+
 /* ---- main ------------------------------------------------------------------------ */
 
 static void rmtree(const char *dir)
@@ -437,6 +538,14 @@ int main(int argc, char **argv)
     if (b1 && b2)
         printf("  >= 1.8x from 1 to 2 workers, 1 MiB, file->file: %.2fx (%s)\n", b1->wall / b2->wall,
                b1->wall / b2->wall >= 1.8 ? "met" : "NOT met");
+
+    const row *m1 = find("in memory encode", "4 KiB", 1);
+    if (m || m1)
+        printf("  (issue 18) in-memory p50 <= 10 us per 4 KiB encode: 1 worker %.1f us, 2 workers "
+               "%.1f us (p99 %.1f / %.1f us)\n", m1 ? m1->p50 * 1e6 : 0.0, m ? m->p50 * 1e6 : 0.0,
+               m1 ? m1->p99 * 1e6 : 0.0, m ? m->p99 * 1e6 : 0.0);
+    if (n4k)
+        cli_vs_cp(&sets[0], argv[0], repeat);
 
     const char *keep = getenv("KEEP");
     if (keep && *keep == '1') {

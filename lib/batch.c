@@ -26,6 +26,7 @@
 #include "common/common.h"
 #include "common/cpu_features.h"
 #include "common/pool.h"
+#include "format/json_text.h"
 
 /* With a result callback, a finished job keeps its paths and numbers only:
  * what grows with the number of files stays small (issue 15: 6.9 KB a file). */
@@ -509,6 +510,12 @@ static int make_parents(const prts_allocator *a, const char *path)
     int rc = 0;
     if (slash && slash != dir) {
         *slash = '\0';
+        /* the folder itself first: in a batch it is there, or only it is
+         * missing, nearly always (one mkdir, not one per level of the path) */
+        if (mkdir(dir, 0777) == 0 || errno == EEXIST) {
+            prts__free(a, dir);
+            return 0;
+        }
         for (char *p = dir + 1; rc == 0 && *p; p++) {
             if (*p != '/')
                 continue;
@@ -644,7 +651,7 @@ static char *job_metadata(const prts_batch *b, const job *j)
     json_t *merged = b->metadata ? json_deep_copy(b->metadata) : json_object();
     if (j->metadata)
         json_object_update(merged, j->metadata);
-    char *text = json_dumps(merged, JSON_COMPACT);
+    char *text = prts__json_text(merged, JSON_COMPACT, NULL);
     json_decref(merged);
     return text;
 }

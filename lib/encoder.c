@@ -15,10 +15,12 @@
 #include "format/base64.h"
 #include "format/code_mode.h"
 #include "format/compress.h"
+#include "format/json_text.h"
 #include "format/metadata.h"
 #include "format/sidecar.h"
 #include "layout/hilbert.h"
 #include "layout/mirror.h"
+#include "png/segments_write.h"
 #include "png/write.h"
 
 enum { ENC_IDLE, ENC_PUSHING, ENC_DONE, ENC_FAILED };
@@ -37,6 +39,8 @@ struct prts_encoder {
     json_t *result;                   /* metadata of the last encode */
     prts__err err;
     prts_allocator alloc;             /* every allocation of the handle (common/alloc.h) */
+    prts__deflater deflater;          /* the PNG writer's on this thread, kept between images
+                                       * (state built at the first, reset per segment) */
 };
 
 static int valid(const prts_encoder *enc)
@@ -56,6 +60,7 @@ prts_encoder *prts_encoder_new_with(const prts_allocator *allocator)
     if (!enc)
         return NULL;
     enc->alloc = a;
+    enc->deflater.alloc = &enc->alloc;
     enc->magic = PRTS__MAGIC_ENCODER;
     prts__options_defaults(enc->opts);
     prts__stage_init(&enc->stage, (uint64_t)enc->opts[PRTS_OPT_MEMORY_BUDGET], &enc->alloc);
@@ -81,6 +86,7 @@ void prts_encoder_free(prts_encoder *enc)
     json_decref(enc->blueprint);
     json_decref(enc->result);
     prts__backend_close(&enc->backend);
+    prts__deflater_free(&enc->deflater);
     enc->magic = 0;
     prts_allocator a = enc->alloc;
     prts__free(&a, enc);
@@ -203,7 +209,7 @@ char *prts_encoder_metadata_json(const prts_encoder *enc)
 {
     if (!valid(enc) || !enc->result)
         return NULL;
-    return json_dumps(enc->result, JSON_COMPACT | JSON_ENSURE_ASCII);
+    return prts__json_text(enc->result, JSON_COMPACT | JSON_ENSURE_ASCII, NULL);
 }
 
 int prts__encoder_settings(const prts_encoder *enc, prts__handle_settings *out)
@@ -439,7 +445,7 @@ static int encode_buffer(prts_encoder *enc, const uint8_t *data, uint64_t len, i
         .blueprint_text = bp_text, .blueprint_len = bp_len,
         .level = png_level < 0 ? -png_level : png_level, .adaptive = png_level < 0,
         .filter = (int)enc->opts[PRTS_OPT_FILTER], .threads = (int)enc->opts[PRTS_OPT_THREADS],
-        .alloc = &enc->alloc,
+        .alloc = &enc->alloc, .deflater = &enc->deflater,
     };
     if (hashing && !params.hash_at) {
         rc = prts__fail(e, PRTS_E_BAD_METADATA, "the metadata has no data_hash");

@@ -199,11 +199,34 @@ int prts__temp_fd(void)
 
 /* A fresh hidden name in o->dir, short whatever the output's name (a
  * temporary named after a 250-byte output would exceed NAME_MAX). */
+/* This thread's generator of names; 0: not seeded yet.  A forked child goes
+ * on with its parent's sequence: a name taken is only tried again with the
+ * next (O_EXCL, linkat), so that costs a retry at worst, never a file. */
+static _Thread_local uint64_t name_state;
+
+/* splitmix64: the next 64 bits of this thread's generator */
+static uint64_t name_bits(void)
+{
+    uint64_t z = (name_state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
 static void temp_name(const char *dir, size_t dir_len, char *name, size_t cap)
 {
     static const char digits[] = "abcdefghijklmnopqrstuvwxyz234567";
     uint8_t r[10];
-    if (getrandom(r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r) {
+    /* the kernel's random bits once per thread, not once per name: a batch
+     * of small files made three getrandom calls a file */
+    if (name_state) {
+        uint64_t a = name_bits(), b = name_bits();
+        memcpy(r, &a, 8);
+        memcpy(r + 8, &b, 2);
+    } else if (getrandom(r, sizeof r, GRND_NONBLOCK) == (ssize_t)sizeof r) {
+        memcpy(&name_state, r, 8);
+        name_state |= 1;
+    } else {
         /* early boot: the entropy pool; any distinct bits do, O_EXCL decides */
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -450,9 +473,13 @@ int prts__out_commit_all(prts__outfile *const *outs, size_t n, const char *const
     /* the stale files first (kept aside), then the outputs in order */
     for (j = 0; j < ndrop; j++) {
         const char *slash = strrchr(drop[j], '/');
-        temp_name(drop[j], slash ? (size_t)(slash - drop[j]) + 1 : 0, dropped[j],
-                  strlen(drop[j]) + TEMP_NAME_EXTRA);
-        if (renameat2(AT_FDCWD, drop[j], AT_FDCWD, dropped[j], RENAME_NOREPLACE) == 0) {
+        int moved, tries = 0;
+        do { /* a name taken (EEXIST): the next one */
+            temp_name(drop[j], slash ? (size_t)(slash - drop[j]) + 1 : 0, dropped[j],
+                      strlen(drop[j]) + TEMP_NAME_EXTRA);
+            moved = renameat2(AT_FDCWD, drop[j], AT_FDCWD, dropped[j], RENAME_NOREPLACE) == 0;
+        } while (!moved && errno == EEXIST && ++tries < 100);
+        if (moved) {
             how[n + j] = PLACED_DROPPED;
         } else if (errno != ENOENT && errno != ENAMETOOLONG) { /* too long: cannot exist */
             rc = prts__fail(e, PRTS_E_OUTPUT, "%s: cannot remove the stale file: %s", drop[j],

@@ -144,6 +144,26 @@ static int put_stored(const uint8_t *in, size_t n, int final, prts__buf *out, pr
     return PRTS_OK;
 }
 
+/* in[0..n) (n > 0) stored, as zlib's level 0 writes it when it has the
+ * room: blocks of 65535 bytes and the rest (the last one final when `end`),
+ * then, unless `end`, the empty stored block of a sync flush.  Between ISA-L
+ * pieces the zlib stream only stores and always starts byte-aligned with
+ * nothing pending (deflate_stored in zlib's deflate.c), so these are its
+ * bytes, without a zlib stream to reset for every segment (clearing its
+ * 64 KiB hash table cost more than the rest of a 4 KiB file's pixels). */
+static int stored_run(const uint8_t *in, size_t n, int end, prts__buf *out, prts__err *e)
+{
+    int rc;
+    do {
+        size_t k = n < 65535 ? n : 65535;
+        if ((rc = put_stored(in, k, end && k == n, out, e)))
+            return rc;
+        in += k;
+        n -= k;
+    } while (n);
+    return end ? PRTS_OK : put_stored(in, 0, 0, out, e);
+}
+
 /* Append in[0..n) (n > 0) as one independent raw-deflate piece at ISA-L
  * level 1: no back-reference before in, ending byte-aligned on a sync flush,
  * or with the final block when `end`.  Starts byte-aligned. */
@@ -216,6 +236,8 @@ static int deflate_run(prts__deflater *d, const uint8_t *in, size_t n, int level
 #ifdef PRTS_HAVE_ISAL
     if (pieces && isal_level(level))
         return isal_piece(d, in, n, flush == Z_FINISH, out, e);
+    if (pieces) /* level 0, n > 0, a sync flush or the end: the zlib stream's only use */
+        return stored_run(in, n, flush == Z_FINISH, out, e);
 #else
     (void)pieces;
 #endif
@@ -227,7 +249,12 @@ int prts__seg_compress(prts__deflater *d, const uint8_t *in, size_t n, int level
                        int last, prts__buf *out, uint32_t *adler, prts__err *e)
 {
     int zrc;
-    if (!d->ready) {
+    /* ISA-L pieces: between them the zlib stream only stores (level 0:
+     * nothing refers back) and ends each of its runs byte-aligned too */
+    int pieces = isal_level(level) && n > 0;
+    if (pieces) {
+        /* no zlib stream: the stored runs are written as it would (stored_run) */
+    } else if (!d->ready) {
         memset(&d->z, 0, sizeof d->z);
         d->z.zalloc = prts__zalloc;
         d->z.zfree = prts__zfree;
@@ -243,9 +270,6 @@ int prts__seg_compress(prts__deflater *d, const uint8_t *in, size_t n, int level
     *adler = prts__adler32(1, in, n);
     int flush = last ? Z_FINISH : Z_SYNC_FLUSH;
     int rc = PRTS_OK;
-    /* ISA-L pieces: between them the zlib stream only stores (level 0:
-     * nothing refers back) and ends each of its runs byte-aligned too */
-    int pieces = isal_level(level) && n > 0;
     if (!adaptive || level == 0)
         return deflate_run(d, in, n, level, flush, pieces, out, e);
     /* runs of blocks of one class, each fed at its level */

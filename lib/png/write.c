@@ -60,7 +60,8 @@ struct prts__png_writer {
     uint64_t filled;     /* segments handed to the compressors */
     uint64_t taken;      /* segments a worker has started */
     uint64_t emitted;    /* segments written */
-    prts__deflater inline_def;
+    prts__deflater inline_def; /* own, when params.deflater is NULL */
+    prts__deflater *inline_use; /* params.deflater, else &inline_def */
     const prts_allocator *alloc;
 
     prts__pool pool;     /* the compressors, when nthreads */
@@ -270,7 +271,7 @@ static int submit(prts__png_writer *w, prts__err *e)
     s->last = w->rows_in == w->grid;
     if (!w->nthreads) {
         w->filled++;
-        compress_slot(w, s, &w->inline_def);
+        compress_slot(w, s, w->inline_use);
         s->state = SLOT_DONE;
         return emit_one(w, e);
     }
@@ -379,6 +380,7 @@ int prts__png_write_begin(prts__png_writer **out, const prts__png_params *p, prt
         return prts__fail(e, PRTS_E_NOMEM, "cannot allocate the PNG writer");
     w->alloc = p->alloc;
     w->inline_def.alloc = p->alloc;
+    w->inline_use = p->deflater ? p->deflater : &w->inline_def;
     w->index.alloc = p->alloc;
     w->write = write;
     w->user = user;
@@ -398,8 +400,9 @@ int prts__png_write_begin(prts__png_writer **out, const prts__png_params *p, prt
         w->rows_per_seg = p->grid;
     uint32_t nseg = (p->grid + w->rows_per_seg - 1) / w->rows_per_seg;
 
-    /* threads only pay when there are segments to share out */
-    int threads = prts__pool_threads(p->threads);
+    /* threads only pay when there are segments to share out (and one
+     * segment needs no count of the CPUs: that reads sysfs) */
+    int threads = nseg < 2 ? 0 : prts__pool_threads(p->threads);
     w->nthreads = nseg < 2 || threads < 2 ? 0 : threads;
     w->nslots = w->nthreads ? 2 * (uint32_t)w->nthreads + 1 : 1;
     *out = w;

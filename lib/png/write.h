@@ -35,6 +35,12 @@ typedef struct prts__png_params {
     int filter;                   /* prts_filter */
     int threads;                  /* deflate threads; 0 = one per CPU, 1 = this thread only */
     const prts_allocator *alloc;  /* every buffer of the writer (NULL = malloc) */
+    /* The deflater for the segments compressed on the caller's thread (an
+     * image of one segment, or no pool): the caller's, kept from image to
+     * image so that its state (~270 KiB of zlib, ~360 KiB of ISA-L) is built
+     * once per handle, not per image; its alloc must outlive the writer.
+     * NULL: the writer's own, freed with it. */
+    struct prts__deflater *deflater;
 } prts__png_params;
 
 typedef struct prts__png_writer prts__png_writer;
