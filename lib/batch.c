@@ -26,7 +26,6 @@
 #include "common/common.h"
 #include "common/cpu_features.h"
 #include "common/pool.h"
-#include "format/json_text.h"
 
 /* With a result callback, a finished job keeps its paths and numbers only:
  * what grows with the number of files stays small (issue 15: 6.9 KB a file). */
@@ -651,7 +650,7 @@ static char *job_metadata(const prts_batch *b, const job *j)
     json_t *merged = b->metadata ? json_deep_copy(b->metadata) : json_object();
     if (j->metadata)
         json_object_update(merged, j->metadata);
-    char *text = prts__json_text(merged, JSON_COMPACT, NULL);
+    char *text = json_dumps(merged, JSON_COMPACT);
     json_decref(merged);
     return text;
 }

@@ -15,7 +15,6 @@
 #include "format/base64.h"
 #include "format/code_mode.h"
 #include "format/compress.h"
-#include "format/json_text.h"
 #include "format/metadata.h"
 #include "format/sidecar.h"
 #include "layout/hilbert.h"
@@ -209,7 +208,7 @@ char *prts_encoder_metadata_json(const prts_encoder *enc)
 {
     if (!valid(enc) || !enc->result)
         return NULL;
-    return prts__json_text(enc->result, JSON_COMPACT | JSON_ENSURE_ASCII, NULL);
+    return json_dumps(enc->result, JSON_COMPACT | JSON_ENSURE_ASCII);
 }
 
 int prts__encoder_settings(const prts_encoder *enc, prts__handle_settings *out)

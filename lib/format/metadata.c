@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "common/alloc.h"
-#include "format/json_text.h"
 #include "format/metadata.h"
 
 /* Keys the format owns: the caller's metadata never overrides them. */
@@ -110,11 +109,10 @@ oom:
 /* magic + compact ASCII JSON, from `a` */
 static char *chunk_text(const prts_allocator *a, const char *magic, const json_t *obj, size_t *len)
 {
-    size_t n;
-    char *json = prts__json_text(obj, JSON_COMPACT | JSON_ENSURE_ASCII, &n);
+    char *json = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
     if (!json)
         return NULL;
-    size_t m = strlen(magic);
+    size_t m = strlen(magic), n = strlen(json);
     char *text = prts__alloc(a, m + n + 1);
     if (text) {
         memcpy(text, magic, m);

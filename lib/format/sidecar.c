@@ -9,7 +9,6 @@
 
 #include "common/alloc.h"
 #include "common/fileio.h"
-#include "format/json_text.h"
 #include "format/metadata.h"
 #include "format/sidecar.h"
 
@@ -134,7 +133,7 @@ int prts__sidecar_open(const prts_allocator *a, prts__outfile *out, const char *
                        const struct stat *input, prts__err *e)
 {
     char *name = prts__suffixed_name(a, png_path, suffix);
-    char *text = prts__json_text(obj, JSON_INDENT(2) | JSON_ENSURE_ASCII, NULL);
+    char *text = json_dumps(obj, JSON_INDENT(2) | JSON_ENSURE_ASCII);
     int rc;
     if (text)
         lowercase_escapes(text);
@@ -143,7 +142,7 @@ int prts__sidecar_open(const prts_allocator *a, prts__outfile *out, const char *
     else if ((rc = prts__out_open(out, a, name, mode, input, PRTS__OUT_REGULAR, e)) == PRTS_OK)
         (void)prts__out_write(out, text, strlen(text)); /* the commit reports a failed write */
     prts__free(a, name);
-    free(text); /* prts__json_text's */
+    free(text); /* json_dumps' */
     return rc;
 }
 
