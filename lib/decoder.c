@@ -56,7 +56,7 @@ static int valid(const prts_decoder *dec)
 }
 
 /* Forget the current file; keep options, backend and callbacks. */
-static void close_file(prts_decoder *dec)
+static void close_input(prts_decoder *dec)
 {
     if (dec->png_open)
         prts__png_read_free(&dec->png);
@@ -64,6 +64,11 @@ static void close_file(prts_decoder *dec)
     if (dec->fd >= 0)
         close(dec->fd);
     dec->fd = -1;
+}
+
+static void close_file(prts_decoder *dec)
+{
+    close_input(dec);
     prts__meta_clear(&dec->meta);
     dec->have_meta = 0;
     dec->meta_source = PRTS_META_CHUNK;
@@ -1058,13 +1063,7 @@ int prts_decoder_verify_file(prts_decoder *dec, const char *path)
     int rc = load_file(dec, path, 1);
     if (rc == PRTS_OK && (rc = materialise(dec, path, 0)))
         prts__fail_path(&dec->err, path);
-    /* the facts and metadata stay, as after read_info */
-    if (dec->png_open)
-        prts__png_read_free(&dec->png);
-    dec->png_open = 0;
-    if (dec->fd >= 0)
-        close(dec->fd);
-    dec->fd = -1;
+    close_input(dec); /* the facts and metadata stay, as after read_info */
     dec->state = rc ? DEC_FAILED : DEC_IDLE;
     return rc;
 }
