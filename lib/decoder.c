@@ -55,7 +55,7 @@ static int valid(const prts_decoder *dec)
     return dec && dec->magic == PRTS__MAGIC_DECODER;
 }
 
-/* Forget the current file; keep options, backend and callbacks. */
+/* Close the current PNG; its facts and metadata stay. */
 static void close_input(prts_decoder *dec)
 {
     if (dec->png_open)
@@ -66,6 +66,7 @@ static void close_input(prts_decoder *dec)
     dec->fd = -1;
 }
 
+/* Forget the current file; keep options, backend and callbacks. */
 static void close_file(prts_decoder *dec)
 {
     close_input(dec);
