@@ -205,7 +205,11 @@ static void t_adaptive_sizes(void **state)
         fail_msg("adaptive: %zu bytes for %zu random bytes", adaptive.len, n);
     if (adaptive.len > l1.len + l1.len / 100)
         fail_msg("adaptive %zu bytes, level 1 %zu bytes", adaptive.len, l1.len);
-    assert_true(stored.len > 4u << 20);
+    /* level 0 stores the payload but deflates the 1 KiB blocks of zero
+     * padding: the 3 MiB of random bytes stay, the whole rows of zeros vanish
+     * (the 2 KiB runs beside payload, off the 1 KiB grid, are partly stored) */
+    if (stored.len < n || stored.len > n + (1u << 20) * 3 / 5)
+        fail_msg("level 0: %zu bytes for %zu random bytes + 1 MiB of zeros", stored.len, n);
     prts_encoder_free(e0);
     prts_encoder_free(ea);
     prts_encoder_free(e1);

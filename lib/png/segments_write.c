@@ -13,6 +13,23 @@
 
 enum { BLOCK = PRTS__ENTROPY_BLOCK }; /* the adaptive mode's unit: stored or deflated */
 
+int prts__all_zero(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        uint64_t w[8], acc = 0;
+        memcpy(w, p + i, sizeof w);
+        for (int k = 0; k < 8; k++)
+            acc |= w[k];
+        if (acc)
+            return 0;
+    }
+    for (; i < n; i++)
+        if (p[i])
+            return 0;
+    return 1;
+}
+
 static int zfail(prts__err *e, int zrc, const char *what)
 {
     if (zrc == Z_MEM_ERROR)
@@ -246,6 +263,28 @@ int prts__seg_compress(prts__deflater *d, const uint8_t *in, size_t n, int level
     /* ISA-L pieces: between them the zlib stream only stores (level 0:
      * nothing refers back) and ends each of its runs byte-aligned too */
     int pieces = isal_level(level) && n > 0;
+    if (level == 0 && n > 0) {
+        /* stored, except runs of all-zero blocks (the padding after the
+         * payload): zlib's level 1 turns them into a few bytes at memory
+         * speed, where storing them costs as much as storing payload */
+        size_t at = 0;
+        while (at < n) {
+            size_t blk = n - at < BLOCK ? n - at : BLOCK;
+            int zero = prts__all_zero(in + at, blk);
+            size_t end = at + blk;
+            while (end < n) {
+                size_t b = n - end < BLOCK ? n - end : BLOCK;
+                if (prts__all_zero(in + end, b) != zero)
+                    break;
+                end += b;
+            }
+            int fl = end == n ? flush : Z_NO_FLUSH;
+            if ((rc = deflate_run(d, in + at, end - at, zero ? 1 : 0, fl, 0, out, e)))
+                return rc;
+            at = end;
+        }
+        return PRTS_OK;
+    }
     if (!adaptive || level == 0)
         return deflate_run(d, in, n, level, flush, pieces, out, e);
     /* runs of blocks of one class, each fed at its level */
