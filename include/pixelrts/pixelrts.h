@@ -216,13 +216,22 @@ typedef enum prts_verify {
     PRTS_VERIFY_IF_PRESENT = 2    /* check when the metadata has data_hash */
 } prts_verify;
 
-/* Presets: a PNG level and a filter chosen together. */
+/* Presets: the PNG level, the filter and the payload compression chosen
+ * together (prts_encoder_set_preset sets all four options).  Sizes and
+ * times for a 20 MiB shared library / tar of headers: docs/architecture.md §11. */
 typedef enum prts_preset {
-    PRTS_PRESET_FAST = 1,         /* store (level 0), filter NONE: I/O speed, no size gain */
+    PRTS_PRESET_FAST = 1,         /* store (level 0) all but the zero padding, which is
+                                     deflated: I/O speed, no size gain on the payload */
     PRTS_PRESET_DEFAULT = 2,      /* adaptive level 1, filter NONE: store what does not
-                                     compress, deflate the rest quickly */
-    PRTS_PRESET_SMALL = 3         /* adaptive level 9, filter NONE: smallest files (adaptive
-                                     filters make binary payloads bigger, not smaller) */
+                                     compress, deflate the rest quickly; the pixels are
+                                     the payload's bytes, as the original places them */
+    PRTS_PRESET_SMALL = 3,        /* payload compressed with zlib (level 6; libdeflate
+                                     where built) before it is placed: the smallest file
+                                     the original implementation still decodes */
+    PRTS_PRESET_SMALL_LIBPIXELRTS = 4 /* payload compressed with zstd (level 9): smaller
+                                     and faster to decode than SMALL, but only libpixelrts
+                                     reads it (the original knows no zstd).
+                                     PRTS_E_UNSUPPORTED when built without libzstd */
 } prts_preset;
 
 /* Options are 64-bit integers keyed by this enum; prts_option_bounds()
@@ -289,8 +298,9 @@ PRTS_API int prts_encoder_reset(prts_encoder *enc);
 
 PRTS_API int prts_encoder_set_option(prts_encoder *enc, prts_option option, int64_t value);
 PRTS_API int prts_encoder_get_option(const prts_encoder *enc, prts_option option, int64_t *value);
-/* Set PRTS_OPT_PNG_LEVEL and PRTS_OPT_FILTER to a prts_preset.
- * PRTS_E_INVALID_ARG for an unknown preset. */
+/* Set PRTS_OPT_PNG_LEVEL, PRTS_OPT_FILTER, PRTS_OPT_PAYLOAD_COMPRESSION and
+ * PRTS_OPT_PAYLOAD_LEVEL to a prts_preset.  PRTS_E_INVALID_ARG for an
+ * unknown preset, PRTS_E_UNSUPPORTED for one this build cannot write. */
 PRTS_API int prts_encoder_set_preset(prts_encoder *enc, prts_preset preset);
 
 /* Caller's metadata: a JSON object (UTF-8) whose keys are stored after the
