@@ -42,14 +42,23 @@
  *   calls without a handle (the one-shot calls make a handle of their own).
  * - Process-wide state is only what is set up once, under pthread_once, by
  *   the first call that needs it, and read-only afterwards: the CPU's SIMD
- *   features (capped by $PIXELRTS_SIMD_MAX) and the simd backend's variant;
- *   the `auto` backend choice, measured once per process on the first use of
- *   "auto"; the Hilbert-curve and entropy tables; and, for the OpenCL
- *   backend, its platform/device probe and one context and program shared by
- *   the handles that use it (each handle has its own queue and buffers).
- *   Nothing else is shared: no lock is held across calls, no cache grows.
+ *   features (capped by $PIXELRTS_SIMD_MAX); the simd backend's variant and
+ *   the `auto` backend choice (simd where the CPU has its instructions, else
+ *   scalar: nothing measured); the Hilbert-curve and entropy tables; and, for
+ *   the OpenCL backend, its platform/device probe and one context and
+ *   program shared by the handles that use it (each handle has its own queue
+ *   and buffers).  Nothing else is shared: no lock is held across calls, no
+ *   cache grows.
+ * - Per-machine state: where the CPU has more than one SIMD variant (x86-64
+ *   with AVX2), the fastest is measured once (10-15 ms) and the choice kept
+ *   in one line of $XDG_CACHE_HOME/pixelrts/simd-variant (else
+ *   ~/.cache/pixelrts/simd-variant), read by later processes while the CPU's
+ *   features match.  Delete the file to measure again; $PIXELRTS_SIMD_MAX or
+ *   $PIXELRTS_BACKEND=scalar bypass it.  Unwritable, it is measured per
+ *   process.
  * - The library reads the environment ($PIXELRTS_BACKEND when a handle is
- *   made, $PIXELRTS_SIMD_MAX, $PIXELRTS_OPENCL_*, $TMPDIR) with getenv():
+ *   made, $PIXELRTS_SIMD_MAX, $PIXELRTS_OPENCL_*, $TMPDIR, $XDG_CACHE_HOME,
+ *   $HOME) with getenv():
  *   do not change it while other threads use the library.
  * - It installs no allocator hooks, signal handlers or locale: jansson and
  *   OpenSSL allocate through their process-wide functions as the application
@@ -288,8 +297,8 @@ typedef int (*prts_progress_fn)(void *user, uint64_t done, uint64_t total);
 /* ------------------------------------------------------------------ */
 
 /* New encoder with default options and the backend named by the
- * PIXELRTS_BACKEND environment variable, or "auto": the fastest backend
- * that runs on the host CPU, measured once per process (a few ms).
+ * PIXELRTS_BACKEND environment variable, or "auto": simd where the CPU has
+ * its instructions (never slower than scalar), else scalar.
  * NULL on OOM.  (prts_encoder_new_with, below: with an allocator.) */
 PRTS_API prts_encoder *prts_encoder_new(void);
 PRTS_API void prts_encoder_free(prts_encoder *enc);
@@ -616,8 +625,8 @@ PRTS_API char *prts_batch_results_json(const prts_batch *batch);
  * process-wide hooks (json_set_alloc_funcs, CRYPTO_set_mem_functions),
  * which an embeddable library must not take over; a failure there is still
  * reported as PRTS_E_NOMEM.  Nor do thread stacks (pthread_create), the
- * OpenCL backend's device state and driver, and the process-wide, once-only
- * measurement that picks the "auto" backend.  Big data that is mapped
+ * OpenCL backend's device state and driver, and the once-only measurement
+ * that picks the SIMD variant.  Big data that is mapped
  * rather than allocated (a mapped input file, the sparse anonymous mirror
  * of a big payload, a payload staged in a temporary file past the memory
  * budget) is not allocated either.
