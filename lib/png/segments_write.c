@@ -12,6 +12,10 @@
 #include "png/segments_write.h"
 
 enum { BLOCK = PRTS__ENTROPY_BLOCK }; /* the adaptive mode's unit: stored or deflated */
+/* level 0's unit: all zeros (deflated) or not (stored).  Finer than BLOCK:
+ * where a row is part payload, part padding, what a block of payload
+ * straddles is stored; each switch costs ~10 bytes */
+enum { ZBLOCK = 256 };
 
 int prts__all_zero(const uint8_t *p, size_t n)
 {
@@ -264,16 +268,16 @@ int prts__seg_compress(prts__deflater *d, const uint8_t *in, size_t n, int level
      * nothing refers back) and ends each of its runs byte-aligned too */
     int pieces = isal_level(level) && n > 0;
     if (level == 0 && n > 0) {
-        /* stored, except runs of all-zero blocks (the padding after the
+        /* stored, except runs of all-zero ZBLOCKs (the padding after the
          * payload): zlib's level 1 turns them into a few bytes at memory
          * speed, where storing them costs as much as storing payload */
         size_t at = 0;
         while (at < n) {
-            size_t blk = n - at < BLOCK ? n - at : BLOCK;
+            size_t blk = n - at < ZBLOCK ? n - at : ZBLOCK;
             int zero = prts__all_zero(in + at, blk);
             size_t end = at + blk;
             while (end < n) {
-                size_t b = n - end < BLOCK ? n - end : BLOCK;
+                size_t b = n - end < ZBLOCK ? n - end : ZBLOCK;
                 if (prts__all_zero(in + end, b) != zero)
                     break;
                 end += b;
