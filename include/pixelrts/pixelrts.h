@@ -248,7 +248,8 @@ typedef enum prts_preset {
 typedef enum prts_option {
     PRTS_OPT_MODE = 1,              /* E: prts_mode.  Default STANDARD */
     PRTS_OPT_PNG_LEVEL = 2,         /* E: deflate level of the PNG's image data: zlib level
-                                       0..9, or -9..-1 adaptive (PRTS_LEVEL_ADAPTIVE).
+                                       0..9 (0 stores all but runs of zeros, which it
+                                       deflates), or -9..-1 adaptive (PRTS_LEVEL_ADAPTIVE).
                                        Default -1 */
     PRTS_OPT_FILTER = 3,            /* E: prts_filter.  Default NONE */
     PRTS_OPT_GRID_SIZE = 4,         /* E: explicit side (power of two), 0 = smallest that fits.

@@ -217,10 +217,14 @@ int prts__compressor_new(prts__compressor **out, const prts_allocator *a, int ty
 #ifdef PRTS_HAVE_LIBDEFLATE
     if (type == PRTS_PAYLOAD_ZLIB && total <= LIBDEFLATE_MAX) {
         c->whole = prts__alloc(a, total ? (size_t)total : 1);
-        if (c->whole) {
-            *out = c;
-            return PRTS_OK;
+        if (!c->whole) {
+            c->type = PRTS_PAYLOAD_NONE; /* nothing for free() to end */
+            prts__compressor_free(c);
+            return prts__fail(e, PRTS_E_NOMEM, "cannot allocate %llu bytes to compress",
+                              (unsigned long long)total);
         }
+        *out = c;
+        return PRTS_OK;
     }
 #endif
 #ifdef PRTS_HAVE_ZSTD

@@ -15,7 +15,7 @@ enum { BLOCK = PRTS__ENTROPY_BLOCK }; /* the adaptive mode's unit: stored or def
 /* level 0's unit: all zeros (deflated) or not (stored).  Finer than BLOCK:
  * where a row is part payload, part padding, what a block of payload
  * straddles is stored; each switch costs ~10 bytes */
-enum { ZBLOCK = 256 };
+enum { ZBLOCK = 64 };
 
 int prts__all_zero(const uint8_t *p, size_t n)
 {

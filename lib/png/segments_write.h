@@ -31,11 +31,12 @@ typedef struct prts__deflater {
 
 /* Append the raw deflate of in[0..n) to out.  level 1..9 compresses every
  * byte at that level; level 0 stores every byte except runs of all-zero
- * 256-byte blocks (the padding after a payload), deflated at zlib's level
+ * 64-byte blocks (the padding after a payload), deflated at zlib's level
  * 1; adaptive: blocks that look incompressible (their sampled byte entropy
- * is near 8 bits) are stored and the rest compressed at `level`, switching with deflateParams inside the one stream.  `last` ends
- * the stream (final block), else it ends on a sync flush.  *adler receives
- * the Adler-32 of in[0..n).
+ * is near 8 bits) are stored and the rest compressed at `level`,
+ * switching with deflateParams inside the one stream.  `last` ends the
+ * stream (final block), else it ends on a sync flush.  *adler receives the
+ * Adler-32 of in[0..n).
  *
  * Built with ISA-L, level 1 is ISA-L's level 1 instead (5x zlib's speed on
  * machine code, 16x on random bytes, for 1-5 % more output).  In adaptive

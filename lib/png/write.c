@@ -197,8 +197,8 @@ static void zero_keep(prts__png_writer *w, slot *s)
 {
     zero_lock(w);
     if (w->zero_raw_len == 0) {
-        prts__err e;
-        if (prts__buf_reserve(&w->zero_out, s->out.len, &e) == PRTS_OK) {
+        s->rc = prts__buf_reserve(&w->zero_out, s->out.len, &s->err);
+        if (s->rc == PRTS_OK) {
             memcpy(w->zero_out.data, s->out.data, s->out.len);
             w->zero_out.len = s->out.len;
             w->zero_crc = s->crc;
