@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <zlib.h>
 
 #include "backend/backend.h"
 #include "png/segments_write.h"
@@ -217,6 +218,52 @@ static void t_adaptive_sizes(void **state)
     tu_buf_free(&adaptive);
     tu_buf_free(&l1);
     free(d);
+}
+
+/* Level 0 writes its own blocks (stored, and fixed-Huffman runs of zeros):
+ * every run length and ending inflates back to the input, with zlib. */
+static void t_level0_zero_runs(void **state)
+{
+    (void)state;
+    enum { CAP = 1 << 20 };
+    uint8_t *in = malloc(CAP), *back = malloc(CAP);
+    assert_non_null(in);
+    assert_non_null(back);
+    uint64_t rng = 9;
+    for (int tail = 0; tail < 300; tail += 7)
+        for (int last = 0; last < 2; last++) {
+            size_t n = 0;
+            for (size_t k = 1; k <= 40; k++) { /* zero runs of 64k bytes, payload between */
+                tu_random_bytes(&rng, in + n, 64 * (k % 3 + 1) + k % 5);
+                n += 64 * (k % 3 + 1) + k % 5;
+                memset(in + n, 0, 64 * k + (size_t)tail % 3);
+                n += 64 * k + (size_t)tail % 3;
+            }
+            memset(in + n, 0, (size_t)tail); /* a run at the very end */
+            n += (size_t)tail;
+            prts__deflater d = {0};
+            prts__buf out = {0};
+            prts__err e = {0, ""};
+            uint32_t adler;
+            assert_int_equal(prts__seg_compress(&d, in, n, 0, 0, last, &out, &adler, &e), PRTS_OK);
+            assert_true(out.len < n); /* the zeros shrank */
+            z_stream z = {0};
+            assert_int_equal(inflateInit2(&z, -15), Z_OK);
+            z.next_in = out.data;
+            z.avail_in = (uInt)out.len;
+            z.next_out = back;
+            z.avail_out = CAP;
+            int zrc = inflate(&z, Z_SYNC_FLUSH);
+            assert_true(last ? zrc == Z_STREAM_END : zrc == Z_OK);
+            assert_int_equal(z.avail_in, 0);
+            tu_assert_bytes_equal_(back, z.total_out, in, n, __FILE__, __LINE__);
+            assert_int_equal(adler, (uint32_t)adler32(1, in, (uInt)n));
+            inflateEnd(&z);
+            prts__buf_free(&out);
+            prts__deflater_free(&d);
+        }
+    free(in);
+    free(back);
 }
 
 static void t_presets(void **state)
@@ -625,6 +672,7 @@ int main(void)
         cmocka_unit_test(t_threads_identical),
         cmocka_unit_test(t_piece_independent_of_state_address),
         cmocka_unit_test(t_adaptive_sizes),
+        cmocka_unit_test(t_level0_zero_runs),
         cmocka_unit_test(t_presets),
         cmocka_unit_test(t_preset_sizes),
         cmocka_unit_test(t_zero_segments),
