@@ -31,8 +31,8 @@ typedef struct prts__deflater {
 
 /* Append the raw deflate of in[0..n) to out.  level 1..9 compresses every
  * byte at that level; level 0 stores every byte except runs of all-zero
- * 64-byte blocks (the padding after a payload), deflated at zlib's level
- * 1; adaptive: blocks that look incompressible (their sampled byte entropy
+ * 64-byte blocks (the padding after a payload), written as fixed-Huffman
+ * blocks of matches at distance 1 (without zlib); adaptive: blocks that look incompressible (their sampled byte entropy
  * is near 8 bits) are stored and the rest compressed at `level`,
  * switching with deflateParams inside the one stream.  `last` ends the
  * stream (final block), else it ends on a sync flush.  *adler receives the
