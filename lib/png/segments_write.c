@@ -307,6 +307,18 @@ static void put_match(bits *b, size_t len)
     bits_put(b, 0, 5);
 }
 
+/* Whether in[0..k) is zeros: payload fails on its first word, mostly. */
+static inline int zero_block(const uint8_t *p, size_t k)
+{
+    uint64_t w;
+    if (k >= sizeof w) {
+        memcpy(&w, p, sizeof w);
+        if (w)
+            return 0;
+    }
+    return prts__all_zero(p, k);
+}
+
 static int store_but_zeros(const uint8_t *in, size_t n, int last, prts__buf *out, prts__err *e)
 {
     /* a run of either kind costs at most 6 bytes more than its length (a
@@ -320,11 +332,11 @@ static int store_but_zeros(const uint8_t *in, size_t n, int last, prts__buf *out
     size_t at = 0;
     while (at < n) {
         size_t blk = n - at < ZBLOCK ? n - at : ZBLOCK;
-        int zero = prts__all_zero(in + at, blk);
+        int zero = zero_block(in + at, blk);
         size_t end = at + blk;
         while (end < n) {
             size_t k = n - end < ZBLOCK ? n - end : ZBLOCK;
-            if (prts__all_zero(in + end, k) != zero)
+            if (zero_block(in + end, k) != zero)
                 break;
             end += k;
         }
