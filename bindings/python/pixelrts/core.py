@@ -134,8 +134,10 @@ class PixelRTSEncoder:
     layout module was absent: the format has no layout optimisation, so it is ignored here.
     Keyword-only extras: level (PNG zlib level 0..9 for every byte, or -9..-1: store the
     blocks that would not compress and deflate the rest at that level; library default -1),
-    backend (pixel backend name, default "auto") and preset ("fast": store, "default":
-    adaptive level 1, "small": adaptive level 9; a level given as well overrides it).
+    backend (pixel backend name, default "auto") and preset ("fast": store, the zero padding
+    deflated; "default": adaptive level 1; "small": the payload zlib-compressed first, which the
+    original implementation decodes; "small-libpixelrts": zstd, which only libpixelrts reads;
+    a level or a compression given as well overrides the preset's).
     """
 
     def __init__(self, mode: str = "standard", compression: str = None,
