@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <zlib.h>
 
 #include "backend/backend.h"
 #include "png/segments_write.h"
@@ -205,7 +206,11 @@ static void t_adaptive_sizes(void **state)
         fail_msg("adaptive: %zu bytes for %zu random bytes", adaptive.len, n);
     if (adaptive.len > l1.len + l1.len / 100)
         fail_msg("adaptive %zu bytes, level 1 %zu bytes", adaptive.len, l1.len);
-    assert_true(stored.len > 4u << 20);
+    /* level 0 stores the payload but deflates the 1 KiB blocks of zero
+     * padding: the 3 MiB of random bytes stay, the whole rows of zeros vanish
+     * (the 2 KiB runs beside payload, off the 1 KiB grid, are partly stored) */
+    if (stored.len < n || stored.len > n + (1u << 20) * 3 / 5)
+        fail_msg("level 0: %zu bytes for %zu random bytes + 1 MiB of zeros", stored.len, n);
     prts_encoder_free(e0);
     prts_encoder_free(ea);
     prts_encoder_free(e1);
@@ -215,23 +220,189 @@ static void t_adaptive_sizes(void **state)
     free(d);
 }
 
+/* Level 0 writes its own blocks (stored, and fixed-Huffman runs of zeros):
+ * every run length and ending inflates back to the input, with zlib. */
+static void t_level0_zero_runs(void **state)
+{
+    (void)state;
+    enum { CAP = 1 << 20 };
+    uint8_t *in = malloc(CAP), *back = malloc(CAP);
+    assert_non_null(in);
+    assert_non_null(back);
+    uint64_t rng = 9;
+    for (int tail = 0; tail < 300; tail += 7)
+        for (int last = 0; last < 2; last++) {
+            size_t n = 0;
+            for (size_t k = 1; k <= 40; k++) { /* zero runs of 64k bytes, payload between */
+                tu_random_bytes(&rng, in + n, 64 * (k % 3 + 1) + k % 5);
+                n += 64 * (k % 3 + 1) + k % 5;
+                memset(in + n, 0, 64 * k + (size_t)tail % 3);
+                n += 64 * k + (size_t)tail % 3;
+            }
+            memset(in + n, 0, (size_t)tail); /* a run at the very end */
+            n += (size_t)tail;
+            prts__deflater d = {0};
+            prts__buf out = {0};
+            prts__err e = {0, ""};
+            uint32_t adler;
+            assert_int_equal(prts__seg_compress(&d, in, n, 0, 0, last, &out, &adler, &e), PRTS_OK);
+            assert_true(out.len < n); /* the zeros shrank */
+            z_stream z = {0};
+            assert_int_equal(inflateInit2(&z, -15), Z_OK);
+            z.next_in = out.data;
+            z.avail_in = (uInt)out.len;
+            z.next_out = back;
+            z.avail_out = CAP;
+            int zrc = inflate(&z, Z_SYNC_FLUSH);
+            assert_true(last ? zrc == Z_STREAM_END : zrc == Z_OK);
+            assert_int_equal(z.avail_in, 0);
+            tu_assert_bytes_equal_(back, z.total_out, in, n, __FILE__, __LINE__);
+            assert_int_equal(adler, (uint32_t)adler32(1, in, (uInt)n));
+            inflateEnd(&z);
+            prts__buf_free(&out);
+            prts__deflater_free(&d);
+        }
+    free(in);
+    free(back);
+}
+
 static void t_presets(void **state)
 {
     (void)state;
     prts_encoder *enc = prts_encoder_new();
-    int64_t level, filter;
+    int64_t level, filter, payload;
     assert_int_equal(prts_encoder_set_preset(enc, PRTS_PRESET_SMALL), PRTS_OK);
     prts_encoder_get_option(enc, PRTS_OPT_PNG_LEVEL, &level);
     prts_encoder_get_option(enc, PRTS_OPT_FILTER, &filter);
-    assert_int_equal(level, PRTS_LEVEL_ADAPTIVE(9));
+    prts_encoder_get_option(enc, PRTS_OPT_PAYLOAD_COMPRESSION, &payload);
+    assert_int_equal(level, PRTS_LEVEL_ADAPTIVE(1));
     assert_int_equal(filter, PRTS_FILTER_NONE);
+    assert_int_equal(payload, PRTS_PAYLOAD_ZLIB); /* what the original decodes */
+    assert_int_equal(prts_encoder_set_preset(enc, PRTS_PRESET_SMALL_LIBPIXELRTS), PRTS_OK);
+    prts_encoder_get_option(enc, PRTS_OPT_PAYLOAD_COMPRESSION, &payload);
+    assert_int_equal(payload, PRTS_PAYLOAD_ZSTD);
     assert_int_equal(prts_encoder_set_preset(enc, PRTS_PRESET_FAST), PRTS_OK);
     prts_encoder_get_option(enc, PRTS_OPT_PNG_LEVEL, &level);
+    prts_encoder_get_option(enc, PRTS_OPT_PAYLOAD_COMPRESSION, &payload);
     assert_int_equal(level, 0);
+    assert_int_equal(payload, PRTS_PAYLOAD_NONE); /* a preset sets every option it names */
+    assert_int_equal(prts_encoder_set_preset(enc, PRTS_PRESET_DEFAULT), PRTS_OK);
+    prts_encoder_get_option(enc, PRTS_OPT_PNG_LEVEL, &level);
+    assert_int_equal(level, PRTS_LEVEL_ADAPTIVE(1));
     assert_int_equal(prts_encoder_set_preset(enc, (prts_preset)0), PRTS_E_INVALID_ARG);
-    assert_int_equal(prts_encoder_set_preset(enc, (prts_preset)4), PRTS_E_INVALID_ARG);
+    assert_int_equal(prts_encoder_set_preset(enc, (prts_preset)5), PRTS_E_INVALID_ARG);
     prts_encoder_free(enc);
 }
+
+/* Each preset round-trips, and each is smaller than the one before it on
+ * compressible data with zero padding: fast > default > small >
+ * small-libpixelrts; only small-libpixelrts's metadata names zstd. */
+static void t_preset_sizes(void **state)
+{
+    (void)state;
+    size_t n = (3u << 20) + 12345;
+    uint8_t *d = malloc(n);
+    assert_non_null(d);
+    uint64_t rng = 11;
+    for (size_t i = 0; i < n; i += 64) { /* machine-code-like: words from a small set */
+        uint64_t r;
+        tu_random_bytes(&rng, &r, sizeof r);
+        for (size_t k = 0; k < 64 && i + k < n; k++)
+            d[i + k] = "mov rax, [rbp-8]; call 0x401000; ret; push rbx; xor eax, eax"
+                [(r >> (k % 8)) % 58 + k % 3];
+    }
+    static const prts_preset presets[] = {PRTS_PRESET_FAST, PRTS_PRESET_DEFAULT,
+                                          PRTS_PRESET_SMALL, PRTS_PRESET_SMALL_LIBPIXELRTS};
+    size_t sizes[4];
+    for (int i = 0; i < 4; i++) {
+        prts_encoder *enc = prts_encoder_new();
+        int rc = prts_encoder_set_preset(enc, presets[i]);
+        if (rc == PRTS_E_UNSUPPORTED) { /* built without libzstd */
+            sizes[i] = sizes[i - 1] - 1;
+            prts_encoder_free(enc);
+            continue;
+        }
+        assert_int_equal(rc, PRTS_OK);
+        tu_buf png = {0}, back = {0};
+        assert_int_equal(tu_encode_mem(enc, d, n, 0, &png), PRTS_OK);
+        char *meta = prts_encoder_metadata_json(enc);
+        assert_non_null(meta);
+        assert_true((strstr(meta, "\"zstd\"") != NULL) == (presets[i] == PRTS_PRESET_SMALL_LIBPIXELRTS));
+        assert_true((strstr(meta, "\"zlib\"") != NULL) == (presets[i] == PRTS_PRESET_SMALL));
+        prts_free(meta);
+        prts_decoder *dec = prts_decoder_new();
+        assert_int_equal(tu_decode_mem(dec, png.data, png.len, 65536, true, 1 << 20, true, &back),
+                         PRTS_OK);
+        tu_assert_bytes_equal_(back.data, back.len, d, n, __FILE__, __LINE__);
+        pngcheck_ok(png.data, png.len);
+        sizes[i] = png.len;
+        prts_decoder_free(dec);
+        prts_encoder_free(enc);
+        tu_buf_free(&png);
+        tu_buf_free(&back);
+    }
+    for (int i = 1; i < 4; i++)
+        if (sizes[i] >= sizes[i - 1])
+            fail_msg("preset %d: %zu bytes, not below preset %d's %zu", (int)presets[i],
+                     sizes[i], (int)presets[i - 1], sizes[i - 1]);
+    /* fast stores the payload but not the padding (grid 1024: 4 MiB of pixels) */
+    if (sizes[0] > n + n / 20)
+        fail_msg("fast: %zu bytes for a %zu-byte payload", sizes[0], n);
+    free(d);
+}
+
+/* A small payload in a big grid: most segments are all zeros, compressed
+ * once and copied.  Same bytes on 1, 2 and 3 threads (on one thread every
+ * copy follows the compressed original; on more, several may compress it at
+ * once); valid Adler-32s, index and stream (two decodes, libspng, pngcheck). */
+static void t_zero_segments(void **state)
+{
+    (void)state;
+    size_t n = 300000;
+    uint8_t *d = mixed_payload(n, 5);
+    static const int64_t levels[] = {0, PRTS_LEVEL_ADAPTIVE(1), 1, PRTS_LEVEL_ADAPTIVE(9)};
+    for (size_t l = 0; l < sizeof levels / sizeof *levels; l++) {
+        tu_buf ref = {0};
+        for (int64_t t = 1; t <= 3; t++) {
+            prts_encoder *enc = encoder(levels[l], PRTS_FILTER_NONE, t);
+            /* grid 2048: 16 MiB of pixels, 16 segments, 15 of them zeros */
+            assert_int_equal(prts_encoder_set_option(enc, PRTS_OPT_GRID_SIZE, 2048), PRTS_OK);
+            tu_buf png = {0}, back = {0}, seq = {0};
+            assert_int_equal(tu_encode_mem(enc, d, n, 0, &png), PRTS_OK);
+            if (t == 1) {
+                tu_buf_append(&ref, png.data, png.len);
+                pngcheck_ok(png.data, png.len);
+                /* the padding costs next to nothing at any level */
+                if (png.len > n + n / 20 + 100000)
+                    fail_msg("level %lld: %zu bytes for %zu bytes in 16 MiB of pixels",
+                             (long long)levels[l], png.len, n);
+            } else {
+                tu_assert_bytes_equal_(png.data, png.len, ref.data, ref.len, __FILE__, __LINE__);
+            }
+            prts_decoder *dec = prts_decoder_new();
+            assert_int_equal(tu_decode_mem(dec, png.data, png.len, 65536, true, 1 << 20, true,
+                                           &back), PRTS_OK); /* indexed, threads */
+            tu_assert_bytes_equal_(back.data, back.len, d, n, __FILE__, __LINE__);
+            assert_int_equal(prts_decoder_set_option(dec, PRTS_OPT_THREADS, 1), PRTS_OK);
+            assert_int_equal(tu_decode_mem(dec, png.data, png.len, 4096, true, 1 << 16, false,
+                                           &seq), PRTS_OK);
+            tu_assert_bytes_equal_(seq.data, seq.len, d, n, __FILE__, __LINE__);
+            uint32_t w, h;
+            uint8_t *rgba = NULL;
+            assert_int_equal(tu_png_rgba(png.data, png.len, &w, &h, &rgba), 0); /* libspng */
+            assert_int_equal(w, 2048);
+            free(rgba);
+            prts_decoder_free(dec);
+            prts_encoder_free(enc);
+            tu_buf_free(&png);
+            tu_buf_free(&back);
+            tu_buf_free(&seq);
+        }
+        tu_buf_free(&ref);
+    }
+    free(d);
+}
+
 
 typedef struct fixture {
     char *dir, *in, *png, *out;
@@ -501,7 +672,10 @@ int main(void)
         cmocka_unit_test(t_threads_identical),
         cmocka_unit_test(t_piece_independent_of_state_address),
         cmocka_unit_test(t_adaptive_sizes),
+        cmocka_unit_test(t_level0_zero_runs),
         cmocka_unit_test(t_presets),
+        cmocka_unit_test(t_preset_sizes),
+        cmocka_unit_test(t_zero_segments),
         cmocka_unit_test(t_indexed_decode),
         cmocka_unit_test(t_ranges),
         cmocka_unit_test(t_ranges_without_index),

@@ -126,7 +126,7 @@ static void expect_all(const char *dir, const tu_buf *png, int64_t verify, int w
 
 /* ---- 4. the zlib stream's Adler-32 ----------------------------------------------------- */
 
-/* Flip one byte inside the largest stored deflate block of the image data (a byte of
+/* Flip one byte inside the largest stored deflate block before the padding (a byte of
  * the rows: the stream stays well-formed, only its Adler-32 can tell) and fix the CRC
  * of the IDAT chunk holding it. */
 static void flip_stored_byte(tu_buf *png)
@@ -146,10 +146,16 @@ static void flip_stored_byte(tu_buf *png)
     }
     assert_true(pieces > 0);
     size_t best = 0, best_len = 0;
-    for (size_t p = 2; p + 4 < z.len;) { /* after the zlib header: stored blocks only */
+    /* after the zlib header: the stored blocks of the rows, up to the first
+     * block that is not stored (level 0 deflates runs of zeros: the padding) */
+    for (size_t p = 2; p + 4 < z.len;) {
         uint8_t head = z.data[p];
-        if ((head >> 1 & 3) != 0)
-            fail_msg("the image data is not stored (block type %d at %zu)", head >> 1 & 3, p);
+        if ((head >> 1 & 3) != 0) {
+            if (best_len == 0)
+                fail_msg("the image data starts unstored (block type %d at %zu)", head >> 1 & 3,
+                         p);
+            break;
+        }
         size_t len = (size_t)z.data[p + 1] | (size_t)z.data[p + 2] << 8;
         if (len > best_len)
             best = p + 5, best_len = len;

@@ -175,7 +175,7 @@ static int configure(const struct cli_command *cmd, prts_bench *b, struct bench_
     if (a->preset) {
         int64_t preset = cli_parse_preset(a->preset);
         if (!preset)
-            return cli_usage_error(cmd, "--preset must be fast, default or small, got '%s'",
+            return cli_usage_error(cmd, "--preset must be fast, default, small or small-libpixelrts, got '%s'",
                                    a->preset);
         prts_bench_set_option(b, PRTS_BENCH_PRESET, preset);
     }

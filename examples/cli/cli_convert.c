@@ -197,6 +197,15 @@ static int configure(const struct cli_command *cmd, prts_encoder *enc,
     }
     if (a->blueprint && (rc = set_blueprint(enc, a->blueprint)) != CLI_OK)
         return rc;
+    /* a preset first, so that --compress, --level and --filter refine it */
+    if (a->preset) {
+        int preset = cli_parse_preset(a->preset);
+        if (!preset)
+            return cli_usage_error(cmd, "--preset must be fast, default, small or small-libpixelrts, got '%s'",
+                                   a->preset);
+        if ((st = prts_encoder_set_preset(enc, (prts_preset)preset)) != PRTS_OK)
+            return cli_lib_error(a->in, st, prts_encoder_last_error(enc));
+    }
     if (a->compress) {
         static const char *const names[] = {"none", "zlib", "zstd"}; /* prts_payload_codec order */
         int64_t type = -1;
@@ -207,15 +216,6 @@ static int configure(const struct cli_command *cmd, prts_encoder *enc,
             return cli_usage_error(cmd, "--compress must be none, zlib or zstd, got '%s'",
                                    a->compress);
         if ((st = prts_encoder_set_option(enc, PRTS_OPT_PAYLOAD_COMPRESSION, type)) != PRTS_OK)
-            return cli_lib_error(a->in, st, prts_encoder_last_error(enc));
-    }
-    /* a preset first, so that --level and --filter refine it */
-    if (a->preset) {
-        int preset = cli_parse_preset(a->preset);
-        if (!preset)
-            return cli_usage_error(cmd, "--preset must be fast, default or small, got '%s'",
-                                   a->preset);
-        if ((st = prts_encoder_set_preset(enc, (prts_preset)preset)) != PRTS_OK)
             return cli_lib_error(a->in, st, prts_encoder_last_error(enc));
     }
     if (a->level && (rc = set_int_option(cmd, enc, PRTS_OPT_PNG_LEVEL, "--level",

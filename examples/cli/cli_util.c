@@ -224,8 +224,9 @@ int cli_check_folder(const struct cli_command *cmd, const char *path, const char
 
 int cli_parse_preset(const char *name)
 {
-    static const char *const names[] = {"fast", "default", "small"}; /* prts_preset order */
-    for (int i = 0; i < 3; i++)
+    static const char *const names[] = {"fast", "default", "small",
+                                        "small-libpixelrts"}; /* prts_preset order */
+    for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++)
         if (strcmp(name, names[i]) == 0)
             return PRTS_PRESET_FAST + i;
     return 0;

@@ -42,14 +42,23 @@
  *   calls without a handle (the one-shot calls make a handle of their own).
  * - Process-wide state is only what is set up once, under pthread_once, by
  *   the first call that needs it, and read-only afterwards: the CPU's SIMD
- *   features (capped by $PIXELRTS_SIMD_MAX) and the simd backend's variant;
- *   the `auto` backend choice, measured once per process on the first use of
- *   "auto"; the Hilbert-curve and entropy tables; and, for the OpenCL
- *   backend, its platform/device probe and one context and program shared by
- *   the handles that use it (each handle has its own queue and buffers).
- *   Nothing else is shared: no lock is held across calls, no cache grows.
+ *   features (capped by $PIXELRTS_SIMD_MAX); the simd backend's variant and
+ *   the `auto` backend choice (simd where the CPU has its instructions, else
+ *   scalar: nothing measured); the Hilbert-curve and entropy tables; and, for
+ *   the OpenCL backend, its platform/device probe and one context and
+ *   program shared by the handles that use it (each handle has its own queue
+ *   and buffers).  Nothing else is shared: no lock is held across calls, no
+ *   cache grows.
+ * - Per-machine state: where the CPU has more than one SIMD variant (x86-64
+ *   with AVX2), the fastest is measured once (10-15 ms) and the choice kept
+ *   in one line of $XDG_CACHE_HOME/pixelrts/simd-variant (else
+ *   ~/.cache/pixelrts/simd-variant), read by later processes while the CPU's
+ *   features match.  Delete the file to measure again; $PIXELRTS_SIMD_MAX or
+ *   $PIXELRTS_BACKEND=scalar bypass it.  Unwritable, it is measured per
+ *   process.
  * - The library reads the environment ($PIXELRTS_BACKEND when a handle is
- *   made, $PIXELRTS_SIMD_MAX, $PIXELRTS_OPENCL_*, $TMPDIR) with getenv():
+ *   made, $PIXELRTS_SIMD_MAX, $PIXELRTS_OPENCL_*, $TMPDIR, $XDG_CACHE_HOME,
+ *   $HOME) with getenv():
  *   do not change it while other threads use the library.
  * - It installs no allocator hooks, signal handlers or locale: jansson and
  *   OpenSSL allocate through their process-wide functions as the application
@@ -216,13 +225,22 @@ typedef enum prts_verify {
     PRTS_VERIFY_IF_PRESENT = 2    /* check when the metadata has data_hash */
 } prts_verify;
 
-/* Presets: a PNG level and a filter chosen together. */
+/* Presets: the PNG level, the filter and the payload compression chosen
+ * together (prts_encoder_set_preset sets all four options).  Sizes and
+ * times for a 20 MiB shared library / tar of headers: docs/architecture.md §11. */
 typedef enum prts_preset {
-    PRTS_PRESET_FAST = 1,         /* store (level 0), filter NONE: I/O speed, no size gain */
+    PRTS_PRESET_FAST = 1,         /* store (level 0) all but the zero padding, which is
+                                     deflated: I/O speed, no size gain on the payload */
     PRTS_PRESET_DEFAULT = 2,      /* adaptive level 1, filter NONE: store what does not
-                                     compress, deflate the rest quickly */
-    PRTS_PRESET_SMALL = 3         /* adaptive level 9, filter NONE: smallest files (adaptive
-                                     filters make binary payloads bigger, not smaller) */
+                                     compress, deflate the rest quickly; the pixels are
+                                     the payload's bytes, as the original places them */
+    PRTS_PRESET_SMALL = 3,        /* payload compressed with zlib (level 6; libdeflate
+                                     where built) before it is placed: the smallest file
+                                     the original implementation still decodes */
+    PRTS_PRESET_SMALL_LIBPIXELRTS = 4 /* payload compressed with zstd (level 9): smaller
+                                     and faster to decode than SMALL, but only libpixelrts
+                                     reads it (the original knows no zstd).
+                                     PRTS_E_UNSUPPORTED when built without libzstd */
 } prts_preset;
 
 /* Options are 64-bit integers keyed by this enum; prts_option_bounds()
@@ -230,7 +248,8 @@ typedef enum prts_preset {
 typedef enum prts_option {
     PRTS_OPT_MODE = 1,              /* E: prts_mode.  Default STANDARD */
     PRTS_OPT_PNG_LEVEL = 2,         /* E: deflate level of the PNG's image data: zlib level
-                                       0..9, or -9..-1 adaptive (PRTS_LEVEL_ADAPTIVE).
+                                       0..9 (0 stores all but runs of zeros, which it
+                                       deflates), or -9..-1 adaptive (PRTS_LEVEL_ADAPTIVE).
                                        Default -1 */
     PRTS_OPT_FILTER = 3,            /* E: prts_filter.  Default NONE */
     PRTS_OPT_GRID_SIZE = 4,         /* E: explicit side (power of two), 0 = smallest that fits.
@@ -279,8 +298,8 @@ typedef int (*prts_progress_fn)(void *user, uint64_t done, uint64_t total);
 /* ------------------------------------------------------------------ */
 
 /* New encoder with default options and the backend named by the
- * PIXELRTS_BACKEND environment variable, or "auto": the fastest backend
- * that runs on the host CPU, measured once per process (a few ms).
+ * PIXELRTS_BACKEND environment variable, or "auto": simd where the CPU has
+ * its instructions (never slower than scalar), else scalar.
  * NULL on OOM.  (prts_encoder_new_with, below: with an allocator.) */
 PRTS_API prts_encoder *prts_encoder_new(void);
 PRTS_API void prts_encoder_free(prts_encoder *enc);
@@ -289,8 +308,9 @@ PRTS_API int prts_encoder_reset(prts_encoder *enc);
 
 PRTS_API int prts_encoder_set_option(prts_encoder *enc, prts_option option, int64_t value);
 PRTS_API int prts_encoder_get_option(const prts_encoder *enc, prts_option option, int64_t *value);
-/* Set PRTS_OPT_PNG_LEVEL and PRTS_OPT_FILTER to a prts_preset.
- * PRTS_E_INVALID_ARG for an unknown preset. */
+/* Set PRTS_OPT_PNG_LEVEL, PRTS_OPT_FILTER, PRTS_OPT_PAYLOAD_COMPRESSION and
+ * PRTS_OPT_PAYLOAD_LEVEL to a prts_preset.  PRTS_E_INVALID_ARG for an
+ * unknown preset, PRTS_E_UNSUPPORTED for one this build cannot write. */
 PRTS_API int prts_encoder_set_preset(prts_encoder *enc, prts_preset preset);
 
 /* Caller's metadata: a JSON object (UTF-8) whose keys are stored after the
@@ -606,8 +626,8 @@ PRTS_API char *prts_batch_results_json(const prts_batch *batch);
  * process-wide hooks (json_set_alloc_funcs, CRYPTO_set_mem_functions),
  * which an embeddable library must not take over; a failure there is still
  * reported as PRTS_E_NOMEM.  Nor do thread stacks (pthread_create), the
- * OpenCL backend's device state and driver, and the process-wide, once-only
- * measurement that picks the "auto" backend.  Big data that is mapped
+ * OpenCL backend's device state and driver, and the once-only measurement
+ * that picks the SIMD variant.  Big data that is mapped
  * rather than allocated (a mapped input file, the sparse anonymous mirror
  * of a big payload, a payload staged in a temporary file past the memory
  * budget) is not allocated either.

@@ -81,38 +81,24 @@ int prts_backend_probe(const char *name, char *why, size_t why_len)
     return rc;
 }
 
-/* `auto` never picks a backend slower than scalar for the job: among the
- * backends that run on the host CPU it measures each once per process on
- * AUTO_PROBE_BYTES (a few milliseconds) and keeps the fastest.  Device
+/* `auto` is the first backend of the registry (simd, then scalar) that runs
+ * on the host CPU, decided without measuring: the simd backend runs only
+ * where the CPU and the OS have its instructions, and there it is never
+ * slower than scalar (bench/bench_transform: 2-5x scalar's throughput on
+ * every variant and machine measured, docs/architecture.md §4).  Measuring
+ * each backend once per process cost 3-5 % of a 10 MiB encode.  Device
  * backends (OpenCL) are never chosen by auto: their set-up alone costs more
  * than the whole transform of a typical file, and for this memory-bound
  * permutation the transfers outweigh the kernel (see `pixelrts backends`). */
-#define AUTO_PROBE_BYTES (1u << 20)
-
 static const prts__backend_ops *auto_choice;
 static pthread_once_t auto_once = PTHREAD_ONCE_INIT;
 
 static void choose_auto(void)
 {
-    double best = -1;
     char why[256];
-    for (int i = 0; i < REGISTRY_COUNT; i++) {
-        const prts__backend_ops *ops = registry[i];
-        if (!ops->host_cpu || !ops->probe(why, sizeof why))
-            continue;
-        prts__backend b = {.ops = ops};
-        prts__err e = {0, ""};
-        double enc = 0, dec = 0;
-        if ((ops->create && ops->create(&b.state, &e)) ||
-            prts__backend_measure(&b, AUTO_PROBE_BYTES, 2, &enc, &dec, &e) != PRTS_OK)
-            enc = dec = 0;
-        if (ops->destroy)
-            ops->destroy(b.state);
-        if (enc + dec > best) {
-            best = enc + dec;
-            auto_choice = ops;
-        }
-    }
+    for (int i = 0; i < REGISTRY_COUNT && !auto_choice; i++)
+        if (registry[i]->host_cpu && registry[i]->probe(why, sizeof why))
+            auto_choice = registry[i];
 }
 
 static int select_ops(const char *name, const prts__backend_ops **out, prts__err *e)

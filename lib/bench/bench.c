@@ -83,7 +83,7 @@ int prts_bench_set_option(prts_bench *b, prts_bench_option key, int64_t value)
         lo = 1, hi = 1000, slot = &b->baseline_runs, name = "baseline runs";
         break;
     case PRTS_BENCH_PRESET:
-        lo = 0, hi = PRTS_PRESET_SMALL, slot = &b->preset, name = "preset";
+        lo = 0, hi = PRTS_PRESET_SMALL_LIBPIXELRTS, slot = &b->preset, name = "preset";
         break;
     default:
         return prts__fail(&b->err, PRTS_E_INVALID_ARG, "unknown benchmark option %d", (int)key);

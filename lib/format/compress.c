@@ -12,7 +12,15 @@
 #include <zstd_errors.h>
 #endif
 
+#ifdef PRTS_HAVE_LIBDEFLATE
+#include <libdeflate.h>
+#endif
+
 #define INFLATE_CHUNK (1u << 20)
+/* Built with libdeflate, a zlib payload up to this size is compressed by
+ * libdeflate in one call (the slices gathered first: libdeflate does not
+ * stream): 3-4x zlib's speed at its level 6, and a little smaller. */
+#define LIBDEFLATE_MAX ((uint64_t)256 << 20)
 #define ZLIB_MAX_IN (1u << 30) /* zlib counts in 32-bit uInt */
 
 /* Give zlib the next piece of input once it has used the last one. */
@@ -173,6 +181,9 @@ struct prts__compressor {
     ZSTD_CCtx *zstd;
 #endif
     uint8_t *out;
+    uint8_t *whole;    /* libdeflate: the payload gathered, else NULL */
+    uint64_t have, total;
+    int level;
     prts__emit_fn emit;
     void *user;
     const prts_allocator *alloc;
@@ -201,6 +212,21 @@ int prts__compressor_new(prts__compressor **out, const prts_allocator *a, int ty
     c->emit = emit;
     c->user = user;
     int ok;
+    c->level = level;
+    c->total = total;
+#ifdef PRTS_HAVE_LIBDEFLATE
+    if (type == PRTS_PAYLOAD_ZLIB && total <= LIBDEFLATE_MAX) {
+        c->whole = prts__alloc(a, total ? (size_t)total : 1);
+        if (!c->whole) {
+            c->type = PRTS_PAYLOAD_NONE; /* nothing for free() to end */
+            prts__compressor_free(c);
+            return prts__fail(e, PRTS_E_NOMEM, "cannot allocate %llu bytes to compress",
+                              (unsigned long long)total);
+        }
+        *out = c;
+        return PRTS_OK;
+    }
+#endif
 #ifdef PRTS_HAVE_ZSTD
     if (type == PRTS_PAYLOAD_ZSTD) {
         ok = (c->zstd = ZSTD_createCCtx_advanced(zstd_mem(a))) != NULL;
@@ -243,6 +269,25 @@ int prts__compressor_write(prts__compressor *c, const uint8_t *in, size_t n, int
         return rc;
     }
 #endif
+#ifdef PRTS_HAVE_LIBDEFLATE
+    if (c->whole) {
+        if (n > c->total - c->have)
+            return prts__fail(e, PRTS_E_INVALID_ARG, "more payload than announced");
+        memcpy(c->whole + c->have, in, n);
+        c->have += n;
+        if (!last)
+            return PRTS_OK;
+        struct libdeflate_compressor *ld = libdeflate_alloc_compressor(c->level);
+        size_t bound = ld ? libdeflate_zlib_compress_bound(ld, (size_t)c->have) : 0;
+        uint8_t *dst = bound ? prts__alloc(c->alloc, bound) : NULL;
+        size_t got = dst ? libdeflate_zlib_compress(ld, c->whole, (size_t)c->have, dst, bound) : 0;
+        libdeflate_free_compressor(ld);
+        rc = got ? c->emit(c->user, dst, got)
+                 : prts__fail(e, PRTS_E_NOMEM, "cannot compress with libdeflate");
+        prts__free(c->alloc, dst);
+        return rc;
+    }
+#endif
     c->zs.next_in = (uint8_t *)in;
     c->zs.avail_in = (uInt)n; /* callers pass at most PRTS__RELEASE_EVERY bytes */
     int zrc = Z_OK;
@@ -265,8 +310,9 @@ void prts__compressor_free(prts__compressor *c)
 #ifdef PRTS_HAVE_ZSTD
     ZSTD_freeCCtx(c->zstd);
 #endif
-    if (c->type == PRTS_PAYLOAD_ZLIB)
+    if (c->type == PRTS_PAYLOAD_ZLIB && !c->whole)
         deflateEnd(&c->zs);
+    prts__free(c->alloc, c->whole);
     prts__free(c->alloc, c->out);
     prts__free(c->alloc, c);
 }

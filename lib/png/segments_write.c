@@ -12,6 +12,27 @@
 #include "png/segments_write.h"
 
 enum { BLOCK = PRTS__ENTROPY_BLOCK }; /* the adaptive mode's unit: stored or deflated */
+/* level 0's unit: all zeros (deflated) or not (stored).  Finer than BLOCK:
+ * where a row is part payload, part padding, what a block of payload
+ * straddles is stored; each switch costs ~10 bytes */
+enum { ZBLOCK = 64 };
+
+int prts__all_zero(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        uint64_t w[8], acc = 0;
+        memcpy(w, p + i, sizeof w);
+        for (int k = 0; k < 8; k++)
+            acc |= w[k];
+        if (acc)
+            return 0;
+    }
+    for (; i < n; i++)
+        if (p[i])
+            return 0;
+    return 1;
+}
 
 static int zfail(prts__err *e, int zrc, const char *what)
 {
@@ -63,6 +84,7 @@ static int feed(prts__deflater *d, const uint8_t *in, size_t n, int flush, prts_
             return PRTS_OK;
     }
 }
+
 
 static int set_level(prts__deflater *d, int level, prts__buf *out, prts__err *e)
 {
@@ -245,10 +267,156 @@ static int deflate_run(prts__deflater *d, const uint8_t *in, size_t n, int level
     return rc ? rc : feed(d, in, n, flush, out, e);
 }
 
+/* ---- level 0: stored blocks, and runs of zeros in fixed-Huffman blocks ------
+ * Written here, bit by bit, without zlib: storing is a copy, and a run of
+ * zeros is a literal 0 then matches of 258 at distance 1 (13 bits each:
+ * 0.6 % of the run), far cheaper than any matcher looking at every byte. */
+typedef struct bits {
+    uint8_t *p;    /* next byte out */
+    uint64_t acc;  /* pending bits, LSB first */
+    int n;         /* how many */
+} bits;
+
+static void bits_put(bits *b, uint32_t v, int n)
+{
+    b->acc |= (uint64_t)v << b->n;
+    b->n += n;
+    while (b->n >= 8) {
+        *b->p++ = (uint8_t)b->acc;
+        b->acc >>= 8;
+        b->n -= 8;
+    }
+}
+
+static void bits_align(bits *b)
+{
+    if (b->n)
+        bits_put(b, 0, 8 - b->n);
+}
+
+/* A fixed-Huffman literal/length symbol (RFC 1951 3.2.6), sent MSB first. */
+static void put_fixed(bits *b, int sym)
+{
+    uint32_t code;
+    int len;
+    if (sym < 144)
+        code = 0x30u + (uint32_t)sym, len = 8;
+    else if (sym < 256)
+        code = 0x190u + (uint32_t)(sym - 144), len = 9;
+    else if (sym < 280)
+        code = (uint32_t)(sym - 256), len = 7;
+    else
+        code = 0xc0u + (uint32_t)(sym - 280), len = 8;
+    uint32_t rev = 0;
+    for (int i = 0; i < len; i++)
+        rev |= ((code >> i) & 1u) << (len - 1 - i);
+    bits_put(b, rev, len);
+}
+
+/* A match of `len` (3..258) at distance 1 (distance code 0, 5 bits). */
+static void put_match(bits *b, size_t len)
+{
+    static const uint16_t base[29] = {3,  4,  5,  6,  7,  8,  9,  10, 11,  13,  15,  17,  19,  23, 27,
+                                      31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258};
+    static const uint8_t extra[29] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2,
+                                      2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
+    int c = 28;
+    while (base[c] > len)
+        c--;
+    put_fixed(b, 257 + c);
+    if (extra[c])
+        bits_put(b, (uint32_t)(len - base[c]), extra[c]);
+    bits_put(b, 0, 5);
+}
+
+/* Whether in[0..k) is zeros: payload fails on its first word, mostly. */
+static inline int zero_block(const uint8_t *p, size_t k)
+{
+    uint64_t w;
+    if (k >= sizeof w) {
+        memcpy(&w, p, sizeof w);
+        if (w)
+            return 0;
+    }
+    return prts__all_zero(p, k);
+}
+
+static int store_but_zeros(const uint8_t *in, size_t n, int last, prts__buf *out, prts__err *e)
+{
+    /* a run of either kind costs at most 6 bytes more than its length (a
+     * stored block's head and alignment; a fixed block's head, literal and
+     * end, its 13 bits per 258 zeros well under the zeros' own size), and
+     * runs are at least ZBLOCK bytes but the last */
+    int rc = prts__buf_reserve(out, out->len + n + (n / ZBLOCK + 2) * 8 + 64, e);
+    if (rc)
+        return rc;
+    bits b = {out->data + out->len, 0, 0};
+    size_t at = 0;
+    while (at < n) {
+        size_t blk = n - at < ZBLOCK ? n - at : ZBLOCK;
+        int zero = zero_block(in + at, blk);
+        size_t end = at + blk;
+        while (end < n) {
+            size_t k = n - end < ZBLOCK ? n - end : ZBLOCK;
+            if (zero_block(in + end, k) != zero)
+                break;
+            end += k;
+        }
+        if (zero) {
+            bits_put(&b, 2, 3); /* BFINAL 0, BTYPE 01 (fixed) */
+            put_fixed(&b, 0);
+            size_t left = end - at - 1;
+            while (left) {
+                size_t m = left > 258 ? 258 : left;
+                if (m < 3) { /* 1 or 2 zeros: literals */
+                    put_fixed(&b, 0);
+                    m = 1;
+                } else if (left - m > 0 && left - m < 3) {
+                    m = left - 3; /* leave a match's worth for the end */
+                }
+                if (m >= 3)
+                    put_match(&b, m);
+                left -= m;
+            }
+            put_fixed(&b, 256);
+        } else {
+            for (size_t s = at; s < end;) {
+                size_t k = end - s > 65535 ? 65535 : end - s;
+                bits_put(&b, 0, 3); /* BFINAL 0, BTYPE 00 (stored) */
+                bits_align(&b);
+                b.p[0] = (uint8_t)k;
+                b.p[1] = (uint8_t)(k >> 8);
+                b.p[2] = (uint8_t)~k;
+                b.p[3] = (uint8_t)(~k >> 8);
+                memcpy(b.p + 4, in + s, k);
+                b.p += 4 + k;
+                s += k;
+            }
+        }
+        at = end;
+    }
+    if (last) { /* an empty final fixed block */
+        bits_put(&b, 3, 3);
+        put_fixed(&b, 256);
+        bits_align(&b);
+    } else { /* a sync flush: an empty stored block */
+        bits_put(&b, 0, 3);
+        bits_align(&b);
+        memcpy(b.p, "\0\0\xff\xff", 4);
+        b.p += 4;
+    }
+    out->len = (size_t)(b.p - out->data);
+    return PRTS_OK;
+}
+
 int prts__seg_compress(prts__deflater *d, const uint8_t *in, size_t n, int level, int adaptive,
                        int last, prts__buf *out, uint32_t *adler, prts__err *e)
 {
     int zrc;
+    if (level == 0 && n > 0) { /* stored, and the zero runs as matches: no zlib */
+        *adler = prts__adler32(1, in, n);
+        return store_but_zeros(in, n, last, out, e);
+    }
     /* ISA-L pieces: between them the zlib stream only stores (level 0:
      * nothing refers back) and ends each of its runs byte-aligned too */
     int pieces = isal_level(level) && n > 0;

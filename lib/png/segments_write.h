@@ -29,12 +29,14 @@ typedef struct prts__deflater {
     void *isal_buf; /* its level-1 buffer */
 } prts__deflater;
 
-/* Append the raw deflate of in[0..n) to out.  level 0..9 compresses every
- * byte at that level; adaptive: blocks that look incompressible (their
- * sampled byte entropy is near 8 bits) are stored and the rest compressed at
- * `level`, switching with deflateParams inside the one stream.  `last` ends
- * the stream (final block), else it ends on a sync flush.  *adler receives
- * the Adler-32 of in[0..n).
+/* Append the raw deflate of in[0..n) to out.  level 1..9 compresses every
+ * byte at that level; level 0 stores every byte except runs of all-zero
+ * 64-byte blocks (the padding after a payload), written as fixed-Huffman
+ * blocks of matches at distance 1 (without zlib); adaptive: blocks that look incompressible (their sampled byte entropy
+ * is near 8 bits) are stored and the rest compressed at `level`,
+ * switching with deflateParams inside the one stream.  `last` ends the
+ * stream (final block), else it ends on a sync flush.  *adler receives the
+ * Adler-32 of in[0..n).
  *
  * Built with ISA-L, level 1 is ISA-L's level 1 instead (5x zlib's speed on
  * machine code, 16x on random bytes, for 1-5 % more output).  In adaptive
@@ -47,6 +49,9 @@ typedef struct prts__deflater {
  * Which bytes go in which piece, and every byte written, depend on the data
  * and the options alone, not on the thread or the memory doing the work: the
  * output is the same on any number of threads and from run to run. */
+/* Whether in[0..n) is all zero bytes. */
+int prts__all_zero(const uint8_t *p, size_t n);
+
 int prts__seg_compress(prts__deflater *d, const uint8_t *in, size_t n, int level, int adaptive,
                        int last, prts__buf *out, uint32_t *adler, prts__err *e);
 void prts__deflater_free(prts__deflater *d);

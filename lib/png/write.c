@@ -64,6 +64,13 @@ struct prts__png_writer {
     prts__deflater *inline_use; /* params.deflater, else &inline_def */
     const prts_allocator *alloc;
 
+    /* An all-zero segment (the padding after the payload) compresses to the
+     * same bytes each time: the first one compressed is kept and copied for
+     * the others of its length (neither the stream's first nor its last) */
+    prts__buf zero_out;  /* its IDAT chunk up to the CRC, as compress_slot made it */
+    size_t zero_raw_len; /* its length in filtered bytes; 0: none kept yet */
+    uint32_t zero_crc;
+
     prts__pool pool;     /* the compressors, when nthreads */
     int nthreads;        /* 0: compress on the caller's thread */
 
@@ -155,8 +162,58 @@ int prts__png_write_hash(prts__png_writer *w, const char hex[64], prts__err *e)
 
 /* ---- compressing a segment (any thread) ------------------------------------ */
 
+static void zero_lock(prts__png_writer *w)
+{
+    if (w->nthreads)
+        prts__pool_lock(&w->pool);
+}
+
+static void zero_unlock(prts__png_writer *w)
+{
+    if (w->nthreads)
+        prts__pool_unlock(&w->pool);
+}
+
+/* A copy of the kept all-zero segment into s, if s is one like it. */
+static int zero_reuse(prts__png_writer *w, slot *s)
+{
+    zero_lock(w);
+    int hit = w->zero_raw_len == s->raw_len && s->raw_len;
+    if (hit) {
+        s->rc = prts__buf_reserve(&s->out, w->zero_out.len, &s->err);
+        if (s->rc == PRTS_OK) {
+            memcpy(s->out.data, w->zero_out.data, w->zero_out.len);
+            s->out.len = w->zero_out.len;
+            s->crc = w->zero_crc;
+            /* the Adler-32 of n zeros: a = 1, b = n (mod 65521) */
+            s->adler = (uint32_t)((s->raw_len % 65521u) << 16) | 1u;
+        }
+    }
+    zero_unlock(w);
+    return hit;
+}
+
+/* Keep s, an all-zero segment just compressed, for the next ones. */
+static void zero_keep(prts__png_writer *w, slot *s)
+{
+    zero_lock(w);
+    if (w->zero_raw_len == 0) {
+        s->rc = prts__buf_reserve(&w->zero_out, s->out.len, &s->err);
+        if (s->rc == PRTS_OK) {
+            memcpy(w->zero_out.data, s->out.data, s->out.len);
+            w->zero_out.len = s->out.len;
+            w->zero_crc = s->crc;
+            w->zero_raw_len = s->raw_len;
+        }
+    }
+    zero_unlock(w);
+}
+
 static void compress_slot(prts__png_writer *w, slot *s, prts__deflater *d)
 {
+    int zero = !s->first && !s->last && prts__all_zero(s->raw, s->raw_len);
+    if (zero && zero_reuse(w, s))
+        return;
     s->out.len = 0;
     s->rc = prts__buf_reserve(&s->out, s->raw_len + s->raw_len / 64 + 4096, &s->err);
     if (s->rc)
@@ -171,6 +228,8 @@ static void compress_slot(prts__png_writer *w, slot *s, prts__deflater *d)
                                &s->adler, &s->err);
     if (s->rc == PRTS_OK)
         s->crc = prts__crc32(0, s->out.data + 4, s->out.len - 4);
+    if (s->rc == PRTS_OK && zero)
+        zero_keep(w, s);
 }
 
 /* The pool's hooks (common/pool.h): segments are compressed in the order
@@ -339,6 +398,8 @@ static void drop_segments(prts__png_writer *w)
     }
     prts__free(w->alloc, w->slots);
     w->slots = NULL;
+    prts__buf_free(&w->zero_out);
+    w->zero_raw_len = 0;
     prts__free(w->alloc, w->prev_row);
     prts__free(w->alloc, w->scratch);
     w->prev_row = w->scratch = NULL;
@@ -381,6 +442,7 @@ int prts__png_write_begin(prts__png_writer **out, const prts__png_params *p, prt
     w->alloc = p->alloc;
     w->inline_def.alloc = p->alloc;
     w->inline_use = p->deflater ? p->deflater : &w->inline_def;
+    w->zero_out.alloc = p->alloc;
     w->index.alloc = p->alloc;
     w->write = write;
     w->user = user;

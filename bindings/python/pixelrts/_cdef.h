@@ -90,9 +90,12 @@ typedef enum prts_verify {
 
 typedef enum prts_preset {
     PRTS_PRESET_FAST = 1,
+
     PRTS_PRESET_DEFAULT = 2,
 
-    PRTS_PRESET_SMALL = 3
+    PRTS_PRESET_SMALL = 3,
+
+    PRTS_PRESET_SMALL_LIBPIXELRTS = 4
 
 } prts_preset;
 

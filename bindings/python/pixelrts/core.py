@@ -32,24 +32,29 @@ def check_mode(mode):
     return MODES[mode]
 
 
-PRESETS = {"fast": Preset.FAST, "default": Preset.DEFAULT, "small": Preset.SMALL}
+PRESETS = {"fast": Preset.FAST, "default": Preset.DEFAULT, "small": Preset.SMALL,
+           "small-libpixelrts": Preset.SMALL_LIBPIXELRTS}
 
 
 def configure_encoder(handle, mode, level=None, backend=None, compression=None,
                       compression_level="medium", preset=None):
-    """Options every encoding class shares: mode, preset ("fast", "default" or "small"; a
-    level given as well overrides the preset's), PNG zlib level, backend, payload
-    compression (None, "zlib" or "zstd") and its level ("low"/"medium"/"high" or a number)."""
+    """Options every encoding class shares: mode, preset ("fast", "default", "small": zlib
+    payload compression the original implementation decodes, or "small-libpixelrts": zstd,
+    read by libpixelrts alone; a level or a compression given as well overrides the
+    preset's), PNG zlib level, backend, payload compression (None, "zlib" or "zstd") and its
+    level ("low"/"medium"/"high" or a number)."""
     handle.set_option(Option.MODE, check_mode(mode))
     if preset is not None:
         if preset not in PRESETS:
-            raise invalid_argument("Invalid preset: %s. Must be 'fast', 'default' or 'small'"
-                                   % (preset,))
+            raise invalid_argument("Invalid preset: %s. Must be 'fast', 'default', 'small' or "
+                                   "'small-libpixelrts'" % (preset,))
         handle.set_preset(PRESETS[preset])
     if level is not None:
         handle.set_option(Option.PNG_LEVEL, level)
     if backend is not None:
         handle.set_backend(backend)
+    if compression is None and preset is not None:
+        return  # the preset's payload compression
     if compression not in COMPRESSIONS:
         raise invalid_argument("Invalid compression: %s. Must be None, 'zlib', 'zstd', 'auto' "
                                "or 'zstd-h5'" % (compression,))
@@ -129,8 +134,10 @@ class PixelRTSEncoder:
     layout module was absent: the format has no layout optimisation, so it is ignored here.
     Keyword-only extras: level (PNG zlib level 0..9 for every byte, or -9..-1: store the
     blocks that would not compress and deflate the rest at that level; library default -1),
-    backend (pixel backend name, default "auto") and preset ("fast": store, "default":
-    adaptive level 1, "small": adaptive level 9; a level given as well overrides it).
+    backend (pixel backend name, default "auto") and preset ("fast": store, the zero padding
+    deflated; "default": adaptive level 1; "small": the payload zlib-compressed first, which the
+    original implementation decodes; "small-libpixelrts": zstd, which only libpixelrts reads;
+    a level or a compression given as well overrides the preset's).
     """
 
     def __init__(self, mode: str = "standard", compression: str = None,

@@ -4,13 +4,16 @@
  * The variants are per architecture (backend/simd/x86.c: SSE4.1 / AVX2 /
  * AVX-512; backend/simd/arm.c: NEON), each from backend/simd/template.h (the
  * tile loops and the code-mode colouring).  Of the variants the CPU and OS
- * support, the fastest measured here is used.  Tiles holding the end of the
+ * support, the fastest measured on this machine is used (measured once,
+ * then cached: choose_variant).  Tiles holding the end of the
  * payload, tiles past it and grids smaller than one 16x16 tile use the scalar
  * code. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "backend/backend.h"
 #include "backend/simd/simd.h"
@@ -113,14 +116,76 @@ static int supported(const variant *v)
 }
 
 /* The widest instructions are not always the fastest (on some CPUs 256- or
- * 512-bit permutes cost more than they move), so the variant is chosen once
- * per process by measuring each one the CPU supports on a small payload (a
- * few milliseconds), exactly as `auto` chooses a backend. */
+ * 512-bit permutes cost more than they move), so where the CPU supports
+ * more than one variant each is measured on a small payload (10-15 ms for
+ * two) and the fastest kept.  That happens once per machine: the choice is
+ * kept in the file `cache_path` names ($XDG_CACHE_HOME/pixelrts/simd-variant,
+ * else ~/.cache/...), one line "<features> <variant>", and read by later
+ * processes while the CPU's features are the same.  Deleting the file
+ * measures again; PIXELRTS_SIMD_MAX bypasses it.  A cache that cannot be
+ * read or written only means measuring in every process, as before. */
 #define VARIANT_PROBE_BYTES (2u << 20)
 
 static const variant *chosen;
 static int plans_ok;
 static pthread_once_t choose_once = PTHREAD_ONCE_INIT;
+
+/* The cache file's path in buf, or 0 when there is no home for it. */
+static int cache_path(char *buf, size_t len)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    int n;
+    if (xdg && xdg[0] == '/')
+        n = snprintf(buf, len, "%s/pixelrts/simd-variant", xdg);
+    else if (home && home[0] == '/')
+        n = snprintf(buf, len, "%s/.cache/pixelrts/simd-variant", home);
+    else
+        return 0;
+    return n > 0 && (size_t)n < len;
+}
+
+static const variant *cache_read(unsigned features)
+{
+    char path[4096], line[128];
+    if (!cache_path(path, sizeof path))
+        return NULL;
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return NULL;
+    const variant *found = NULL;
+    unsigned feat;
+    char name[64];
+    if (fgets(line, sizeof line, f) && sscanf(line, "%u %63s", &feat, name) == 2 &&
+        feat == features)
+        for (const variant *v = variants; v->name; v++)
+            if (supported(v) && strcmp(v->name, name) == 0)
+                found = v;
+    fclose(f);
+    return found;
+}
+
+/* Best effort, written whole under a temporary name then renamed. */
+static void cache_write(unsigned features, const variant *v)
+{
+    char path[4096], tmp[4200];
+    if (!cache_path(path, sizeof path))
+        return;
+    char *slash = strrchr(path, '/');
+    *slash = '\0';
+    char *parent = strrchr(path, '/');
+    *parent = '\0';
+    mkdir(path, 0700); /* the cache folder, then ours in it */
+    *parent = '/';
+    mkdir(path, 0700);
+    *slash = '/';
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+    FILE *f = fopen(tmp, "we");
+    if (!f)
+        return;
+    int ok = fprintf(f, "%u %s\n", features, v->name) > 0;
+    if (fclose(f) != 0 || !ok || rename(tmp, path) != 0)
+        unlink(tmp);
+}
 
 static void choose_variant(void)
 {
@@ -129,10 +194,18 @@ static void choose_variant(void)
         return;
     double best = -1;
     const char *cap = getenv("PIXELRTS_SIMD_MAX");
+    int count = 0;
+    for (const variant *v = variants; v->name; v++)
+        count += supported(v);
+    unsigned features = prts__cpu_features();
+    if (count > 1 && !(cap && *cap) && (chosen = cache_read(features)))
+        return;
     for (const variant *v = variants; v->name; v++) {
         if (!supported(v))
             continue;
-        if (cap && *cap) { /* a forced cap means: run exactly the widest variant allowed */
+        /* a forced cap means: run exactly the widest variant allowed; one
+         * variant alone needs no measuring */
+        if ((cap && *cap) || count == 1) {
             chosen = v;
             return;
         }
@@ -146,6 +219,8 @@ static void choose_variant(void)
             chosen = v;
         }
     }
+    if (chosen)
+        cache_write(features, chosen);
 }
 
 static const variant *best_variant(void)
