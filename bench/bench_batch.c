@@ -55,12 +55,7 @@
 
 #include "pixelrts/pixelrts.h"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+#include "bench_util.h"
 
 static void die(const char *what)
 {
@@ -256,9 +251,9 @@ static char *file_run(const char *root, const set *s, prts_batch_kind kind, cons
             die("prts_batch_add");
     }
     sync(); /* start from clean pages: no writeback of earlier runs inside this one */
-    double t0 = now();
+    double t0 = bench_now();
     int rc = prts_batch_run(b);
-    double wall = now() - t0;
+    double wall = bench_now() - t0;
     char *text = prts_batch_results_json(b);
     json_t *res = json_loads(text, 0, NULL);
     prts_free(text);
@@ -304,7 +299,7 @@ static void *mem_worker(void *arg)
         size_t i = atomic_fetch_add(&j->next, 1);
         if (i >= j->s->count)
             break;
-        double t0 = now();
+        double t0 = bench_now();
         void *png = NULL;
         size_t png_len = 0, total = 0;
         int rc = prts_encoder_encode(enc, j->s->data[i], j->s->size, &png, &png_len);
@@ -314,7 +309,7 @@ static void *mem_worker(void *arg)
         if (!rc && dec && (total != j->s->size || memcmp(back, j->s->data[i], total) != 0))
             rc = -1;
         prts_free(png);
-        j->lat[i] = now() - t0;
+        j->lat[i] = bench_now() - t0;
         if (rc)
             atomic_fetch_add(&j->failed, 1);
     }
@@ -332,13 +327,13 @@ static void mem_run(const set *s, int workers, int roundtrip, const char *what, 
     atomic_init(&j.failed, 0);
     pthread_t th[64];
     sync();
-    double t0 = now();
+    double t0 = bench_now();
     for (int w = 0; w < workers; w++)
         if (pthread_create(&th[w], NULL, mem_worker, &j) != 0)
             die("pthread_create");
     for (int w = 0; w < workers; w++)
         pthread_join(th[w], NULL);
-    double wall = now() - t0;
+    double wall = bench_now() - t0;
     if (record)
         add_row(what, s, workers, wall, j.lat, s->count, atomic_load(&j.failed));
     free(j.lat);
@@ -349,7 +344,7 @@ static void mem_run(const set *s, int workers, int roundtrip, const char *what, 
 /* Run argv (stdout to /dev/null); its wall time in seconds, or -1. */
 static double run_timed(char *const argv[])
 {
-    double t0 = now();
+    double t0 = bench_now();
     pid_t pid = fork();
     if (pid < 0)
         return -1;
@@ -362,7 +357,7 @@ static double run_timed(char *const argv[])
     int st;
     if (waitpid(pid, &st, 0) != pid)
         return -1;
-    double t = now() - t0;
+    double t = bench_now() - t0;
     return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? t : -1;
 }
 
@@ -468,11 +463,11 @@ int main(int argc, char **argv)
 
     set sets[2] = { { .label = "4 KiB", .count = n4k, .size = 4096 },
                     { .label = "1 MiB", .count = n1m, .size = 1u << 20 } };
-    double t0 = now();
+    double t0 = bench_now();
     make_set(&sets[0], root, "in4k", 1);
     make_set(&sets[1], root, "in1m", 1000000);
     printf("inputs: %zu x 4 KiB and %zu x 1 MiB of random bytes, written in %.1f s\n\n", n4k, n1m,
-           now() - t0);
+           bench_now() - t0);
 
     /* warm-up, not recorded: backend selection, first page faults, thread start */
     {
@@ -551,9 +546,9 @@ int main(int argc, char **argv)
     if (keep && *keep == '1') {
         printf("\nkept %s\n", root);
     } else {
-        t0 = now();
+        t0 = bench_now();
         rmtree(root);
-        printf("\nremoved %s (%.1f s)\n", root, now() - t0);
+        printf("\nremoved %s (%.1f s)\n", root, bench_now() - t0);
     }
     free(root);
     return 0;

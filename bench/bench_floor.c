@@ -28,50 +28,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
+
 #define MAX_CLIS 4
 #define MAX_REPS 15
 #define MAX_SIZES 8
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static uint64_t file_size(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0 ? (uint64_t)st.st_size : 0;
-}
-
-static void make_input(const char *path, uint64_t size)
-{
-    if (file_size(path) == size)
-        return;
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        perror(path);
-        exit(1);
-    }
-    uint64_t *buf = malloc(1 << 20), s = 0x9e3779b97f4a7c15ull ^ size;
-    for (uint64_t at = 0; at < size; at += 1 << 20) {
-        for (size_t i = 0; i < (1 << 20) / 8; i++) {
-            s ^= s << 13, s ^= s >> 7, s ^= s << 17;
-            buf[i] = s;
-        }
-        size_t n = size - at < (1 << 20) ? (size_t)(size - at) : (size_t)1 << 20;
-        if (fwrite(buf, 1, n, f) != n) {
-            perror(path);
-            exit(1);
-        }
-    }
-    free(buf);
-    if (fclose(f)) {
-        perror(path);
-        exit(1);
-    }
-}
 
 typedef struct sample {
     double wall, user, sys, rss_mib;
@@ -82,7 +43,7 @@ typedef struct sample {
 static sample run(char *const argv[])
 {
     sample s = {0};
-    double t0 = now();
+    double t0 = bench_now();
     pid_t pid = fork();
     if (pid == 0) {
         int null = open("/dev/null", O_WRONLY);
@@ -96,7 +57,7 @@ static sample run(char *const argv[])
     struct rusage ru;
     if (pid < 0 || wait4(pid, &status, 0, &ru) < 0)
         return s;
-    s.wall = now() - t0;
+    s.wall = bench_now() - t0;
     s.user = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
     s.sys = ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
     s.rss_mib = ru.ru_maxrss / 1024.0;
@@ -205,7 +166,7 @@ int main(int argc, char **argv)
         snprintf(out, sizeof out, "%s/floor-%lluM.out", dir, (unsigned long long)mib);
         snprintf(copy, sizeof copy, "%s/floor-%lluM.cp", dir, (unsigned long long)mib);
         snprintf(side, sizeof side, "%s.meta.json", png);
-        make_input(in, mib << 20);
+        bench_make_input(in, mib << 20, 0);
         static sample s[MAX_CLIS][OP_COUNT][MAX_REPS];
         for (int r = 0; r < reps; r++) {
             char *sha[] = {"openssl", "dgst", "-sha256", in, NULL};
@@ -218,9 +179,9 @@ int main(int argc, char **argv)
                 char *ext[] = {(char *)clis[c], "extract", png, "-o", out, "--verify", NULL};
                 s[c][OP_CONVERT][r] = run(conv);
                 s[c][OP_EXTRACT][r] = run(ext);
-                if (r == 0 && file_size(out) != (mib << 20))
+                if (r == 0 && bench_file_size(out) != (mib << 20))
                     fprintf(stderr, "cli %c: extract wrote %llu bytes, not %llu\n", 'A' + c,
-                            (unsigned long long)file_size(out),
+                            (unsigned long long)bench_file_size(out),
                             (unsigned long long)(mib << 20));
                 unlink(out);
             }

@@ -28,48 +28,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static uint64_t file_size(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0 ? (uint64_t)st.st_size : 0;
-}
-
-static void fill_random(uint8_t *p, size_t n, uint64_t *s)
-{
-    for (size_t i = 0; i + 8 <= n; i += 8) {
-        *s ^= *s << 13, *s ^= *s >> 7, *s ^= *s << 17;
-        memcpy(p + i, s, 8);
-    }
-}
-
-static void make_input(const char *path, uint64_t size, int disk)
-{
-    if (file_size(path) == size)
-        return;
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        perror(path);
-        exit(1);
-    }
-    uint8_t *buf = malloc(1 << 20);
-    uint64_t s = 0x9e3779b97f4a7c15ull;
-    for (uint64_t at = 0, k = 0; at < size; at += 1 << 20, k++) {
-        if (disk && (k & 1))
-            memset(buf, 0, 1 << 20);
-        else
-            fill_random(buf, 1 << 20, &s);
-        fwrite(buf, 1, 1 << 20, f);
-    }
-    free(buf);
-    fclose(f);
-}
+#include "bench_util.h"
 
 /* One operation in a child: seconds, and the child's peak RSS (MiB). */
 typedef int (*op_fn)(void *arg);
@@ -82,9 +41,9 @@ static int run_child(op_fn fn, void *arg, double *secs, double *rss_mib)
     pid_t pid = fork();
     if (pid == 0) {
         close(pipefd[0]);
-        double t0 = now();
+        double t0 = bench_now();
         int rc = fn(arg);
-        double t = now() - t0;
+        double t = bench_now() - t0;
         if (write(pipefd[1], &t, sizeof t) != sizeof t)
             _exit(3);
         _exit(rc ? 1 : 0);
@@ -164,7 +123,7 @@ static uint64_t zlib_deflate(const uint8_t *d, uint64_t n, int level, FILE *out,
     deflateInit(&z, level);
     uint8_t *buf = malloc(1 << 20);
     uint64_t total = 0;
-    double t0 = now();
+    double t0 = bench_now();
     const uint64_t piece = 64u << 20;
     for (uint64_t at = 0; at < n || at == 0; at += piece) {
         uint64_t take = n - at < piece ? n - at : piece;
@@ -183,7 +142,7 @@ static uint64_t zlib_deflate(const uint8_t *d, uint64_t n, int level, FILE *out,
         if (at + take >= n)
             break;
     }
-    *secs = now() - t0;
+    *secs = bench_now() - t0;
     deflateEnd(&z);
     free(buf);
     return total;
@@ -191,14 +150,14 @@ static uint64_t zlib_deflate(const uint8_t *d, uint64_t n, int level, FILE *out,
 
 static double zlib_inflate(const char *path, double *secs)
 {
-    uint64_t n = file_size(path);
+    uint64_t n = bench_file_size(path);
     int fd = open(path, O_RDONLY);
     const uint8_t *d = mmap(NULL, n, PROT_READ, MAP_SHARED, fd, 0);
     z_stream z = {0};
     inflateInit(&z);
     uint8_t *buf = malloc(1 << 20);
     uint64_t total = 0;
-    double t0 = now();
+    double t0 = bench_now();
     z.next_in = (Bytef *)d;
     uint64_t left = n;
     int zrc = Z_OK;
@@ -215,7 +174,7 @@ static double zlib_inflate(const char *path, double *secs)
         if (zrc != Z_OK && zrc != Z_STREAM_END)
             break;
     }
-    *secs = now() - t0;
+    *secs = bench_now() - t0;
     inflateEnd(&z);
     free(buf);
     munmap((void *)d, n);
@@ -233,14 +192,14 @@ static const char *pick_kernel(void)
     static const char *const cands[] = {"/boot/vmlinuz", "/usr/lib/x86_64-linux-gnu/libLLVM-15.so.1",
                                         "/usr/lib/x86_64-linux-gnu/libLLVM-14.so.1", "/usr/bin/bash"};
     for (size_t i = 0; i < sizeof cands / sizeof *cands; i++)
-        if (file_size(cands[i]))
+        if (bench_file_size(cands[i]))
             return cands[i];
     return "/bin/sh";
 }
 
 static void bench_input(const char *label, const char *in, const char *dir, int with_range)
 {
-    uint64_t n = file_size(in);
+    uint64_t n = bench_file_size(in);
     char png[4096], out[4096];
     snprintf(png, sizeof png, "%s/bench.rts.png", dir);
     snprintf(out, sizeof out, "%s/bench.out", dir);
@@ -261,7 +220,7 @@ static void bench_input(const char *label, const char *in, const char *dir, int 
             printf("| %s | failed | | | | |\n", modes[m].name);
             continue;
         }
-        uint64_t sz = file_size(png);
+        uint64_t sz = bench_file_size(png);
         printf("| %s | %.3f | %.0f | %llu | %.5f | %.1f |\n", modes[m].name, t, mbs(n, t),
                (unsigned long long)sz, (double)sz / n, rss);
         if (modes[m].preset == PRTS_PRESET_DEFAULT)
@@ -335,8 +294,8 @@ int main(int argc, char **argv)
     char rnd[4096], disk[4096];
     snprintf(rnd, sizeof rnd, "%s/bench-random-%lluM.bin", dir, (unsigned long long)mib);
     snprintf(disk, sizeof disk, "%s/bench-disk-%lluM.bin", dir, (unsigned long long)mib);
-    make_input(rnd, mib << 20, 0);
-    make_input(disk, mib << 20, 1);
+    bench_make_input(rnd, mib << 20, 0);
+    bench_make_input(disk, mib << 20, 1);
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     printf("# bench_huge: libpixelrts %s, %ld CPUs\n", prts_version_string(), cpus);
     bench_input("random", rnd, dir, 1);
@@ -357,7 +316,7 @@ int main(int argc, char **argv)
         job j = {.in = big, .out = png, .preset = PRTS_PRESET_DEFAULT};
         if (run_child(do_encode, &j, &t, &rss) == 0)
             printf("| encode --preset default | %.2f | %.0f | %llu | %.1f |\n", t,
-                   mbs(16ull << 30, t), (unsigned long long)file_size(png), rss);
+                   mbs(16ull << 30, t), (unsigned long long)bench_file_size(png), rss);
         job i = {.in = png};
         double best = 1e9;
         for (int k = 0; k < 5; k++)
@@ -370,7 +329,7 @@ int main(int argc, char **argv)
         job d = {.in = png, .out = out};
         if (run_child(do_decode, &d, &t, &rss) == 0)
             printf("| decode (writes 16 GiB) | %.2f | %.0f | %llu | %.1f |\n", t,
-                   mbs(16ull << 30, t), (unsigned long long)file_size(out), rss);
+                   mbs(16ull << 30, t), (unsigned long long)bench_file_size(out), rss);
         unlink(out);
         unlink(big);
         unlink(png);
