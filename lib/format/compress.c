@@ -273,7 +273,8 @@ int prts__compressor_write(prts__compressor *c, const uint8_t *in, size_t n, int
     if (c->whole) {
         if (n > c->total - c->have)
             return prts__fail(e, PRTS_E_INVALID_ARG, "more payload than announced");
-        memcpy(c->whole + c->have, in, n);
+        if (n) /* an empty payload comes as (NULL, 0) */
+            memcpy(c->whole + c->have, in, n);
         c->have += n;
         if (!last)
             return PRTS_OK;
