@@ -365,4 +365,9 @@ check "a FIFO as input is refused at once" 1 timeout 20 "$cli" convert "$s/pipe"
 check "... nothing was written" 1 test -e "$s/never"
 check "no temporary file was left" 1 sh -c "ls -A '$s' | grep -q tmp"
 
+# The simd backend's per-machine cache ($XDG_CACHE_HOME/pixelrts/simd-variant) is read
+# without blocking: a FIFO there is ignored (and replaced by the measurement), not waited on.
+mkdir -p "$s/xdg/pixelrts" && mkfifo "$s/xdg/pixelrts/simd-variant"
+check "a FIFO as the simd cache does not hang" 0 env XDG_CACHE_HOME="$s/xdg" timeout 20 "$cli" convert "$s/a.bin" "$s/xdg.rts.png"
+
 finish

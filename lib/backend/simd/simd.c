@@ -8,6 +8,7 @@
  * then cached: choose_variant).  Tiles holding the end of the
  * payload, tiles past it and grids smaller than one 16x16 tile use the scalar
  * code. */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,9 +150,15 @@ static const variant *cache_read(unsigned features)
     char path[4096], line[128];
     if (!cache_path(path, sizeof path))
         return NULL;
-    FILE *f = fopen(path, "re");
-    if (!f)
+    /* without blocking, and only a regular file: a FIFO there must not hang us */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+    FILE *f = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? fdopen(fd, "r") : NULL;
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
         return NULL;
+    }
     const variant *found = NULL;
     unsigned feat;
     char name[64];
