@@ -8,7 +8,6 @@
  * then cached: choose_variant).  Tiles holding the end of the
  * payload, tiles past it and grids smaller than one 16x16 tile use the scalar
  * code. */
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include "backend/backend.h"
 #include "backend/simd/simd.h"
 #include "common/cpu_features.h"
+#include "common/fileio.h"
 
 simd_pattern prts__simd_patterns[SIMD_MAX_PATTERNS];
 static simd_tile_plan simd_plans[4];
@@ -150,13 +150,15 @@ static const variant *cache_read(unsigned features)
     char path[4096], line[128];
     if (!cache_path(path, sizeof path))
         return NULL;
-    /* without blocking, and only a regular file: a FIFO there must not hang us */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    /* as every input: without blocking, and only a regular file */
+    int fd;
     struct stat st;
-    FILE *f = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? fdopen(fd, "r") : NULL;
+    prts__err ignored;
+    if (prts__open_input(path, &fd, &st, &ignored) != PRTS_OK)
+        return NULL;
+    FILE *f = fdopen(fd, "r");
     if (!f) {
-        if (fd >= 0)
-            close(fd);
+        close(fd);
         return NULL;
     }
     const variant *found = NULL;
