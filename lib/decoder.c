@@ -585,15 +585,10 @@ typedef struct follower {
     pthread_cond_t cv;
     uint64_t avail;        /* [0, avail) of the file may be hashed (under mu) */
     int stop;              /* 1: avail is final; 2: give up (under mu) */
-    int fd;
     prts__sha256 *sha;     /* the thread's alone until joined */
     uint64_t hashed;
-    uint8_t *buf;          /* pread's, when the file could not be mapped */
-    const uint8_t *map;    /* the output, mapped read-only, or NULL */
+    const uint8_t *map;    /* the output, mapped read-only */
     uint64_t map_len;
-    const prts_allocator *alloc;
-    int rc;
-    prts__err err;
 } follower;
 
 static void follow_publish(void *user, uint64_t complete)
@@ -623,47 +618,24 @@ static void *follow_main(void *arg)
             if (__atomic_load_n(&f->stop, __ATOMIC_RELAXED) == 2)
                 return NULL;
             size_t n = to - f->hashed < FOLLOW_PIECE ? (size_t)(to - f->hashed) : FOLLOW_PIECE;
-            if (f->map) { /* straight from the page cache: no copy */
-                prts__sha256_update_mapped(f->sha, f->map + f->hashed, n, 1);
-                f->hashed += n;
-                continue;
-            }
-            ssize_t got = pread(f->fd, f->buf, n, (off_t)f->hashed);
-            if (got < 0 && errno == EINTR)
-                continue;
-            if (got <= 0) {
-                f->rc = prts__fail(&f->err, PRTS_E_IO, "cannot read the output back at byte "
-                                   "%llu to hash it: %s", (unsigned long long)f->hashed,
-                                   got < 0 ? strerror(errno) : "it is shorter than written");
-                return NULL;
-            }
-            prts__sha256_update(f->sha, f->buf, (size_t)got);
-            f->hashed += (uint64_t)got;
+            /* straight from the page cache: no copy */
+            prts__sha256_update_mapped(f->sha, f->map + f->hashed, n, 1);
+            f->hashed += n;
         }
     }
 }
 
-static void follow_unmap(follower *f)
-{
-    if (f->map)
-        munmap((void *)f->map, f->map_len);
-    prts__free(f->alloc, f->buf);
-}
-
-/* 1 when the thread runs (it then owns sha until follow_end), 0 to hash afterwards. */
-static int follow_start(follower *f, const prts_allocator *a, int fd, prts__sha256 *sha,
-                        prts__mirror *m)
+/* 1 when the thread runs (it then owns sha until follow_end), 0 to hash
+ * afterwards (hash_fd: no mapping or no thread to be had). */
+static int follow_start(follower *f, int fd, prts__sha256 *sha, prts__mirror *m)
 {
     memset(f, 0, sizeof *f);
-    f->fd = fd;
     f->sha = sha;
-    f->alloc = a;
     f->map_len = m->len;
     void *map = mmap(NULL, m->len, PROT_READ, MAP_SHARED, fd, 0);
-    if (map != MAP_FAILED)
-        f->map = map;
-    else if (!(f->buf = prts__alloc(a, FOLLOW_PIECE)))
+    if (map == MAP_FAILED)
         return 0;
+    f->map = map;
     if (pthread_mutex_init(&f->mu, NULL) == 0) {
         if (pthread_cond_init(&f->cv, NULL) == 0) {
             if (pthread_create(&f->thread, NULL, follow_main, f) == 0) {
@@ -675,7 +647,7 @@ static int follow_start(follower *f, const prts_allocator *a, int fd, prts__sha2
         }
         pthread_mutex_destroy(&f->mu);
     }
-    follow_unmap(f);
+    munmap(map, m->len);
     return 0;
 }
 
@@ -691,13 +663,11 @@ static int follow_end(follower *f, uint64_t len, int abandon, prts__err *e)
     pthread_join(f->thread, NULL);
     pthread_cond_destroy(&f->cv);
     pthread_mutex_destroy(&f->mu);
-    follow_unmap(f);
-    if (!abandon && f->rc == PRTS_OK && f->hashed != len)
-        f->rc = prts__fail(&f->err, PRTS_E_IO, "hashed %llu of %llu bytes of the output",
-                           (unsigned long long)f->hashed, (unsigned long long)len);
-    if (f->rc && !abandon)
-        *e = f->err;
-    return abandon ? PRTS_OK : f->rc;
+    munmap((void *)f->map, f->map_len);
+    if (!abandon && f->hashed != len)
+        return prts__fail(e, PRTS_E_IO, "hashed %llu of %llu bytes of the output",
+                          (unsigned long long)f->hashed, (unsigned long long)len);
+    return PRTS_OK;
 }
 
 /* Plain payload straight into a fresh output file. */
@@ -718,7 +688,7 @@ static int decode_into_fd(prts_decoder *dec, int fd, prts__sha256 *sha)
         int following = 0;
         int rc = prts__mirror_open(&m, fd, len, dec->png.side, e);
         if (rc == PRTS_OK && sha->ctx && (rc = prts__mirror_track(&m, &dec->alloc, e)) == PRTS_OK)
-            following = follow_start(&f, &dec->alloc, fd, sha, &m);
+            following = follow_start(&f, fd, sha, &m);
         if (rc == PRTS_OK)
             rc = read_pixels_to(dec, m.base, 0, &m);
         prts__mirror_close(&m);
