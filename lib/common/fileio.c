@@ -197,8 +197,6 @@ int prts__temp_fd(void)
 /* ------------------------------------------------------------------ */
 /* All-or-nothing outputs                                              */
 
-/* A fresh hidden name in o->dir, short whatever the output's name (a
- * temporary named after a 250-byte output would exceed NAME_MAX). */
 /* This thread's generator of names; 0: not seeded yet.  A forked child goes
  * on with its parent's sequence: a name taken is only tried again with the
  * next (O_EXCL, linkat), so that costs a retry at worst, never a file. */
@@ -213,6 +211,8 @@ static uint64_t name_bits(void)
     return z ^ (z >> 31);
 }
 
+/* A fresh hidden name in o->dir, short whatever the output's name (a
+ * temporary named after a 250-byte output would exceed NAME_MAX). */
 static void temp_name(const char *dir, size_t dir_len, char *name, size_t cap)
 {
     static const char digits[] = "abcdefghijklmnopqrstuvwxyz234567";

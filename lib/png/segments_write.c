@@ -85,7 +85,6 @@ static int feed(prts__deflater *d, const uint8_t *in, size_t n, int flush, prts_
     }
 }
 
-
 static int set_level(prts__deflater *d, int level, prts__buf *out, prts__err *e)
 {
     if (d->level == level)

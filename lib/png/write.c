@@ -465,7 +465,7 @@ int prts__png_write_begin(prts__png_writer **out, const prts__png_params *p, prt
     /* threads only pay when there are segments to share out (and one
      * segment needs no count of the CPUs: that reads sysfs) */
     int threads = nseg < 2 ? 0 : prts__pool_threads(p->threads);
-    w->nthreads = nseg < 2 || threads < 2 ? 0 : threads;
+    w->nthreads = threads < 2 ? 0 : threads;
     w->nslots = w->nthreads ? 2 * (uint32_t)w->nthreads + 1 : 1;
     *out = w;
 
