@@ -350,7 +350,9 @@ static int pack_payload(prts_encoder *enc, const uint8_t *data, uint64_t len, in
     int level = prts__compress_level(type, (int)enc->opts[PRTS_OPT_PAYLOAD_LEVEL]);
     stage_sink sink = {packed, e};
     prts__compressor *c = NULL;
-    int rc = prts__compressor_new(&c, &enc->alloc, type, level, len, append_to_stage, &sink, e);
+    int rc = prts__compressor_new(&c, &enc->alloc, type, level, len,
+                                  (uint64_t)enc->opts[PRTS_OPT_MEMORY_BUDGET], append_to_stage,
+                                  &sink, e);
     if (rc == PRTS_OK)
         rc = prts__for_slices(data, len, mapped, compress_slice, c, e);
     prts__compressor_free(c);

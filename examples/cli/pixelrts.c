@@ -45,7 +45,7 @@ static const struct cli_command commands[] = {
      "                                 smallest file the original implementation\n"
      "                                 still decodes (about gzip -6's size: half\n"
      "                                 default's on binaries, a third on text);\n"
-     "                                 1.5-2.5x default's time; no byte ranges\n"
+     "                                 1.5-3x default's time; no byte ranges\n"
      "                                 (extract --offset), pixels show no bytes\n"
      "                        small-libpixelrts\n"
      "                                 zstd-compress the payload first (level 9):\n"

@@ -17,9 +17,11 @@
 #endif
 
 #define INFLATE_CHUNK (1u << 20)
-/* Built with libdeflate, a zlib payload up to this size is compressed by
- * libdeflate in one call (the slices gathered first: libdeflate does not
- * stream): 3-4x zlib's speed at its level 6, and a little smaller. */
+/* Built with libdeflate, a zlib payload up to this size, and whose copy and
+ * output fit the memory the caller allows, is compressed by libdeflate in
+ * one call (the slices gathered first: libdeflate does not stream): 3-4x
+ * zlib's speed at its level 6, and a little smaller.  Bigger ones stream
+ * through zlib in bounded memory. */
 #define LIBDEFLATE_MAX ((uint64_t)256 << 20)
 #define ZLIB_MAX_IN (1u << 30) /* zlib counts in 32-bit uInt */
 
@@ -190,7 +192,8 @@ struct prts__compressor {
 };
 
 int prts__compressor_new(prts__compressor **out, const prts_allocator *a, int type, int level,
-                         uint64_t total, prts__emit_fn emit, void *user, prts__err *e)
+                         uint64_t total, uint64_t memory, prts__emit_fn emit, void *user,
+                         prts__err *e)
 {
     level = prts__compress_level(type, level);
     if (type == PRTS_PAYLOAD_ZLIB && level > 9)
@@ -215,7 +218,7 @@ int prts__compressor_new(prts__compressor **out, const prts_allocator *a, int ty
     c->level = level;
     c->total = total;
 #ifdef PRTS_HAVE_LIBDEFLATE
-    if (type == PRTS_PAYLOAD_ZLIB && total <= LIBDEFLATE_MAX) {
+    if (type == PRTS_PAYLOAD_ZLIB && total <= LIBDEFLATE_MAX && total <= memory / 2) {
         c->whole = prts__alloc(a, total ? (size_t)total : 1);
         if (!c->whole) {
             c->type = PRTS_PAYLOAD_NONE; /* nothing for free() to end */

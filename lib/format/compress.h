@@ -21,10 +21,13 @@ int prts__decompress(const prts_allocator *a, const uint8_t *in, uint64_t n, uin
 /* A streaming compressor (`type` PRTS_PAYLOAD_ZLIB or _ZSTD, `level` 0 =
  * default) for a payload of `total` bytes, emitting the compressed stream.
  * It is fed in slices, so a caller reading a mapped file can release the
- * pages behind it; the last slice (possibly empty) has `last` set. */
+ * pages behind it; the last slice (possibly empty) has `last` set.  `memory`:
+ * the bytes it may hold at once (the handle's budget); zlib through
+ * libdeflate holds the payload and its output whole, so only when they fit. */
 typedef struct prts__compressor prts__compressor;
 int prts__compressor_new(prts__compressor **c, const prts_allocator *a, int type, int level,
-                         uint64_t total, prts__emit_fn emit, void *user, prts__err *e);
+                         uint64_t total, uint64_t memory, prts__emit_fn emit, void *user,
+                         prts__err *e);
 int prts__compressor_write(prts__compressor *c, const uint8_t *in, size_t n, int last,
                            prts__err *e);
 void prts__compressor_free(prts__compressor *c);
