@@ -16,6 +16,7 @@
 #include "common/fileio.h"
 
 #define OUT_BUF_SIZE (1u << 20)
+#define OUT_DIRECT (64u << 10) /* written without the buffer from this size on */
 
 static int64_t mtime_ns(const struct stat *st)
 {
@@ -366,9 +367,11 @@ int prts__out_write(void *outfile, const void *data, size_t len)
     prts__outfile *o = outfile;
     if (o->failed_errno)
         return -1;
-    if (o->used + len > OUT_BUF_SIZE && out_flush(o) != 0)
+    /* big pieces (a segment's IDAT chunk) go straight to the file: copying
+     * them through the buffer costs more than the system call saved */
+    if ((o->used + len > OUT_BUF_SIZE || len >= OUT_DIRECT) && out_flush(o) != 0)
         return -1;
-    if (len >= OUT_BUF_SIZE) {
+    if (len >= OUT_DIRECT) {
         if (prts__write_all(o->fd, data, len) != 0) {
             o->failed_errno = errno;
             return -1;

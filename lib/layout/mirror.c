@@ -1,4 +1,4 @@
-/* layout/mirror.c: band-by-band pread of a payload into a sparse mirror (layout/mirror.h). */
+/* layout/mirror.c: a payload shown band by band in a sparse mirror (layout/mirror.h). */
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -15,6 +15,7 @@ int prts__mirror_open(prts__mirror *m, int fd, uint64_t len, uint32_t grid, prts
     m->grid = grid;
     m->side = grid < PRTS__MIRROR_ROWS ? grid : PRTS__MIRROR_ROWS;
     m->wfd = -1;
+    m->shown = -1;
     void *p = mmap(NULL, len ? len : 1, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
@@ -97,6 +98,17 @@ static int write_tracked(prts__mirror *m, uint64_t at, uint64_t n, prts__err *e)
     return rc;
 }
 
+/* Back to the bare reservation, in one call: drops every page and mapping
+ * the mirror holds (and merges the split mappings again). */
+static int reset(prts__mirror *m, prts__err *e)
+{
+    void *p = mmap(m->base, m->len ? m->len : 1, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+    if (p == MAP_FAILED)
+        return prts__fail(e, PRTS_E_NOMEM, "cannot reset the mirror: %s", strerror(errno));
+    return PRTS_OK;
+}
+
 int prts__mirror_flush(prts__mirror *m, uint32_t row_end, prts__err *e)
 {
     int flushed = 0;
@@ -112,10 +124,9 @@ int prts__mirror_flush(prts__mirror *m, uint32_t row_end, prts__err *e)
     if (flushed && m->wfd >= 0 && m->next >= m->mapped_to) {
         /* every square mapped is written: back to the bare reservation (one
          * call), and the window's pages are free for the next bands */
-        void *p = mmap(m->base, m->len ? m->len : 1, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
-        if (p == MAP_FAILED)
-            return prts__fail(e, PRTS_E_NOMEM, "cannot reset the mirror: %s", strerror(errno));
+        int rc = reset(m, e);
+        if (rc)
+            return rc;
         m->wused = 0;
     } else if (flushed && m->wfd < 0) { /* everything written so far is on its way to the file */
         madvise(m->base, m->len ? m->len : 1, MADV_DONTNEED);
@@ -123,13 +134,28 @@ int prts__mirror_flush(prts__mirror *m, uint32_t row_end, prts__err *e)
     return PRTS_OK;
 }
 
-/* Map the window's pages [wused, wused + pend) at [pend_at, pend_at + pend). */
+/* Map [pend_at, pend_at + pend) of the mirror: decoding, the window's pages
+ * from wused on, populated in the call (no fault per page as the backend
+ * writes them); encoding (m->shown), the file's pages already mapped there
+ * are populated (MADV_POPULATE_READ, Linux 5.14; on older kernels the
+ * backend's reads fault them in). */
 static int map_pending(prts__mirror *m, prts__err *e)
 {
     uint64_t size = m->pend;
     if (!size)
         return PRTS_OK;
     m->pend = 0;
+    if (m->shown == 1) {
+#ifdef MADV_POPULATE_READ
+        if (madvise(m->base + m->pend_at, size, MADV_POPULATE_READ) != 0 && errno != EINVAL)
+            return errno == EFAULT ? prts__fail(e, PRTS_E_CHANGED, "the input became shorter "
+                                                "while it was read (%llu bytes expected)",
+                                                (unsigned long long)m->len)
+                                   : prts__fail(e, PRTS_E_IO, "read failed at byte %llu: %s",
+                                                (unsigned long long)m->pend_at, strerror(errno));
+#endif
+        return PRTS_OK;
+    }
     if (m->wused + size > m->wsize) {
         if (ftruncate(m->wfd, (off_t)(m->wused + size)) != 0)
             return prts__fail(e, PRTS_E_NOMEM, "cannot grow the mirror's window to %llu bytes: "
@@ -195,15 +221,30 @@ int prts__mirror_track(prts__mirror *m, const prts_allocator *a, prts__err *e)
     return PRTS_OK;
 }
 
+/* Encoding: [at, at + n) of the payload, from the file into the mirror. */
+static int need_run(prts__mirror *m, uint64_t at, uint64_t n, prts__err *e)
+{
+    return m->shown == 1 ? map_run(m, at, n, e) : read_run(m, at, n, e);
+}
+
 int prts__mirror_need(prts__mirror *m, uint32_t row_end, prts__err *e)
 {
+    if (m->shown == -1) {
+        /* encoding: the file itself over the reservation (read-only; bands
+         * read through it and drop its pages again); else preads into it */
+        void *p = mmap(m->base, m->len, PROT_READ, MAP_SHARED | MAP_FIXED, m->fd, 0);
+        m->shown = p != MAP_FAILED;
+        int rc = m->shown ? PRTS_OK : reset(m, e); /* a failed MAP_FIXED may leave a hole */
+        if (rc)
+            return rc;
+    }
     while ((uint64_t)m->next * m->side < row_end && m->next * m->side < m->grid) {
-        int rc = each_square(m, m->next, read_run, e);
+        int rc = each_square(m, m->next, need_run, e);
         if (rc)
             return rc;
         m->next++;
     }
-    return PRTS_OK;
+    return map_pending(m, e);
 }
 
 void prts__mirror_done(prts__mirror *m, uint32_t row)
@@ -211,7 +252,8 @@ void prts__mirror_done(prts__mirror *m, uint32_t row)
     uint32_t band = row / m->side;
     if (band > m->released && band >= m->next) {
         /* every band read so far is done: drop them all in one call (the
-         * kernel skips the unpopulated page tables quickly) */
+         * kernel skips the unpopulated page tables quickly; the file's pages
+         * stay in its page cache, only unmapped) */
         madvise(m->base, m->len ? m->len : 1, MADV_DONTNEED);
         m->released = band;
     }

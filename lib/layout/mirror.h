@@ -5,14 +5,17 @@
  * the file made the kernel map whole page-cache folios around each run
  * (tens of KiB to MiB): 40-200 MB of RSS for big grids.  Instead, a virtual
  * (MAP_NORESERVE) anonymous mirror as long as the payload gets, before each
- * band of 64 rows, exactly the bytes those rows need, read with pread: one
- * aligned 64x64 square of the curve is one contiguous 16 KiB run.  The
- * backends see an ordinary payload pointer; memory in use is one band's
- * payload (16 MiB at grid 65536), released after the band.  Decoding, the
- * squares of the bands in flight are backed by one window of pages reused
- * from band to band (prts__mirror_prepare), and the mirror can report the
- * prefix of the payload already whole in the file (prts__mirror_track), so
- * its hash is taken beside the decode. */
+ * band of 64 rows, exactly the bytes those rows need: one aligned 64x64
+ * square of the curve is one contiguous 16 KiB run, at the same offset in
+ * the file as in the mirror.  Encoding, the mirror is the file mapped in
+ * place, and before each band exactly those runs are populated
+ * (MADV_POPULATE_READ: no fault-around, no copy, no fresh pages to zero);
+ * where the file system cannot map it, they are read with pread.  The backends see an ordinary payload pointer; memory in use is
+ * one band's payload (16 MiB at grid 65536), released after the band.
+ * Decoding, the squares of the bands in flight are backed by one window of
+ * pages reused from band to band (prts__mirror_prepare), and the mirror can
+ * report the prefix of the payload already whole in the file
+ * (prts__mirror_track), so its hash is taken beside the decode. */
 #ifndef PRTS__MIRROR_H
 #define PRTS__MIRROR_H
 
@@ -45,6 +48,10 @@ typedef struct prts__mirror {
      * (allocating, zeroing and freeing 1 GiB of pages cost more than the
      * transform).  -1: not tried yet; -2: none (fresh pages, as encoding). */
     int wfd;
+    /* Encoding: 1 when the file itself is mapped over the reservation (read
+     * in place: no copy, no fresh pages), 0 where the file system cannot map
+     * it and pread fills fresh pages instead, -1 before the first band. */
+    int shown;
     uint64_t wused, wsize; /* window bytes mapped now, its size */
     uint64_t pend_at, pend; /* a run of the mirror still to be mapped */
     uint32_t mapped_to;  /* first band not mapped yet */
