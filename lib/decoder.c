@@ -677,16 +677,19 @@ static int decode_into_fd(prts_decoder *dec, int fd, prts__sha256 *sha)
     uint64_t len = dec->meta.data_size;
     if (len == 0)
         return read_pixels(dec, NULL, 0);
-    if (ftruncate(fd, (off_t)len) != 0)
+    int reserved = prts__size_output(fd, len);
+    if (reserved < 0)
         return prts__fail(e, PRTS_E_IO, "cannot size the output to %llu bytes: %s",
                           (unsigned long long)len, strerror(errno));
     if (len > PRTS__READ_LIMIT) {
-        /* big: through a mirror written band by band (layout/mirror.h); a shared
-         * mapping of the output maps whole page-cache folios on each fault */
+        /* big: through a mirror (layout/mirror.h), band by band: the file's
+         * own pages where its space is reserved, else a window written out */
         prts__mirror m;
         follower f;
         int following = 0;
         int rc = prts__mirror_open(&m, fd, len, dec->png.side, e);
+        if (rc == PRTS_OK && reserved)
+            rc = prts__mirror_in_place(&m, e);
         if (rc == PRTS_OK && sha->ctx && (rc = prts__mirror_track(&m, &dec->alloc, e)) == PRTS_OK)
             following = follow_start(&f, fd, sha, &m);
         if (rc == PRTS_OK)

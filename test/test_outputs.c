@@ -620,6 +620,47 @@ static void t_big_hash_mismatch_leaves_nothing(void **state)
     free(big), free(png), free(out), free(fifo);
 }
 
+/* An output that cannot get its space (here the file size limit: EFBIG, as
+ * a full disk gives ENOSPC) fails with an error before any byte is decoded
+ * into it, both where it is written through a mapping (small) and in place
+ * (big): never a SIGBUS from a write through a mapping; the old file stays. */
+static void t_output_without_space_fails_cleanly(void **state)
+{
+    fixture *f = *state;
+    static const size_t sizes[] = {4u << 20, 24u << 20};
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        char *in = tu_path(f->dir, "space.bin");
+        char *png = tu_path(f->dir, "space.rts.png");
+        char *out = tu_path(f->dir, "space.out");
+        uint64_t seed = 19 + i;
+        uint8_t *data = malloc(sizes[i]);
+        tu_random_bytes(&seed, data, sizes[i]);
+        tu_write_file(in, data, sizes[i]);
+        free(data);
+        assert_int_equal(encode(in, png, 0, NULL, 0), PRTS_OK);
+        tu_write_file(out, "keep", 4);
+        pid_t pid = fork();
+        if (pid == 0) {
+            signal(SIGXFSZ, SIG_IGN);
+            struct rlimit rl = {1u << 20, 1u << 20};
+            setrlimit(RLIMIT_FSIZE, &rl);
+            char err[1100];
+            int rc = decode(png, out, err, sizeof err);
+            _exit(rc == PRTS_E_IO && strstr(err, "cannot size the output") ? 0 : 1);
+        }
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+        size_t kn;
+        uint8_t *kept = tu_read_file(out, &kn);
+        tu_assert_bytes_equal(kept, kn, "keep", 4);
+        free(kept);
+        assert_no_temp(f->dir);
+        free(in), free(png), free(out);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -636,6 +677,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(t_permissions, setup, teardown),
         cmocka_unit_test_setup_teardown(t_interrupt_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(t_big_hash_mismatch_leaves_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_output_without_space_fails_cleanly, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

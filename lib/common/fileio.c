@@ -158,6 +158,18 @@ int prts__for_slices(const uint8_t *data, uint64_t len, int mapped, prts__slice_
     }
 }
 
+int prts__size_output(int fd, uint64_t len)
+{
+    int rc;
+    while ((rc = fallocate(fd, 0, 0, (off_t)len)) != 0 && errno == EINTR)
+        ;
+    if (rc == 0)
+        return 1;
+    if (errno != EOPNOTSUPP && errno != ENOSYS)
+        return -1;
+    return ftruncate(fd, (off_t)len) == 0 ? 0 : -1;
+}
+
 int prts__write_all(int fd, const void *data, size_t len)
 {
     const uint8_t *p = data;

@@ -119,6 +119,13 @@ int prts__read_pieces(const prts_allocator *a, int fd, uint64_t len, prts__piece
 /* Copy the first `len` bytes of `from` to `to`. */
 int prts__copy_fd(const prts_allocator *a, int from, uint64_t len, int to, prts__err *e);
 
+/* Give the fresh, empty file `fd` the length `len` with its space reserved
+ * (fallocate), so that writes through a mapping of it cannot meet a full
+ * disk (which would be a SIGBUS, not an error).  1: reserved; 0: the file
+ * system cannot reserve, the file is only sized (ftruncate); -1: failure
+ * (errno: ENOSPC, EFBIG, ...). */
+int prts__size_output(int fd, uint64_t len);
+
 /* write() all of it, retrying on EINTR and short writes; 0 or -1 (errno). */
 int prts__write_all(int fd, const void *data, size_t len);
 

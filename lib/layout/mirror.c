@@ -15,7 +15,7 @@ int prts__mirror_open(prts__mirror *m, int fd, uint64_t len, uint32_t grid, prts
     m->grid = grid;
     m->side = grid < PRTS__MIRROR_ROWS ? grid : PRTS__MIRROR_ROWS;
     m->wfd = -1;
-    m->shown = -1;
+    m->in_place = -1;
     void *p = mmap(NULL, len ? len : 1, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
@@ -90,6 +90,13 @@ static int each_square(prts__mirror *m, uint32_t b, int (*fn)(prts__mirror *, ui
     return PRTS_OK;
 }
 
+static int note_written(prts__mirror *m, uint64_t at, uint64_t n, prts__err *e)
+{
+    (void)e;
+    mark_written(m, at, n);
+    return PRTS_OK;
+}
+
 static int write_tracked(prts__mirror *m, uint64_t at, uint64_t n, prts__err *e)
 {
     int rc = write_run(m, at, n, e);
@@ -113,7 +120,8 @@ int prts__mirror_flush(prts__mirror *m, uint32_t row_end, prts__err *e)
 {
     int flushed = 0;
     while ((uint64_t)(m->next + 1) * m->side <= row_end && m->next * m->side < m->grid) {
-        int rc = each_square(m, m->next, m->written ? write_tracked : write_run, e);
+        int rc = m->in_place == 1 ? (m->written ? each_square(m, m->next, note_written, e) : 0)
+                                  : each_square(m, m->next, m->written ? write_tracked : write_run, e);
         if (rc)
             return rc;
         m->next++;
@@ -128,26 +136,28 @@ int prts__mirror_flush(prts__mirror *m, uint32_t row_end, prts__err *e)
         if (rc)
             return rc;
         m->wused = 0;
-    } else if (flushed && m->wfd < 0) { /* everything written so far is on its way to the file */
+    } else if (flushed && m->wfd < 0) {
+        /* everything written so far is in the file, or on its way to it
+         * (in place: its page cache keeps the pages, only unmapped) */
         madvise(m->base, m->len ? m->len : 1, MADV_DONTNEED);
     }
     return PRTS_OK;
 }
 
-/* Map [pend_at, pend_at + pend) of the mirror: decoding, the window's pages
- * from wused on, populated in the call (no fault per page as the backend
- * writes them); encoding (m->shown), the file's pages already mapped there
- * are populated (MADV_POPULATE_READ, Linux 5.14; on older kernels the
- * backend's reads fault them in). */
+/* Map [pend_at, pend_at + pend) of the mirror: the window's pages from
+ * wused on, populated in the call (no fault per page as the backend writes
+ * them); or, the mirror being the file in place, the file's pages there are
+ * populated (MADV_POPULATE_READ/WRITE, Linux 5.14; on older kernels the
+ * backend's accesses fault them in). */
 static int map_pending(prts__mirror *m, prts__err *e)
 {
     uint64_t size = m->pend;
     if (!size)
         return PRTS_OK;
     m->pend = 0;
-    if (m->shown == 1) {
+    if (m->in_place == 1) {
 #ifdef MADV_POPULATE_READ
-        if (madvise(m->base + m->pend_at, size, MADV_POPULATE_READ) != 0 && errno != EINVAL)
+        if (madvise(m->base + m->pend_at, size, m->populate) != 0 && errno != EINVAL)
             return errno == EFAULT ? prts__fail(e, PRTS_E_CHANGED, "the input became shorter "
                                                 "while it was read (%llu bytes expected)",
                                                 (unsigned long long)m->len)
@@ -185,16 +195,33 @@ static int map_run(prts__mirror *m, uint64_t at, uint64_t n, prts__err *e)
     return rc;
 }
 
+int prts__mirror_in_place(prts__mirror *m, prts__err *e)
+{
+    (void)e;
+#ifdef MADV_POPULATE_WRITE
+    void *p = mmap(m->base, m->len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, m->fd, 0);
+    if (p != MAP_FAILED) {
+        m->in_place = 1;
+        m->wfd = -2; /* no window */
+        m->populate = MADV_POPULATE_WRITE;
+        return PRTS_OK;
+    }
+    return reset(m, e); /* a failed MAP_FIXED may leave a hole */
+#else
+    return PRTS_OK;
+#endif
+}
+
 int prts__mirror_prepare(prts__mirror *m, uint32_t row_end, prts__err *e)
 {
-    if (m->wfd == -1) { /* first band: the window, if the system has memfds */
+    if (m->in_place != 1 && m->wfd == -1) { /* first band: the window, if the system has memfds */
 #ifdef MFD_CLOEXEC
         m->wfd = memfd_create("pixelrts-mirror", MFD_CLOEXEC);
 #endif
         if (m->wfd < 0)
             m->wfd = -2; /* fresh anonymous pages then, faulted in by the decode */
     }
-    if (m->wfd < 0)
+    if (m->wfd < 0 && m->in_place != 1)
         return PRTS_OK;
     while ((uint64_t)m->mapped_to * m->side < row_end && m->mapped_to * m->side < m->grid) {
         int rc = each_square(m, m->mapped_to, map_run, e);
@@ -224,17 +251,20 @@ int prts__mirror_track(prts__mirror *m, const prts_allocator *a, prts__err *e)
 /* Encoding: [at, at + n) of the payload, from the file into the mirror. */
 static int need_run(prts__mirror *m, uint64_t at, uint64_t n, prts__err *e)
 {
-    return m->shown == 1 ? map_run(m, at, n, e) : read_run(m, at, n, e);
+    return m->in_place == 1 ? map_run(m, at, n, e) : read_run(m, at, n, e);
 }
 
 int prts__mirror_need(prts__mirror *m, uint32_t row_end, prts__err *e)
 {
-    if (m->shown == -1) {
+    if (m->in_place == -1) {
         /* encoding: the file itself over the reservation (read-only; bands
          * read through it and drop its pages again); else preads into it */
         void *p = mmap(m->base, m->len, PROT_READ, MAP_SHARED | MAP_FIXED, m->fd, 0);
-        m->shown = p != MAP_FAILED;
-        int rc = m->shown ? PRTS_OK : reset(m, e); /* a failed MAP_FIXED may leave a hole */
+        m->in_place = p != MAP_FAILED;
+#ifdef MADV_POPULATE_READ
+        m->populate = MADV_POPULATE_READ;
+#endif
+        int rc = m->in_place ? PRTS_OK : reset(m, e); /* a failed MAP_FIXED may leave a hole */
         if (rc)
             return rc;
     }

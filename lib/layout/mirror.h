@@ -46,12 +46,15 @@ typedef struct prts__mirror {
     /* Decoding: a window of reusable pages (a memfd) mapped over the squares of
      * the bands being decoded, instead of fresh anonymous pages each band
      * (allocating, zeroing and freeing 1 GiB of pages cost more than the
-     * transform).  -1: not tried yet; -2: none (fresh pages, as encoding). */
+     * transform).  -1: not tried yet; -2: none (fresh pages, or the file in
+     * place). */
     int wfd;
-    /* Encoding: 1 when the file itself is mapped over the reservation (read
-     * in place: no copy, no fresh pages), 0 where the file system cannot map
-     * it and pread fills fresh pages instead, -1 before the first band. */
-    int shown;
+    /* 1 when the mirror is the file itself, mapped over the reservation:
+     * encoding, read in place (no copy, no fresh pages); decoding
+     * (prts__mirror_in_place), written in place (no window, no pwrite).
+     * 0 where it is not (encoding: pread fills fresh pages), -1 not tried. */
+    int in_place;
+    int populate; /* the madvise that populates a run in place */
     uint64_t wused, wsize; /* window bytes mapped now, its size */
     uint64_t pend_at, pend; /* a run of the mirror still to be mapped */
     uint32_t mapped_to;  /* first band not mapped yet */
@@ -66,6 +69,11 @@ int prts__mirror_need(prts__mirror *m, uint32_t row_end, prts__err *e);
 /* Rows below `row` will not be needed again: give back their memory. */
 void prts__mirror_done(prts__mirror *m, uint32_t row);
 
+/* Decoding into `fd` whose space is reserved (fallocate: a write through
+ * the mapping cannot meet a full disk): decode into the file's own pages.
+ * Without MADV_POPULATE_WRITE, or where the file cannot be mapped, the
+ * mirror stays as it was (a window, then pwrite). */
+int prts__mirror_in_place(prts__mirror *m, prts__err *e);
 /* Decoding: make the payload of rows [0, row_end) writable before the band is
  * decoded into it (maps window pages over its squares). */
 int prts__mirror_prepare(prts__mirror *m, uint32_t row_end, prts__err *e);
