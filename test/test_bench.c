@@ -225,6 +225,28 @@ static void t_patterns_modes(void **state)
             prts_free(text);
         }
     }
+    /* an input placed at a given offset from a cache line is recorded as such; by default
+     * (-1) the metadata says nothing about it */
+    for (int64_t align = 0; align <= 63; align += 63) {
+        char *text = NULL;
+        assert_int_equal(prts_bench_set_option(b, PRTS_BENCH_ALIGNMENT, align), PRTS_OK);
+        assert_int_equal(prts_bench_run(b, 4099, &text), PRTS_OK);
+        json_t *r = tu_json_parse(text);
+        json_t *a = json_object_get(json_object_get(r, "metadata"), "alignment");
+        assert_true(json_is_integer(a));
+        assert_int_equal(json_integer_value(a), align);
+        json_decref(r);
+        prts_free(text);
+    }
+    assert_int_equal(prts_bench_set_option(b, PRTS_BENCH_ALIGNMENT, -1), PRTS_OK);
+    {
+        char *text = NULL;
+        assert_int_equal(prts_bench_run(b, 4099, &text), PRTS_OK);
+        json_t *r = tu_json_parse(text);
+        assert_null(json_object_get(json_object_get(r, "metadata"), "alignment"));
+        json_decref(r);
+        prts_free(text);
+    }
     /* a name of one's own, and a named backend is the one used */
     char *text = NULL;
     assert_int_equal(prts_bench_set_string(b, PRTS_BENCH_TEST_NAME, "mine"), PRTS_OK);
@@ -249,6 +271,9 @@ static void t_bad_settings(void **state)
     assert_int_equal(prts_bench_set_option(b, PRTS_BENCH_LEVEL, 10), PRTS_E_INVALID_ARG);
     assert_int_equal(prts_bench_set_option(b, PRTS_BENCH_BASELINE_RUNS, 0), PRTS_E_INVALID_ARG);
     assert_int_equal(prts_bench_set_option(b, (prts_bench_option)99, 1), PRTS_E_INVALID_ARG);
+    assert_int_equal(prts_bench_set_option(b, PRTS_BENCH_ALIGNMENT, 64), PRTS_E_INVALID_ARG);
+    assert_non_null(strstr(prts_bench_last_error(b), "alignment: 64 outside [-1, 63]"));
+    assert_int_equal(prts_bench_set_option(b, PRTS_BENCH_ALIGNMENT, -2), PRTS_E_INVALID_ARG);
     assert_int_equal(prts_bench_set_string(b, PRTS_BENCH_PATTERN, "noise"), PRTS_E_INVALID_ARG);
     assert_non_null(strstr(prts_bench_last_error(b), "noise"));
     assert_int_equal(prts_bench_set_string(b, PRTS_BENCH_MODE, "fast"), PRTS_E_INVALID_ARG);
@@ -492,6 +517,9 @@ static void t_dashboard_file(void **state)
     assert_non_null(strstr(page, "<tr class=\"regressed\">"));
     assert_non_null(strstr(page, "Performance regressions detected: 1"));
     assert_non_null(strstr(page, "2025-01-05 12:00:00 UTC"));
+    /* the original's page title and heading (benchmark_dashboard.py) */
+    assert_non_null(strstr(page, "<title>PixelRTS Performance Dashboard</title>"));
+    assert_non_null(strstr(page, "<h1>PixelRTS Performance Dashboard</h1>"));
     free(page);
 
     prts_bench_free(b);

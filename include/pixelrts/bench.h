@@ -52,7 +52,10 @@ typedef enum prts_bench_option {    /* integers, prts_bench_set_option */
                                        OUTPUT_DIR/benchmark_history.jsonl when OUTPUT_DIR is set */
     PRTS_BENCH_BASELINE_RUNS = 5,   /* regressions: how many earlier runs of the same test
                                        (the last ones) form the baseline, 1..1000.  Default 5 */
-    PRTS_BENCH_PRESET = 6           /* a prts_preset for the encoder, 0 = none.  Default 0 */
+    PRTS_BENCH_PRESET = 6,          /* a prts_preset for the encoder, 0 = none.  Default 0 */
+    PRTS_BENCH_ALIGNMENT = 7        /* offset 0..63 of the input's first byte from a
+                                       64-byte boundary (0: cache-line aligned; metadata gets
+                                       "alignment"), or -1 (default): wherever malloc puts it */
 } prts_bench_option;
 
 typedef enum prts_bench_string {    /* strings, prts_bench_set_string (copied; NULL = default) */

@@ -37,6 +37,7 @@ prts_bench *prts_bench_new(void)
     b->level = LEVEL_UNSET;
     b->append_history = 1;
     b->baseline_runs = 5;
+    b->alignment = -1;
     b->threshold = 0.10;
     return b;
 }
@@ -84,6 +85,9 @@ int prts_bench_set_option(prts_bench *b, prts_bench_option key, int64_t value)
         break;
     case PRTS_BENCH_PRESET:
         lo = 0, hi = PRTS_PRESET_SMALL_LIBPIXELRTS, slot = &b->preset, name = "preset";
+        break;
+    case PRTS_BENCH_ALIGNMENT:
+        lo = -1, hi = 63, slot = &b->alignment, name = "alignment";
         break;
     default:
         return prts__fail(&b->err, PRTS_E_INVALID_ARG, "unknown benchmark option %d", (int)key);
@@ -445,9 +449,11 @@ static json_t *describe(prts_bench *b, trip *t, const char *pattern, const char 
     json_object_set_new(o, "total_time", json_real(tot_med));
     json_object_set_new(o, "throughput_mb_sec", json_real(mb / tot_med));
     json_object_set_new(o, "peak_memory_mb", peak_mb >= 0 ? json_real(peak_mb) : json_null());
-    json_object_set_new(o, "metadata",
-                        json_pack("{s:I, s:I, s:s, s:s}", "iterations", (json_int_t)k, "warmup",
-                                  (json_int_t)b->warmup, "pattern", pattern, "mode", mode));
+    json_t *run_meta = json_pack("{s:I, s:I, s:s, s:s}", "iterations", (json_int_t)k, "warmup",
+                                 (json_int_t)b->warmup, "pattern", pattern, "mode", mode);
+    if (b->alignment >= 0)
+        json_object_set_new(run_meta, "alignment", json_integer((json_int_t)b->alignment));
+    json_object_set_new(o, "metadata", run_meta);
     json_object_set_new(o, "timestamp", json_string(stamp));
     json_object_set_new(o, "version", json_string(prts_version_string()));
     json_object_set_new(o, "backend", json_string(backend));
@@ -483,9 +489,17 @@ int prts_bench_run(prts_bench *b, uint64_t data_size, char **result_json)
     size_t k = (size_t)b->iterations;
     trip t = {.size = data_size};
     double *times = calloc(3 * k, sizeof *times);
-    uint8_t *data = malloc((size_t)data_size);
+    /* with PRTS_BENCH_ALIGNMENT the input starts that many bytes past a cache line (64
+     * bytes), so that aligned and misaligned inputs can be compared; else where malloc puts
+     * it, as a caller's buffer would be */
+    uint8_t *data = NULL;
+    if (b->alignment < 0)
+        data = malloc((size_t)data_size);
+    else if (posix_memalign((void **)&data, 64, (size_t)data_size + 64) != 0)
+        data = NULL;
+    uint8_t *input = data && b->alignment > 0 ? data + b->alignment : data;
     t.back = malloc((size_t)data_size + 1);
-    t.data = data;
+    t.data = input;
     int64_t level = 0;
     int rc = PRTS_OK;
     json_t *result = NULL;
@@ -496,7 +510,7 @@ int prts_bench_run(prts_bench *b, uint64_t data_size, char **result_json)
     if (rc == PRTS_OK)
         rc = setup(b, &t, strcmp(mode, "code") == 0, &level);
     if (rc == PRTS_OK) {
-        fill_pattern(data, data_size, pattern);
+        fill_pattern(input, data_size, pattern);
         double e, d;
         for (int64_t i = 0; rc == PRTS_OK && i < b->warmup; i++)
             rc = round_trip(&t, &e, &d, &b->err);

@@ -27,6 +27,7 @@ struct prts_bench {
     uint32_t magic;
     int64_t iterations, warmup, level; /* level < 0: the library's default */
     int64_t append_history, baseline_runs, preset;
+    int64_t alignment;                 /* PRTS_BENCH_ALIGNMENT, -1: as malloc places it */
     double threshold;                  /* for the dashboard's highlighting */
     char *pattern, *mode, *backend, *output_dir, *test_name, *chartjs;
     prts__err err;

@@ -438,13 +438,13 @@ static void put_page(FILE *out, prts_bench *b, const json_t *history, const json
 
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-          "<title>libpixelrts benchmarks</title>\n<style>\n", out);
+          "<title>PixelRTS Performance Dashboard</title>\n<style>\n", out);
     fputs(STYLE, out);
     fputs("</style>\n<script>\n/* Chart.js, inlined from ", out);
     put_escaped(out, b->chartjs ? b->chartjs : PRTS__BENCH_DEFAULT_CHARTJS);
     fputs(" */\n", out);
     put_script(out, chartjs, chartjs_len);
-    fputs("\n</script>\n</head>\n<body>\n<header><h1>libpixelrts performance</h1><p>", out);
+    fputs("\n</script>\n</head>\n<body>\n<header><h1>PixelRTS Performance Dashboard</h1><p>", out);
     fprintf(out, "%zu runs from ", nruns);
     put_escaped(out, b->output_dir);
     fprintf(out, "/" PRTS__BENCH_HISTORY_FILE ", generated %s by libpixelrts %s</p></header>\n"

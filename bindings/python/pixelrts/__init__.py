@@ -16,14 +16,14 @@ loads it and tells which.
 """
 
 from . import _lib
-from .bench import BenchmarkDashboard, PixelRTSBenchmark
+from .bench import BenchmarkDashboard, BenchmarkResult, PixelRTSBenchmark
 from .core import PixelRTSDecoder, PixelRTSEncoder, calculate_grid_size
 from .errors import (HashMismatchError, PixelRTSError, PixelRTSFileNotFoundError,
                      PixelRTSMemoryError, PixelRTSOSError, PixelRTSRuntimeError,
                      PixelRTSValueError, Status)
 from .extras import backends, cffi_cdef, library_version, wasm_histogram
 from .files import MMapPixelRTSDecoder, MMapPixelRTSEncoder
-from .parallel import ParallelPixelRTSEncoder, parallel_decode_batch
+from .parallel import EncodeResult, ParallelPixelRTSEncoder, parallel_decode_batch
 
 _loaded = _lib.lib()  # fail at import, naming every place looked, rather than at first use
 library_path = _loaded.path
@@ -32,8 +32,8 @@ __version__ = "1.0.0"
 __all__ = [
     "PixelRTSEncoder", "PixelRTSDecoder", "calculate_grid_size",
     "MMapPixelRTSEncoder", "MMapPixelRTSDecoder",
-    "ParallelPixelRTSEncoder", "parallel_decode_batch",
-    "PixelRTSBenchmark", "BenchmarkDashboard",
+    "ParallelPixelRTSEncoder", "parallel_decode_batch", "EncodeResult",
+    "PixelRTSBenchmark", "BenchmarkDashboard", "BenchmarkResult",
     "PixelRTSError", "PixelRTSValueError", "HashMismatchError", "PixelRTSFileNotFoundError",
     "PixelRTSOSError", "PixelRTSMemoryError", "PixelRTSRuntimeError", "Status",
     "backends", "cffi_cdef", "library_version", "wasm_histogram", "library_path",

@@ -12,7 +12,9 @@ typedef enum prts_bench_option {
 
     PRTS_BENCH_BASELINE_RUNS = 5,
 
-    PRTS_BENCH_PRESET = 6
+    PRTS_BENCH_PRESET = 6,
+    PRTS_BENCH_ALIGNMENT = 7
+
 } prts_bench_option;
 
 typedef enum prts_bench_string {

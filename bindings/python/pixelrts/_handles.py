@@ -413,6 +413,11 @@ class Decoder(_Handle):
     def read_info(self, path):
         self.check(self.c.prts_decoder_read_info(self.ptr, fspath_bytes(path)))
 
+    def verify_file(self, path):
+        """Every check a decode of `path` makes (the hash as Option.VERIFY_HASH says), nothing
+        written; the file's facts and metadata stay available as after read_info."""
+        self.check(self.c.prts_decoder_verify_file(self.ptr, fspath_bytes(path)))
+
     def file_metadata(self, path):
         """Reset, then the metadata of `path` (the PNG's chunks before the pixels, with what
         a sidecar adds); no pixel is decoded."""

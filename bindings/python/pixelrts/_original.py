@@ -27,10 +27,13 @@ PACKAGES = ("pixel_compiler", "systems.pixel_compiler")
 MODULES = {
     "pixelrts_v2_core": {"core": ["PixelRTSEncoder", "PixelRTSDecoder", "calculate_grid_size"]},
     "pixelrts_mmap": {"files": ["MMapPixelRTSEncoder", "MMapPixelRTSDecoder"]},
-    "pixelrts_parallel": {"parallel": ["ParallelPixelRTSEncoder", "parallel_decode_batch"]},
-    "benchmark_pixelrts": {"bench": ["PixelRTSBenchmark"], "cli": ["main=benchmark_main"]},
+    "pixelrts_parallel": {"parallel": ["EncodeResult", "ParallelPixelRTSEncoder",
+                                       "parallel_decode_batch"]},
+    "benchmark_pixelrts": {"bench": ["BenchmarkResult", "PixelRTSBenchmark"],
+                           "cli": ["main=benchmark_main"]},
     "benchmark_dashboard": {"bench": ["BenchmarkDashboard"], "cli": ["main=dashboard_main"]},
-    "pixelrts_cli": {"cli": ["cmd_convert", "cmd_info", "build_parser", "main"]},
+    "pixelrts_cli": {"cli": ["cmd_convert", "cmd_info", "cmd_verify", "cmd_benchmark",
+                             "cmd_dashboard", "build_parser", "main"]},
 }
 
 

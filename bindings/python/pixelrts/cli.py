@@ -1,11 +1,16 @@
 """The guide's command-line tools, as the original's modules ran them:
 
-    python3 -m systems.pixel_compiler.pixelrts_cli convert|info|benchmark|dashboard ...
+    python3 -m systems.pixel_compiler.pixelrts_cli convert|info|verify|benchmark|dashboard ...
     python3 -m systems.pixel_compiler.benchmark_pixelrts [--sizes N ...] [--check-regression]
+                                                         [--alignment-gains]
     python3 -m systems.pixel_compiler.benchmark_dashboard [--output F]
 
 Same options, output lines and exit codes as the original for these commands (0 success,
-1 failure).  The native `pixelrts` tool (examples/) does the same work with more options.
+1 failure); cmd_convert, cmd_info, cmd_verify, cmd_benchmark and cmd_dashboard take the parsed
+argparse Namespace and return the exit code, as the original's did.  `benchmark` runs the
+PixelRTS encode/decode benchmarks of benchmark_pixelrts (the original's later `benchmark`
+timed its image pattern detectors, which are not PixelRTS encoding).  The native `pixelrts`
+tool (examples/) does the same work with more options.
 """
 
 import argparse
@@ -15,7 +20,8 @@ from pathlib import Path
 
 from .errors import PixelRTSError
 
-__all__ = ["main", "benchmark_main", "dashboard_main"]
+__all__ = ["main", "build_parser", "cmd_convert", "cmd_info", "cmd_verify", "cmd_benchmark",
+           "cmd_dashboard", "benchmark_main", "dashboard_main"]
 
 
 def _file_sha256(path):
@@ -155,6 +161,8 @@ def _benchmark_parser(prog=None, parser=None):
                    help="Output directory for results")
     p.add_argument("--check-regression", action="store_true",
                    help="Check for performance regressions")
+    p.add_argument("--alignment-gains", action="store_true",
+                   help="Benchmark performance gains from 64-byte alignment")
     return p
 
 
@@ -163,6 +171,9 @@ def _run_benchmark(args):
 
     try:
         bench = PixelRTSBenchmark(output_dir=args.output)
+        if args.alignment_gains:
+            bench.benchmark_alignment_gains(iterations=args.iterations)
+            return 0
         if args.check_regression:
             regressions = bench.detect_regression()
             if regressions:
@@ -208,6 +219,59 @@ def _run_dashboard(args):
     return 0
 
 
+def cmd_benchmark(args):
+    """`benchmark`: the benchmarks of benchmark_pixelrts (--sizes, --iterations, --output
+    folder, --check-regression, --alignment-gains).  A Namespace made for the original's
+    `benchmark` (its --algorithm, --verbose and extra arguments, for image pattern detectors)
+    runs these with its sizes, iterations and output where it has them."""
+    options = _benchmark_parser().parse_args([])
+    for key in vars(options):
+        value = getattr(args, key, None)
+        if value is not None:
+            setattr(options, key, value)
+    return _run_benchmark(options)
+
+
+def cmd_dashboard(args):
+    """`dashboard`: write the HTML dashboard of --results-dir (default benchmark_results,
+    the only folder the original's `dashboard` read) to --output."""
+    options = _dashboard_parser().parse_args([])
+    for key in vars(options):
+        value = getattr(args, key, None)
+        if value is not None:
+            setattr(options, key, value)
+    return _run_dashboard(options)
+
+
+# ---------------------------------------------------------------------------------------------
+# verify
+
+def cmd_verify(args):
+    """`verify`: the original's checks of one .rts.png (structure, hash consistency, segment
+    integrity, signature; pixelrts.verify), printed as its report (--json: as JSON, --verbose:
+    every step).  0 when no step failed, 1 otherwise or when the input is missing."""
+    from .verify import format_cli, to_json, verify_file
+
+    input_path = Path(args.input)
+    verbose = getattr(args, "verbose", False)
+    if not input_path.exists():
+        print(f"Error: Input file not found: {args.input}", file=sys.stderr)
+        return 1
+    if not input_path.is_file():
+        print(f"Error: Input path is not a file: {args.input}", file=sys.stderr)
+        return 1
+    try:
+        result = verify_file(input_path)
+    except (PixelRTSError, ValueError, OSError) as e:
+        print(f"Error: {e}", file=sys.stderr)
+        return 1
+    if getattr(args, "json", False):
+        print(to_json(result, indent=2))
+    else:
+        print(format_cli(result, verbose=verbose))
+    return 1 if result["overall_status"] == "fail" else 0
+
+
 def benchmark_main(argv=None):
     """python3 -m systems.pixel_compiler.benchmark_pixelrts"""
     return _run_benchmark(_benchmark_parser("benchmark_pixelrts").parse_args(argv))
@@ -251,6 +315,15 @@ def build_parser():
 
     i = sub.add_parser("info", help="Show file information")
     i.add_argument("input", help=".rts.png file path")
+
+    v = sub.add_parser("verify", help="Verify .rts.png file integrity and authenticity",
+                       description="Runs all verification checks: structure, hash consistency, "
+                                   "segment integrity, and signature.")
+    v.add_argument("input", help="Input .rts.png file to verify")
+    v.add_argument("--json", action="store_true",
+                   help="Output results in JSON format for machine parsing")
+    v.add_argument("-v", "--verbose", action="store_true",
+                   help="Show detailed step-by-step verification output")
     return parser
 
 
@@ -258,8 +331,8 @@ def main(argv=None):
     """python3 -m systems.pixel_compiler.pixelrts_cli"""
     parser = build_parser()
     args = parser.parse_args(argv)
-    commands = {"convert": cmd_convert, "info": cmd_info, "benchmark": _run_benchmark,
-                "dashboard": _run_dashboard}
+    commands = {"convert": cmd_convert, "info": cmd_info, "verify": cmd_verify,
+                "benchmark": cmd_benchmark, "dashboard": cmd_dashboard}
     if args.command not in commands:
         parser.print_help()
         return 1

@@ -10,15 +10,30 @@ per-file metadata carrying `name` (the file's stem) and `type` (from its extensi
 """
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 from ._handles import BATCH_DECODE, BATCH_ENCODE, Batch, Option, verify_option
 from .core import check_mode
 from .errors import PixelRTSValueError, Status, class_for, original_message
 
-__all__ = ["ParallelPixelRTSEncoder", "parallel_decode_batch"]
+__all__ = ["EncodeResult", "ParallelPixelRTSEncoder", "parallel_decode_batch"]
 
 _BUILTINS = (FileNotFoundError, MemoryError, OSError, ValueError, RuntimeError)
+
+
+@dataclass
+class EncodeResult:
+    """Result from encoding a single file (what encode_batch reports per file, before
+    ParallelPixelRTSEncoder._result_to_dict turns it into the dict it returns)."""
+    input_path: str
+    output_path: Optional[str]
+    success: bool
+    error: Optional[str] = None
+    metadata: Optional[dict] = None
+    encode_time: Optional[float] = None
+    file_size: Optional[int] = None
 
 
 def _error_text(status, detail, input_path):
@@ -111,17 +126,29 @@ class ParallelPixelRTSEncoder:
         for (src, dst), r in zip(jobs, raw):
             ok = bool(r.get("success"))
             missing = r.get("status") == Status.FILE_NOT_FOUND
-            results.append({
-                "input_path": src,
-                "output_path": None if missing else dst,
-                "success": ok,
-                "error": None if ok else _error_text(r.get("status"), r.get("error"), src),
-                "metadata": r.get("metadata") if ok else None,
-                "encode_time": r.get("encode_time") if ok else None,
-                "file_size": None if missing else _input_size(src),
-            })
-        results.sort(key=lambda r: r["input_path"])
-        return results
+            results.append(EncodeResult(
+                input_path=src,
+                output_path=None if missing else dst,
+                success=ok,
+                error=None if ok else _error_text(r.get("status"), r.get("error"), src),
+                metadata=r.get("metadata") if ok else None,
+                encode_time=r.get("encode_time") if ok else None,
+                file_size=None if missing else _input_size(src),
+            ))
+        results.sort(key=lambda r: r.input_path)
+        return [self._result_to_dict(r) for r in results]
+
+    def _result_to_dict(self, result: EncodeResult) -> dict:
+        """An EncodeResult as the dict encode_batch returns (the original's keys)."""
+        return {
+            "input_path": result.input_path,
+            "output_path": result.output_path,
+            "success": result.success,
+            "error": result.error,
+            "metadata": result.metadata,
+            "encode_time": result.encode_time,
+            "file_size": result.file_size,
+        }
 
     def encode_directory(self, input_dir, output_dir, pattern: str = "*",
                          recursive: bool = False, **kwargs) -> list:
