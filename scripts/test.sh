@@ -24,8 +24,10 @@ PACKAGES=(build-essential meson ninja-build pkg-config libspng-dev libjansson-de
           libjs-chart.js chromium
           # the simd backend's NEON variant, cross-built and run under qemu-user
           gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
-          # the Python binding's tests: Debian's interpreter and its cffi
-          python3 python3-cffi
+          # the Python binding's tests: Debian's interpreter and its cffi; `pip install` of the
+          # checkout into a venv (test pip-install): the build backend meson-python, venv, and
+          # patchelf, which gives the wheel's libpixelrts-bench its RUNPATH
+          python3 python3-cffi python3-mesonpy python3-venv patchelf
           # hardening (scripts/sanitize.sh): sanitizers and libFuzzer, their symbolizer,
           # valgrind; readelf (binutils) for the export check
           clang libclang-rt-14-dev llvm valgrind binutils)

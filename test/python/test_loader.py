@@ -1,6 +1,7 @@
-"""Where the binding finds libpixelrts.so.1: $PIXELRTS_LIBRARY, then build trees, then the
-system; and the error naming every place tried.  Then libpixelrts-bench.so.1, loaded only when
-the benchmark classes are used: $PIXELRTS_BENCH_LIBRARY, beside libpixelrts, build trees; and
+"""Where the binding finds libpixelrts.so.1: $PIXELRTS_LIBRARY, then the copy inside the
+package (a wheel's), then build trees, then the system; and the error naming every place tried.
+Then libpixelrts-bench.so.1, loaded only when the benchmark classes are used:
+$PIXELRTS_BENCH_LIBRARY, beside libpixelrts, the package's copy, build trees; and
 the RuntimeError of those classes when it cannot be loaded.  Each case imports the package in
 a child interpreter with its own environment."""
 
@@ -124,6 +125,32 @@ class Loader(TempDirTest):
         finally:
             shutil.rmtree(elsewhere)
 
+    def test_package_copy_before_build_trees(self):
+        # a wheel's package holds its own libpixelrts.so.1 (pip install: pyproject.toml)
+        site = self.package_copy(self.dir)
+        inside = os.path.join(site, "pixelrts", "libpixelrts.so.1")
+        os.symlink(self.real, inside)
+        build = self.fake_build(self.dir, "b")
+        proc = self.probe(site, PIXELRTS_BUILD_DIR=build)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout.split(), [inside, "inside", "the", "package"])
+        # an explicit choice still wins
+        lib = os.path.join(build, "lib", "libpixelrts.so.1")
+        proc = self.probe(site, PIXELRTS_LIBRARY=lib)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout.split(), [lib, "$PIXELRTS_LIBRARY"])
+
+    def test_package_without_copy_not_listed(self):
+        # the package of a checkout or of `meson install` holds no library: nothing to list
+        # (no library anywhere near: the import fails listing every place tried, or loads a
+        # system-wide one)
+        site = self.package_copy(self.dir)
+        proc = self.probe(site, PIXELRTS_BUILD_DIR=os.path.join(self.dir, "no-build"))
+        if proc.returncode:
+            self.assertIn("no-build", proc.stderr)
+        self.assertNotIn("inside the package", proc.stdout + proc.stderr)
+        self.assertNotIn(os.path.join(site, "pixelrts", "libpixelrts"), proc.stdout + proc.stderr)
+
     def test_nothing_found_names_every_place(self):
         site = self.package_copy(self.dir)
         installed = self.probe(site, "import ctypes.util; print(ctypes.util.find_library("
@@ -203,6 +230,29 @@ print(sorted(os.listdir(".")))
         self.assertEqual(proc.stdout.splitlines()[:2],
                          [os.path.join(flat, BENCH),
                           "beside " + os.path.join(flat, "libpixelrts.so.1")])
+
+    def test_bench_package_copy(self):
+        site = self.package_copy(self.dir)
+        package = os.path.join(site, "pixelrts")
+        os.symlink(self.real, os.path.join(package, "libpixelrts.so.1"))
+        os.symlink(real_bench(), os.path.join(package, BENCH))
+        build = self.fake_build(self.dir, "b", bench=True)
+        # the wheel's libpixelrts loaded: its benchmarks are the ones beside it
+        proc = self.probe(site, BENCH_PROBE, PIXELRTS_BUILD_DIR=build)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout.splitlines(),
+                         [os.path.join(package, BENCH),
+                          "beside " + os.path.join(package, "libpixelrts.so.1"),
+                          "mapped before use: False, after: True"])
+        # a libpixelrts chosen by PIXELRTS_LIBRARY with no benchmarks beside it: the
+        # package's copy still comes before the build trees
+        flat = os.path.join(self.dir, "flat")
+        os.makedirs(flat)
+        os.symlink(self.real, os.path.join(flat, "libpixelrts.so.1"))
+        proc = self.probe(site, BENCH_PROBE, PIXELRTS_LIBRARY=flat, PIXELRTS_BUILD_DIR=build)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout.splitlines()[:2],
+                         [os.path.join(package, BENCH), "inside the package"])
 
     def test_bench_build_tree_of_the_checkout(self):
         root = os.path.join(self.dir, "checkout")

@@ -5,11 +5,14 @@ Where libpixelrts is looked for, in this order (the first that loads wins):
 
 1. ``$PIXELRTS_LIBRARY``: the path of the shared library (or of a folder holding
    ``libpixelrts.so.1``);
-2. a build tree: ``$PIXELRTS_BUILD_DIR`` or ``$MESON_BUILD_ROOT`` (a meson build folder), then,
+2. the copy inside this package (``pixelrts/libpixelrts.so.1``), which a wheel carries
+   (``pip install .``: pyproject.toml, -Dpython_wheel=true); a checkout's package and the one
+   ``meson install`` lays out have none;
+3. a build tree: ``$PIXELRTS_BUILD_DIR`` or ``$MESON_BUILD_ROOT`` (a meson build folder), then,
    when this package is the one in a source checkout (``<root>/bindings/python/pixelrts``), the
    ``<root>/build*/`` meson build folders (the newest library first), as
    ``<build>/lib/libpixelrts.so.1``; an installed copy never looks in the folders above it;
-3. the system: ``ctypes.util.find_library("pixelrts")`` and plain ``libpixelrts.so.1``
+4. the system: ``ctypes.util.find_library("pixelrts")`` and plain ``libpixelrts.so.1``
    (``LD_LIBRARY_PATH``, the ld.so cache, the default folders).
 
 When none loads, ImportError names every place tried and why each failed.
@@ -17,7 +20,8 @@ When none loads, ImportError names every place tried and why each failed.
 The benchmarks (pixelrts/bench.h) are a library of their own, libpixelrts-bench.so.1, loaded
 only when PixelRTSBenchmark or BenchmarkDashboard is first used (bench()), the same way:
 ``$PIXELRTS_BENCH_LIBRARY`` (file or folder; final), else beside the libpixelrts loaded (its
-folder, or that folder's ``bench/`` in a build tree), then the build trees as
+folder, or that folder's ``bench/`` in a build tree), then the copy inside this package, then
+the build trees as
 ``<build>/lib/bench/libpixelrts-bench.so.1``, then the system (``find_library("pixelrts-bench")``,
 plain ``libpixelrts-bench.so.1``).  When none loads, those classes raise RuntimeError naming
 every place tried; the rest of the binding does not need it.
@@ -56,6 +60,14 @@ def _file_of(fn, fallback):
     if dladdr(ctypes.cast(fn, ctypes.c_void_p), ctypes.byref(info)) and info.dli_fname:
         return os.fsdecode(info.dli_fname)
     return fallback
+
+
+def _package_copy(soname):
+    """The library `soname` inside this package (a wheel's), as a candidate, or none: a
+    checkout's package and the one `meson install` lays out hold no library, and a place that
+    cannot hold one is not worth listing among those tried."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), soname)
+    return [(path, "inside the package")] if os.path.exists(path) else []
 
 
 def _is_meson_build(folder):
@@ -106,7 +118,8 @@ def _candidates():
         path = os.path.join(env, SONAME) if os.path.isdir(env) else env
         # An explicit choice is final: falling back to another copy would hide a mistake.
         return [(path, "$PIXELRTS_LIBRARY")]
-    out = _build_tree_candidates()
+    # the wheel's own copy, built with this very binding, before any other on the machine
+    out = _package_copy(SONAME) + _build_tree_candidates()
     found = ctypes.util.find_library("pixelrts")
     if found:
         out.append((found, "ctypes.util.find_library('pixelrts')"))
@@ -173,7 +186,8 @@ def load():
             continue
         return Library(cdll, path, where)
     raise ImportError("cannot load %s; tried, in order:\n%s\nBuild libpixelrts (meson setup build "
-                      "&& ninja -C build), install it (meson install -C build), or point "
+                      "&& ninja -C build), install it (meson install -C build, or pip install "
+                      "--no-build-isolation . for the binding with its own copy), or point "
                       "PIXELRTS_LIBRARY at the file." % (SONAME, "\n".join(tried)))
 
 
@@ -216,13 +230,17 @@ def _bench_candidates(main_path):
         path = os.path.join(env, BENCH_SONAME) if os.path.isdir(env) else env
         # An explicit choice is final, as for PIXELRTS_LIBRARY.
         return [(path, "$PIXELRTS_BENCH_LIBRARY")]
-    # first the one that goes with the libpixelrts loaded: installed side by side, or in the
-    # same build tree (<build>/lib/bench/)
+    # first the one that goes with the libpixelrts loaded: installed side by side (a wheel's
+    # libpixelrts loaded from this package: the package's copy), or in the same build tree
+    # (<build>/lib/bench/); then this package's copy, ahead of the places further away, as
+    # for libpixelrts (but after the first: a libpixelrts chosen by $PIXELRTS_LIBRARY keeps
+    # the benchmarks of its own build)
     here = os.path.dirname(main_path)
     out = [(os.path.join(here, BENCH_SONAME), "beside " + main_path),
            (os.path.join(here, "bench", BENCH_SONAME), "beside " + main_path)] if here else []
-    out.extend(c for c in _build_tree_candidates(("lib", "bench", BENCH_SONAME))
-               if c[0] not in (p for p, _ in out))
+    for c in _package_copy(BENCH_SONAME) + _build_tree_candidates(("lib", "bench", BENCH_SONAME)):
+        if c[0] not in (p for p, _ in out):
+            out.append(c)
     found = ctypes.util.find_library("pixelrts-bench")
     if found:
         out.append((found, "ctypes.util.find_library('pixelrts-bench')"))
