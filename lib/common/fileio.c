@@ -92,7 +92,7 @@ int prts__map_input(const char *path, prts__map *m, const prts_allocator *a, prt
         return rc;
     m->len = (uint64_t)m->st.st_size;
     m->mtime_ns = mtime_ns(&m->st);
-    if (m->len > 0 && m->len <= PRTS__READ_LIMIT) {
+    if (m->len > 0 && m->len < PRTS__MAP_INPUT_FROM) {
         rc = read_whole(fd, path, m, e);
     } else if (m->len > 0) {
         void *p = mmap(NULL, m->len, PROT_READ, MAP_SHARED, fd, 0);

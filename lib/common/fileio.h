@@ -21,8 +21,13 @@ typedef struct prts__map {
     const prts_allocator *alloc; /* a file read (not mapped) is held in memory from here */
 } prts__map;
 
-/* Files up to this size are read, not mapped. */
+/* Outputs up to this size are written through a mapping (decoder.c), bigger
+ * ones through a mirror (layout/mirror.h). */
 #define PRTS__READ_LIMIT (16u << 20)
+/* Inputs up to this size are read into memory; bigger ones are mapped, as
+ * reading costs a copy and fresh pages to fault and zero (a tenth of a
+ * 10 MiB encode). */
+#define PRTS__MAP_INPUT_FROM (1u << 20)
 
 /* Open `path`.  PRTS_E_FILE_NOT_FOUND if it does not exist;
  * PRTS_E_UNSUPPORTED if it is not a regular file (pipes are read through the
