@@ -340,6 +340,45 @@ static inline int zero_block(const uint8_t *p, size_t k)
     return prts__all_zero(p, k);
 }
 
+/* `n` (> 0) zeros as one fixed-Huffman block, not final: a literal 0, then
+ * matches at distance 1. */
+static void put_zeros(bits *b, size_t n)
+{
+    bits_put(b, 2, 3); /* BFINAL 0, BTYPE 01 (fixed) */
+    put_fixed(b, 0);
+    size_t left = n - 1;
+    while (left) {
+        size_t m = left > 258 ? 258 : left;
+        if (m < 3) { /* 1 or 2 zeros: literals */
+            put_fixed(b, 0);
+            m = 1;
+        } else if (left - m > 0 && left - m < 3) {
+            m = left - 3; /* leave a match's worth for the end */
+        }
+        if (m >= 3)
+            put_match(b, m);
+        left -= m;
+    }
+    put_fixed(b, 256);
+}
+
+/* The end of a run written bit by bit: the stream's final block (an empty
+ * fixed one) when `last`, else a sync flush (an empty stored block), which
+ * leaves the stream byte-aligned. */
+static void put_run_end(bits *b, int last)
+{
+    if (last) {
+        bits_put(b, 3, 3);
+        put_fixed(b, 256);
+        bits_align(b);
+    } else {
+        bits_put(b, 0, 3);
+        bits_align(b);
+        memcpy(b->p, "\0\0\xff\xff", 4);
+        b->p += 4;
+    }
+}
+
 static int store_but_zeros(const uint8_t *in, size_t n, int last, prts__buf *out, prts__err *e)
 {
     /* a run of either kind costs at most 6 bytes more than its length (a
@@ -362,22 +401,7 @@ static int store_but_zeros(const uint8_t *in, size_t n, int last, prts__buf *out
             end += k;
         }
         if (zero) {
-            bits_put(&b, 2, 3); /* BFINAL 0, BTYPE 01 (fixed) */
-            put_fixed(&b, 0);
-            size_t left = end - at - 1;
-            while (left) {
-                size_t m = left > 258 ? 258 : left;
-                if (m < 3) { /* 1 or 2 zeros: literals */
-                    put_fixed(&b, 0);
-                    m = 1;
-                } else if (left - m > 0 && left - m < 3) {
-                    m = left - 3; /* leave a match's worth for the end */
-                }
-                if (m >= 3)
-                    put_match(&b, m);
-                left -= m;
-            }
-            put_fixed(&b, 256);
+            put_zeros(&b, end - at);
         } else {
             for (size_t s = at; s < end;) {
                 size_t k = end - s > 65535 ? 65535 : end - s;
@@ -394,19 +418,55 @@ static int store_but_zeros(const uint8_t *in, size_t n, int last, prts__buf *out
         }
         at = end;
     }
-    if (last) { /* an empty final fixed block */
-        bits_put(&b, 3, 3);
-        put_fixed(&b, 256);
-        bits_align(&b);
-    } else { /* a sync flush: an empty stored block */
-        bits_put(&b, 0, 3);
-        bits_align(&b);
-        memcpy(b.p, "\0\0\xff\xff", 4);
-        b.p += 4;
-    }
+    put_run_end(&b, last);
     out->len = (size_t)(b.p - out->data);
     return PRTS_OK;
 }
+
+#ifdef PRTS_HAVE_ISAL
+/* Where a row is part payload, part padding, the runs of blocks to deflate
+ * between stored ones are mostly zeros with pieces of random payload at
+ * tile edges (64 bytes and up).  As an ISA-L piece each such run cost a
+ * Huffman table of its own (a quarter of a 10 MiB random encode's CPU
+ * time) to code bytes that do not compress anyway; written as level 0
+ * writes (store_but_zeros: the zeros as matches, the rest stored) it costs
+ * a scan and a copy, and no more bytes as long as the zeros are few: their
+ * matches cost 13 bits per 258 zeros, ISA-L's table ~60 bytes and then
+ * next to nothing, so from ~11 KiB of zeros on ISA-L is smaller.  Whether
+ * in[0..n) is such a run: it has all-zero 64-byte pieces, at most
+ * ZEROS_AS_MATCHES_MAX bytes of them, and its other bytes look random (a sample of
+ * up to 256 of them: by entropy, or, under 256, by distinct values, about
+ * 0.88 of n for random bytes, far fewer for code or text; under 32 bytes
+ * there is nothing for deflate to gain). */
+enum { ZEROS_AS_MATCHES_MAX = 8192 };
+static int random_around_zeros(const uint8_t *in, size_t n)
+{
+    uint8_t sample[256];
+    size_t got = 0, zeros = 0;
+    for (size_t k = 0; k < n; k += ZBLOCK) {
+        size_t w = n - k < ZBLOCK ? n - k : ZBLOCK;
+        if (zero_block(in + k, w)) {
+            zeros++;
+        } else if (got < sizeof sample) {
+            size_t c = w < sizeof sample - got ? w : sizeof sample - got;
+            memcpy(sample + got, in + k, c);
+            got += c;
+        }
+    }
+    if (!zeros || zeros * ZBLOCK > ZEROS_AS_MATCHES_MAX)
+        return 0;
+    if (got == sizeof sample)
+        return prts__looks_random(sample, got);
+    if (got < 32)
+        return 1;
+    uint64_t seen[4] = {0, 0, 0, 0};
+    for (size_t i = 0; i < got; i++)
+        seen[sample[i] >> 6] |= 1ull << (sample[i] & 63);
+    size_t distinct = (size_t)(__builtin_popcountll(seen[0]) + __builtin_popcountll(seen[1]) +
+                               __builtin_popcountll(seen[2]) + __builtin_popcountll(seen[3]));
+    return distinct * 4 >= got * 3;
+}
+#endif
 
 int prts__seg_compress(prts__deflater *d, const uint8_t *in, size_t n, int level, int adaptive,
                        int last, prts__buf *out, uint32_t *adler, prts__err *e)
@@ -452,6 +512,14 @@ int prts__seg_compress(prts__deflater *d, const uint8_t *in, size_t n, int level
             end += b;
         }
         int fl = end == n ? flush : pieces ? Z_SYNC_FLUSH : Z_NO_FLUSH;
+#ifdef PRTS_HAVE_ISAL
+        if (pieces && !store && random_around_zeros(in + at, end - at)) {
+            if ((rc = store_but_zeros(in + at, end - at, fl == Z_FINISH, out, e)))
+                return rc;
+            at = end;
+            continue;
+        }
+#endif
         if ((rc = deflate_run(d, in + at, end - at, store ? 0 : level, fl, pieces, out, e)))
             return rc;
         at = end;
