@@ -237,9 +237,10 @@ class Metadata(unittest.TestCase):
             def to_dict(self):
                 return bp
         self.assertEqual(PixelRTSMetadata.encode_blueprint(Blueprint()), text)
-        # what the library writes in the blueprint chunk
-        png = PixelRTSEncoder().encode(b"abc", blueprint=bp)
-        self.assertEqual(Png(png).text["PixelRTS-Blueprint"].encode("latin-1"), text)
+        # what the library writes in the blueprint chunk, given the dict or the object
+        for given in (bp, Blueprint()):
+            png = PixelRTSEncoder().encode(b"abc", blueprint=given)
+            self.assertEqual(Png(png).text["PixelRTS-Blueprint"].encode("latin-1"), text)
         with self.assertRaises(ValueError) as cm:
             PixelRTSMetadata.decode_blueprint(b'PixelRTS{"name":"k"}')
         self.assertEqual(str(cm.exception), "Not a PixelRTS blueprint")

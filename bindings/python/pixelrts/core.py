@@ -328,7 +328,9 @@ class PixelRTSEncoder:
         h.reset()
         h.set_option(Option.GRID_SIZE, 0 if grid_size is None else grid_size)
         h.set_metadata(metadata)
-        h.set_blueprint(blueprint)
+        # a blueprint object (the original's PixelRTSBlueprint) is written as its to_dict(), as
+        # the original's PixelRTSMetadata.encode_blueprint wrote it
+        h.set_blueprint(blueprint.to_dict() if hasattr(blueprint, "to_dict") else blueprint)
         result = finish(h)
         self._last_metadata = h.metadata()
         return result
