@@ -488,6 +488,23 @@ class MMap(TempDirTest):
             enc.encode_file(src, self.path("g.rts.png"), grid_size=300)
         self.assertEqual(str(cm.exception), "Grid size must be power of 2, got 300")
 
+    def test_keywords_code_mode_and_info_without_sidecar(self):
+        # the original's tests/test_pixelrts_mmap.py calls
+        src, png, out = self.path("w.bin"), self.path("w.rts.png"), self.path("w.out")
+        data = b"\x00asm\x01\x00\x00\x00" + bytes(1024)
+        with open(src, "wb") as f:
+            f.write(data)
+        meta = MMapPixelRTSEncoder(mode="code", chunk_size=1024).encode_file(
+            input_path=src, output_path=png, metadata={"type": "test", "name": "w"})
+        self.assertEqual(meta["encoding_mode"], "RGBA-code")
+        os.remove(png + ".meta.json")
+        info = MMapPixelRTSDecoder().get_info(png)  # from the PNG's chunk
+        self.assertEqual((info["type"], info["name"]), ("test", "w"))
+        self.assertEqual(info, meta)
+        MMapPixelRTSDecoder().decode_file(input_path=png, output_path=out, verify_hash=True)
+        with open(out, "rb") as f:
+            self.assertEqual(f.read(), data)
+
     def test_errors(self):
         bare = self.path("bare.png")
         with open(bare, "wb") as f:
