@@ -127,6 +127,12 @@ class Hilbert(unittest.TestCase):
         first = h.generate_lut()
         self.assertIs(h.generate_lut(), first)
 
+    def test_lut_is_index_to_coord(self):
+        for order in range(0, 7):
+            lut = HilbertCurve(order).generate_lut()
+            fresh = HilbertCurve(order)
+            self.assertEqual(lut, [fresh.index_to_coord(d) for d in range(len(lut))], order)
+
     def test_coord_to_index_everywhere(self):
         for order in (2, 5):
             h = HilbertCurve(order)
