@@ -8,7 +8,6 @@ the data is an error, a decoder never reuses one file's metadata for the next, a
 hash verification of a file without ``data_hash`` fails instead of passing silently.
 """
 
-import base64
 import hashlib
 import json
 import os
@@ -597,6 +596,8 @@ class PixelRTSDecoder:
 
     def info(self, input_path: str) -> dict:
         """Metadata of `input_path` (the PNG's chunks before the pixels, with what a sidecar
-        adds; the chunk's value where the two disagree); no pixel is decoded.  ValueError "No PixelRTS metadata found in PNG" if it has none."""
+        adds; the chunk's value where the two disagree), also of a code-mode file without
+        original_data_b64; no pixel is decoded.  ValueError "No PixelRTS metadata found in
+        PNG" if it has none."""
         with self._lock:
             return self._handle.file_metadata(os.fspath(input_path))
