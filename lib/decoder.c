@@ -271,7 +271,7 @@ static int chunk_metadata(prts_decoder *dec, json_t **out, prts__err *e)
 }
 
 /* Check the metadata against the image and what this decoder can do. */
-static int check_metadata(prts_decoder *dec, const char *name)
+static int check_metadata(prts_decoder *dec, const char *name, int decoding)
 {
     const prts__meta *m = &dec->meta;
     uint64_t g = dec->png.side;
@@ -292,7 +292,9 @@ static int check_metadata(prts_decoder *dec, const char *name)
                           (unsigned long long)m->data_size, m->grid, (unsigned long long)need,
                           (unsigned long long)need, (unsigned long long)allowed);
     if (m->mode == PRTS_MODE_CODE) {
-        if (!m->b64)
+        /* read_info (not `decoding`) still reports such a file's metadata, as the
+         * original's info() did: only its payload is out of reach */
+        if (!m->b64 && decoding)
             return prts__fail(&dec->err, PRTS_E_NO_ORIGINAL,
                               "%s: code-mode file has no original_data_b64: its pixels are lossy "
                               "and cannot be decoded", name);
@@ -377,7 +379,7 @@ static int load_file(prts_decoder *dec, const char *path, int decoding)
     json_decref(use);
     if (rc)
         return prts__fail_path(e, path);
-    return check_metadata(dec, path);
+    return check_metadata(dec, path, decoding);
 }
 
 /* ------------------------------------------------------------------ */
@@ -905,7 +907,7 @@ static int open_stream(prts_decoder *dec, prts_read_fn read, void *user, const c
     rc = prts__meta_interpret(obj, &dec->meta, &dec->err);
     dec->have_meta = 1;
     json_decref(obj);
-    return rc ? rc : check_metadata(dec, name);
+    return rc ? rc : check_metadata(dec, name, 1);
 }
 
 int prts_decoder_open(prts_decoder *dec, prts_read_fn read, void *user)

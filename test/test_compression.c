@@ -929,6 +929,97 @@ static uint8_t *zstd_compress(const uint8_t *d, size_t n, int checksum, size_t *
     return c;
 }
 
+/* Code mode and sidecars, as the original reads them: an older sidecar that
+ * lacks original_data_b64 beside a PNG whose chunk carries it takes it from the
+ * chunk (the chunk supplies what the sidecar lacks); a file whose metadata has
+ * no original_data_b64 anywhere still shows its metadata (read_info), and only
+ * decoding it fails (PRTS_E_NO_ORIGINAL). */
+static void t_code_mode_sidecar(void **state)
+{
+    fx *f = *state;
+    char *vp = tu_vector_path("code-wasm.bin");
+    size_t n;
+    uint8_t *d = tu_read_file(vp, &n);
+    free(vp);
+    tu_buf png = {0};
+    json_t *m;
+    encode_plain(d, n, PRTS_MODE_CODE, &png, &m);
+    char *p = tu_path(f->dir, "k.rts.png");
+    char *side = tu_path(f->dir, "k.rts.png.meta.json");
+    char *out = tu_path(f->dir, "k.out");
+    tu_write_file(p, png.data, png.len);
+
+    /* the older sidecar: the chunk's metadata without original_data_b64, or with
+     * only the format keys of the first versions (no data_size nor data_hash) */
+    json_t *older = json_deep_copy(m);
+    json_object_del(older, "original_data_b64");
+    json_t *oldest = json_pack("{s:s, s:i, s:O}", "format", "PixelRTS-2.0", "grid_size",
+                               json_integer_value(json_object_get(m, "grid_size")),
+                               "encoding", json_object_get(m, "encoding"));
+    json_t *sides[] = { older, oldest };
+    for (size_t i = 0; i < 2; i++) {
+        char *js = json_dumps(sides[i], JSON_INDENT(2) | JSON_ENSURE_ASCII);
+        tu_write_file(side, js, strlen(js));
+        free(js);
+        prts_decoder *dec = new_decoder(PRTS_VERIFY_REQUIRED);
+        int r = prts_decoder_decode_file(dec, p, out);
+        if (r != PRTS_OK)
+            fail_msg("sidecar %zu: decode_file = %d (%s): %s", i, r, prts_strerror(r),
+                     prts_decoder_last_error(dec));
+        size_t olen;
+        uint8_t *o = tu_read_file(out, &olen);
+        tu_assert_bytes_equal(o, olen, d, n);
+        free(o);
+        int64_t src = -1;
+        assert_int_equal(prts_decoder_get_info(dec, PRTS_INFO_METADATA_SOURCE, &src), PRTS_OK);
+        assert_int_equal(src, PRTS_META_SIDECAR);
+        prts_decoder_free(dec);
+        remove(out);
+    }
+    remove(side);
+
+    /* no original_data_b64 in the chunk, no sidecar */
+    json_object_del(m, "original_data_b64");
+    size_t len;
+    uint8_t *bare = repack(png.data, png.len, m, &len);
+    tu_write_file(p, bare, len);
+    prts_decoder *dec = new_decoder(PRTS_VERIFY_REQUIRED);
+    assert_int_equal(prts_decoder_read_info(dec, p), PRTS_OK);
+    int64_t v = -1;
+    assert_int_equal(prts_decoder_get_info(dec, PRTS_INFO_MODE, &v), PRTS_OK);
+    assert_int_equal(v, PRTS_MODE_CODE);
+    assert_int_equal(prts_decoder_get_info(dec, PRTS_INFO_DATA_SIZE, &v), PRTS_OK);
+    assert_int_equal(v, (int64_t)n);
+    char *js = prts_decoder_metadata_json(dec);
+    json_t *shown = tu_json_parse(js);
+    prts_free(js);
+    assert_true(json_equal(shown, m));
+    json_decref(shown);
+    uint64_t counts[PRTS_WASM_CATEGORY_COUNT];
+    assert_int_equal(prts_decoder_wasm_histogram(dec, counts), PRTS_E_NO_ORIGINAL);
+    assert_int_equal(prts_decoder_decode_file(dec, p, out), PRTS_E_NO_ORIGINAL);
+    assert_non_null(strstr(prts_decoder_last_error(dec), "no original_data_b64"));
+    assert_false(tu_file_exists(out));
+    assert_int_equal(prts_decoder_verify_file(dec, p), PRTS_E_NO_ORIGINAL);
+    uint8_t byte;
+    assert_int_equal(prts_decoder_decode_range(dec, p, 0, &byte, 1), PRTS_E_NO_ORIGINAL);
+    tu_reader rd;
+    tu_reader_init(&rd, bare, len, 0, false);
+    assert_int_equal(prts_decoder_reset(dec), PRTS_OK); /* a failed call poisons the handle */
+    assert_int_equal(prts_decoder_open(dec, tu_read_cb, &rd), PRTS_E_NO_ORIGINAL);
+    prts_decoder_free(dec);
+
+    free(bare);
+    json_decref(older);
+    json_decref(oldest);
+    json_decref(m);
+    tu_buf_free(&png);
+    free(d);
+    free(p);
+    free(side);
+    free(out);
+}
+
 /* original_data_b64 that is not valid base64 → PRTS_E_BAD_METADATA. */
 static void t_bad_base64(void **state)
 {
@@ -1506,6 +1597,7 @@ int main(void)
         cmocka_unit_test(t_vector_compressed_text),
         cmocka_unit_test(t_options),
         cmocka_unit_test(t_zlib_level_out_of_range),
+        T(t_code_mode_sidecar),
         T(t_bad_base64),
         T(t_base64_length),
         T(t_inflates_to_wrong_size),

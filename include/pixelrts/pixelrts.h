@@ -445,7 +445,9 @@ PRTS_API int prts_decoder_decode_range_file(prts_decoder *dec, const char *in, u
 /* Read only the metadata of `path` (the text chunks before IDAT, with what a
  * sidecar adds where allowed): no pixel is decoded.  A sidecar that
  * disagrees with the chunk is not an error here (PRTS_INFO_SIDECAR_MISMATCH
- * says so; the chunk's values are kept), so that a tool can show it. */
+ * says so; the chunk's values are kept), so that a tool can show it; nor is
+ * a code-mode file without original_data_b64 (decoding it is
+ * PRTS_E_NO_ORIGINAL). */
 PRTS_API int prts_decoder_read_info(prts_decoder *dec, const char *path);
 
 /* Facts about the current file (after open, decode_file, decode,

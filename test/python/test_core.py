@@ -442,14 +442,22 @@ class Errors(TempDirTest):
             h.finish(write)
 
     def test_code_mode_without_original(self):
+        # metadata given without original_data_b64 takes it from the PNG's chunk, as the
+        # original merged it; with none anywhere, the original's semantic decoder's ValueError
+        # (test_compat_core has the messages)
         png = PixelRTSEncoder("code").encode(WASM_ADD)
         meta = Png(png).metadata()
         del meta["original_data_b64"]
         dec = PixelRTSDecoder()
         dec.set_metadata(meta)
+        self.assertEqual(dec.decode(png), WASM_ADD)
+        bare = make_png(Png(png).side, Png(png).side, rows=[bytes(r) for r in Png(png).rows],
+                        texts=[("PixelRTS", "PixelRTS" + json.dumps(meta))])
+        dec.set_metadata(None)
         with self.assertRaises(ValueError) as cm:
-            dec.decode(png)
+            dec.decode(bare)
         self.assertEqual(cm.exception.code, Status.NO_ORIGINAL)
+        self.assertTrue(str(cm.exception).startswith("Semantic decoding failed: "))
 
 
 class DecoderState(TempDirTest):

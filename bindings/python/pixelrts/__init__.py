@@ -17,7 +17,8 @@ loads it and tells which.
 
 from . import _lib
 from .bench import BenchmarkDashboard, BenchmarkResult, PixelRTSBenchmark
-from .core import PixelRTSDecoder, PixelRTSEncoder, calculate_grid_size
+from .core import (HilbertCurve, PixelRTSDecoder, PixelRTSEncoder, PixelRTSMetadata,
+                   calculate_grid_size)
 from .errors import (HashMismatchError, PixelRTSError, PixelRTSFileNotFoundError,
                      PixelRTSMemoryError, PixelRTSOSError, PixelRTSRuntimeError,
                      PixelRTSValueError, Status)
@@ -30,7 +31,8 @@ library_path = _loaded.path
 __version__ = "1.0.0"
 
 __all__ = [
-    "PixelRTSEncoder", "PixelRTSDecoder", "calculate_grid_size",
+    "PixelRTSEncoder", "PixelRTSDecoder", "calculate_grid_size", "HilbertCurve",
+    "PixelRTSMetadata",
     "MMapPixelRTSEncoder", "MMapPixelRTSDecoder",
     "ParallelPixelRTSEncoder", "parallel_decode_batch", "EncodeResult",
     "PixelRTSBenchmark", "BenchmarkDashboard", "BenchmarkResult",

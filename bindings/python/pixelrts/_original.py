@@ -25,8 +25,13 @@ PACKAGES = ("pixel_compiler", "systems.pixel_compiler")
 # module of the original -> {pixelrts submodule: names taken from it}; "name=attr" exports the
 # submodule's `attr` as `name`
 MODULES = {
-    "pixelrts_v2_core": {"core": ["PixelRTSEncoder", "PixelRTSDecoder", "calculate_grid_size"]},
-    "pixelrts_mmap": {"files": ["MMapPixelRTSEncoder", "MMapPixelRTSDecoder"]},
+    "pixelrts_v2_core": {"core": ["PixelRTSEncoder", "PixelRTSDecoder", "calculate_grid_size",
+                                  "HilbertCurve", "PixelRTSMetadata",
+                                  "WASM_VISUALIZER_AVAILABLE", "COMPRESSION_AVAILABLE",
+                                  "LAYOUT_AVAILABLE"]},
+    # the original's pixelrts_mmap imported these three from pixelrts_v2_core
+    "pixelrts_mmap": {"files": ["MMapPixelRTSEncoder", "MMapPixelRTSDecoder"],
+                      "core": ["HilbertCurve", "PixelRTSMetadata", "calculate_grid_size"]},
     "pixelrts_parallel": {"parallel": ["EncodeResult", "ParallelPixelRTSEncoder",
                                        "parallel_decode_batch"]},
     "benchmark_pixelrts": {"bench": ["BenchmarkResult", "PixelRTSBenchmark"],

@@ -1,24 +1,36 @@
-"""PixelRTSEncoder, PixelRTSDecoder and calculate_grid_size: the guide's in-memory API
-(module ``pixelrts_v2_core`` of the original), on libpixelrts's buffer calls
-(prts_encoder_encode), push/finish_file and open/pull.
+"""The original's module ``pixelrts_v2_core``: PixelRTSEncoder, PixelRTSDecoder and
+calculate_grid_size (the guide's in-memory API, on libpixelrts's buffer calls
+(prts_encoder_encode), push/finish_file and open/pull), HilbertCurve, PixelRTSMetadata and the
+module's availability flags.
 
 Compared with the original (docs/format.md section 9): empty input encodes, a grid too small for
 the data is an error, a decoder never reuses one file's metadata for the next, and asking for
 hash verification of a file without ``data_hash`` fails instead of passing silently.
 """
 
+import hashlib
 import json
 import os
 import tempfile
 import threading
 
 from . import _lib
-from ._api import PayloadCodec, Preset
+from ._api import Mode, PayloadCodec, Preset
 from ._handles import (COMPRESSIONS, MODES, Decoder, Encoder, Info, MetadataSource, Option,
                        OutBuffer, byte_view, c_view, library_default, verify_option)
-from .errors import PixelRTSValueError, Status, invalid_argument
+from .errors import PixelRTSError, PixelRTSValueError, Status, invalid_argument
 
-__all__ = ["PixelRTSEncoder", "PixelRTSDecoder", "calculate_grid_size"]
+__all__ = ["PixelRTSEncoder", "PixelRTSDecoder", "calculate_grid_size", "HilbertCurve",
+           "PixelRTSMetadata", "WASM_VISUALIZER_AVAILABLE", "COMPRESSION_AVAILABLE",
+           "LAYOUT_AVAILABLE"]
+
+# The original's flags for its optional modules, which code written for it tests.  The library
+# colours WASM in code mode and reads the original's semantic cartridges as its visualizer did
+# (PixelRTSDecoder.decode); it compresses payloads (compression=); it has no layout optimiser
+# (use_layout is ignored, as the original ignored it without its layout module).
+WASM_VISUALIZER_AVAILABLE = True
+COMPRESSION_AVAILABLE = True
+LAYOUT_AVAILABLE = False
 
 # compression_level names of the original, as zlib and zstd levels; 0 = the library's default
 _LEVEL_NAMES = {"low": {PayloadCodec.ZLIB: 1, PayloadCodec.ZSTD: 1},
@@ -111,6 +123,18 @@ def _metadata_chunks_dropped(png):
     return b"".join(parts)
 
 
+def _as_stream(error, tmp):
+    """`error` with the private temporary folder the binding staged a PNG in replaced by
+    "stream" (the caller gave bytes, not a file), in its message and detail."""
+    prefix = tmp.rstrip(os.sep) + os.sep
+    for name in ("in.rts.png", "whole.png", "pixels.rts.png"):
+        stale = prefix + name
+        error.detail = error.detail.replace(stale, "stream")
+        if error.args and isinstance(error.args[0], str):
+            error.args = (error.args[0].replace(stale, "stream"),) + error.args[1:]
+    return error
+
+
 def calculate_grid_size(data_size_bytes: int, bytes_per_pixel: int = 4) -> int:
     """Smallest grid side for a payload (docs/format.md section 2): 1 for no data, else the
     smallest power of two g >= 4 whose g*g pixels of `bytes_per_pixel` bytes hold it."""
@@ -122,6 +146,160 @@ def calculate_grid_size(data_size_bytes: int, bytes_per_pixel: int = 4) -> int:
     if bpp != 4:  # the library counts RGBA pixels: ask for as many pixels' worth of bytes
         n = -(-n // bpp) * 4
     return int(_lib.lib().c.prts_grid_size_for(n))
+
+
+class HilbertCurve:
+    """The Hilbert curve of an order-`order` grid (side grid_size = 2**order): pixel index d of
+    the payload -> (x, y), x the column and y the PNG row (docs/format.md section 3, the
+    mapping the library places bytes with).
+
+    libpixelrts exposes no per-index Hilbert call (it maps whole tiles internally), so the
+    classic d2xy / xy2d of docs/format.md section 3 are computed here; test_compat_core checks
+    them against the pixels the library writes.
+    """
+
+    def __init__(self, order: int):
+        self.order = order
+        self.grid_size = 2 ** order
+        self._lut = None
+
+    def generate_lut(self):
+        """[(x, y)] for every pixel index, in curve order; built once, then the same list."""
+        if self._lut is None:
+            # d2xy's last step, applied to the whole curve of the order below: the four
+            # quadrants, in data order, are that curve transposed, shifted down, shifted
+            # down-right, and anti-transposed then shifted right (a few list passes instead of
+            # n*n calls of _d2xy: about ten times faster)
+            lut = [(0, 0)]
+            s = 1
+            while s < self.grid_size:
+                lut = ([(y, x) for x, y in lut] + [(x, y + s) for x, y in lut] +
+                       [(x + s, y + s) for x, y in lut] +
+                       [(2 * s - 1 - y, s - 1 - x) for x, y in lut])
+                s *= 2
+            self._lut = lut
+        return self._lut
+
+    @staticmethod
+    def _d2xy(n, d):
+        x = y = 0
+        s = 1
+        while s < n:
+            rx = 1 & (d >> 1)
+            ry = 1 & (d ^ rx)
+            if ry == 0:
+                if rx == 1:
+                    x, y = s - 1 - x, s - 1 - y
+                x, y = y, x
+            x += s * rx
+            y += s * ry
+            d >>= 2
+            s <<= 1
+        return x, y
+
+    def index_to_coord(self, index: int):
+        """(x, y) of pixel `index`; negative indices count from the end, as in a list
+        (IndexError "list index out of range" past either end)."""
+        n = self.grid_size
+        if self._lut is not None:
+            return self._lut[index]
+        i = index + n * n if index < 0 else index
+        if not 0 <= i < n * n:
+            raise IndexError("list index out of range")
+        return self._d2xy(n, i)
+
+    def coord_to_index(self, x: int, y: int) -> int:
+        """Pixel index of (x, y); ValueError "(x, y) is not in list" off the grid."""
+        n = self.grid_size
+        if not (0 <= x < n and 0 <= y < n):
+            raise ValueError("%r is not in list" % ((x, y),))
+        d = 0
+        s = n // 2
+        while s > 0:
+            rx = 1 if x & s else 0
+            ry = 1 if y & s else 0
+            d += s * s * ((3 * rx) ^ ry)
+            x &= s - 1
+            y &= s - 1
+            if ry == 0:
+                if rx == 1:
+                    x, y = s - 1 - x, s - 1 - y
+                x, y = y, x
+            s //= 2
+        return d
+
+
+class PixelRTSMetadata:
+    """The metadata's pieces, as the original builds and parses them (docs/format.md section 5):
+    the format keys, the payload hash, and the text of the PixelRTS and PixelRTS-Blueprint
+    chunks."""
+
+    MAGIC = b"PixelRTS"
+    VERSION = 2
+    BLUEPRINT_MAGIC = b"PixelRTS-Blueprint"
+
+    @staticmethod
+    def create_metadata(grid_size: int, encoding_mode: str = "RGBA-dense",
+                        segments: dict = None) -> dict:
+        """The format keys the library writes first, in its order (docs/format.md section 5.2,
+        keys 1-6): format, format_version, grid_size, encoding, offsets (the segments, or {})
+        and hashes (each segment's "sha256")."""
+        return {
+            "format": "PixelRTS-%d.0" % PixelRTSMetadata.VERSION,
+            "format_version": PixelRTSMetadata.VERSION,
+            "grid_size": grid_size,
+            "encoding": {"type": encoding_mode, "bytes_per_pixel": 4,
+                         "mapping": "Hilbert space-filling curve"},
+            "offsets": segments or {},
+            "hashes": {name: info["sha256"] for name, info in (segments or {}).items()
+                       if "sha256" in info},
+        }
+
+    @staticmethod
+    def hash_data(data: bytes) -> str:
+        """Lowercase hex SHA-256 of `data` (any bytes-like object): the metadata's data_hash.
+        libpixelrts has no public hash call; hashlib computes the same digest."""
+        return hashlib.sha256(byte_view(data)).hexdigest()
+
+    @staticmethod
+    def _text(magic, obj):
+        # compact ASCII JSON, the chunk text the library writes (its \\u escapes have upper-case
+        # hex digits, these lower-case, as the original's: the same JSON)
+        return magic + json.dumps(obj, separators=(",", ":")).encode("utf-8")
+
+    @staticmethod
+    def _parse(magic, data, message):
+        data = bytes(byte_view(data))
+        if not data.startswith(magic):
+            raise PixelRTSValueError(message, Status.NO_METADATA, message, "no metadata")
+        return json.loads(data[len(magic):].decode("utf-8"))
+
+    @staticmethod
+    def encode_png_text(metadata: dict) -> bytes:
+        """The text of the PixelRTS chunk: b"PixelRTS" + compact JSON."""
+        return PixelRTSMetadata._text(PixelRTSMetadata.MAGIC, metadata)
+
+    @staticmethod
+    def decode_png_text(data: bytes) -> dict:
+        """The metadata in a PixelRTS chunk's text; ValueError "Not a PixelRTS v2 container"
+        without the magic (json.JSONDecodeError, a ValueError, for bad JSON)."""
+        return PixelRTSMetadata._parse(PixelRTSMetadata.MAGIC, data,
+                                       "Not a PixelRTS v2 container")
+
+    @staticmethod
+    def encode_blueprint(blueprint) -> bytes:
+        """The text of the PixelRTS-Blueprint chunk: b"PixelRTS-Blueprint" + compact JSON of
+        `blueprint` (a dict, or an object with to_dict())."""
+        if hasattr(blueprint, "to_dict"):
+            blueprint = blueprint.to_dict()
+        return PixelRTSMetadata._text(PixelRTSMetadata.BLUEPRINT_MAGIC, blueprint)
+
+    @staticmethod
+    def decode_blueprint(data: bytes) -> dict:
+        """The blueprint in a PixelRTS-Blueprint chunk's text; ValueError "Not a PixelRTS
+        blueprint" without the magic."""
+        return PixelRTSMetadata._parse(PixelRTSMetadata.BLUEPRINT_MAGIC, data,
+                                       "Not a PixelRTS blueprint")
 
 
 class PixelRTSEncoder:
@@ -159,7 +337,9 @@ class PixelRTSEncoder:
         h.reset()
         h.set_option(Option.GRID_SIZE, 0 if grid_size is None else grid_size)
         h.set_metadata(metadata)
-        h.set_blueprint(blueprint)
+        # a blueprint object (the original's PixelRTSBlueprint) is written as its to_dict(), as
+        # the original's PixelRTSMetadata.encode_blueprint wrote it
+        h.set_blueprint(blueprint.to_dict() if hasattr(blueprint, "to_dict") else blueprint)
         result = finish(h)
         self._last_metadata = h.metadata()
         return result
@@ -205,8 +385,10 @@ class PixelRTSDecoder:
         self._lock = threading.RLock()
 
     def set_metadata(self, metadata: dict):
-        """Metadata from elsewhere (e.g. a sidecar) to decode the next PNGs with, in place of
-        the metadata they carry, as the original lets a sidecar win.  None forgets it."""
+        """Metadata from elsewhere (e.g. a sidecar) to decode the next PNGs with, as the
+        original lets a sidecar win: its keys replace the PNG's, and the PNG's own chunk
+        supplies the keys it lacks (an older sidecar without original_data_b64 or data_size
+        still decodes its code-mode PNG).  None forgets it."""
         if metadata is not None and not isinstance(metadata, dict):
             raise TypeError("metadata must be a dict, not %s" % type(metadata).__name__)
         self._external = metadata
@@ -217,29 +399,83 @@ class PixelRTSDecoder:
 
     def decode(self, png_data: bytes, expected_size: int = None) -> bytes:
         """Decode the PNG in `png_data` (any bytes-like object) and return the payload.
-        expected_size is used, as by the original, only for a PNG without metadata."""
+        expected_size is used, as by the original, only for a PNG without metadata.  A
+        code-mode PNG without original_data_b64 is read as the original's semantic decoder
+        read it (see _semantic)."""
         with self._lock:
             self._metadata = None
             if self._external is not None:
-                return self._decode_with(png_data, self._external)
+                with tempfile.TemporaryDirectory(prefix="pixelrts-") as tmp:
+                    return self._decode_external(png_data, tmp)
             try:
                 data = self._handle.decode_stream(png_data)
             except PixelRTSValueError as e:
-                if e.code != Status.NO_METADATA or expected_size is None:
+                if e.code not in (Status.NO_ORIGINAL, Status.NO_METADATA) or \
+                        (e.code == Status.NO_METADATA and expected_size is None):
                     raise
-                return self._decode_with(png_data, {"data_size": int(expected_size)})
+                with tempfile.TemporaryDirectory(prefix="pixelrts-") as tmp:
+                    if e.code == Status.NO_METADATA:
+                        return self._decode_with(png_data, {"data_size": int(expected_size)},
+                                                 tmp)
+                    png = self._stage(png_data, tmp, "whole.png")
+                    return self._semantic(png, self._chunk_metadata(png), e, tmp)
             self._metadata = self._handle.metadata()
             return data
 
-    def _decode_with(self, png_data, metadata, verify=False):
+    @staticmethod
+    def _stage(png_data, tmp, name):
+        """`png_data` as the file tmp/name, for the library's file calls."""
+        path = os.path.join(tmp, name)
+        with open(path, "wb") as f:
+            f.write(byte_view(png_data))
+        return path
+
+    def _chunk_metadata(self, path):
+        """The metadata of the PNG at `path` by its own chunk (no sidecar), or None where the
+        chunk cannot say (none, or broken)."""
+        h = self._handle
+        h.reset()
+        h.set_option(Option.READ_SIDECAR, 0)
+        try:
+            h.read_info(path)
+        except PixelRTSValueError:
+            return None
+        return h.metadata()
+
+    def _with_external(self, png_data, tmp):
+        """The metadata to decode `png_data` with under set_metadata(): the given keys, and
+        the PNG chunk's for those it lacks (the original took original_data_b64 from the
+        chunk; the library also needs data_size and the like, which the chunk has)."""
+        chunk = self._chunk_metadata(self._stage(png_data, tmp, "whole.png"))
+        merged = dict(chunk or {})
+        merged.update(self._external)
+        return merged
+
+    def _decode_external(self, png_data, tmp):
+        metadata = self._with_external(png_data, tmp)
+        try:
+            return self._decode_with(png_data, metadata, tmp)
+        except PixelRTSValueError as e:
+            if e.code != Status.NO_ORIGINAL:
+                raise
+            return self._semantic(os.path.join(tmp, "whole.png"), metadata, e, tmp)
+
+    def _decode_with(self, png_data, metadata, tmp, verify=False):
         """Decode through the file API with `metadata` as the PNG's sidecar, in place of its
         own chunk (the library's stream API reads metadata only from the PNG itself)."""
-        with tempfile.TemporaryDirectory(prefix="pixelrts-") as tmp:
-            png = os.path.join(tmp, "in.rts.png")
-            with open(png, "wb") as f:
-                f.write(_metadata_chunks_dropped(png_data))
-            write_json_file(png + ".meta.json", metadata)
+        png = self._stage_without_chunk(png_data, metadata, tmp, "in.rts.png")
+        try:
             return self._decode_file(png, verify, tmp)
+        except PixelRTSError as e:
+            raise _as_stream(e, tmp)
+
+    @staticmethod
+    def _stage_without_chunk(png_data, metadata, tmp, name):
+        png = os.path.join(tmp, name)
+        with open(png, "wb") as f:
+            f.write(_metadata_chunks_dropped(png_data))
+        write_json_file(png + ".meta.json", metadata)
+        return png
 
     def _decode_file(self, path, verify, tmp):
         h = self._handle
@@ -251,17 +487,89 @@ class PixelRTSDecoder:
         self._metadata = h.metadata()
         return read_whole_file(out)
 
+    def _semantic(self, png_path, metadata, error, tmp, verify=False):
+        """A code-mode PNG without original_data_b64, read as the original read it with its
+        WASM visualizer: the pixels taken as they are, data_size bytes of them.  Files its
+        older writers made (code mode placed like standard mode) start with the WASM magic
+        and are returned, their data_hash checked where they have one; the colours of WASM
+        lose bytes, and any other start gets the original's ValueError "Semantic decoding
+        failed: ..." (e.code NO_ORIGINAL, e.detail the library's message)."""
+        if not metadata or not isinstance(metadata.get("data_size"), int) or \
+                not isinstance(metadata.get("grid_size"), int):
+            raise error
+        n, g = metadata["data_size"], metadata["grid_size"]
+        # the pixels as a standard-mode payload filling the grid: the library reads them
+        pixels = {"grid_size": g, "encoding_mode": "RGBA-dense", "data_size": 4 * g * g}
+        with open(png_path, "rb") as f:
+            png_data = f.read()
+        probe = self._stage_without_chunk(png_data, pixels, tmp, "pixels.rts.png")
+        h = self._handle
+        h.reset()
+        h.set_option(Option.READ_SIDECAR, 1)
+        try:
+            head = h.decode_range(probe, 0, min(n, 4, 4 * g * g))
+        except PixelRTSError as e:
+            raise _as_stream(e, tmp)
+        if n >= 4 and head != b"\0asm":
+            raise PixelRTSValueError(
+                "Semantic decoding failed: Decoded data is not valid WASM (missing magic "
+                "number %r, got %r). This cartridge uses semantic encoding without "
+                "original_data_b64. Please re-encode with the current version."
+                % (b"\0asm", head), Status.NO_ORIGINAL, error.detail, error.status_name)
+        placed = dict(pixels, data_size=n)
+        if "data_hash" in metadata:
+            placed["data_hash"] = metadata["data_hash"]
+        return self._decode_with(png_data, placed, tmp, verify)
+
+    def decode_range(self, png_data: bytes, start_byte: int, count: int) -> bytes:
+        """Bytes [start_byte, start_byte + count) of the payload of the PNG in `png_data`, cut
+        at its end (b"" from there on); the library reads only the image rows they live in.
+        No hash check: the hash covers the whole payload.  ValueError "Negative start_byte: N"
+        / "Negative count: N".  The metadata is the PNG's, or that given with set_metadata
+        (get_metadata() returns it afterwards).  Unlike the original, which returned a code-mode
+        file's coloured pixels, a code-mode range is cut from its payload; a file with a
+        compressed payload has no byte ranges (PixelRTSValueError, Status.UNSUPPORTED)."""
+        if start_byte < 0:
+            raise invalid_argument("Negative start_byte: %d" % start_byte)
+        if count < 0:
+            raise invalid_argument("Negative count: %d" % count)
+        if count == 0:
+            return b""
+        with self._lock, tempfile.TemporaryDirectory(prefix="pixelrts-") as tmp:
+            self._metadata = None
+            if self._external is not None:
+                path = self._stage_without_chunk(png_data, self._with_external(png_data, tmp),
+                                                 tmp, "in.rts.png")
+            else:
+                path = self._stage(png_data, tmp, "in.rts.png")
+            h = self._handle
+            try:
+                h.reset()
+                h.set_option(Option.READ_SIDECAR, 1)
+                h.read_info(path)
+                self._metadata = h.metadata()
+                total = h.info(Info.DATA_SIZE)
+                if start_byte >= total:
+                    return b""
+                count = min(count, total - start_byte)
+                if h.info(Info.MODE) == Mode.CODE and not h.info(Info.COMPRESSED):
+                    # the payload is in the metadata (original_data_b64), not in the pixels
+                    return self._decode_file(path, False, tmp)[start_byte:start_byte + count]
+                return h.decode_range(path, start_byte, count)
+            except PixelRTSError as e:
+                raise _as_stream(e, tmp)
+
     def verify_hash(self, data: bytes, expected_hash: str) -> bool:
         """True if SHA-256 of `data` is `expected_hash` (hex, either case)."""
-        import hashlib
-        return hashlib.sha256(byte_view(data)).hexdigest() == str(expected_hash).lower()
+        return PixelRTSMetadata.hash_data(data) == str(expected_hash).lower()
 
     def load(self, input_path: str, verify_hash: bool = False) -> bytes:
         """Decode the file `input_path`.  Its sidecar (X.meta.json, else X without .png +
         .meta.json) may add keys the PNG's chunk lacks; one that disagrees with the chunk
         raises PixelRTSValueError (Status.SIDECAR_MISMATCH).  The SHA-256 is checked before
         anything is returned wherever the metadata has data_hash (ValueError "Hash mismatch:
-        expected H1, got H2"); verify_hash=True also refuses a file without data_hash."""
+        expected H1, got H2"); verify_hash=True also refuses a file without data_hash.  A
+        code-mode file without original_data_b64 is read as decode() reads it."""
         path = os.fspath(input_path)
         with self._lock:
             self._metadata = None
@@ -269,18 +577,27 @@ class PixelRTSDecoder:
             h.reset()
             h.set_option(Option.READ_SIDECAR, 1)
             h.read_info(path)
-            if h.info(Info.METADATA_SOURCE) != MetadataSource.CHUNK:
-                # a sidecar is there: the file API merges it with the chunk (the stream
-                # API reads the PNG alone) and refuses a pair that disagrees
+            metadata = h.metadata()
+            try:
+                if h.info(Info.METADATA_SOURCE) != MetadataSource.CHUNK:
+                    # a sidecar is there: the file API merges it with the chunk (the stream
+                    # API reads the PNG alone) and refuses a pair that disagrees
+                    with tempfile.TemporaryDirectory(prefix="pixelrts-") as tmp:
+                        return self._decode_file(path, verify_hash, tmp)
+                with open(path, "rb", buffering=0) as f:
+                    data = h.decode_stream(f, verify=verify_hash, name=path)
+            except PixelRTSValueError as e:
+                if e.code != Status.NO_ORIGINAL:
+                    raise
                 with tempfile.TemporaryDirectory(prefix="pixelrts-") as tmp:
-                    return self._decode_file(path, verify_hash, tmp)
-            with open(path, "rb", buffering=0) as f:
-                data = h.decode_stream(f, verify=verify_hash, name=path)
+                    return self._semantic(path, metadata, e, tmp, verify_hash)
             self._metadata = h.metadata()
             return data
 
     def info(self, input_path: str) -> dict:
         """Metadata of `input_path` (the PNG's chunks before the pixels, with what a sidecar
-        adds; the chunk's value where the two disagree); no pixel is decoded.  ValueError "No PixelRTS metadata found in PNG" if it has none."""
+        adds; the chunk's value where the two disagree), also of a code-mode file without
+        original_data_b64; no pixel is decoded.  ValueError "No PixelRTS metadata found in
+        PNG" if it has none."""
         with self._lock:
             return self._handle.file_metadata(os.fspath(input_path))
