@@ -356,10 +356,19 @@ static int load_file(prts_decoder *dec, const char *path, int decoding)
     if (!side)
         dec->meta_source = PRTS_META_CHUNK;
     /* only a missing chunk leaves the sidecar alone: a damaged one is still the PNG's word */
+    if (chunk_rc == PRTS_E_NO_METADATA && !side && dec->opts[PRTS_OPT_READ_SIDECAR])
+        return prts__fail(e, chunk_rc, "%s: not a PixelRTS file (no sidecar either): "
+                          PRTS__NO_METADATA, path);
     if (chunk_rc && (chunk_rc != PRTS_E_NO_METADATA || !side)) {
         json_decref(side);
         *e = chunk_err;
         return prts__fail_path(e, path);
+    }
+    /* a PixelRTS file (its chunk or sidecar says so): now its image must be a grid */
+    if ((rc = prts__png_read_check_grid(&dec->png, e))) {
+        json_decref(side);
+        json_decref(chunk);
+        return rc;
     }
     if ((rc = settle_metadata(dec, path, chunk, side, decoding, &use)) == PRTS_OK &&
         !dec->blueprint && dec->opts[PRTS_OPT_READ_SIDECAR])
@@ -897,8 +906,11 @@ static int open_stream(prts_decoder *dec, prts_read_fn read, void *user, const c
 {
     json_t *obj = NULL;
     int rc;
-    if ((rc = open_png(dec, read, user, name)) || (rc = chunk_metadata(dec, &obj, &dec->err)))
+    if ((rc = open_png(dec, read, user, name)) || (rc = chunk_metadata(dec, &obj, &dec->err)) ||
+        (rc = prts__png_read_check_grid(&dec->png, &dec->err))) {
+        json_decref(obj);
         return rc;
+    }
     rc = prts__meta_interpret(obj, &dec->meta, &dec->err);
     dec->have_meta = 1;
     json_decref(obj);
