@@ -989,6 +989,12 @@ int prts_decoder_pull(prts_decoder *dec, void *buf, size_t cap, size_t *got)
     size_t n = left < cap ? (size_t)left : cap;
     if (n)
         memcpy(buf, dec->payload.base + dec->pos, n);
+    /* a stage that spilled to a file is a mapping of it: what was handed out is not read
+     * again, so its pages leave the process every few MiB (else the pulls would make the
+     * whole payload resident, the memory budget notwithstanding) */
+    if (prts__stage_is_file(&dec->payload) &&
+        (dec->pos + n) / PRTS__RELEASE_EVERY != dec->pos / PRTS__RELEASE_EVERY)
+        prts__release_pages(dec->payload.base, dec->pos + n);
     dec->pos += n;
     *got = n;
     return PRTS_OK;
