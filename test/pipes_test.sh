@@ -55,6 +55,13 @@ keep
 check "  says why" 0 grep -q -- '--offset/--length read only the rows of a range from a file: not from standard input' e
 mkdir d && cp in.bin d/
 check "convert DIR - --parallel" 2 "$cli" convert d - --parallel
+check "convert IN - onto a terminal" 2 python3 -c '
+import pty, subprocess, sys
+master, tty = pty.openpty()
+r = subprocess.run([sys.argv[1], "convert", "in.bin", "-"], stdout=tty)
+sys.exit(r.returncode)' "$cli"
+keep
+check "  refused, with the way out" 0 grep -qx 'pixelrts convert: standard output is a terminal: redirect or pipe it (convert IN - > OUT.rts.png)' e
 check "bad --memory" 2 "$cli" convert in.bin x.rts.png --memory lots
 keep
 check "  says so" 0 grep -q -- "--memory wants a size in bytes (512K, 2M, 1G), got 'lots'" e
