@@ -150,11 +150,12 @@ elif [ -x /usr/bin/time ]; then
         check "convert $s - --memory 1M" 0 sh -c "/usr/bin/time -f %M -o $s.o.rss '$cli' convert $s.bin - --memory 1M --threads 1 >$s.o.png && cmp $s.o.png $s.rts.png"
         check "extract - -o - --memory 1M ($s)" 0 sh -c "/usr/bin/time -f %M -o $s.x.rss '$cli' extract - -o - --memory 1M <$s.rts.png >$s.back && cmp $s.bin $s.back"
         check "extract - -o OUT --memory 1M ($s)" 0 sh -c "/usr/bin/time -f %M -o $s.xf.rss '$cli' extract - -o $s.back2 --memory 1M <$s.rts.png && cmp $s.bin $s.back2"
+        check "extract FILE -o - --memory 1M ($s)" 0 sh -c "/usr/bin/time -f %M -o $s.xs.rss '$cli' extract $s.rts.png -o - --memory 1M >$s.back3 && cmp $s.bin $s.back3"
         check "verify - --memory 1M ($s)" 0 sh -c "/usr/bin/time -f %M -o $s.v.rss '$cli' verify - --memory 1M <$s.rts.png"
     done
     check "control: convert - --memory 64M holds it in RAM" 0 sh -c "/usr/bin/time -f %M -o big.c.rss '$cli' convert - big.rts.png --memory 64M --threads 1 <s24.bin"
     grow() { echo $(($(tail -n 1 "s24.$1.rss") - $(tail -n 1 "s1.$1.rss"))); }
-    for k in c o x xf v; do
+    for k in c o x xf xs v; do
         check "24 MiB through 1 MiB ($k): peak RSS grows $(grow $k) KiB, under 12 MiB" 0 test "$(grow $k)" -lt 12288
     done
     check "control: in RAM it grows $(($(tail -n 1 big.c.rss) - $(tail -n 1 s1.c.rss))) KiB, over 20 MiB" 0 \
