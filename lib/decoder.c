@@ -358,10 +358,19 @@ static int load_file(prts_decoder *dec, const char *path, int decoding)
     if (!side)
         dec->meta_source = PRTS_META_CHUNK;
     /* only a missing chunk leaves the sidecar alone: a damaged one is still the PNG's word */
+    if (chunk_rc == PRTS_E_NO_METADATA && !side && dec->opts[PRTS_OPT_READ_SIDECAR])
+        return prts__fail(e, chunk_rc, "%s: not a PixelRTS file (no sidecar either): "
+                          PRTS__NO_METADATA, path);
     if (chunk_rc && (chunk_rc != PRTS_E_NO_METADATA || !side)) {
         json_decref(side);
         *e = chunk_err;
         return prts__fail_path(e, path);
+    }
+    /* a PixelRTS file (its chunk or sidecar says so): now its image must be a grid */
+    if ((rc = prts__png_read_check_grid(&dec->png, e))) {
+        json_decref(side);
+        json_decref(chunk);
+        return rc;
     }
     if ((rc = settle_metadata(dec, path, chunk, side, decoding, &use)) == PRTS_OK &&
         !dec->blueprint && dec->opts[PRTS_OPT_READ_SIDECAR])
@@ -730,6 +739,29 @@ static int decode_to(prts_decoder *dec, int fd, prts__sha256 *sha, const char *i
     return sha->ctx ? verify(dec, sha, in) : PRTS_OK;
 }
 
+/* The payload into the opened output `o` (decode_file, pull_file), verified when asked:
+ * straight into a fresh file; a device or FIFO is written once the payload is whole and
+ * verified, from an unlinked temporary file, so that its reader never sees bytes that turn
+ * out wrong.  `in` and `out` name them in messages. */
+static int decode_to_output(prts_decoder *dec, prts__outfile *o, prts__sha256 *sha,
+                            const char *in, const char *out)
+{
+    if (!o->direct)
+        return decode_to(dec, o->fd, sha, in);
+    int staged = prts__temp_fd();
+    if (staged < 0)
+        return prts__fail(&dec->err, PRTS_E_IO, "cannot create a temporary file: %s",
+                          strerror(errno));
+    off_t len = 0;
+    int rc = decode_to(dec, staged, sha, in);
+    if (rc == PRTS_OK && (len = lseek(staged, 0, SEEK_END)) < 0)
+        rc = prts__fail(&dec->err, PRTS_E_IO, "%s: lseek: %s", in, strerror(errno));
+    if (rc == PRTS_OK && (rc = prts__copy_fd(&dec->alloc, staged, (uint64_t)len, o->fd, &dec->err)))
+        prts__fail_path(&dec->err, out);
+    close(staged);
+    return rc;
+}
+
 int prts_decoder_decode_file(prts_decoder *dec, const char *in, const char *out)
 {
     if (!valid(dec) || !in || !out)
@@ -738,39 +770,18 @@ int prts_decoder_decode_file(prts_decoder *dec, const char *in, const char *out)
     dec->state = DEC_IDLE;
     prts__sha256 sha = {0};
     prts__outfile o = {.fd = -1};
-    int rc, staged = -1;
+    int rc;
     if ((rc = load_file(dec, in, 1)) || (rc = start_verify(dec, &sha, in)) ||
         (rc = prts__out_open(&o, &dec->alloc, out, (unsigned)dec->in_st.st_mode & 0666,
-                             &dec->in_st, 0, &dec->err)))
+                             &dec->in_st, 0, &dec->err)) ||
+        (rc = decode_to_output(dec, &o, &sha, in, out)) || (rc = prts__out_commit(&o, &dec->err)))
         goto fail;
-    if (!o.direct) {
-        rc = decode_to(dec, o.fd, &sha, in);
-    } else if ((staged = prts__temp_fd()) < 0) {
-        rc = prts__fail(&dec->err, PRTS_E_IO, "cannot create a temporary file: %s",
-                        strerror(errno));
-    } else {
-        /* a device or FIFO is written once the payload is whole and verified:
-         * its reader never sees bytes that turn out wrong */
-        off_t len = 0;
-        if ((rc = decode_to(dec, staged, &sha, in)) == PRTS_OK &&
-            (len = lseek(staged, 0, SEEK_END)) < 0)
-            rc = prts__fail(&dec->err, PRTS_E_IO, "%s: lseek: %s", in, strerror(errno));
-        if (rc == PRTS_OK &&
-            (rc = prts__copy_fd(&dec->alloc, staged, (uint64_t)len, o.fd, &dec->err)))
-            prts__fail_path(&dec->err, out);
-    }
-    if (rc || (rc = prts__out_commit(&o, &dec->err)))
-        goto fail;
-    if (staged >= 0)
-        close(staged);
     prts__png_read_free(&dec->png);
     dec->png_open = 0;
     close(dec->fd);
     dec->fd = -1;
     return PRTS_OK;
 fail:
-    if (staged >= 0)
-        close(staged);
     prts__sha256_free(&sha);
     prts__out_abort(&o);
     dec->state = DEC_FAILED;
@@ -902,8 +913,11 @@ static int open_stream(prts_decoder *dec, prts_read_fn read, void *user, const c
 {
     json_t *obj = NULL;
     int rc;
-    if ((rc = open_png(dec, read, user, name)) || (rc = chunk_metadata(dec, &obj, &dec->err)))
+    if ((rc = open_png(dec, read, user, name)) || (rc = chunk_metadata(dec, &obj, &dec->err)) ||
+        (rc = prts__png_read_check_grid(&dec->png, &dec->err))) {
+        json_decref(obj);
         return rc;
+    }
     rc = prts__meta_interpret(obj, &dec->meta, &dec->err);
     dec->have_meta = 1;
     json_decref(obj);
@@ -980,8 +994,45 @@ int prts_decoder_pull(prts_decoder *dec, void *buf, size_t cap, size_t *got)
     size_t n = left < cap ? (size_t)left : cap;
     if (n)
         memcpy(buf, dec->payload.base + dec->pos, n);
+    /* a stage that spilled to a file is a mapping of it: what was handed out is not read
+     * again, so its pages leave the process every few MiB (else the pulls would make the
+     * whole payload resident, the memory budget notwithstanding) */
+    if (prts__stage_is_file(&dec->payload) &&
+        (dec->pos + n) / PRTS__RELEASE_EVERY != dec->pos / PRTS__RELEASE_EVERY)
+        prts__release_pages(dec->payload.base, dec->pos + n);
     dec->pos += n;
     *got = n;
+    return PRTS_OK;
+}
+
+int prts_decoder_pull_file(prts_decoder *dec, const char *out)
+{
+    if (!valid(dec) || !out)
+        return PRTS_E_INVALID_ARG;
+    if (dec->state != DEC_OPEN)
+        return prts__fail(&dec->err, PRTS_E_BAD_STATE,
+                          dec->state == DEC_READY ? "pull_file takes the whole payload: call it "
+                                                    "after prts_decoder_open(), before any pull"
+                          : dec->state == DEC_FAILED ? "the decoder failed; reset it or open "
+                                                       "another stream"
+                                                     : "no stream is open: call "
+                                                       "prts_decoder_open() first");
+    /* the rows go straight into the output file, as decode_file's do: no stage */
+    prts__sha256 sha = {0};
+    prts__outfile o = {.fd = -1};
+    int rc;
+    if ((rc = start_verify(dec, &sha, "stream")) ||
+        (rc = prts__out_open(&o, &dec->alloc, out, 0666, NULL, 0, &dec->err)) ||
+        (rc = decode_to_output(dec, &o, &sha, "stream", out)) ||
+        (rc = prts__out_commit(&o, &dec->err))) {
+        prts__sha256_free(&sha);
+        prts__out_abort(&o);
+        dec->state = DEC_FAILED;
+        return rc;
+    }
+    prts__png_read_free(&dec->png);
+    dec->png_open = 0;
+    dec->state = DEC_READY; /* at the end: a pull now gets 0 bytes */
     return PRTS_OK;
 }
 

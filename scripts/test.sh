@@ -18,6 +18,9 @@ PACKAGES=(build-essential meson ninja-build pkg-config libspng-dev libjansson-de
           zlib1g-dev libdeflate-dev libisal-dev libzstd-dev libyaml-dev libcyaml-dev libcmocka-dev abigail-tools
           # test_huge checks every file we write with pngcheck
           pngcheck
+          # the README's sharding recipes run for real (shard_test.sh: GNU parallel, jq);
+          # peak RSS of streams (pipes_test.sh: GNU time)
+          parallel jq time
           # the OpenCL backend: ICD loader + headers to build it, PoCL to run it on the CPU
           ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
           # the benchmark dashboard: Chart.js to inline, a headless browser to render it in

@@ -949,6 +949,84 @@ static void t_decode_into(void **state)
     free(data);
 }
 
+/* prts_decoder_pull_file: a stream's payload into a file, placed as decode_file places
+ * it: bytes equal (plain, through the mirror beyond 16 MiB, compressed), nothing but the
+ * old file after a hash mismatch, and the stream's states. */
+static void t_pull_file(void **state)
+{
+    tu_fx *f = *state;
+    static const size_t sizes[] = { 200000, (17u << 20) + 5 };
+    char *out = tu_path(f->dir, "out.bin");
+    for (int k = 0; k < 3; k++) {
+        size_t n = sizes[k == 1];
+        uint8_t *data = payload(n, 7);
+        prts_encoder *enc = prts_encoder_new();
+        if (k == 2)
+            assert_int_equal(prts_encoder_set_option(enc, PRTS_OPT_PAYLOAD_COMPRESSION,
+                                                     PRTS_PAYLOAD_ZLIB), PRTS_OK);
+        void *png;
+        size_t len;
+        assert_int_equal(prts_encoder_encode(enc, data, n, &png, &len), PRTS_OK);
+        prts_encoder_free(enc);
+        prts_decoder *dec = prts_decoder_new();
+        assert_int_equal(prts_decoder_set_option(dec, PRTS_OPT_MEMORY_BUDGET, 1 << 20), PRTS_OK);
+        tu_reader r;
+        tu_reader_init(&r, png, len, 4096, true);
+        assert_int_equal(prts_decoder_open(dec, tu_read_cb, &r), PRTS_OK);
+        assert_int_equal(prts_decoder_pull_file(dec, out), PRTS_OK);
+        size_t got_len;
+        uint8_t *got = tu_read_file(out, &got_len);
+        assert_int_equal(got_len, n);
+        assert_memory_equal(got, data, n);
+        free(got);
+        uint8_t b[8];
+        size_t got_n = 99;
+        assert_int_equal(prts_decoder_pull(dec, b, sizeof b, &got_n), PRTS_OK); /* the end */
+        assert_int_equal(got_n, 0);
+        assert_int_equal(prts_decoder_pull_file(dec, out), PRTS_E_BAD_STATE);
+        prts_decoder_free(dec);
+        prts_free(png);
+        free(data);
+    }
+    /* a pull first: pull_file would miss bytes, so it refuses */
+    uint8_t *data = payload(1000, 3);
+    void *png;
+    size_t len;
+    assert_int_equal(prts_encode(data, 1000, &png, &len), PRTS_OK);
+    prts_decoder *dec = prts_decoder_new();
+    assert_int_equal(prts_decoder_pull_file(dec, out), PRTS_E_BAD_STATE); /* nothing open */
+    tu_reader r;
+    tu_reader_init(&r, png, len, 0, false);
+    assert_int_equal(prts_decoder_open(dec, tu_read_cb, &r), PRTS_OK);
+    uint8_t b[8];
+    size_t got_n;
+    assert_int_equal(prts_decoder_pull(dec, b, sizeof b, &got_n), PRTS_OK);
+    assert_int_equal(prts_decoder_pull_file(dec, out), PRTS_E_BAD_STATE);
+    assert_non_null(strstr(prts_decoder_last_error(dec), "before any pull"));
+    prts_free(png);
+    /* a wrong hash: refused, the old output intact, no other file */
+    tu_buf bad;
+    wrong_hash_png(data, 1000, &bad);
+    tu_write_file(out, "old", 3);
+    int files = tu_dir_count(f->dir);
+    assert_int_equal(prts_decoder_reset(dec), PRTS_OK);
+    tu_reader_init(&r, bad.data, bad.len, 0, false);
+    assert_int_equal(prts_decoder_open(dec, tu_read_cb, &r), PRTS_OK);
+    assert_int_equal(prts_decoder_pull_file(dec, out), PRTS_E_HASH_MISMATCH);
+    assert_non_null(strstr(prts_decoder_last_error(dec), "stream: Hash mismatch"));
+    size_t old_len;
+    uint8_t *old = tu_read_file(out, &old_len);
+    assert_int_equal(old_len, 3);
+    assert_memory_equal(old, "old", 3);
+    free(old);
+    assert_int_equal(tu_dir_count(f->dir), files);
+    assert_int_equal(prts_decoder_pull_file(dec, out), PRTS_E_BAD_STATE); /* poisoned */
+    tu_buf_free(&bad);
+    prts_decoder_free(dec);
+    free(data);
+    free(out);
+}
+
 static void t_verify_file(void **state)
 {
     tu_fx *f = *state;
@@ -1369,6 +1447,7 @@ int main(void)
         cmocka_unit_test(t_handle_buffer),
         cmocka_unit_test(t_decode_into),
         cmocka_unit_test_setup_teardown(t_verify_file, tu_fx_setup, tu_fx_teardown),
+        cmocka_unit_test_setup_teardown(t_pull_file, tu_fx_setup, tu_fx_teardown),
         cmocka_unit_test_setup_teardown(t_user_metadata, tu_fx_setup, tu_fx_teardown),
         cmocka_unit_test_setup_teardown(t_batch_settings, tu_fx_setup, tu_fx_teardown),
         cmocka_unit_test(t_backend_unknown_unavailable),

@@ -305,6 +305,44 @@ static void t_no_metadata(void **state)
     free(p);
 }
 
+/* An ordinary PNG (a photo: 100x100, or 8x4, no PixelRTS metadata, no sidecar) is "not a
+ * PixelRTS file", whatever its shape: its shape is a PixelRTS file's business, and
+ * "Invalid grid size: 100 (not power of 2)" would send its owner looking for a broken file. */
+static void t_ordinary_png(void **state)
+{
+    fx *f = *state;
+    static const uint32_t shapes[][2] = { { 100, 100 }, { 8, 4 }, { 3, 3 } };
+    for (size_t i = 0; i < 3; i++) {
+        uint8_t *png;
+        size_t len;
+        char *p = craft(f->dir, "photo.png", shapes[i][0], shapes[i][1], NULL, &png, &len);
+        expect_both(f, p, png, len, PRTS_E_NO_METADATA, 0);
+        char want[512];
+        prts_decoder *dec = prts_decoder_new();
+        assert_int_equal(prts_decoder_read_info(dec, p), PRTS_E_NO_METADATA);
+        snprintf(want, sizeof want, "%s: not a PixelRTS file (no sidecar either): No PixelRTS "
+                 "metadata found in PNG", p);
+        assert_string_equal(prts_decoder_last_error(dec), want);
+        assert_int_equal(prts_decoder_verify_file(dec, p), PRTS_E_NO_METADATA);
+        assert_string_equal(prts_decoder_last_error(dec), want);
+        /* not reading sidecars, or a stream: no sidecar to speak of */
+        assert_int_equal(prts_decoder_set_option(dec, PRTS_OPT_READ_SIDECAR, 0), PRTS_OK);
+        assert_int_equal(prts_decoder_read_info(dec, p), PRTS_E_NO_METADATA);
+        snprintf(want, sizeof want, "%s: not a PixelRTS file: No PixelRTS metadata found in PNG", p);
+        assert_string_equal(prts_decoder_last_error(dec), want);
+        prts_decoder_reset(dec);
+        tu_buf out = {0};
+        assert_int_equal(tu_decode_mem(dec, png, len, 0, false, 4096, false, &out),
+                         PRTS_E_NO_METADATA);
+        assert_string_equal(prts_decoder_last_error(dec),
+                            "stream: not a PixelRTS file: No PixelRTS metadata found in PNG");
+        tu_buf_free(&out);
+        prts_decoder_free(dec);
+        free(png);
+        free(p);
+    }
+}
+
 static void bad_meta(fx *f, const char *text, int want)
 {
     uint8_t *png;
@@ -926,6 +964,7 @@ int main(void)
         T(t_not_square),
         T(t_not_pow2),
         T(t_no_metadata),
+        T(t_ordinary_png),
         T(t_bad_metadata_json),
         T(t_bad_metadata_keys),
         T(t_data_size_too_large),

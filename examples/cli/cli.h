@@ -60,6 +60,9 @@ void cli_error(const char *file, const char *fmt, ...) CLI_PRINTF(2, 3);
 /* Report a library failure: the handle's detailed message, or the status
  * name when the message is empty.  Returns CLI_FAIL. */
 int cli_lib_error(const char *file, int status, const char *detail);
+/* cli_lib_error for a failure of the stream calls (prts_decoder_open/pull,
+ * whose messages name the input "stream"): named `name` instead. */
+int cli_stream_error(const char *name, int status, const char *detail);
 /* "pixelrts CMD: message" plus a hint on stderr.  Returns CLI_USAGE. */
 int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...) CLI_PRINTF(2, 3);
 /* Report what getopt_long() rejected (call on '?' or ':'). */
@@ -125,6 +128,21 @@ json_t *cli_yaml_load(const char *path, char *err, size_t err_len);
 
 /* prts_read_fn over a FILE*. */
 ptrdiff_t cli_read_file(void *user, void *buf, size_t cap);
+/* prts_write_fn over a FILE*. */
+int cli_write_file(void *user, const void *buf, size_t len);
+
+/* `-` names standard input (an input) or standard output (an output), as
+ * for cat, tar and gzip; messages call them "(stdin)" and "(stdout)". */
+int cli_is_stdio(const char *name);
+#define CLI_STDIN_LABEL "(stdin)"
+#define CLI_STDOUT_LABEL "(stdout)"
+
+/* "1048576", "1M", "512K", "1G" (binary multiples, a trailing "iB"/"B"
+ * allowed), at least 1: 0 on success, -1 otherwise. */
+int cli_parse_size(const char *s, uint64_t *out);
+/* --memory SIZE (NULL: not given, *budget = -1) as a PRTS_OPT_MEMORY_BUDGET
+ * value; a bad size is a usage error.  Returns an exit code. */
+int cli_parse_memory(const struct cli_command *cmd, const char *text, int64_t *budget);
 
 /* ---- progress bar (stderr, only when it is a terminal) ----------- */
 

@@ -56,32 +56,6 @@ struct bench_args {
         *baseline_runs, *preset;
 };
 
-/* "1048576", "1M", "512K", "1G" (binary multiples); 0 on success. */
-static int parse_size(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *s == '-')
-        return -1;
-    int shift = 0;
-    switch (*end) {
-    case '\0': break;
-    case 'k': case 'K': shift = 10, end++; break;
-    case 'm': case 'M': shift = 20, end++; break;
-    case 'g': case 'G': shift = 30, end++; break;
-    default: return -1;
-    }
-    if ((*end == 'i' || *end == 'I') && shift)
-        end++; /* 1MiB */
-    if ((*end == 'b' || *end == 'B') && shift)
-        end++; /* 1MB, 1MiB */
-    if (*end != '\0' || v == 0 || v > (UINT64_MAX >> shift))
-        return -1;
-    *out = (uint64_t)v << shift;
-    return 0;
-}
-
 /* One --sizes word: sizes separated by commas. */
 static int add_sizes(const struct cli_command *cmd, struct bench_args *a, const char *word)
 {
@@ -90,7 +64,7 @@ static int add_sizes(const struct cli_command *cmd, struct bench_args *a, const 
     for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok && rc == CLI_OK;
          tok = strtok_r(NULL, ",", &save)) {
         uint64_t n;
-        if (parse_size(tok, &n) != 0)
+        if (cli_parse_size(tok, &n) != 0)
             rc = cli_usage_error(cmd, "bad size '%s' (bytes, or with K, M or G)", tok);
         else if (a->nsizes == MAX_SIZES)
             rc = cli_usage_error(cmd, "at most %d sizes", MAX_SIZES);

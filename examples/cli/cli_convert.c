@@ -1,13 +1,17 @@
 /* cli_convert.c: `pixelrts convert IN [OUT]`: file -> .rts.png through
- * prts_encoder_encode_file(); `pixelrts convert DIR OUTDIR --parallel`: every file
- * of a folder through a prts_batch. */
+ * prts_encoder_encode_file(); `-` for IN or OUT (standard input or output) through
+ * the stream calls, prts_encoder_push() and prts_encoder_finish[_file]();
+ * `pixelrts convert DIR OUTDIR --parallel`: every file of a folder through a
+ * prts_batch. */
 #include "cli.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 enum {
     OPT_TYPE = 256,
@@ -24,6 +28,7 @@ enum {
     OPT_PRESET,
     OPT_FILTER,
     OPT_THREADS,
+    OPT_MEMORY,
 };
 
 static const struct option longopts[] = {
@@ -41,6 +46,7 @@ static const struct option longopts[] = {
     {"preset", required_argument, NULL, OPT_PRESET},
     {"filter", required_argument, NULL, OPT_FILTER},
     {"threads", required_argument, NULL, OPT_THREADS},
+    {"memory", required_argument, NULL, OPT_MEMORY},
     CLI_BATCH_LONGOPTS,
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -55,6 +61,7 @@ struct convert_args {
     const char *meta[META_COUNT];
     const char *backend;
     const char *grid_size, *level, *mode, *compress, *blueprint, *preset, *filter, *threads;
+    const char *memory;
     int no_sidecar;
     struct cli_batch_args batch;
 };
@@ -83,6 +90,7 @@ static int parse_args(const struct cli_command *cmd, int argc, char **argv,
         case OPT_PRESET: a->preset = optarg; break;
         case OPT_FILTER: a->filter = optarg; break;
         case OPT_THREADS: a->threads = optarg; break;
+        case OPT_MEMORY: a->memory = optarg; break;
         case 'h': *done = 1; return cli_print_help(cmd);
         default:
             if (cli_batch_option(&a->batch, c, optarg))
@@ -106,6 +114,14 @@ static int parse_args(const struct cli_command *cmd, int argc, char **argv,
         return cli_usage_error(cmd, "missing output folder (convert DIR OUTDIR --parallel)");
     if (a->batch.parallel && a->blueprint)
         return cli_usage_error(cmd, "--blueprint is for one file, not with --parallel");
+    if (a->batch.parallel && (cli_is_stdio(a->in) || cli_is_stdio(a->out)))
+        return cli_usage_error(cmd, "- is for one file, not with --parallel");
+    if (cli_is_stdio(a->in) && !a->out)
+        return cli_usage_error(cmd, "reading standard input: name the output (convert - "
+                               "OUT.rts.png, or convert - - for standard output)");
+    if (cli_is_stdio(a->out) && isatty(STDOUT_FILENO))
+        return cli_usage_error(cmd, "standard output is a terminal: redirect or pipe it "
+                               "(convert IN - > OUT.rts.png)");
     *done = 0;
     return CLI_OK;
 }
@@ -237,6 +253,12 @@ static int configure(const struct cli_command *cmd, prts_encoder *enc,
         return rc;
     if (a->no_sidecar && (st = prts_encoder_set_option(enc, PRTS_OPT_WRITE_SIDECAR, 0)) != PRTS_OK)
         return cli_lib_error(a->in, st, prts_encoder_last_error(enc));
+    int64_t budget;
+    if ((rc = cli_parse_memory(cmd, a->memory, &budget)) != CLI_OK)
+        return rc;
+    if (budget >= 0 &&
+        (st = prts_encoder_set_option(enc, PRTS_OPT_MEMORY_BUDGET, budget)) != PRTS_OK)
+        return cli_lib_error(NULL, st, prts_encoder_last_error(enc));
     if (a->backend) {
         if (!cli_backend_known(a->backend))
             return cli_usage_error(cmd, "unknown backend '%s' (see `pixelrts backends`)",
@@ -254,11 +276,13 @@ static int configure(const struct cli_command *cmd, prts_encoder *enc,
     return CLI_OK;
 }
 
-static void print_summary(const prts_encoder *enc, const char *in, const char *out, double secs)
+/* `in_size` -1: the payload's size from the metadata (a stream's). */
+static void print_summary(const prts_encoder *enc, const char *in, int64_t in_size,
+                          const char *out, double secs)
 {
     char *meta_text = prts_encoder_metadata_json(enc);
     json_t *meta = cli_json_parse(meta_text);
-    int64_t in_size = cli_file_size(in), out_size = cli_file_size(out);
+    int64_t out_size = cli_file_size(out);
     int64_t grid = cli_json_int(meta, "grid_size", -1);
     char a[32], b[32];
 
@@ -271,6 +295,88 @@ static void print_summary(const prts_encoder *enc, const char *in, const char *o
            cli_rate((uint64_t)in_size, secs), prts_encoder_backend(enc));
     json_decref(meta);
     prts_free(meta_text);
+}
+
+#define PUSH_CHUNK (1u << 20)
+
+/* The bytes of `fd` (`name` in messages), pushed as they come: the library stages them (RAM
+ * up to the memory budget, then an unlinked temporary file), so a pipe of any size fits. */
+static int push_fd(prts_encoder *enc, int fd, const char *name)
+{
+    unsigned char *buf = malloc(PUSH_CHUNK);
+    int rc = CLI_OK, st;
+
+    if (!buf)
+        return cli_lib_error(name, PRTS_E_NOMEM, NULL);
+    for (;;) {
+        ssize_t n = read(fd, buf, PUSH_CHUNK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            cli_error(name, "read failed: %s", strerror(errno));
+            rc = CLI_FAIL;
+            break;
+        }
+        if (n == 0)
+            break;
+        if ((st = prts_encoder_push(enc, buf, (size_t)n)) != PRTS_OK) {
+            rc = cli_lib_error(name, st, prts_encoder_last_error(enc));
+            break;
+        }
+    }
+    free(buf);
+    return rc;
+}
+
+/* `convert - OUT`, `convert IN -`, `convert - -`: the stream calls.  Standard output
+ * gets the PNG alone (no sidecar: its metadata is in the PNG's chunk); a named OUT
+ * gets its sidecars and the all-or-nothing placement of a file encode. */
+static int convert_stream(prts_encoder *enc, const struct convert_args *a)
+{
+    const char *in_name = cli_is_stdio(a->in) ? CLI_STDIN_LABEL : a->in;
+    int to_stdout = cli_is_stdio(a->out), fd = STDIN_FILENO, rc, st;
+    struct cli_progress progress;
+    double t0 = cli_now();
+
+    if (!cli_is_stdio(a->in)) {
+        /* named by the user and read in order: a pipe (convert <(cmd) -) is fine too */
+        fd = open(a->in, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            if (errno == ENOENT)
+                cli_error(a->in, "File not found: %s", a->in);
+            else
+                cli_error(a->in, "cannot open: %s", strerror(errno));
+            return CLI_FAIL;
+        }
+    }
+    rc = push_fd(enc, fd, in_name);
+    if (fd != STDIN_FILENO)
+        close(fd);
+    if (rc != CLI_OK)
+        return rc;
+    cli_progress_encoder(&progress, enc, "encode");
+    if (to_stdout)
+        st = prts_encoder_finish(enc, cli_write_file, stdout);
+    else
+        st = prts_encoder_finish_file(enc, a->out);
+    cli_progress_end(&progress);
+    if (st == PRTS_E_CALLBACK) { /* our writer: standard output refused the bytes */
+        cli_error(CLI_STDOUT_LABEL, "write failed: %s", strerror(errno));
+        return CLI_FAIL;
+    }
+    if (st != PRTS_OK)
+        return cli_lib_error(st == PRTS_E_OUTPUT ? a->out : in_name, st,
+                             prts_encoder_last_error(enc));
+    if (to_stdout) {
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            cli_error(CLI_STDOUT_LABEL, "write failed: %s", strerror(errno));
+            return CLI_FAIL;
+        }
+        return CLI_OK; /* nothing but the PNG on standard output */
+    }
+    print_summary(enc, in_name, cli_is_stdio(a->in) ? -1 : cli_file_size(a->in), a->out,
+                  cli_now() - t0);
+    return CLI_OK;
 }
 
 /* REL.rts.png, malloc'd. */
@@ -341,7 +447,7 @@ int cli_convert(const struct cli_command *cmd, int argc, char **argv)
         return rc;
     if (a.batch.parallel)
         return convert_folder(cmd, &a);
-    if (is_folder(a.in))
+    if (!cli_is_stdio(a.in) && is_folder(a.in))
         return cli_usage_error(cmd, "'%s' is a folder: add --parallel to convert every file in "
                                "it (convert DIR OUTDIR --parallel [--recursive])", a.in);
     enc = prts_encoder_new();
@@ -350,6 +456,10 @@ int cli_convert(const struct cli_command *cmd, int argc, char **argv)
     rc = configure(cmd, enc, &a);
     if (rc != CLI_OK)
         goto out;
+    if (cli_is_stdio(a.in) || cli_is_stdio(a.out)) {
+        rc = convert_stream(enc, &a);
+        goto out;
+    }
     if (!a.out)
         default_out = cli_concat(a.in, ".rts.png");
     out = a.out ? a.out : default_out;
@@ -362,7 +472,7 @@ int cli_convert(const struct cli_command *cmd, int argc, char **argv)
         rc = cli_lib_error(st == PRTS_E_OUTPUT ? out : a.in, st, prts_encoder_last_error(enc));
         goto out;
     }
-    print_summary(enc, a.in, out, cli_now() - t0);
+    print_summary(enc, a.in, cli_file_size(a.in), out, cli_now() - t0);
 out:
     free(default_out);
     prts_encoder_free(enc);

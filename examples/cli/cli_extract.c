@@ -1,6 +1,8 @@
 /* cli_extract.c: `pixelrts extract IN.rts.png [-o OUT | -o -] [--no-verify]`:
- * prts_decoder_decode_file() to a file, or open/pull to standard output, the SHA-256
- * checked first (the library's default; --verify is kept as a no-op);
+ * prts_decoder_decode_file() to a file, or open/pull to standard output; `extract -`
+ * reads standard input (open, then pull_file into OUT or pull to standard output); the
+ * SHA-256 checked first, before any byte is written (the library's default; --verify is
+ * kept as a no-op);
  * `pixelrts extract DIR OUTDIR --parallel`: every .rts.png of a folder
  * through a prts_batch. */
 #include "cli.h"
@@ -12,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { OPT_VERIFY = 256, OPT_NO_VERIFY, OPT_BACKEND, OPT_OFFSET, OPT_LENGTH };
+enum { OPT_VERIFY = 256, OPT_NO_VERIFY, OPT_BACKEND, OPT_OFFSET, OPT_LENGTH, OPT_MEMORY };
 
 static const struct option longopts[] = {
     {"output", required_argument, NULL, 'o'},
@@ -21,6 +23,7 @@ static const struct option longopts[] = {
     {"backend", required_argument, NULL, OPT_BACKEND},
     {"offset", required_argument, NULL, OPT_OFFSET},
     {"length", required_argument, NULL, OPT_LENGTH},
+    {"memory", required_argument, NULL, OPT_MEMORY},
     CLI_BATCH_LONGOPTS,
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -30,7 +33,7 @@ static const struct option longopts[] = {
 #define PULL_CHUNK (1u << 20)
 
 struct extract_args {
-    const char *in, *out, *backend, *offset, *length;
+    const char *in, *out, *backend, *offset, *length, *memory;
     int verify;    /* --verify given: the default anyway, refused with a range */
     int no_verify; /* --no-verify */
     struct cli_batch_args batch;
@@ -52,6 +55,7 @@ static int parse_args(const struct cli_command *cmd, int argc, char **argv,
         case OPT_BACKEND: a->backend = optarg; break;
         case OPT_OFFSET: a->offset = optarg; break;
         case OPT_LENGTH: a->length = optarg; break;
+        case OPT_MEMORY: a->memory = optarg; break;
         case 'h': return cli_print_help(cmd);
         default:
             if (cli_batch_option(&a->batch, c, optarg))
@@ -72,8 +76,8 @@ static int parse_args(const struct cli_command *cmd, int argc, char **argv,
             return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
         if (!a->out || !*a->out)
             return cli_usage_error(cmd, "missing output folder (extract DIR OUTDIR --parallel)");
-        if (strcmp(a->out, "-") == 0)
-            return cli_usage_error(cmd, "-o - is for one file, not with --parallel");
+        if (cli_is_stdio(a->out) || cli_is_stdio(a->in))
+            return cli_usage_error(cmd, "- is for one file, not with --parallel");
         *done = 0;
         return CLI_OK;
     }
@@ -86,6 +90,12 @@ static int parse_args(const struct cli_command *cmd, int argc, char **argv,
         return cli_usage_error(cmd, "--verify checks the whole payload, not a range");
     if (a->out && !*a->out)
         return cli_usage_error(cmd, "empty output name");
+    if (cli_is_stdio(a->in) && !a->out)
+        return cli_usage_error(cmd, "reading standard input: name the output with -o OUT "
+                               "(or -o - for standard output)");
+    if (cli_is_stdio(a->in) && (a->offset || a->length))
+        return cli_usage_error(cmd, "--offset/--length read only the rows of a range from a "
+                               "file: not from standard input");
     *done = 0;
     return CLI_OK;
 }
@@ -111,34 +121,26 @@ static void no_hash_hint(int status)
         fprintf(stderr, "pixelrts: to extract it without verification, add --no-verify\n");
 }
 
-/* Stream the payload to standard output; *n = bytes written. */
-static int extract_to_stdout(prts_decoder *dec, const char *in, uint64_t *n)
+/* Stream the payload of `f` (`name` in messages) to standard output; *n = bytes
+ * written.  The first pull decodes and verifies the whole payload (staged: RAM up to the
+ * memory budget, then an unlinked temporary file), so a bad file writes nothing. */
+static int pull_to_stdout(prts_decoder *dec, FILE *f, const char *name, uint64_t *n)
 {
-    FILE *f = fopen(in, "rb");
     unsigned char *buf = NULL;
     int rc = CLI_OK, st;
     size_t got;
 
     *n = 0;
-    if (!f) {
-        if (errno == ENOENT)
-            cli_error(in, "File not found: %s", in);
-        else
-            cli_error(in, "cannot open: %s", strerror(errno));
-        return CLI_FAIL;
-    }
     buf = malloc(PULL_CHUNK);
-    if (!buf) {
-        rc = cli_lib_error(in, PRTS_E_NOMEM, NULL);
-        goto out;
-    }
+    if (!buf)
+        return cli_lib_error(name, PRTS_E_NOMEM, NULL);
     if ((st = prts_decoder_open(dec, cli_read_file, f)) != PRTS_OK) {
-        rc = cli_lib_error(in, st, prts_decoder_last_error(dec));
+        rc = cli_stream_error(name, st, prts_decoder_last_error(dec));
         goto out;
     }
     for (;;) {
         if ((st = prts_decoder_pull(dec, buf, PULL_CHUNK, &got)) != PRTS_OK) {
-            rc = cli_lib_error(in, st, prts_decoder_last_error(dec));
+            rc = cli_stream_error(name, st, prts_decoder_last_error(dec));
             no_hash_hint(st);
             goto out;
         }
@@ -149,11 +151,29 @@ static int extract_to_stdout(prts_decoder *dec, const char *in, uint64_t *n)
         *n += got;
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        cli_error("(stdout)", "write failed: %s", strerror(errno));
+        cli_error(CLI_STDOUT_LABEL, "write failed: %s", strerror(errno));
         rc = CLI_FAIL;
     }
 out:
     free(buf);
+    return rc;
+}
+
+/* `extract IN.rts.png -o -`: a file read as a stream. */
+static int extract_to_stdout(prts_decoder *dec, const char *in, uint64_t *n)
+{
+    FILE *f = fopen(in, "rb");
+    int rc;
+
+    *n = 0;
+    if (!f) {
+        if (errno == ENOENT)
+            cli_error(in, "File not found: %s", in);
+        else
+            cli_error(in, "cannot open: %s", strerror(errno));
+        return CLI_FAIL;
+    }
+    rc = pull_to_stdout(dec, f, in, n);
     fclose(f);
     return rc;
 }
@@ -261,7 +281,7 @@ int cli_extract(const struct cli_command *cmd, int argc, char **argv)
         return extract_folder(cmd, &a);
     {
         struct stat st;
-        if (stat(a.in, &st) == 0 && S_ISDIR(st.st_mode))
+        if (!cli_is_stdio(a.in) && stat(a.in, &st) == 0 && S_ISDIR(st.st_mode))
             return cli_usage_error(cmd, "'%s' is a folder: add --parallel to extract every "
                                    ".rts.png in it (extract DIR OUTDIR --parallel)", a.in);
     }
@@ -275,7 +295,17 @@ int cli_extract(const struct cli_command *cmd, int argc, char **argv)
         rc = cli_lib_error(a.in, st, prts_decoder_last_error(dec));
         goto out;
     }
-    to_stdout = a.out && strcmp(a.out, "-") == 0;
+    {
+        int64_t budget;
+        if ((rc = cli_parse_memory(cmd, a.memory, &budget)) != CLI_OK)
+            goto out;
+        if (budget >= 0 &&
+            (st = prts_decoder_set_option(dec, PRTS_OPT_MEMORY_BUDGET, budget)) != PRTS_OK) {
+            rc = cli_lib_error(NULL, st, prts_decoder_last_error(dec));
+            goto out;
+        }
+    }
+    to_stdout = cli_is_stdio(a.out);
     if (!a.out)
         default_out = default_output(a.in);
     out = a.out ? a.out : default_out;
@@ -286,6 +316,26 @@ int cli_extract(const struct cli_command *cmd, int argc, char **argv)
     }
     cli_progress_decoder(&progress, dec, "decode");
     t0 = cli_now();
+    if (cli_is_stdio(a.in) && to_stdout) {
+        rc = pull_to_stdout(dec, stdin, CLI_STDIN_LABEL, &n);
+        cli_progress_end(&progress);
+        goto out;
+    }
+    if (cli_is_stdio(a.in)) {
+        /* into OUT as decode_file places it: verified first, complete or not at all */
+        st = prts_decoder_open(dec, cli_read_file, stdin);
+        if (st == PRTS_OK)
+            st = prts_decoder_pull_file(dec, out);
+        cli_progress_end(&progress);
+        if (st != PRTS_OK) {
+            rc = st == PRTS_E_OUTPUT ? cli_lib_error(out, st, prts_decoder_last_error(dec))
+                                     : cli_stream_error(CLI_STDIN_LABEL, st,
+                                                        prts_decoder_last_error(dec));
+            no_hash_hint(st);
+            goto out;
+        }
+        goto summary;
+    }
     if (to_stdout) {
         rc = extract_to_stdout(dec, a.in, &n);
         cli_progress_end(&progress);
@@ -298,13 +348,15 @@ int cli_extract(const struct cli_command *cmd, int argc, char **argv)
         no_hash_hint(st);
         goto out;
     }
+summary:
     {
         int64_t size = 0;
         double secs = cli_now() - t0;
         char h[32];
 
         prts_decoder_get_info(dec, PRTS_INFO_DATA_SIZE, &size);
-        cli_printf(stdout, "%s -> %s: %s%s, %.3f s (%.1f MB/s)\n", a.in, out,
+        cli_printf(stdout, "%s -> %s: %s%s, %.3f s (%.1f MB/s)\n",
+                   cli_is_stdio(a.in) ? CLI_STDIN_LABEL : a.in, out,
                cli_human_size((uint64_t)size, h, sizeof h),
                a.no_verify ? "" : ", sha256 verified", secs, cli_rate((uint64_t)size, secs));
     }

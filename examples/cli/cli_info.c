@@ -1,5 +1,7 @@
 /* cli_info.c: `pixelrts info IN.rts.png [--json]`: metadata only, through
- * prts_decoder_read_info() (no pixel is decoded, so it is instant on any size). */
+ * prts_decoder_read_info() (no pixel is decoded, so it is instant on any size);
+ * `info -`: standard input through prts_decoder_open(), which reads as far as the
+ * metadata (a stream has no sidecar). */
 #include "cli.h"
 
 #include <inttypes.h>
@@ -93,7 +95,7 @@ static void print_human(const char *path, prts_decoder *dec, const json_t *meta)
     char h[32];
     int users = 0;
 
-    cli_printf(stdout, "file:        %s\n", path);
+    cli_printf(stdout, "file:        %s\n", cli_is_stdio(path) ? CLI_STDIN_LABEL : path);
     cli_printf(stdout, "format:      %s (format_version %" PRId64 ")\n", format ? format : "?",
                cli_json_int(meta, "format_version", 0));
     printf("grid:        %" PRId64 " x %" PRId64 "\n", grid, grid);
@@ -153,7 +155,12 @@ int cli_info(const struct cli_command *cmd, int argc, char **argv)
     dec = prts_decoder_new();
     if (!dec)
         return cli_lib_error(path, PRTS_E_NOMEM, NULL);
-    if ((st = prts_decoder_read_info(dec, path)) != PRTS_OK) {
+    if (cli_is_stdio(path)) {
+        if ((st = prts_decoder_open(dec, cli_read_file, stdin)) != PRTS_OK) {
+            rc = cli_stream_error(CLI_STDIN_LABEL, st, prts_decoder_last_error(dec));
+            goto out;
+        }
+    } else if ((st = prts_decoder_read_info(dec, path)) != PRTS_OK) {
         rc = cli_lib_error(path, st, prts_decoder_last_error(dec));
         goto out;
     }

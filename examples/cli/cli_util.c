@@ -167,6 +167,15 @@ int cli_lib_error(const char *file, int status, const char *detail)
     return CLI_FAIL;
 }
 
+int cli_stream_error(const char *name, int status, const char *detail)
+{
+    static const char stream[] = "stream: ";
+
+    if (detail && strncmp(detail, stream, sizeof stream - 1) == 0)
+        detail += sizeof stream - 1;
+    return cli_lib_error(name, status, detail);
+}
+
 int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
 {
     va_list ap;
@@ -365,6 +374,58 @@ ptrdiff_t cli_read_file(void *user, void *buf, size_t cap)
     if (n == 0 && ferror(f))
         return -1;
     return (ptrdiff_t)n;
+}
+
+int cli_write_file(void *user, const void *buf, size_t len)
+{
+    return fwrite(buf, 1, len, user) == len ? 0 : -1;
+}
+
+int cli_is_stdio(const char *name)
+{
+    return name && strcmp(name, "-") == 0;
+}
+
+int cli_parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *s == '-')
+        return -1;
+    int shift = 0;
+    switch (*end) {
+    case '\0': break;
+    case 'k': case 'K': shift = 10, end++; break;
+    case 'm': case 'M': shift = 20, end++; break;
+    case 'g': case 'G': shift = 30, end++; break;
+    default: return -1;
+    }
+    if ((*end == 'i' || *end == 'I') && shift)
+        end++; /* 1MiB */
+    if ((*end == 'b' || *end == 'B') && shift)
+        end++; /* 1MB, 1MiB */
+    if (*end != '\0' || v == 0 || v > (UINT64_MAX >> shift))
+        return -1;
+    *out = (uint64_t)v << shift;
+    return 0;
+}
+
+int cli_parse_memory(const struct cli_command *cmd, const char *text, int64_t *budget)
+{
+    uint64_t v;
+    int64_t lo, hi;
+
+    *budget = -1;
+    if (!text)
+        return CLI_OK;
+    if (cli_parse_size(text, &v) != 0 ||
+        (prts_option_bounds(PRTS_OPT_MEMORY_BUDGET, &lo, &hi) == PRTS_OK &&
+         (v > (uint64_t)hi || (int64_t)v < lo)))
+        return cli_usage_error(cmd, "--memory wants a size in bytes (512K, 2M, 1G), got '%s'",
+                               text);
+    *budget = (int64_t)v;
+    return CLI_OK;
 }
 
 /* ---- progress bar ------------------------------------------------ */

@@ -506,6 +506,15 @@ PRTS_API int prts_encoder_finish_file(prts_encoder *enc, const char *out);
  * data_hash fails at the first pull with PRTS_E_NO_HASH). */
 PRTS_API int prts_decoder_open(prts_decoder *dec, prts_read_fn read, void *user);
 PRTS_API int prts_decoder_pull(prts_decoder *dec, void *buf, size_t cap, size_t *got);
+/* After open() and before any pull: decode the stream's whole payload into
+ * the file `out`, placed as prts_decoder_decode_file() places its output
+ * (complete and verified, or not at all; a device or FIFO written in place
+ * once the payload is whole and verified; permissions 0666 less the umask).
+ * The rows go straight into the file as decode_file's do (a payload stored
+ * as it is needs no stage), so memory stays bounded as for decode_file.
+ * The stream is then at its end (a pull gets
+ * 0 bytes); PRTS_E_BAD_STATE when no stream is open or a pull came first. */
+PRTS_API int prts_decoder_pull_file(prts_decoder *dec, const char *out);
 
 /* ================================================================== */
 /* Batches                                                             */

@@ -243,7 +243,8 @@ int prts__meta_texts_need(const prts__meta_texts *t, prts__err *e)
 {
     if (t->count)
         return PRTS_OK;
-    return prts__fail(e, PRTS_E_NO_METADATA, "%s: No PixelRTS metadata found in PNG", t->name);
+    return prts__fail(e, PRTS_E_NO_METADATA, "%s: not a PixelRTS file: " PRTS__NO_METADATA,
+                      t->name);
 }
 
 /* A non-negative integer member, or -1 with an error if absent/invalid. */

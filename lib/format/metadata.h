@@ -15,6 +15,10 @@
 #define PRTS__MAGIC "PixelRTS"
 #define PRTS__MAGIC_LEN 8
 
+/* A PNG without metadata, in the original's words, which end every such message (the
+ * Python binding raises them from there): "X: not a PixelRTS file: " PRTS__NO_METADATA. */
+#define PRTS__NO_METADATA "No PixelRTS metadata found in PNG"
+
 /* What a decoder needs from a metadata object (pointers into `obj`). */
 typedef struct prts__meta {
     json_t *obj;             /* owned reference */
@@ -69,7 +73,7 @@ typedef struct prts__meta_texts {
  * metadata text is PRTS_E_BAD_METADATA: readers disagree on which one counts. */
 int prts__meta_text_seen(void *user, const char *keyword, const char *text, size_t len,
                          prts__err *e);
-/* PRTS_E_NO_METADATA when no metadata text was seen. */
+/* PRTS_E_NO_METADATA ("not a PixelRTS file") when no metadata text was seen. */
 int prts__meta_texts_need(const prts__meta_texts *t, prts__err *e);
 
 /* Extract and validate the decoder's fields; takes a reference to obj. */

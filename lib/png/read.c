@@ -280,21 +280,19 @@ int prts__png_read_open(prts__png_reader *r, const prts_allocator *a, prts_read_
         (rc = spng_set_chunk_limits(r->ctx, max_chunk, 2 * max_chunk)) ||
         (rc = spng_get_ihdr(r->ctx, &ihdr)))
         return spng_fail(r, rc, e);
-    if (ihdr.width != ihdr.height)
-        return prts__fail(e, PRTS_E_NOT_SQUARE, "%s: Image must be square, got %ux%u", name,
-                          ihdr.width, ihdr.height);
-    if ((ihdr.width & (ihdr.width - 1)) != 0)
-        return prts__fail(e, PRTS_E_GRID_NOT_POW2, "%s: Invalid grid size: %u (not power of 2)",
-                          name, ihdr.width);
-    if (ihdr.width > max_side)
+    /* The shape (square, a power of two) is checked later, by prts__png_read_check_grid,
+     * once the caller knows whether this is a PixelRTS file at all; the limit stays here,
+     * on both sides, before anything sized by the image is read. */
+    if (ihdr.width > max_side || ihdr.height > max_side)
         return prts__fail(e, PRTS_E_LIMIT, "%s: grid %ux%u exceeds the limit of %u", name,
                           ihdr.width, ihdr.height, max_side);
-    if (ihdr.interlace_method && (uint64_t)ihdr.width * ihdr.width * 4 > MAX_INTERLACED_BYTES)
+    if (ihdr.interlace_method && (uint64_t)ihdr.width * ihdr.height * 4 > MAX_INTERLACED_BYTES)
         return prts__fail(e, PRTS_E_UNSUPPORTED,
                           "%s: interlaced %ux%u image is larger than %llu MiB; re-save it "
                           "without interlacing", name, ihdr.width, ihdr.height,
                           MAX_INTERLACED_BYTES >> 20);
     r->side = ihdr.width;
+    r->height = ihdr.height;
     r->plain_rgba8 = ihdr.bit_depth == 8 && ihdr.color_type == SPNG_COLOR_TYPE_TRUECOLOR_ALPHA &&
                      !ihdr.interlace_method;
     /* Other files' rows come out converted, so they cannot be filtered again to check
@@ -316,6 +314,17 @@ int prts__png_read_open(prts__png_reader *r, const prts_allocator *a, prts_read_
         }
         r->crc.zcheck = z;
     }
+    return PRTS_OK;
+}
+
+int prts__png_read_check_grid(const prts__png_reader *r, prts__err *e)
+{
+    if (r->side != r->height)
+        return prts__fail(e, PRTS_E_NOT_SQUARE, "%s: Image must be square, got %ux%u", r->name,
+                          r->side, r->height);
+    if ((r->side & (r->side - 1)) != 0)
+        return prts__fail(e, PRTS_E_GRID_NOT_POW2, "%s: Invalid grid size: %u (not power of 2)",
+                          r->name, r->side);
     return PRTS_OK;
 }
 

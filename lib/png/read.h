@@ -49,7 +49,8 @@ typedef struct prts__png_reader {
     uint64_t max_chunk;    /* largest text chunk (for messages) */
     int too_many_texts;
     prts__crc_tracker crc;
-    uint32_t side;         /* image width == height */
+    uint32_t side;         /* image width (== height once prts__png_read_check_grid passed) */
+    uint32_t height;
     int plain_rgba8;       /* 8-bit RGBA, not interlaced: rows are the pixels as they are */
     uint8_t *image;        /* whole image, only for interlaced files */
     uint32_t next_row;
@@ -66,12 +67,18 @@ typedef struct prts__png_reader {
     prts__spng_arena spng_mem;   /* libspng's (spng_alloc.c) */
 } prts__png_reader;
 
-/* Read the signature and IHDR; check the image is square, a power of two
- * and within max_side; limit text chunks to max_chunk bytes each and to
- * max_texts chunks. */
+/* Read the signature and IHDR; check both sides are within max_side; limit
+ * text chunks to max_chunk bytes each and to max_texts chunks.  The image's
+ * shape is not checked here: see prts__png_read_check_grid. */
 int prts__png_read_open(prts__png_reader *r, const prts_allocator *a, prts_read_fn read,
                         void *user, const char *name, uint32_t max_side, uint64_t max_chunk,
                         uint32_t max_texts, prts__err *e);
+/* The image is a grid: square, its side a power of two (PRTS_E_NOT_SQUARE,
+ * PRTS_E_GRID_NOT_POW2 otherwise, in the original's words).  Apart from
+ * opening so that the caller asks it only of a PNG that claims to be a
+ * PixelRTS file: a photo without metadata is "not a PixelRTS file", not
+ * "Invalid grid size: 100".  Call it before any row is read. */
+int prts__png_read_check_grid(const prts__png_reader *r, prts__err *e);
 /* Receives one text chunk (tEXt, zTXt or iTXt, its text inflated): its keyword, and
  * its text of `len` bytes, which stays in the reader's memory until
  * prts__png_read_free; returns PRTS_OK to go on, or a prts_status recorded in `e`,

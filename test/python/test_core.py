@@ -352,16 +352,37 @@ class Errors(TempDirTest):
             PixelRTSDecoder().decode(b"definitely not a PNG")
         self.assertEqual(cm.exception.code, Status.NOT_PNG)
 
+    # the shape is checked once the PNG claims to be a PixelRTS file (its metadata chunk)
+    CLAIM = [("PixelRTS", 'PixelRTS{"format":"PixelRTS-2.0"}')]
+
     def test_not_square(self):
         with self.assertRaises(ValueError) as cm:
-            PixelRTSDecoder().decode(make_png(8, 4))
+            PixelRTSDecoder().decode(make_png(8, 4, texts=self.CLAIM))
         self.assertError(cm, ValueError, Status.NOT_SQUARE, "Image must be square, got 8x4")
 
     def test_not_power_of_two_image(self):
         with self.assertRaises(ValueError) as cm:
-            PixelRTSDecoder().decode(make_png(12, 12))
+            PixelRTSDecoder().decode(make_png(12, 12, texts=self.CLAIM))
         self.assertError(cm, ValueError, Status.GRID_NOT_POW2,
                          "Invalid grid size: 12 (not power of 2)")
+
+    def test_ordinary_png(self):
+        # a photo (100x100, not a power of two, no metadata) is not a PixelRTS file: said so,
+        # in the original's words, not "Invalid grid size: 100 (not power of 2)"
+        photo = make_png(100, 100, texts=[("Software", "a camera")])
+        with self.assertRaises(ValueError) as cm:
+            PixelRTSDecoder().decode(photo)
+        self.assertError(cm, ValueError, Status.NO_METADATA, "No PixelRTS metadata found in PNG")
+        path = self.path("photo.png")
+        with open(path, "wb") as f:
+            f.write(photo)
+        for call in (PixelRTSDecoder().info, PixelRTSDecoder().load):
+            with self.assertRaises(ValueError) as cm:
+                call(path)
+            e = self.assertError(cm, ValueError, Status.NO_METADATA,
+                                 "No PixelRTS metadata found in PNG")
+            self.assertEqual(e.detail, path + ": not a PixelRTS file (no sidecar either): "
+                             "No PixelRTS metadata found in PNG")
 
     def test_no_metadata(self):
         png = make_png(4, 4, texts=[("Comment", "hello")])

@@ -338,6 +338,7 @@ FUNCTIONS = {
     "prts_encoder_finish_file": (c_int, (c_void_p, c_char_p)),
     "prts_decoder_open": (c_int, (c_void_p, prts_read_fn, c_void_p)),
     "prts_decoder_pull": (c_int, (c_void_p, c_void_p, c_size_t, POINTER(c_size_t))),
+    "prts_decoder_pull_file": (c_int, (c_void_p, c_char_p)),
     "prts_batch_new": (c_void_p, (c_int,)),
     "prts_batch_free": (None, (c_void_p,)),
     "prts_batch_set_workers": (c_int, (c_void_p, c_int)),

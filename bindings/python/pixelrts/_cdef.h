@@ -223,6 +223,8 @@ int prts_encoder_finish_file(prts_encoder *enc, const char *out);
 int prts_decoder_open(prts_decoder *dec, prts_read_fn read, void *user);
 int prts_decoder_pull(prts_decoder *dec, void *buf, size_t cap, size_t *got);
 
+int prts_decoder_pull_file(prts_decoder *dec, const char *out);
+
 typedef struct prts_batch prts_batch;
 
 typedef enum prts_batch_kind {
