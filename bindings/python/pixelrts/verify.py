@@ -17,6 +17,7 @@ A step is "pass", "fail" or "skip" (nothing to check); the whole is "fail" if a 
 import hashlib
 import json
 import os
+import struct
 import time
 from datetime import datetime
 
@@ -55,13 +56,36 @@ class _Step:
                 "duration_ms": (time.monotonic() - self.start) * 1000}
 
 
+def _shape_failure(path):
+    """NOT_SQUARE or GRID_NOT_POW2 for a PNG (the library read its signature) whose IHDR
+    shape is wrong, else None.  The library judges the shape only once metadata says the
+    PNG is PixelRTS; the original's structure step judged it first, so for a plain PNG
+    the width and height are read here from the IHDR (bytes 16-24 of every PNG)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(24)
+    except OSError:
+        return None
+    if len(head) < 24:
+        return None
+    width, height = struct.unpack(">II", head[16:24])
+    if width != height:
+        return Status.NOT_SQUARE
+    if width == 0 or width & (width - 1):
+        return Status.GRID_NOT_POW2
+    return None
+
+
 def _structure(dec, path):
     step = _Step("structure")
     try:
         dec.read_info(path)
         metadata = dec.metadata()
     except PixelRTSError as e:
-        message = _STRUCTURE_FAILURES.get(e.code, "Invalid PNG structure")
+        code = e.code
+        if code == Status.NO_METADATA:
+            code = _shape_failure(path) or code
+        message = _STRUCTURE_FAILURES.get(code, "Invalid PNG structure")
         return step.done(FAIL, message, {"error": e.detail}), None
     if metadata is None:
         return step.done(FAIL, "No valid PixelRTS metadata found",
