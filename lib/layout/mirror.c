@@ -157,12 +157,19 @@ static int map_pending(prts__mirror *m, prts__err *e)
     m->pend = 0;
     if (m->in_place == 1) {
 #ifdef MADV_POPULATE_READ
-        if (madvise(m->base + m->pend_at, size, m->populate) != 0 && errno != EINVAL)
+        int reading = m->populate == MADV_POPULATE_READ;
+        if (madvise(m->base + m->pend_at, size, m->populate) != 0 && !(reading && errno == EINVAL)) {
+            unsigned long long at = m->pend_at;
+            if (!reading) /* the page cache could not take a page: a full file system */
+                return prts__fail(e, PRTS_E_IO, "cannot write the output at byte %llu: %s", at,
+                                  errno == EFAULT ? "no space left on the file system"
+                                                  : strerror(errno));
             return errno == EFAULT ? prts__fail(e, PRTS_E_CHANGED, "the input became shorter "
                                                 "while it was read (%llu bytes expected)",
                                                 (unsigned long long)m->len)
-                                   : prts__fail(e, PRTS_E_IO, "read failed at byte %llu: %s",
-                                                (unsigned long long)m->pend_at, strerror(errno));
+                                   : prts__fail(e, PRTS_E_IO, "read failed at byte %llu: %s", at,
+                                                strerror(errno));
+        }
 #endif
         return PRTS_OK;
     }
@@ -200,13 +207,15 @@ int prts__mirror_in_place(prts__mirror *m, prts__err *e)
     (void)e;
 #ifdef MADV_POPULATE_WRITE
     void *p = mmap(m->base, m->len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, m->fd, 0);
-    if (p != MAP_FAILED) {
+    if (p != MAP_FAILED && madvise(m->base, 1, MADV_POPULATE_WRITE) == 0) {
         m->in_place = 1;
         m->wfd = -2; /* no window */
         m->populate = MADV_POPULATE_WRITE;
         return PRTS_OK;
     }
-    return reset(m, e); /* a failed MAP_FIXED may leave a hole */
+    /* no mapping, or a kernel without MADV_POPULATE_WRITE (5.14): the
+     * window; a failed MAP_FIXED may also have left a hole */
+    return reset(m, e);
 #else
     return PRTS_OK;
 #endif

@@ -69,10 +69,13 @@ int prts__mirror_need(prts__mirror *m, uint32_t row_end, prts__err *e);
 /* Rows below `row` will not be needed again: give back their memory. */
 void prts__mirror_done(prts__mirror *m, uint32_t row);
 
-/* Decoding into `fd` whose space is reserved (fallocate: a write through
- * the mapping cannot meet a full disk): decode into the file's own pages.
- * Without MADV_POPULATE_WRITE, or where the file cannot be mapped, the
- * mirror stays as it was (a window, then pwrite). */
+/* Decoding into the file `fd` (sized): decode into the file's own pages.
+ * Each band's squares are populated for writing before the band is decoded
+ * (MADV_POPULATE_WRITE), which takes the pages from the file system there
+ * and then: a full file system is an error from that call, never a SIGBUS
+ * from a write through the mapping.  Without MADV_POPULATE_WRITE, or where
+ * the file cannot be mapped, the mirror stays as it was (a window, then
+ * pwrite). */
 int prts__mirror_in_place(prts__mirror *m, prts__err *e);
 /* Decoding: make the payload of rows [0, row_end) writable before the band is
  * decoded into it (maps window pages over its squares). */
