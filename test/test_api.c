@@ -657,6 +657,64 @@ static void t_encoder_reuse(void **state)
     prts_encoder_free(enc);
 }
 
+/* An encoder used for many payloads writes, for each, exactly what a fresh
+ * encoder with the same settings writes (it reuses its metadata object from
+ * payload to payload, and must rebuild it whenever a setting changes). */
+static void t_encoder_reuse_matches_fresh(void **state)
+{
+    (void)state;
+    static const char *const metas[] = {NULL, "{\"name\":\"first\",\"version\":\"2\"}",
+                                        "{\"segments\":{\"a\":{\"start\":0,\"size\":3}}}"};
+    static const size_t sizes[] = {3, 4096, 100000, 10, 0, 70000};
+    uint8_t *data = malloc(100000);
+    uint64_t seed = 7;
+    tu_random_bytes(&seed, data, 100000);
+    prts_encoder *reused = prts_encoder_new();
+    for (size_t m = 0; m < sizeof metas / sizeof *metas; m++) {
+        for (int mode = 0; mode < 2; mode++) {
+            for (int compressed = 0; compressed < 2; compressed++) {
+                assert_int_equal(prts_encoder_set_metadata_json(reused, metas[m]), PRTS_OK);
+                assert_int_equal(prts_encoder_set_option(reused, PRTS_OPT_MODE,
+                                                         mode ? PRTS_MODE_CODE : PRTS_MODE_STANDARD),
+                                 PRTS_OK);
+                assert_int_equal(prts_encoder_set_option(reused, PRTS_OPT_PAYLOAD_COMPRESSION,
+                                                         compressed ? PRTS_PAYLOAD_ZLIB
+                                                                    : PRTS_PAYLOAD_NONE),
+                                 PRTS_OK);
+                for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+                    prts_encoder *fresh = prts_encoder_new();
+                    assert_int_equal(prts_encoder_set_metadata_json(fresh, metas[m]), PRTS_OK);
+                    assert_int_equal(prts_encoder_set_option(fresh, PRTS_OPT_MODE,
+                                                             mode ? PRTS_MODE_CODE
+                                                                  : PRTS_MODE_STANDARD),
+                                     PRTS_OK);
+                    assert_int_equal(prts_encoder_set_option(fresh, PRTS_OPT_PAYLOAD_COMPRESSION,
+                                                             compressed ? PRTS_PAYLOAD_ZLIB
+                                                                        : PRTS_PAYLOAD_NONE),
+                                     PRTS_OK);
+                    void *a = NULL, *b = NULL;
+                    size_t alen = 0, blen = 0;
+                    assert_int_equal(prts_encoder_encode(reused, data, sizes[k], &a, &alen),
+                                     PRTS_OK);
+                    assert_int_equal(prts_encoder_encode(fresh, data, sizes[k], &b, &blen),
+                                     PRTS_OK);
+                    tu_assert_bytes_equal(a, alen, b, blen);
+                    char *ja = prts_encoder_metadata_json(reused);
+                    char *jb = prts_encoder_metadata_json(fresh);
+                    assert_string_equal(ja, jb);
+                    prts_free(ja);
+                    prts_free(jb);
+                    prts_free(a);
+                    prts_free(b);
+                    prts_encoder_free(fresh);
+                }
+            }
+        }
+    }
+    prts_encoder_free(reused);
+    free(data);
+}
+
 /* ---- sidecars ---------------------------------------------------------------- */
 
 static void copy_file(const char *from, const char *to)
@@ -1451,6 +1509,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(t_user_metadata, tu_fx_setup, tu_fx_teardown),
         cmocka_unit_test_setup_teardown(t_batch_settings, tu_fx_setup, tu_fx_teardown),
         cmocka_unit_test(t_backend_unknown_unavailable),
+        cmocka_unit_test(t_encoder_reuse_matches_fresh),
         cmocka_unit_test(t_setters_status),
         cmocka_unit_test(t_unknown_values),
         cmocka_unit_test_setup_teardown(t_get_info_errors, tu_fx_setup, tu_fx_teardown),

@@ -59,6 +59,13 @@ static json_t *segment_hashes(json_t *segments)
     return hashes;
 }
 
+int prts__meta_update(json_t *meta, uint32_t grid, const char *hash_hex, uint64_t size)
+{
+    return json_integer_set(json_object_get(meta, "grid_size"), grid) ||
+           json_string_set(json_object_get(meta, "data_hash"), hash_hex) ||
+           json_integer_set(json_object_get(meta, "data_size"), (json_int_t)size) ? -1 : 0;
+}
+
 json_t *prts__meta_build(const json_t *user, uint32_t grid, int mode, const char *hash_hex,
                          uint64_t size, json_t *compression, uint64_t encoded_size,
                          const char *b64, prts__err *e)
@@ -106,10 +113,26 @@ oom:
     return NULL;
 }
 
-/* magic + compact ASCII JSON, from `a` */
+/* 1 if s holds a byte outside ASCII */
+static int has_non_ascii(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s >= 0x80)
+            return 1;
+    return 0;
+}
+
+/* magic + compact ASCII JSON, from `a`.  jansson escapes non-ASCII by
+ * decoding every string character by character (JSON_ENSURE_ASCII), a
+ * third of a 4 KiB file's encode; where there is nothing to escape, the
+ * plain dump is the same text. */
 static char *chunk_text(const prts_allocator *a, const char *magic, const json_t *obj, size_t *len)
 {
-    char *json = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
+    char *json = json_dumps(obj, JSON_COMPACT);
+    if (json && has_non_ascii(json)) {
+        free(json);
+        json = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
+    }
     if (!json)
         return NULL;
     size_t m = strlen(magic), n = strlen(json);

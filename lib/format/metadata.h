@@ -41,6 +41,12 @@ json_t *prts__meta_build(const json_t *user, uint32_t grid, int mode, const char
                          uint64_t size, json_t *compression, uint64_t encoded_size,
                          const char *b64, prts__err *e);
 
+/* A plain payload's metadata object from prts__meta_build (no compression,
+ * no base64 copy) made that of another payload with the same settings: its
+ * grid_size, data_hash and data_size set in place, keys and their order
+ * unchanged.  0, or -1 when out of memory. */
+int prts__meta_update(json_t *meta, uint32_t grid, const char *hash_hex, uint64_t size);
+
 /* The caller's keys of a metadata object: a new object without the keys the format
  * reserves (the one list of them, in metadata.c); NULL when out of memory. */
 json_t *prts__meta_user_keys(const json_t *meta);

@@ -16,6 +16,7 @@
  * Blocks this small follow the edges of the payload in partly filled rows
  * (a run of payload, then zero padding). */
 enum { SAMPLE_RUN = 64, SAMPLE_RUNS = 4, SAMPLE = SAMPLE_RUN * SAMPLE_RUNS };
+_Static_assert(SAMPLE == PRTS__ENTROPY_MIN, "the sample is the least judged");
 
 static float clogc[SAMPLE + 1]; /* c * log2(c) */
 static pthread_once_t clogc_once = PTHREAD_ONCE_INIT;

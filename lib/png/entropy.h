@@ -9,6 +9,9 @@
  * block by block (see png/entropy.c). */
 #define PRTS__ENTROPY_BLOCK 1024
 
+/* Fewer bytes than this are too few to judge: prts__looks_random says 0. */
+#define PRTS__ENTROPY_MIN 256
+
 /* 1 if the n bytes at p look incompressible (their sampled byte entropy is
  * near 8 bits): such a block is stored rather than deflated. */
 int prts__looks_random(const uint8_t *p, size_t n);

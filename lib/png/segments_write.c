@@ -476,6 +476,15 @@ static int random_around_zeros(const uint8_t *in, size_t n)
 }
 #endif
 
+/* The adaptive mode's block at `at`: BLOCK bytes, or all that is left where
+ * the rest after it would be too few to judge (a segment's last bytes): a
+ * tail of a few random bytes, deflated alone, cost an ISA-L Huffman table
+ * (a fifth of a 4 KiB file's encode) for nothing. */
+static size_t block_at(size_t at, size_t n)
+{
+    return n - at < BLOCK + PRTS__ENTROPY_MIN ? n - at : BLOCK;
+}
+
 int prts__seg_compress(prts__deflater *d, const uint8_t *in, size_t n, int level, int adaptive,
                        int last, prts__buf *out, uint32_t *adler, prts__err *e)
 {
@@ -510,11 +519,11 @@ int prts__seg_compress(prts__deflater *d, const uint8_t *in, size_t n, int level
     /* runs of blocks of one class, each fed at its level */
     size_t at = 0;
     while (at < n) {
-        size_t blk = n - at < BLOCK ? n - at : BLOCK;
+        size_t blk = block_at(at, n);
         int store = prts__looks_random(in + at, blk);
         size_t end = at + blk;
         while (end < n) {
-            size_t b = n - end < BLOCK ? n - end : BLOCK;
+            size_t b = block_at(end, n);
             if (prts__looks_random(in + end, b) != store)
                 break;
             end += b;
