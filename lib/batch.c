@@ -499,9 +499,16 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* mkdir -p of the folder holding `path`: 0, -1 (errno), or PRTS_E_NOMEM. */
-static int make_parents(const prts_allocator *a, const char *path)
+/* mkdir -p of the folder holding `path`: 0, -1 (errno), or PRTS_E_NOMEM.
+ * `*made` is the folder this worker made (or found) last, or NULL: the same
+ * folder again costs no call (a failed mkdir locks the folder above it, for
+ * which the workers then queue); it becomes the folder made now. */
+static int make_parents(const prts_allocator *a, const char *path, char **made)
 {
+    const char *last = strrchr(path, '/');
+    if (last && *made && strlen(*made) == (size_t)(last - path) &&
+        memcmp(*made, path, (size_t)(last - path)) == 0)
+        return 0;
     char *dir = prts__strdup(a, path);
     if (!dir)
         return PRTS_E_NOMEM;
@@ -512,7 +519,8 @@ static int make_parents(const prts_allocator *a, const char *path)
         /* the folder itself first: in a batch it is there, or only it is
          * missing, nearly always (one mkdir, not one per level of the path) */
         if (mkdir(dir, 0777) == 0 || errno == EEXIST) {
-            prts__free(a, dir);
+            prts__free(a, *made);
+            *made = dir;
             return 0;
         }
         for (char *p = dir + 1; rc == 0 && *p; p++) {
@@ -525,6 +533,11 @@ static int make_parents(const prts_allocator *a, const char *path)
         }
         if (rc == 0 && mkdir(dir, 0777) != 0 && errno != EEXIST)
             rc = -1;
+        if (rc == 0) {
+            prts__free(a, *made);
+            *made = dir;
+            return 0;
+        }
     }
     prts__free(a, dir);
     return rc;
@@ -607,6 +620,7 @@ typedef struct worker {
     prts_encoder *enc;
     prts_decoder *dec;
     int setup_status;     /* a handle that could not be set up fails every job */
+    char *made;           /* the output folder made (or found) last (make_parents) */
     char setup_error[PRTS__ERRMSG_MAX];
 } worker;
 
@@ -666,7 +680,7 @@ static void run_job(worker *w, job *j)
     /* before make_parents: no folder is made outside either */
     if (rc == PRTS_OK && b->root && (rc = check_confined(b, j->out, &outside)) != PRTS_OK)
         msg = outside.msg;
-    int made = rc == PRTS_OK ? make_parents(&b->alloc, j->out) : 0;
+    int made = rc == PRTS_OK ? make_parents(&b->alloc, j->out, &w->made) : 0;
     if (made == PRTS_E_NOMEM) {
         rc = PRTS_E_NOMEM;
         msg = "out of memory";
@@ -748,10 +762,19 @@ static void worker_run(void *owner, void *task, void *local)
     run_job(local, task);
 }
 
-static void worker_finish(void *owner, void *task)
+/* The owner reports results as they come, but a wake-up per quick file cost
+ * it more than the file (4 KiB: two context switches and a futex call for
+ * ~40 us of work): it is woken for a slow job's result at once, for quick
+ * ones every WAKE_EVERY results, and when the workers run out of jobs. */
+enum { WAKE_EVERY = 16 };
+#define WAKE_SLOWER_THAN 0.001 /* seconds */
+
+static int worker_finish(void *owner, void *task)
 {
     prts_batch *b = owner;
-    b->done_queue[b->done_tail++] = (size_t)((job *)task - b->jobs);
+    job *j = task;
+    b->done_queue[b->done_tail++] = (size_t)(j - b->jobs);
+    return j->seconds > WAKE_SLOWER_THAN || b->done_tail - b->done_head >= WAKE_EVERY;
 }
 
 static void worker_end(void *owner, void *local)
@@ -760,6 +783,7 @@ static void worker_end(void *owner, void *local)
     worker *w = local;
     prts_encoder_free(w->enc);
     prts_decoder_free(w->dec);
+    prts__free(&w->batch->alloc, w->made);
 }
 
 /* Locked: every job was taken (or the run cancelled) and every job taken finished. */

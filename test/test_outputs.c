@@ -230,6 +230,42 @@ int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpa
     return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, flags);
 }
 
+/* Links onto this name fail (EIO), as renames onto fail_rename_onto do. */
+static const char *fail_link_onto;
+
+int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)
+{
+    if (fail_link_onto && strcmp(newpath, fail_link_onto) == 0) {
+        errno = EIO;
+        return -1;
+    }
+    return (int)syscall(SYS_linkat, olddirfd, oldpath, newdirfd, newpath, flags);
+}
+
+/* A fresh pair is linked straight to its names: when the PNG cannot be, the
+ * sidecar already linked goes again, and nothing is left; then it works. */
+static void t_failed_link_leaves_nothing(void **state)
+{
+    fixture *f = *state;
+    char *out = tu_path(f->dir, "l.rts.png");
+    char *side = tu_strdupf("%s.meta.json", out);
+    fail_link_onto = out;
+    fail_rename_onto = out; /* the fallback through a temporary name fails too */
+    char err[1100];
+    int rc = encode(f->a, out, 1, err, sizeof err);
+    fail_link_onto = fail_rename_onto = NULL;
+    assert_int_equal(rc, PRTS_E_OUTPUT);
+    assert_non_null(strstr(err, "l.rts.png"));
+    assert_false(tu_file_exists(out));
+    assert_false(tu_file_exists(side));
+    assert_no_temp(f->dir);
+    assert_int_equal(encode(f->a, out, 1, NULL, 0), PRTS_OK);
+    assert_true(tu_file_exists(side));
+    assert_decodes_to(f->dir, out, f->a);
+    assert_no_temp(f->dir);
+    free(out), free(side);
+}
+
 /* The PNG's rename fails after its sidecar was placed: the sidecar is put
  * back, so the old pair is whole; with --no-sidecar, the stale sidecar that
  * was moved aside comes back too. */
@@ -678,6 +714,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(t_interrupt_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(t_big_hash_mismatch_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(t_output_without_space_fails_cleanly, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_failed_link_leaves_nothing, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

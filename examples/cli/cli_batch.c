@@ -151,6 +151,16 @@ static int walk_dir(struct walk *w, const char *path, const char *rel)
             continue;
         full = cli_path_join(path, name);
         sub = *rel ? cli_path_join(rel, name) : cli_concat(name, "");
+#ifdef DT_REG
+        if (e->d_type == DT_REG) { /* the folder says what it is: no lstat per file */
+            if (fnmatch(w->pattern, name, 0) == 0)
+                list_add(w->list, sub);
+            else
+                free(sub);
+            free(full);
+            continue;
+        }
+#endif
         if (lstat(full, &st) != 0) { /* vanished meanwhile */
             free(full);
             free(sub);

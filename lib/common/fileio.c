@@ -1,6 +1,7 @@
 /* common/fileio.c: mapped inputs, temporary-then-rename outputs, temp files. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,9 @@ static int read_whole(int fd, const char *path, prts__map *m, prts__err *e)
             prts__free(m->alloc, buf);
             return prts__fail(e, PRTS_E_IO, "%s: read failed: %s", path, strerror(err));
         }
-        if (n == 0 || (got += (uint64_t)n) > m->len)
+        /* a short read of a regular file is its end: no call to hear it again */
+        uint64_t asked = m->len + 1 - got;
+        if (n == 0 || (got += (uint64_t)n) > m->len || (uint64_t)n < asked)
             break;
     }
     if (got != m->len) {
@@ -258,6 +261,29 @@ static void temp_name(const char *dir, size_t dir_len, char *name, size_t cap)
 /* Room for temp_name(): the folder plus ".pixelrts-" + 10 + ".tmp". */
 #define TEMP_NAME_EXTRA 32
 
+/* Whether linkat(fd, "", ..., AT_EMPTY_PATH) works for this process (it needs
+ * CAP_DAC_READ_SEARCH): 1 yes, 0 no, -1 not tried.  Where it does it is the
+ * cheaper call: no walk through /proc/self/fd. */
+static atomic_int link_by_fd = -1;
+
+/* Give the unnamed temporary `o` the name `name`: 0, or -1 (errno). */
+static int link_unnamed(prts__outfile *o, const char *name)
+{
+    int by_fd = atomic_load_explicit(&link_by_fd, memory_order_relaxed);
+    if (by_fd != 0) {
+        if (linkat(o->fd, "", AT_FDCWD, name, AT_EMPTY_PATH) == 0) {
+            atomic_store_explicit(&link_by_fd, 1, memory_order_relaxed);
+            return 0;
+        }
+        if (errno != EPERM && errno != ENOENT && errno != EINVAL)
+            return -1; /* the name's own trouble (EEXIST, ENOSPC, ...) */
+        atomic_store_explicit(&link_by_fd, 0, memory_order_relaxed);
+    }
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", o->fd);
+    return linkat(AT_FDCWD, proc, AT_FDCWD, name, AT_SYMLINK_FOLLOW);
+}
+
 /* Give the temporary a name in the output's folder: create one (no
  * O_TMPFILE here), or link the unnamed one; retried on a name taken. */
 static int name_temp(prts__outfile *o, unsigned mode)
@@ -267,11 +293,7 @@ static int name_temp(prts__outfile *o, unsigned mode)
         temp_name(o->dir, strlen(o->dir), o->name, cap);
         int rc;
         if (o->unnamed) {
-            char proc[64];
-            snprintf(proc, sizeof proc, "/proc/self/fd/%d", o->fd);
-            rc = linkat(AT_FDCWD, proc, AT_FDCWD, o->name, AT_SYMLINK_FOLLOW);
-            if (rc != 0 && errno == ENOENT) /* no /proc: needs CAP_DAC_READ_SEARCH */
-                rc = linkat(o->fd, "", AT_FDCWD, o->name, AT_EMPTY_PATH);
+            rc = link_unnamed(o, o->name);
         } else {
             rc = o->fd = open(o->name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
         }
@@ -328,6 +350,19 @@ int prts__out_open(prts__outfile *o, const prts_allocator *a, const char *path, 
     memcpy(o->dir, path, dir_len);
     o->dir[dir_len] = '\0';
 
+    mode &= 0666;
+#ifdef O_TMPFILE
+    if ((flags & PRTS__OUT_REGULAR) && !input) {
+        /* only ever a regular file, never the input: what is at path now is
+         * looked at when the output is placed (prts__out_commit_all), and only
+         * if something is there, instead of a stat per output here */
+        o->fd = open(dir_len ? o->dir : ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
+        if (o->fd >= 0) {
+            o->unnamed = o->unlooked = 1;
+            return PRTS_OK;
+        }
+    }
+#endif
     struct stat st;
     int rc = PRTS_OK;
     if (stat(path, &st) == 0) {
@@ -347,7 +382,6 @@ int prts__out_open(prts__outfile *o, const prts_allocator *a, const char *path, 
             return rc;
         }
     }
-    mode &= 0666;
 #ifdef O_TMPFILE
     o->fd = open(dir_len ? o->dir : ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
     if (o->fd >= 0)
@@ -419,25 +453,18 @@ int prts__out_patch(void *outfile, uint64_t offset, const void *data, size_t len
     return PRTS_OK;
 }
 
-/* Written out, named and closed: ready to be renamed (a direct output:
- * done).  The message is formatted while o->path is alive. */
+/* Written out (a direct output: done). */
 static int out_finish(prts__outfile *o, prts__err *e)
 {
     if (out_flush(o) != 0 || o->failed_errno)
         return prts__fail(e, PRTS_E_IO, "%s: write failed: %s", o->path,
                           strerror(o->failed_errno));
-    if (o->unnamed && name_temp(o, 0) != 0)
-        return prts__fail(e, PRTS_E_OUTPUT, "%s: cannot name the temporary file: %s", o->path,
-                          strerror(errno));
-    int rc = close(o->fd);
-    o->fd = -1;
-    if (rc != 0)
-        return prts__fail(e, PRTS_E_IO, "%s: close failed: %s", o->path, strerror(errno));
     return PRTS_OK;
 }
 
 /* What commit did to one name, to be undone on a later failure. */
-enum { PLACED_NONE, PLACED_EXCHANGED, PLACED_CREATED, PLACED_FINAL, PLACED_DROPPED };
+enum { PLACED_NONE, PLACED_EXCHANGED, PLACED_CREATED, PLACED_LINKED, PLACED_FINAL,
+       PLACED_DROPPED };
 
 /* Rename tmp over path, keeping what was there under tmp when the file
  * system can exchange the two. */
@@ -504,15 +531,52 @@ int prts__out_commit_all(prts__outfile *const *outs, size_t n, const char *const
         }
     }
     for (i = 0; i < n; i++) {
-        if (outs[i]->direct)
+        prts__outfile *o = outs[i];
+        if (o->direct)
             continue;
-        if (place(outs[i]->tmp, outs[i]->path, outs[i]->existed, &how[i]) != 0) {
-            rc = prts__fail(e, PRTS_E_OUTPUT, "%s: cannot rename into place: %s",
-                            outs[i]->path, strerror(errno));
+        /* an unnamed temporary for a name that was free: linked straight to
+         * it (one call where naming it and renaming it took two), unless the
+         * name was taken meanwhile */
+        if (o->unnamed && !o->existed && link_unnamed(o, o->path) == 0) {
+            how[i] = PLACED_LINKED;
+            continue;
+        }
+        struct stat st;
+        if (o->unlooked && stat(o->path, &st) == 0) { /* taken: by what */
+            if (!S_ISREG(st.st_mode)) {
+                rc = prts__fail(e, PRTS_E_OUTPUT, "%s: cannot write to it: it is %s", o->path,
+                                file_kind(st.st_mode));
+                goto undo;
+            }
+            o->existed = 1;
+        }
+        if (o->unnamed && !o->tmp && name_temp(o, 0) != 0) {
+            rc = prts__fail(e, PRTS_E_OUTPUT, "%s: cannot name the temporary file: %s",
+                            o->path, strerror(errno));
+            goto undo;
+        }
+        if (place(o->tmp, o->path, o->existed, &how[i]) != 0) {
+            rc = prts__fail(e, PRTS_E_OUTPUT, "%s: cannot rename into place: %s", o->path,
+                            strerror(errno));
             how[i] = PLACED_NONE;
             i++;
             goto undo;
         }
+    }
+    /* every output placed: closed now (where a file system reports a failed
+     * write only at close, the outputs are taken back) */
+    for (i = 0; i < n; i++) {
+        if (outs[i]->fd < 0)
+            continue;
+        int closed = close(outs[i]->fd);
+        outs[i]->fd = -1;
+        if (closed != 0 && rc == PRTS_OK)
+            rc = prts__fail(e, PRTS_E_IO, "%s: close failed: %s", outs[i]->path,
+                            strerror(errno));
+    }
+    if (rc) {
+        i = n;
+        goto undo;
     }
     /* done: what was exchanged out, and the dropped files, go now */
     for (i = 0; i < n; i++) {
@@ -532,6 +596,8 @@ undo:
             renameat2(AT_FDCWD, outs[i]->tmp, AT_FDCWD, outs[i]->path, RENAME_EXCHANGE);
         else if (how[i] == PLACED_CREATED)
             rename(outs[i]->path, outs[i]->tmp);
+        else if (how[i] == PLACED_LINKED)
+            unlink(outs[i]->path);
         else if (how[i] == PLACED_FINAL)
             outs[i]->tmp = NULL; /* the new file stays: nothing to put back */
     }

@@ -79,6 +79,8 @@ typedef struct prts__outfile {
     int direct;   /* a device or FIFO written in place */
     int unnamed;  /* fd is an O_TMPFILE, given a name at commit */
     int existed;  /* path existed when opened (to be exchanged with) */
+    int unlooked; /* path not looked at when opened (a regular-only output):
+                   * at commit, if the name is taken */
     uint8_t *buf; /* write buffer for the prts_write_fn adapter */
     size_t used;
     int failed_errno;

@@ -39,8 +39,8 @@ static void serve(prts__pool *p, void *local, int until_idle)
         pthread_mutex_unlock(&p->lock);
         w->run(w->owner, task, local);
         pthread_mutex_lock(&p->lock);
-        w->finish(w->owner, task);
-        pthread_cond_broadcast(&p->done);
+        if (w->finish(w->owner, task))
+            pthread_cond_broadcast(&p->done);
     }
 }
 

@@ -10,7 +10,8 @@
  *
  * A worker loops: under the lock, take() a task (waiting on `work` while
  * there is none); without the lock, run() it; under the lock, finish() it
- * and wake the owner (`done`).  A worker that finds no task wakes the owner
+ * and wake the owner (`done`) if finish() asks (an owner may gather a few
+ * quick tasks per wake-up).  A worker that finds no task wakes the owner
  * too before it waits, so that an owner can wait for "nothing left to take
  * and nothing running".  Stopping wakes every worker and joins them: a task
  * not taken yet is never run. */
@@ -28,7 +29,8 @@ typedef struct prts__pool_work {
     void (*begin)(void *owner, void *local);            /* optional: a thread starts */
     void *(*take)(void *owner);                         /* locked: next task, or NULL: wait */
     void (*run)(void *owner, void *task, void *local);  /* unlocked */
-    void (*finish)(void *owner, void *task);            /* locked, after run */
+    int (*finish)(void *owner, void *task);             /* locked, after run; nonzero: wake
+                                                         * the owner (`done`) */
     void (*end)(void *owner, void *local);              /* optional: a thread stops */
 } prts__pool_work;
 

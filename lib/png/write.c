@@ -255,10 +255,11 @@ static void worker_run(void *owner, void *task, void *local)
     compress_slot(owner, task, local);
 }
 
-static void worker_finish(void *owner, void *task)
+static int worker_finish(void *owner, void *task)
 {
     (void)owner;
     ((slot *)task)->state = SLOT_DONE;
+    return 1;
 }
 
 static void worker_end(void *owner, void *local)
