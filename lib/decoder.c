@@ -183,7 +183,7 @@ char *prts_decoder_metadata_json(const prts_decoder *dec)
 {
     if (!valid(dec) || !dec->have_meta)
         return NULL;
-    return json_dumps(dec->meta.obj, JSON_COMPACT | JSON_ENSURE_ASCII);
+    return prts__json_dump_ascii(dec->meta.obj, JSON_COMPACT);
 }
 
 /* PRTS_OK when the handle holds a file's metadata, else PRTS_E_BAD_STATE in dec->err. */

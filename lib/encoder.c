@@ -36,11 +36,14 @@ struct prts_encoder {
     prts__stage stage;                /* pushed payload */
     prts__sha256 sha;                 /* hash of the pushed payload so far */
     json_t *result;                   /* metadata of the last encode */
-    /* result is a plain payload's (no payload compression, no code mode copy)
-     * built from the settings in force: the next plain encode updates its
-     * per-payload keys in place (prts__meta_update) instead of building it
-     * again, a tenth of a 4 KiB file's encode.  Cleared by every setting. */
-    int result_reusable;
+    char *result_text;                /* its compact ASCII text (the PNG chunk's), or NULL */
+    /* The last plain payload's metadata object (no payload compression, no
+     * code mode copy), built from the settings in force, or NULL: the next
+     * plain encode updates its per-payload keys in place (prts__meta_update)
+     * instead of building it again (a tenth of a 4 KiB file's encode).
+     * Dropped by every setting that changes; kept by a reset (batches reset
+     * their encoders between files). */
+    json_t *reuse;
     prts__err err;
     prts_allocator alloc;             /* every allocation of the handle (common/alloc.h) */
     prts__deflater deflater;          /* the PNG writer's on this thread, kept between images
@@ -50,6 +53,22 @@ struct prts_encoder {
 static int valid(const prts_encoder *enc)
 {
     return enc && enc->magic == PRTS__MAGIC_ENCODER;
+}
+
+/* No metadata of a last encode (a reset, a failure, a new encode). */
+static void drop_result(prts_encoder *enc)
+{
+    json_decref(enc->result);
+    enc->result = NULL;
+    free(enc->result_text);
+    enc->result_text = NULL;
+}
+
+/* A setting changed: the metadata is built anew. */
+static void drop_reuse(prts_encoder *enc)
+{
+    json_decref(enc->reuse);
+    enc->reuse = NULL;
 }
 
 prts_encoder *prts_encoder_new(void)
@@ -88,7 +107,8 @@ void prts_encoder_free(prts_encoder *enc)
     drop_stream(enc);
     json_decref(enc->user_meta);
     json_decref(enc->blueprint);
-    json_decref(enc->result);
+    drop_result(enc);
+    drop_reuse(enc);
     prts__backend_close(&enc->backend);
     prts__deflater_free(&enc->deflater);
     enc->magic = 0;
@@ -101,8 +121,7 @@ int prts_encoder_reset(prts_encoder *enc)
     if (!valid(enc))
         return PRTS_E_INVALID_ARG;
     drop_stream(enc);
-    json_decref(enc->result);
-    enc->result = NULL;
+    drop_result(enc);
     enc->state = ENC_IDLE;
     prts__backend_forgive(&enc->backend);
     enc->err.code = 0;
@@ -114,7 +133,7 @@ int prts_encoder_set_option(prts_encoder *enc, prts_option option, int64_t value
 {
     if (!valid(enc))
         return PRTS_E_INVALID_ARG;
-    enc->result_reusable = 0;
+    drop_reuse(enc);
     return prts__option_set(enc->opts, PRTS__FOR_ENCODER, option, value, &enc->err);
 }
 
@@ -145,7 +164,7 @@ int prts_encoder_set_preset(prts_encoder *enc, prts_preset preset)
         return prts__fail(&enc->err, PRTS_E_UNSUPPORTED,
                           "this libpixelrts was built without libzstd");
 #endif
-    enc->result_reusable = 0;
+    drop_reuse(enc);
     enc->opts[PRTS_OPT_PNG_LEVEL] = presets[preset].level;
     enc->opts[PRTS_OPT_FILTER] = presets[preset].filter;
     enc->opts[PRTS_OPT_PAYLOAD_COMPRESSION] = presets[preset].payload;
@@ -164,7 +183,6 @@ int prts_encoder_get_option(const prts_encoder *enc, prts_option option, int64_t
 static int set_json_object(prts_encoder *enc, const char *json, const char *what, json_t **slot)
 {
     json_t *obj = NULL;
-    enc->result_reusable = 0;
     if (json) {
         json_error_t jerr;
         obj = json_loads(json, 0, &jerr);
@@ -180,6 +198,8 @@ static int set_json_object(prts_encoder *enc, const char *json, const char *what
             obj = NULL;
         }
     }
+    if (!(obj == *slot || (obj && *slot && json_equal(obj, *slot))))
+        drop_reuse(enc); /* the same again (a batch's every file) keeps it */
     json_decref(*slot);
     *slot = obj;
     return PRTS_OK;
@@ -232,7 +252,9 @@ char *prts_encoder_metadata_json(const prts_encoder *enc)
 {
     if (!valid(enc) || !enc->result)
         return NULL;
-    return json_dumps(enc->result, JSON_COMPACT | JSON_ENSURE_ASCII);
+    if (enc->result_text)
+        return strdup(enc->result_text);
+    return prts__json_dump_ascii(enc->result, JSON_COMPACT);
 }
 
 int prts__encoder_settings(const prts_encoder *enc, prts__handle_settings *out)
@@ -451,9 +473,10 @@ static int encode_buffer(prts_encoder *enc, const uint8_t *data, uint64_t len, i
         goto done;
     }
     int plain = !compression && !b64;
-    if (plain && enc->result_reusable && enc->result) {
-        meta = enc->result; /* the settings' metadata again: only the payload's keys change */
-        enc->result = NULL;
+    drop_result(enc); /* not the last encode's any more, whatever happens */
+    if (plain && enc->reuse) {
+        meta = enc->reuse; /* the settings' metadata again: only the payload's keys change */
+        enc->reuse = NULL;
         if (prts__meta_update(meta, g, hash_hex, len) != 0) {
             rc = prts__fail(e, PRTS_E_NOMEM, "cannot build the metadata");
             goto done;
@@ -466,7 +489,6 @@ static int encode_buffer(prts_encoder *enc, const uint8_t *data, uint64_t len, i
             goto done;
         }
     }
-    enc->result_reusable = 0;
     if (!(text = prts__meta_chunk_text(&enc->alloc, meta, &text_len)) ||
         (enc->blueprint &&
          !(bp_text = prts__blueprint_chunk_text(&enc->alloc, enc->blueprint, &bp_len)))) {
@@ -499,12 +521,16 @@ static int encode_buffer(prts_encoder *enc, const uint8_t *data, uint64_t len, i
             rc = prts__png_write_hash(png, hj.hex, e);
         if (rc == PRTS_OK && json_object_set_new(meta, "data_hash", json_string(hj.hex)) != 0)
             rc = prts__fail(e, PRTS_E_NOMEM, "cannot build the metadata");
+        if (rc == PRTS_OK) /* the text too, as the chunk */
+            memcpy(text + params.hash_at, hj.hex, 64);
     }
     prts__png_write_free(png);
     if (rc == PRTS_OK) {
-        json_decref(enc->result);
         enc->result = meta;
-        enc->result_reusable = plain;
+        enc->reuse = plain ? json_incref(meta) : NULL;
+        /* the chunk's text is the metadata's compact ASCII text: kept for
+         * prts_encoder_metadata_json (a batch asks for it after every file) */
+        enc->result_text = strdup(text + strlen(PRTS__MAGIC)); /* NULL: dumped when asked */
         meta = NULL;
     }
 done:

@@ -711,6 +711,32 @@ static void t_encoder_reuse_matches_fresh(void **state)
             }
         }
     }
+    /* file to file, big enough for the hash taken beside the pixels (its
+     * digits filled in last): the metadata given back holds the real hash */
+    char *dir = tu_mkdtemp();
+    char *in = tu_path(dir, "big.bin"), *out = tu_path(dir, "big.rts.png");
+    size_t big = 5u << 20;
+    uint8_t *bytes = malloc(big);
+    tu_random_bytes(&seed, bytes, big);
+    tu_write_file(in, bytes, big);
+    char hex[65];
+    tu_sha256_hex(bytes, big, hex);
+    free(bytes);
+    assert_int_equal(prts_encoder_set_option(reused, PRTS_OPT_MODE, PRTS_MODE_STANDARD), PRTS_OK);
+    assert_int_equal(prts_encoder_set_option(reused, PRTS_OPT_PAYLOAD_COMPRESSION,
+                                             PRTS_PAYLOAD_NONE), PRTS_OK);
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(prts_encoder_encode_file(reused, in, out), PRTS_OK);
+        char *js = prts_encoder_metadata_json(reused);
+        json_t *m = tu_json_parse(js);
+        assert_string_equal(json_string_value(json_object_get(m, "data_hash")), hex);
+        assert_int_equal(json_integer_value(json_object_get(m, "data_size")), (json_int_t)big);
+        json_decref(m);
+        prts_free(js);
+        assert_int_equal(prts_encoder_reset(reused), PRTS_OK);
+    }
+    tu_rmtree(dir);
+    free(in), free(out), free(dir);
     prts_encoder_free(reused);
     free(data);
 }

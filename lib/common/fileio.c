@@ -352,13 +352,18 @@ int prts__out_open(prts__outfile *o, const prts_allocator *a, const char *path, 
 
     mode &= 0666;
 #ifdef O_TMPFILE
-    if ((flags & PRTS__OUT_REGULAR) && !input) {
-        /* only ever a regular file, never the input: what is at path now is
-         * looked at when the output is placed (prts__out_commit_all), and only
-         * if something is there, instead of a stat per output here */
+    if (flags & PRTS__OUT_REGULAR) {
+        /* only ever a regular file: what is at path now is looked at when the
+         * output is placed (prts__out_commit_all), and only if something is
+         * there, instead of a stat per output here */
         o->fd = open(dir_len ? o->dir : ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
         if (o->fd >= 0) {
             o->unnamed = o->unlooked = 1;
+            if (input) {
+                o->has_input = 1;
+                o->input_dev = input->st_dev;
+                o->input_ino = input->st_ino;
+            }
             return PRTS_OK;
         }
     }
@@ -542,7 +547,12 @@ int prts__out_commit_all(prts__outfile *const *outs, size_t n, const char *const
             continue;
         }
         struct stat st;
-        if (o->unlooked && stat(o->path, &st) == 0) { /* taken: by what */
+        if (o->unlooked && stat(o->path, &st) == 0) { /* taken: by what (as prts__out_open) */
+            if (o->has_input && st.st_dev == o->input_dev && st.st_ino == o->input_ino) {
+                rc = prts__fail(e, PRTS_E_OUTPUT, "%s: is the input file itself (writing it "
+                                "would destroy what is being read)", o->path);
+                goto undo;
+            }
             if (!S_ISREG(st.st_mode)) {
                 rc = prts__fail(e, PRTS_E_OUTPUT, "%s: cannot write to it: it is %s", o->path,
                                 file_kind(st.st_mode));

@@ -81,6 +81,9 @@ typedef struct prts__outfile {
     int existed;  /* path existed when opened (to be exchanged with) */
     int unlooked; /* path not looked at when opened (a regular-only output):
                    * at commit, if the name is taken */
+    int has_input; /* then: the input's identity, refused there as in open */
+    dev_t input_dev;
+    ino_t input_ino;
     uint8_t *buf; /* write buffer for the prts_write_fn adapter */
     size_t used;
     int failed_errno;

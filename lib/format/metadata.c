@@ -122,17 +122,23 @@ static int has_non_ascii(const char *s)
     return 0;
 }
 
-/* magic + compact ASCII JSON, from `a`.  jansson escapes non-ASCII by
- * decoding every string character by character (JSON_ENSURE_ASCII), a
- * third of a 4 KiB file's encode; where there is nothing to escape, the
- * plain dump is the same text. */
-static char *chunk_text(const prts_allocator *a, const char *magic, const json_t *obj, size_t *len)
+char *prts__json_dump_ascii(const json_t *obj, size_t flags)
 {
-    char *json = json_dumps(obj, JSON_COMPACT);
+    /* jansson escapes non-ASCII by decoding every string character by
+     * character (JSON_ENSURE_ASCII), a third of a 4 KiB file's encode; where
+     * there is nothing to escape, the plain dump is the same text */
+    char *json = json_dumps(obj, flags);
     if (json && has_non_ascii(json)) {
         free(json);
-        json = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
+        json = json_dumps(obj, flags | JSON_ENSURE_ASCII);
     }
+    return json;
+}
+
+/* magic + compact ASCII JSON, from `a` */
+static char *chunk_text(const prts_allocator *a, const char *magic, const json_t *obj, size_t *len)
+{
+    char *json = prts__json_dump_ascii(obj, JSON_COMPACT);
     if (!json)
         return NULL;
     size_t m = strlen(magic), n = strlen(json);

@@ -41,6 +41,10 @@ json_t *prts__meta_build(const json_t *user, uint32_t grid, int mode, const char
                          uint64_t size, json_t *compression, uint64_t encoded_size,
                          const char *b64, prts__err *e);
 
+/* json_dumps(obj, flags | JSON_ENSURE_ASCII), the same text, faster where
+ * nothing needs escaping (free() it). */
+char *prts__json_dump_ascii(const json_t *obj, size_t flags);
+
 /* A plain payload's metadata object from prts__meta_build (no compression,
  * no base64 copy) made that of another payload with the same settings: its
  * grid_size, data_hash and data_size set in place, keys and their order

@@ -133,7 +133,7 @@ int prts__sidecar_open(const prts_allocator *a, prts__outfile *out, const char *
                        const struct stat *input, prts__err *e)
 {
     char *name = prts__suffixed_name(a, png_path, suffix);
-    char *text = json_dumps(obj, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+    char *text = prts__json_dump_ascii(obj, JSON_INDENT(2));
     int rc;
     if (text)
         lowercase_escapes(text);
