@@ -697,7 +697,7 @@ static int decode_into_fd(prts_decoder *dec, int fd, prts__sha256 *sha)
     uint64_t len = dec->meta.data_size;
     if (len == 0)
         return read_pixels(dec, NULL, 0);
-    if (len > PRTS__READ_LIMIT) {
+    if (len > PRTS__MAP_OUTPUT_MAX) {
         /* big: through a mirror (layout/mirror.h), band by band: the file's
          * own pages, each band's taken from the file system before it is
          * decoded into them, else a window written out */

@@ -623,7 +623,7 @@ static void t_big_hash_mismatch_leaves_nothing(void **state)
     char *out = tu_path(f->dir, "big.out");
     char *fifo = tu_path(f->dir, "big.pipe");
     uint64_t seed = 18;
-    size_t n = 24u << 20; /* above the 16 MiB of an output written through a mapping */
+    size_t n = 24u << 20; /* above the 4 MiB of an output written through a mapping */
     uint8_t *data = malloc(n);
     tu_random_bytes(&seed, data, n);
     tu_write_file(big, data, n);
