@@ -525,7 +525,8 @@ static int produce_indirect(prts_decoder *dec, sink *out)
     }
     /* the original's code mode keeps the compressed bytes in base64 */
     if (m->compressed && (m->mode != PRTS_MODE_CODE || n == m->encoded_size))
-        rc = prts__decompress(&dec->alloc, bytes, n, m->data_size, sink_emit, out, e);
+        rc = prts__decompress(&dec->alloc, bytes, n, m->data_size,
+                              bytes == enc.base && prts__stage_is_file(&enc), sink_emit, out, e);
     else if (n != m->data_size)
         rc = prts__fail(e, PRTS_E_BAD_METADATA, "payload has %llu bytes, data_size says %llu",
                         (unsigned long long)n, (unsigned long long)m->data_size);
@@ -1082,7 +1083,8 @@ int prts_decoder_wasm_histogram(prts_decoder *dec, uint64_t counts[PRTS_WASM_CAT
     prts__stage_init(&plain, (uint64_t)dec->opts[PRTS_OPT_MEMORY_BUDGET], &dec->alloc);
     /* the original keeps the compressed bytes in base64: count the payload's */
     if (m->compressed && n == m->encoded_size &&
-        (rc = prts__decompress(&dec->alloc, bytes, n, m->data_size, append_stage, &plain, e)) == PRTS_OK &&
+        (rc = prts__decompress(&dec->alloc, bytes, n, m->data_size, 0, append_stage, &plain,
+                               e)) == PRTS_OK &&
         (rc = prts__stage_map(&plain, e)) == PRTS_OK)
         rc = prts_wasm_histogram(plain.base, (size_t)plain.len, counts);
     else if (rc == PRTS_OK)

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1584,6 +1585,72 @@ static void t_decoder_histogram(void **state)
     prts_decoder_free(dec);
 }
 
+/* Peak RSS (KiB) of a child process decoding `png` to `out` with a 1 MiB
+ * memory budget; the decode must succeed. */
+static long decode_rss_kib(const char *png, const char *out)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        prts_decoder *dec = prts_decoder_new();
+        prts_decoder_set_option(dec, PRTS_OPT_MEMORY_BUDGET, 1 << 20);
+        _exit(prts_decoder_decode_file(dec, png, out) == PRTS_OK ? 0 : 1);
+    }
+    int status;
+    struct rusage ru;
+    assert_int_equal(wait4(pid, &status, 0, &ru), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    return ru.ru_maxrss;
+}
+
+/* Encode `n` random bytes with zlib payload compression into dir/NAME.rts.png
+ * (the input kept as dir/NAME.bin); returns the PNG's path. */
+static char *compressed_png(const char *dir, const char *name, size_t n, uint64_t seed)
+{
+    char *in = tu_strdupf("%s/%s.bin", dir, name), *png = tu_strdupf("%s/%s.rts.png", dir, name);
+    uint8_t *data = malloc(n);
+    tu_random_bytes(&seed, data, n);
+    tu_write_file(in, data, n);
+    free(data);
+    prts_encoder *enc = prts_encoder_new();
+    assert_int_equal(prts_encoder_set_option(enc, PRTS_OPT_PAYLOAD_COMPRESSION, PRTS_PAYLOAD_ZLIB),
+                     PRTS_OK);
+    assert_int_equal(prts_encoder_set_option(enc, PRTS_OPT_PAYLOAD_LEVEL, 1), PRTS_OK);
+    assert_int_equal(prts_encoder_set_option(enc, PRTS_OPT_WRITE_SIDECAR, 0), PRTS_OK);
+    assert_int_equal(prts_encoder_encode_file(enc, in, png), PRTS_OK);
+    prts_encoder_free(enc);
+    free(in);
+    return png;
+}
+
+/* A compressed payload bigger than the memory budget is staged in a file and
+ * decompressed from a mapping of it: the pages read are given back behind
+ * the reading, so decoding 48 MiB holds about what decoding 2 MiB holds, not
+ * the payload (a 256 MiB payload once took 263 MiB of RSS).  Each decode
+ * runs in a child, whose peak RSS is its own; the small one is the baseline
+ * (a sanitizer build has a bigger one). */
+static void t_compressed_decode_bounded(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    char *small = compressed_png(dir, "small", 2u << 20, 30);
+    char *big = compressed_png(dir, "big", 48u << 20, 31);
+    char *out = tu_path(dir, "out");
+    long base = decode_rss_kib(small, out);
+    long peak = decode_rss_kib(big, out);
+    char *in = tu_path(dir, "big.bin");
+    size_t a_len, b_len;
+    uint8_t *a = tu_read_file(in, &a_len), *b = tu_read_file(out, &b_len);
+    tu_assert_bytes_equal(a, a_len, b, b_len);
+    free(a), free(b);
+    print_message("peak RSS decoding compressed payloads: 2 MiB %ld KiB, 48 MiB %ld KiB\n", base,
+                  peak);
+    assert_true(peak < base + 20 * 1024);
+    tu_rmtree(dir);
+    free(small), free(big), free(out), free(in), free(dir);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, tu_fx_setup, teardown)
@@ -1606,6 +1673,7 @@ int main(void)
         T(t_corrupt_streams),
         cmocka_unit_test(t_histogram),
         cmocka_unit_test(t_decoder_histogram),
+        cmocka_unit_test(t_compressed_decode_bounded),
     };
 #undef T
     return cmocka_run_group_tests_name("compression", tests, NULL, NULL);

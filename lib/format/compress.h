@@ -14,9 +14,10 @@ typedef int (*prts__emit_fn)(void *user, const uint8_t *data, size_t len);
 /* Decompress a payload of `n` bytes (a zstd frame if it starts with the
  * zstd magic, else a zlib stream: docs/format.md §7), emitting exactly `expect`
  * bytes; PRTS_E_DECOMPRESS if it is corrupt or inflates to another length
- * (it stops as soon as it passes `expect`: bombs cost no memory). */
+ * (it stops as soon as it passes `expect`: bombs cost no memory).  `mapped`:
+ * `in` is a file mapping, whose pages are released behind the reading. */
 int prts__decompress(const prts_allocator *a, const uint8_t *in, uint64_t n, uint64_t expect,
-                     prts__emit_fn emit, void *user, prts__err *e);
+                     int mapped, prts__emit_fn emit, void *user, prts__err *e);
 
 /* A streaming compressor (`type` PRTS_PAYLOAD_ZLIB or _ZSTD, `level` 0 =
  * default) for a payload of `total` bytes, emitting the compressed stream.
