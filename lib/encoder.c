@@ -503,6 +503,7 @@ static int encode_buffer(prts_encoder *enc, const uint8_t *data, uint64_t len, i
         .blueprint_text = bp_text, .blueprint_len = bp_len,
         .level = png_level < 0 ? -png_level : png_level, .adaptive = png_level < 0,
         .filter = (int)enc->opts[PRTS_OPT_FILTER], .threads = (int)enc->opts[PRTS_OPT_THREADS],
+        .write_any_thread = write == prts__out_write,
         .alloc = &enc->alloc, .deflater = &enc->deflater,
     };
     if (hashing && !params.hash_at) {

@@ -73,6 +73,14 @@ struct prts__png_writer {
 
     prts__pool pool;     /* the compressors, when nthreads */
     int nthreads;        /* 0: compress on the caller's thread */
+    /* params.write_any_thread (with a pool): the segments are written, in
+     * order, by the compressor that finds the next one done, not by the
+     * caller's thread (which then only waits for a free slot).  Under the
+     * pool's lock: */
+    int any_thread;
+    int emitting;        /* a compressor is writing segments now */
+    int emit_rc;         /* the first failure writing them, and its message */
+    prts__err emit_err;
 
     /* the hash to come (params.patch): where its digits and the metadata
      * chunk's CRC lie in the output, and that CRC's parts around the digits */
@@ -250,15 +258,44 @@ static void *worker_take(void *owner)
     return s;
 }
 
+static int write_slot(prts__png_writer *w, slot *s, prts__err *e);
+
 static void worker_run(void *owner, void *task, void *local)
 {
-    compress_slot(owner, task, local);
+    prts__png_writer *w = owner;
+    compress_slot(w, task, local);
+    if (!w->any_thread)
+        return;
+    /* the segments in order, written by whichever compressor finds the next
+     * one done while no other is writing: checked under the lock on both
+     * sides, so a segment done is always written by someone */
+    prts__pool_lock(&w->pool);
+    ((slot *)task)->state = SLOT_DONE;
+    while (!w->emitting && !w->emit_rc && w->emitted < w->filled) {
+        slot *s = &w->slots[w->emitted % w->nslots];
+        if (s->state != SLOT_DONE)
+            break;
+        w->emitting = 1;
+        prts__pool_unlock(&w->pool);
+        prts__err err;
+        int rc = s->rc ? (err = s->err, s->rc) : write_slot(w, s, &err);
+        prts__pool_lock(&w->pool);
+        w->emitting = 0;
+        if (rc) {
+            w->emit_rc = rc;
+            w->emit_err = err;
+        }
+        w->emitted++;
+        s->state = SLOT_FREE;
+    }
+    prts__pool_unlock(&w->pool);
 }
 
 static int worker_finish(void *owner, void *task)
 {
-    (void)owner;
-    ((slot *)task)->state = SLOT_DONE;
+    prts__png_writer *w = owner;
+    if (!w->any_thread) /* else run() marked it, and it may be written already */
+        ((slot *)task)->state = SLOT_DONE;
     return 1;
 }
 
@@ -288,6 +325,20 @@ static int index_add(prts__png_writer *w, uint32_t first_row, uint32_t adler, pr
     return PRTS_OK;
 }
 
+/* Wait until fewer than `busy` segments are in flight (any_thread: the
+ * compressors write them), or one failed. */
+static int wait_written(prts__png_writer *w, uint64_t busy, prts__err *e)
+{
+    prts__pool_lock(&w->pool);
+    while (w->filled - w->emitted >= busy && !w->emit_rc)
+        prts__pool_wait(&w->pool);
+    int rc = w->emit_rc;
+    if (rc)
+        *e = w->emit_err;
+    prts__pool_unlock(&w->pool);
+    return rc;
+}
+
 /* Write the oldest segment in flight, waiting for its compression. */
 static int emit_one(prts__png_writer *w, prts__err *e)
 {
@@ -304,6 +355,13 @@ static int emit_one(prts__png_writer *w, prts__err *e)
         *e = s->err;
         return s->rc;
     }
+    return write_slot(w, s, e);
+}
+
+/* Write segment s, the next in order: its chunk, the stream's Adler-32 so
+ * far, its index entry. */
+static int write_slot(prts__png_writer *w, slot *s, prts__err *e)
+{
     w->adler = prts__adler32_combine(w->adler, s->adler, s->raw_len);
     uint8_t tail[8];
     size_t ntail = 0;
@@ -346,7 +404,11 @@ static int submit(prts__png_writer *w, prts__err *e)
 /* The slot the next rows go to; writes the oldest segment if all are busy. */
 static int next_slot(prts__png_writer *w, slot **out, prts__err *e)
 {
-    if (w->filled - w->emitted == w->nslots) {
+    if (w->any_thread) {
+        int rc = wait_written(w, w->nslots, e);
+        if (rc)
+            return rc;
+    } else if (w->filled - w->emitted == w->nslots) {
         int rc = emit_one(w, e);
         if (rc)
             return rc;
@@ -411,7 +473,7 @@ int prts__png_write_end(prts__png_writer *w, prts__err *e)
 {
     if (w->rows_in != w->grid)
         return prts__fail(e, PRTS_E_PNG, "%u of %u rows written", w->rows_in, w->grid);
-    int rc = PRTS_OK;
+    int rc = w->any_thread ? wait_written(w, 1, e) : PRTS_OK;
     while (rc == PRTS_OK && w->emitted < w->filled)
         rc = emit_one(w, e);
     if (rc)
@@ -467,6 +529,7 @@ int prts__png_write_begin(prts__png_writer **out, const prts__png_params *p, prt
      * segment needs no count of the CPUs: that reads sysfs) */
     int threads = nseg < 2 ? 0 : prts__pool_threads(p->threads);
     w->nthreads = threads < 2 ? 0 : threads;
+    w->any_thread = p->write_any_thread && w->nthreads; /* before the threads start */
     w->nslots = w->nthreads ? 2 * (uint32_t)w->nthreads + 1 : 1;
     *out = w;
 

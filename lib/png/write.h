@@ -34,6 +34,10 @@ typedef struct prts__png_params {
     int adaptive;                 /* store the runs that look incompressible */
     int filter;                   /* prts_filter */
     int threads;                  /* deflate threads; 0 = one per CPU, 1 = this thread only */
+    /* `write` may be called from the deflate threads (one at a time, in
+     * order): a sink of the library's own, such as its output files, never a
+     * caller's callback.  The caller's thread then spends no time writing. */
+    int write_any_thread;
     const prts_allocator *alloc;  /* every buffer of the writer (NULL = malloc) */
     /* The deflater for the segments compressed on the caller's thread (an
      * image of one segment, or no pool): the caller's, kept from image to
