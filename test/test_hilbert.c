@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "layout/hilbert.h"
+#include "pixelrts/pixelrts.h"
 
 typedef struct { uint64_t d; uint32_t x, y; } xyv;
 
@@ -262,6 +263,37 @@ static void test_layout_sampled_large(void **state)
     }
 }
 
+/* The public calls: the g=4 curve of docs/format.md §3 in one call, the
+ * inverse of every point of g=64, and the refusals. */
+static void test_public_calls(void **state)
+{
+    (void)state;
+    static const uint32_t want[32] = {0,0, 1,0, 1,1, 0,1, 0,2, 0,3, 1,3, 1,2,
+                                      2,2, 2,3, 3,3, 3,2, 3,1, 2,1, 2,0, 3,0};
+    uint32_t xy[32];
+    assert_int_equal(prts_hilbert_coords(4, 0, 16, xy), PRTS_OK);
+    assert_memory_equal(xy, want, sizeof want);
+    assert_int_equal(prts_hilbert_coords(4, 5, 2, xy), PRTS_OK);
+    assert_memory_equal(xy, want + 10, 4 * sizeof *xy);
+    uint32_t *all = malloc(2 * 64 * 64 * sizeof *all);
+    assert_int_equal(prts_hilbert_coords(64, 0, 64 * 64, all), PRTS_OK);
+    for (uint64_t d = 0; d < 64 * 64; d++) {
+        uint64_t back = 0;
+        assert_int_equal(prts_hilbert_index(64, all[2 * d], all[2 * d + 1], &back), PRTS_OK);
+        assert_int_equal(back, d);
+    }
+    free(all);
+    uint64_t d;
+    assert_int_equal(prts_hilbert_coords(6, 0, 1, xy), PRTS_E_INVALID_ARG);   /* not 2^k */
+    assert_int_equal(prts_hilbert_coords(0, 0, 0, xy), PRTS_E_INVALID_ARG);
+    assert_int_equal(prts_hilbert_coords(4, 15, 2, xy), PRTS_E_INVALID_ARG);  /* past the end */
+    assert_int_equal(prts_hilbert_coords(4, 0, 1, NULL), PRTS_E_INVALID_ARG);
+    assert_int_equal(prts_hilbert_coords(4, 16, 0, NULL), PRTS_OK);           /* nothing asked */
+    assert_int_equal(prts_hilbert_index(4, 4, 0, &d), PRTS_E_INVALID_ARG);
+    assert_int_equal(prts_hilbert_index(4, 0, 0, NULL), PRTS_E_INVALID_ARG);
+    assert_int_equal(prts_hilbert_index(3, 0, 0, &d), PRTS_E_INVALID_ARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -277,6 +309,7 @@ int main(void)
         cmocka_unit_test(test_is_pow2),
         cmocka_unit_test(test_layout_matches_d2xy),
         cmocka_unit_test(test_layout_sampled_large),
+        cmocka_unit_test(test_public_calls),
     };
     return cmocka_run_group_tests_name("hilbert", tests, NULL, NULL);
 }

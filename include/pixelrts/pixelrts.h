@@ -707,6 +707,15 @@ PRTS_API int prts_option_bounds(prts_option option, int64_t *min, int64_t *max);
  * else the smallest power of two g >= 4 with 4*g*g >= n. */
 PRTS_API uint32_t prts_grid_size_for(uint64_t n);
 
+/* The Hilbert curve the payload follows on a grid of side `grid` (a power of
+ * two, docs/format.md §3): pixel index d -> (x, y), x the column, y the row.
+ * prts_hilbert_coords writes the (x, y) of indices first .. first+count-1 to
+ * xy[0], xy[1], xy[2], ...; prts_hilbert_index is the inverse.
+ * PRTS_E_INVALID_ARG for a grid that is not a power of two,
+ * an index or point off the grid, or a NULL output. */
+PRTS_API int prts_hilbert_coords(uint32_t grid, uint64_t first, uint64_t count, uint32_t *xy);
+PRTS_API int prts_hilbert_index(uint32_t grid, uint32_t x, uint32_t y, uint64_t *d);
+
 #ifdef __cplusplus
 }
 #endif

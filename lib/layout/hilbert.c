@@ -85,6 +85,29 @@ uint32_t prts_grid_size_for(uint64_t n)
     return prts__grid_size(n);
 }
 
+static int curve_grid(uint32_t grid)
+{
+    return grid >= 1 && prts__is_pow2(grid); /* a uint32_t power of two: up to 2^31 */
+}
+
+int prts_hilbert_coords(uint32_t grid, uint64_t first, uint64_t count, uint32_t *xy)
+{
+    uint64_t n = (uint64_t)grid * grid;
+    if (!curve_grid(grid) || first > n || count > n - first || (count && !xy))
+        return PRTS_E_INVALID_ARG;
+    for (uint64_t i = 0; i < count; i++)
+        prts__d2xy(grid, first + i, &xy[2 * i], &xy[2 * i + 1]);
+    return PRTS_OK;
+}
+
+int prts_hilbert_index(uint32_t grid, uint32_t x, uint32_t y, uint64_t *d)
+{
+    if (!curve_grid(grid) || x >= grid || y >= grid || !d)
+        return PRTS_E_INVALID_ARG;
+    *d = prts__xy2d(grid, x, y);
+    return PRTS_OK;
+}
+
 /* Where a base-curve point (x, y) of a t x t tile lands under orientation o. */
 static void orient_point(int o, uint32_t t, uint32_t x, uint32_t y, uint32_t *ox, uint32_t *oy)
 {

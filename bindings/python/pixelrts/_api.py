@@ -371,6 +371,8 @@ FUNCTIONS = {
     "prts_decoder_backend": (c_char_p, (c_void_p,)),
     "prts_option_bounds": (c_int, (c_int, POINTER(c_int64), POINTER(c_int64))),
     "prts_grid_size_for": (c_uint32, (c_uint64,)),
+    "prts_hilbert_coords": (c_int, (c_uint32, c_uint64, c_uint64, POINTER(c_uint32))),
+    "prts_hilbert_index": (c_int, (c_uint32, c_uint32, c_uint32, POINTER(c_uint64))),
     "prts_backend_measure": (c_int, (c_char_p, c_uint64, POINTER(c_double), POINTER(c_double))),
     "prts_wasm_histogram": (c_int, (c_void_p, c_size_t, POINTER(c_uint64))),
     "prts_wasm_category_name": (c_char_p, (c_int,)),

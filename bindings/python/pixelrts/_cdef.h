@@ -302,6 +302,9 @@ int prts_option_bounds(prts_option option, int64_t *min, int64_t *max);
 
 uint32_t prts_grid_size_for(uint64_t n);
 
+int prts_hilbert_coords(uint32_t grid, uint64_t first, uint64_t count, uint32_t *xy);
+int prts_hilbert_index(uint32_t grid, uint32_t x, uint32_t y, uint64_t *d);
+
 int prts_backend_measure(const char *name, uint64_t bytes, double *encode_gbs,
                                   double *decode_gbs);
 

@@ -8,6 +8,7 @@ the data is an error, a decoder never reuses one file's metadata for the next, a
 hash verification of a file without ``data_hash`` fails instead of passing silently.
 """
 
+import ctypes
 import hashlib
 import json
 import os
@@ -150,52 +151,28 @@ def calculate_grid_size(data_size_bytes: int, bytes_per_pixel: int = 4) -> int:
 
 class HilbertCurve:
     """The Hilbert curve of an order-`order` grid (side grid_size = 2**order): pixel index d of
-    the payload -> (x, y), x the column and y the PNG row (docs/format.md section 3, the
-    mapping the library places bytes with).
-
-    libpixelrts exposes no per-index Hilbert call (it maps whole tiles internally), so the
-    classic d2xy / xy2d of docs/format.md section 3 are computed here; test_compat_core checks
-    them against the pixels the library writes.
-    """
+    the payload -> (x, y), x the column and y the PNG row (docs/format.md section 3), as the
+    library places bytes: its prts_hilbert_coords / prts_hilbert_index."""
 
     def __init__(self, order: int):
         self.order = order
         self.grid_size = 2 ** order
         self._lut = None
 
+    def _coords(self, first, count):
+        """Flat [x0, y0, x1, y1, ...] of indices first .. first+count-1, from the library."""
+        xy = (ctypes.c_uint32 * (2 * count))()
+        rc = _lib.lib().c.prts_hilbert_coords(self.grid_size, first, count, xy)
+        if rc:
+            raise invalid_argument("order %r is not a curve the library draws" % (self.order,))
+        return xy
+
     def generate_lut(self):
         """[(x, y)] for every pixel index, in curve order; built once, then the same list."""
         if self._lut is None:
-            # d2xy's last step, applied to the whole curve of the order below: the four
-            # quadrants, in data order, are that curve transposed, shifted down, shifted
-            # down-right, and anti-transposed then shifted right (a few list passes instead of
-            # n*n calls of _d2xy: about ten times faster)
-            lut = [(0, 0)]
-            s = 1
-            while s < self.grid_size:
-                lut = ([(y, x) for x, y in lut] + [(x, y + s) for x, y in lut] +
-                       [(x + s, y + s) for x, y in lut] +
-                       [(2 * s - 1 - y, s - 1 - x) for x, y in lut])
-                s *= 2
-            self._lut = lut
+            flat = iter(self._coords(0, self.grid_size * self.grid_size))
+            self._lut = list(zip(flat, flat))
         return self._lut
-
-    @staticmethod
-    def _d2xy(n, d):
-        x = y = 0
-        s = 1
-        while s < n:
-            rx = 1 & (d >> 1)
-            ry = 1 & (d ^ rx)
-            if ry == 0:
-                if rx == 1:
-                    x, y = s - 1 - x, s - 1 - y
-                x, y = y, x
-            x += s * rx
-            y += s * ry
-            d >>= 2
-            s <<= 1
-        return x, y
 
     def index_to_coord(self, index: int):
         """(x, y) of pixel `index`; negative indices count from the end, as in a list
@@ -206,27 +183,17 @@ class HilbertCurve:
         i = index + n * n if index < 0 else index
         if not 0 <= i < n * n:
             raise IndexError("list index out of range")
-        return self._d2xy(n, i)
+        xy = self._coords(i, 1)
+        return xy[0], xy[1]
 
     def coord_to_index(self, x: int, y: int) -> int:
         """Pixel index of (x, y); ValueError "(x, y) is not in list" off the grid."""
         n = self.grid_size
         if not (0 <= x < n and 0 <= y < n):
             raise ValueError("%r is not in list" % ((x, y),))
-        d = 0
-        s = n // 2
-        while s > 0:
-            rx = 1 if x & s else 0
-            ry = 1 if y & s else 0
-            d += s * s * ((3 * rx) ^ ry)
-            x &= s - 1
-            y &= s - 1
-            if ry == 0:
-                if rx == 1:
-                    x, y = s - 1 - x, s - 1 - y
-                x, y = y, x
-            s //= 2
-        return d
+        d = ctypes.c_uint64()
+        _lib.lib().c.prts_hilbert_index(n, x, y, ctypes.byref(d))
+        return d.value
 
 
 class PixelRTSMetadata:
