@@ -219,28 +219,29 @@ def _run_dashboard(args):
     return 0
 
 
+def _options_from(parser, args):
+    """`parser`'s defaults, with what the Namespace `args` (made by another parser, such as the
+    original's) sets for the same names."""
+    options = parser.parse_args([])
+    for key in vars(options):
+        value = getattr(args, key, None)
+        if value is not None:
+            setattr(options, key, value)
+    return options
+
+
 def cmd_benchmark(args):
     """`benchmark`: the benchmarks of benchmark_pixelrts (--sizes, --iterations, --output
     folder, --check-regression, --alignment-gains).  A Namespace made for the original's
     `benchmark` (its --algorithm, --verbose and extra arguments, for image pattern detectors)
     runs these with its sizes, iterations and output where it has them."""
-    options = _benchmark_parser().parse_args([])
-    for key in vars(options):
-        value = getattr(args, key, None)
-        if value is not None:
-            setattr(options, key, value)
-    return _run_benchmark(options)
+    return _run_benchmark(_options_from(_benchmark_parser(), args))
 
 
 def cmd_dashboard(args):
     """`dashboard`: write the HTML dashboard of --results-dir (default benchmark_results,
     the only folder the original's `dashboard` read) to --output."""
-    options = _dashboard_parser().parse_args([])
-    for key in vars(options):
-        value = getattr(args, key, None)
-        if value is not None:
-            setattr(options, key, value)
-    return _run_dashboard(options)
+    return _run_dashboard(_options_from(_dashboard_parser(), args))
 
 
 # ---------------------------------------------------------------------------------------------
