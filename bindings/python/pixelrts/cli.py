@@ -35,16 +35,23 @@ def _file_sha256(path):
 # ---------------------------------------------------------------------------------------------
 # convert
 
+def _input_is_file(path, name):
+    """True if `path` is a file; else the original's error line on stderr."""
+    if not path.exists():
+        print(f"Error: Input file not found: {name}", file=sys.stderr)
+        return False
+    if not path.is_file():
+        print(f"Error: Input path is not a file: {name}", file=sys.stderr)
+        return False
+    return True
+
+
 def _convert_single_file(args):
     from .files import MMapPixelRTSEncoder
 
     input_path = Path(args.input)
     output_path = Path(args.output) if args.output else input_path.with_suffix(".rts.png")
-    if not input_path.exists():
-        print(f"Error: Input file not found: {args.input}", file=sys.stderr)
-        return 1
-    if not input_path.is_file():
-        print(f"Error: Input path is not a file: {args.input}", file=sys.stderr)
+    if not _input_is_file(input_path, args.input):
         return 1
     if args.verbose:
         print(f"Reading input file: {args.input}")
@@ -255,11 +262,7 @@ def cmd_verify(args):
 
     input_path = Path(args.input)
     verbose = getattr(args, "verbose", False)
-    if not input_path.exists():
-        print(f"Error: Input file not found: {args.input}", file=sys.stderr)
-        return 1
-    if not input_path.is_file():
-        print(f"Error: Input path is not a file: {args.input}", file=sys.stderr)
+    if not _input_is_file(input_path, args.input):
         return 1
     try:
         result = verify_file(input_path)
