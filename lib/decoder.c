@@ -623,8 +623,7 @@ static void *follow_main(void *arg)
      * MADV_POPULATE_WRITE (which skips pages this gave, and gives what this
      * has not yet: the two may race), off the decoding thread.  Only for
      * speed: a full file system is the bands' error either way. */
-    while (fallocate(f->fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)f->map_len) != 0 && errno == EINTR)
-        ;
+    (void)prts__size_output(f->fd, f->map_len);
     for (;;) {
         pthread_mutex_lock(&f->mu);
         while (f->hashed == f->avail && !f->stop)

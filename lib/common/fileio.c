@@ -166,11 +166,9 @@ int prts__size_output(int fd, uint64_t len)
     int rc;
     while ((rc = fallocate(fd, 0, 0, (off_t)len)) != 0 && errno == EINTR)
         ;
-    if (rc == 0)
-        return 1;
-    if (errno != EOPNOTSUPP && errno != ENOSYS)
-        return -1;
-    return ftruncate(fd, (off_t)len) == 0 ? 0 : -1;
+    if (rc == 0 || (errno != EOPNOTSUPP && errno != ENOSYS))
+        return rc;
+    return ftruncate(fd, (off_t)len);
 }
 
 int prts__write_all(int fd, const void *data, size_t len)
@@ -313,6 +311,22 @@ static const char *file_kind(mode_t m)
            : S_ISCHR(m) || S_ISBLK(m) ? "a device" : "not a regular file";
 }
 
+/* PRTS_E_OUTPUT (in e) if what is at o->path, of status `st`, cannot be the
+ * output: the input itself, a directory, a socket, or, for a regular-only
+ * output, anything but a regular file.  PRTS_OK: a regular file to replace,
+ * or a device or FIFO to write into. */
+static int refuse_taken(const prts__outfile *o, const struct stat *st, prts__err *e)
+{
+    if (o->has_input && st->st_dev == o->input_dev && st->st_ino == o->input_ino)
+        return prts__fail(e, PRTS_E_OUTPUT, "%s: is the input file itself (writing it would "
+                          "destroy what is being read)", o->path);
+    if (S_ISDIR(st->st_mode) || S_ISSOCK(st->st_mode) ||
+        (!S_ISREG(st->st_mode) && o->regular_only))
+        return prts__fail(e, PRTS_E_OUTPUT, "%s: cannot write to it: it is %s", o->path,
+                          file_kind(st->st_mode));
+    return PRTS_OK;
+}
+
 /* A device or FIFO already at o->path: written in place. */
 static int open_direct(prts__outfile *o, prts__err *e)
 {
@@ -349,21 +363,22 @@ int prts__out_open(prts__outfile *o, const prts_allocator *a, const char *path, 
     }
     memcpy(o->dir, path, dir_len);
     o->dir[dir_len] = '\0';
+    o->regular_only = (flags & PRTS__OUT_REGULAR) != 0;
+    if (input) {
+        o->has_input = 1;
+        o->input_dev = input->st_dev;
+        o->input_ino = input->st_ino;
+    }
 
     mode &= 0666;
 #ifdef O_TMPFILE
-    if (flags & PRTS__OUT_REGULAR) {
+    if (o->regular_only) {
         /* only ever a regular file: what is at path now is looked at when the
          * output is placed (prts__out_commit_all), and only if something is
          * there, instead of a stat per output here */
         o->fd = open(dir_len ? o->dir : ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
         if (o->fd >= 0) {
             o->unnamed = o->unlooked = 1;
-            if (input) {
-                o->has_input = 1;
-                o->input_dev = input->st_dev;
-                o->input_ino = input->st_ino;
-            }
             return PRTS_OK;
         }
     }
@@ -372,14 +387,7 @@ int prts__out_open(prts__outfile *o, const prts_allocator *a, const char *path, 
     int rc = PRTS_OK;
     if (stat(path, &st) == 0) {
         o->existed = 1;
-        if (input && st.st_dev == input->st_dev && st.st_ino == input->st_ino)
-            rc = prts__fail(e, PRTS_E_OUTPUT, "%s: is the input file itself (writing it would "
-                            "destroy what is being read)", path);
-        else if (S_ISDIR(st.st_mode) || S_ISSOCK(st.st_mode) ||
-                 (!S_ISREG(st.st_mode) && (flags & PRTS__OUT_REGULAR)))
-            rc = prts__fail(e, PRTS_E_OUTPUT, "%s: cannot write to it: it is %s", path,
-                            file_kind(st.st_mode));
-        else if (!S_ISREG(st.st_mode))
+        if ((rc = refuse_taken(o, &st, e)) == PRTS_OK && !S_ISREG(st.st_mode))
             rc = open_direct(o, e);
         if (rc || o->direct) {
             if (rc)
@@ -548,16 +556,8 @@ int prts__out_commit_all(prts__outfile *const *outs, size_t n, const char *const
         }
         struct stat st;
         if (o->unlooked && stat(o->path, &st) == 0) { /* taken: by what (as prts__out_open) */
-            if (o->has_input && st.st_dev == o->input_dev && st.st_ino == o->input_ino) {
-                rc = prts__fail(e, PRTS_E_OUTPUT, "%s: is the input file itself (writing it "
-                                "would destroy what is being read)", o->path);
+            if ((rc = refuse_taken(o, &st, e)))
                 goto undo;
-            }
-            if (!S_ISREG(st.st_mode)) {
-                rc = prts__fail(e, PRTS_E_OUTPUT, "%s: cannot write to it: it is %s", o->path,
-                                file_kind(st.st_mode));
-                goto undo;
-            }
             o->existed = 1;
         }
         if (o->unnamed && !o->tmp && name_temp(o, 0) != 0) {

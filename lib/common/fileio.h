@@ -81,9 +81,10 @@ typedef struct prts__outfile {
     int direct;   /* a device or FIFO written in place */
     int unnamed;  /* fd is an O_TMPFILE, given a name at commit */
     int existed;  /* path existed when opened (to be exchanged with) */
+    int regular_only; /* PRTS__OUT_REGULAR: anything but a regular file at path is refused */
     int unlooked; /* path not looked at when opened (a regular-only output):
                    * at commit, if the name is taken */
-    int has_input; /* then: the input's identity, refused there as in open */
+    int has_input; /* the input's identity, refused at path */
     dev_t input_dev;
     ino_t input_ino;
     uint8_t *buf; /* write buffer for the prts_write_fn adapter */
@@ -131,10 +132,10 @@ int prts__read_pieces(const prts_allocator *a, int fd, uint64_t len, prts__piece
 /* Copy the first `len` bytes of `from` to `to`. */
 int prts__copy_fd(const prts_allocator *a, int from, uint64_t len, int to, prts__err *e);
 
-/* Give the fresh, empty file `fd` the length `len` with its space reserved
- * (fallocate), so that writes through a mapping of it cannot meet a full
- * disk (which would be a SIGBUS, not an error).  1: reserved; 0: the file
- * system cannot reserve, the file is only sized (ftruncate); -1: failure
+/* Give the file `fd` the length `len` (it may have it already) with its
+ * space reserved (fallocate), so that writes through a mapping of it cannot
+ * meet a full disk (which would be a SIGBUS, not an error); where the file
+ * system cannot reserve, the file is only sized (ftruncate).  0, or -1
  * (errno: ENOSPC, EFBIG, ...). */
 int prts__size_output(int fd, uint64_t len);
 
