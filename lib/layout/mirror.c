@@ -90,6 +90,19 @@ static int each_square(prts__mirror *m, uint32_t b, int (*fn)(prts__mirror *, ui
     return PRTS_OK;
 }
 
+/* Each square of the bands from *band on that start below row_end, through
+ * fn; *band then names the first band not done. */
+static int each_band(prts__mirror *m, uint32_t *band, uint32_t row_end,
+                     int (*fn)(prts__mirror *, uint64_t, uint64_t, prts__err *), prts__err *e)
+{
+    for (; (uint64_t)*band * m->side < row_end && *band * m->side < m->grid; (*band)++) {
+        int rc = each_square(m, *band, fn, e);
+        if (rc)
+            return rc;
+    }
+    return PRTS_OK;
+}
+
 static int note_written(prts__mirror *m, uint64_t at, uint64_t n, prts__err *e)
 {
     (void)e;
@@ -204,7 +217,6 @@ static int map_run(prts__mirror *m, uint64_t at, uint64_t n, prts__err *e)
 
 int prts__mirror_in_place(prts__mirror *m, prts__err *e)
 {
-    (void)e;
 #ifdef MADV_POPULATE_WRITE
     void *p = mmap(m->base, m->len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, m->fd, 0);
     if (p != MAP_FAILED && madvise(m->base, 1, MADV_POPULATE_WRITE) == 0) {
@@ -217,6 +229,7 @@ int prts__mirror_in_place(prts__mirror *m, prts__err *e)
      * window; a failed MAP_FIXED may also have left a hole */
     return reset(m, e);
 #else
+    (void)e;
     return PRTS_OK;
 #endif
 }
@@ -232,13 +245,8 @@ int prts__mirror_prepare(prts__mirror *m, uint32_t row_end, prts__err *e)
     }
     if (m->wfd < 0 && m->in_place != 1)
         return PRTS_OK;
-    while ((uint64_t)m->mapped_to * m->side < row_end && m->mapped_to * m->side < m->grid) {
-        int rc = each_square(m, m->mapped_to, map_run, e);
-        if (rc)
-            return rc;
-        m->mapped_to++;
-    }
-    return map_pending(m, e);
+    int rc = each_band(m, &m->mapped_to, row_end, map_run, e);
+    return rc ? rc : map_pending(m, e);
 }
 
 int prts__mirror_track(prts__mirror *m, const prts_allocator *a, prts__err *e)
@@ -277,13 +285,8 @@ int prts__mirror_need(prts__mirror *m, uint32_t row_end, prts__err *e)
         if (rc)
             return rc;
     }
-    while ((uint64_t)m->next * m->side < row_end && m->next * m->side < m->grid) {
-        int rc = each_square(m, m->next, need_run, e);
-        if (rc)
-            return rc;
-        m->next++;
-    }
-    return map_pending(m, e);
+    int rc = each_band(m, &m->next, row_end, need_run, e);
+    return rc ? rc : map_pending(m, e);
 }
 
 void prts__mirror_done(prts__mirror *m, uint32_t row)

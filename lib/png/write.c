@@ -278,7 +278,7 @@ static void worker_run(void *owner, void *task, void *local)
         w->emitting = 1;
         prts__pool_unlock(&w->pool);
         prts__err err;
-        int rc = s->rc ? (err = s->err, s->rc) : write_slot(w, s, &err);
+        int rc = write_slot(w, s, &err);
         prts__pool_lock(&w->pool);
         w->emitting = 0;
         if (rc) {
@@ -351,17 +351,17 @@ static int emit_one(prts__png_writer *w, prts__err *e)
     }
     w->emitted++;
     s->state = SLOT_FREE;
-    if (s->rc) {
-        *e = s->err;
-        return s->rc;
-    }
     return write_slot(w, s, e);
 }
 
 /* Write segment s, the next in order: its chunk, the stream's Adler-32 so
- * far, its index entry. */
+ * far, its index entry; or give its compression's failure. */
 static int write_slot(prts__png_writer *w, slot *s, prts__err *e)
 {
+    if (s->rc) {
+        *e = s->err;
+        return s->rc;
+    }
     w->adler = prts__adler32_combine(w->adler, s->adler, s->raw_len);
     uint8_t tail[8];
     size_t ntail = 0;
