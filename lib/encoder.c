@@ -36,7 +36,7 @@ struct prts_encoder {
     prts__stage stage;                /* pushed payload */
     prts__sha256 sha;                 /* hash of the pushed payload so far */
     json_t *result;                   /* metadata of the last encode */
-    char *result_text;                /* its compact ASCII text (the PNG chunk's), or NULL */
+    char *result_text;                /* the PNG chunk's text: magic + its compact ASCII JSON */
     /* The last plain payload's metadata object (no payload compression, no
      * code mode copy), built from the settings in force, or NULL: the next
      * plain encode updates its per-payload keys in place (prts__meta_update)
@@ -60,7 +60,7 @@ static void drop_result(prts_encoder *enc)
 {
     json_decref(enc->result);
     enc->result = NULL;
-    free(enc->result_text);
+    prts__free(&enc->alloc, enc->result_text);
     enc->result_text = NULL;
 }
 
@@ -250,11 +250,10 @@ const char *prts_encoder_last_error(const prts_encoder *enc)
 
 char *prts_encoder_metadata_json(const prts_encoder *enc)
 {
-    if (!valid(enc) || !enc->result)
+    /* the metadata's text as its PNG chunk holds it, after the magic */
+    if (!valid(enc) || !enc->result_text)
         return NULL;
-    if (enc->result_text)
-        return strdup(enc->result_text);
-    return prts__json_dump_ascii(enc->result, JSON_COMPACT);
+    return strdup(enc->result_text + strlen(PRTS__MAGIC));
 }
 
 int prts__encoder_settings(const prts_encoder *enc, prts__handle_settings *out)
@@ -529,9 +528,10 @@ static int encode_buffer(prts_encoder *enc, const uint8_t *data, uint64_t len, i
     if (rc == PRTS_OK) {
         enc->result = meta;
         enc->reuse = plain ? json_incref(meta) : NULL;
-        /* the chunk's text is the metadata's compact ASCII text: kept for
+        /* the chunk's text holds the metadata's compact ASCII text: kept for
          * prts_encoder_metadata_json (a batch asks for it after every file) */
-        enc->result_text = strdup(text + strlen(PRTS__MAGIC)); /* NULL: dumped when asked */
+        enc->result_text = text;
+        text = NULL;
         meta = NULL;
     }
 done:
