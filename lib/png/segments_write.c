@@ -1,5 +1,4 @@
 /* png/segments_write.c: segments of the IDAT stream, fixed-level or adaptive. */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -449,30 +448,21 @@ static int store_but_zeros(const uint8_t *in, size_t n, int last, prts__buf *out
 enum { ZEROS_AS_MATCHES_MAX = 8192 };
 static int random_around_zeros(const uint8_t *in, size_t n)
 {
-    size_t zeros = 0, nonzero = 0;
-    uint64_t seen[4] = {0, 0, 0, 0};
+    uint8_t nonzero[256];
+    size_t zeros = 0, got = 0;
     for (size_t k = 0; k < n; k += ZBLOCK) {
         size_t w = n - k < ZBLOCK ? n - k : ZBLOCK;
         if (zero_block(in + k, w)) {
             zeros++;
             continue;
         }
-        for (size_t i = 0; i < w && nonzero < 256; i++)
-            if (in[k + i]) {
-                nonzero++;
-                seen[in[k + i] >> 6] |= 1ull << (in[k + i] & 63);
-            }
+        for (size_t i = 0; i < w && got < sizeof nonzero; i++)
+            if (in[k + i])
+                nonzero[got++] = in[k + i];
     }
     if (!zeros || zeros * ZBLOCK > ZEROS_AS_MATCHES_MAX)
         return 0;
-    if (nonzero < 32)
-        return 1;
-    /* n random bytes show 256 (1 - (255/256)^n) distinct values on average
-     * (57 of 64, 162 of 256), code or text far fewer: take 80 % of that */
-    float expect = 256.0f * (1.0f - expf((float)nonzero * -0.0039138993f));
-    int distinct = __builtin_popcountll(seen[0]) + __builtin_popcountll(seen[1]) +
-                   __builtin_popcountll(seen[2]) + __builtin_popcountll(seen[3]);
-    return (float)distinct >= 0.8f * expect;
+    return got < 32 || prts__few_look_random(nonzero, got);
 }
 #endif
 
