@@ -716,9 +716,7 @@ static void t_encoder_reuse_matches_fresh(void **state)
     char *dir = tu_mkdtemp();
     char *in = tu_path(dir, "big.bin"), *out = tu_path(dir, "big.rts.png");
     size_t big = 5u << 20;
-    uint8_t *bytes = malloc(big);
-    tu_random_bytes(&seed, bytes, big);
-    tu_write_file(in, bytes, big);
+    uint8_t *bytes = tu_write_random_file(in, big, seed);
     char hex[65];
     tu_sha256_hex(bytes, big, hex);
     free(bytes);

@@ -1624,10 +1624,7 @@ static long decode_rss_kib(const char *png, const char *out)
 static char *compressed_png(const char *dir, const char *name, size_t n, uint64_t seed)
 {
     char *in = tu_strdupf("%s/%s.bin", dir, name), *png = tu_strdupf("%s/%s.rts.png", dir, name);
-    uint8_t *data = malloc(n);
-    tu_random_bytes(&seed, data, n);
-    tu_write_file(in, data, n);
-    free(data);
+    free(tu_write_random_file(in, n, seed));
     prts_encoder *enc = prts_encoder_new();
     assert_int_equal(prts_encoder_set_option(enc, PRTS_OPT_PAYLOAD_COMPRESSION, PRTS_PAYLOAD_ZLIB),
                      PRTS_OK);

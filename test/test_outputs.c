@@ -535,12 +535,8 @@ static void t_interrupt_leaves_nothing(void **state)
     fixture *f = *state;
     char *big = tu_path(f->dir, "big.bin");
     char *png = tu_path(f->dir, "big.rts.png");
-    uint64_t seed = 5;
     size_t n = 24u << 20;
-    uint8_t *data = malloc(n);
-    tu_random_bytes(&seed, data, n);
-    tu_write_file(big, data, n);
-    free(data);
+    free(tu_write_random_file(big, n, 5));
     assert_int_equal(encode(big, png, 1, NULL, 0), PRTS_OK);
     unlink(png);
     char *side = tu_strdupf("%s.meta.json", png);
@@ -622,11 +618,8 @@ static void t_big_hash_mismatch_leaves_nothing(void **state)
     char *png = tu_path(f->dir, "big.rts.png");
     char *out = tu_path(f->dir, "big.out");
     char *fifo = tu_path(f->dir, "big.pipe");
-    uint64_t seed = 18;
     size_t n = 24u << 20; /* above the 4 MiB of an output written through a mapping */
-    uint8_t *data = malloc(n);
-    tu_random_bytes(&seed, data, n);
-    tu_write_file(big, data, n);
+    uint8_t *data = tu_write_random_file(big, n, 18);
     char hex[65];
     tu_sha256_hex(data, n, hex);
     free(data);
@@ -668,11 +661,7 @@ static void t_output_without_space_fails_cleanly(void **state)
         char *in = tu_path(f->dir, "space.bin");
         char *png = tu_path(f->dir, "space.rts.png");
         char *out = tu_path(f->dir, "space.out");
-        uint64_t seed = 19 + i;
-        uint8_t *data = malloc(sizes[i]);
-        tu_random_bytes(&seed, data, sizes[i]);
-        tu_write_file(in, data, sizes[i]);
-        free(data);
+        free(tu_write_random_file(in, sizes[i], 19 + i));
         assert_int_equal(encode(in, png, 0, NULL, 0), PRTS_OK);
         tu_write_file(out, "keep", 4);
         pid_t pid = fork();

@@ -234,6 +234,15 @@ void tu_random_bytes(uint64_t *state, void *out, size_t n)
     }
 }
 
+uint8_t *tu_write_random_file(const char *path, size_t n, uint64_t seed)
+{
+    uint8_t *data = malloc(n ? n : 1);
+    assert_non_null(data);
+    tu_random_bytes(&seed, data, n);
+    tu_write_file(path, data, n);
+    return data;
+}
+
 void tu_sha256_hex(const void *data, size_t len, char out[65])
 {
     unsigned char md[32];

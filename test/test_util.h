@@ -64,6 +64,8 @@ json_t *tu_manifest(void);
 
 /* Deterministic pseudo-random bytes (xorshift64*; seed != 0). */
 void tu_random_bytes(uint64_t *state, void *out, size_t n);
+/* `n` pseudo-random bytes from `seed` written to `path`; returns them (free()). */
+uint8_t *tu_write_random_file(const char *path, size_t n, uint64_t seed);
 uint64_t tu_rand_next(uint64_t *state);
 /* Lowercase hex SHA-256 into out[65]. */
 void tu_sha256_hex(const void *data, size_t len, char out[65]);
