@@ -508,16 +508,14 @@ int prts__seg_compress(prts__deflater *d, const uint8_t *in, size_t n, int level
         return deflate_run(d, in, n, level, flush, pieces, out, e);
     /* runs of blocks of one class, each fed at its level */
     size_t at = 0;
+    int judged = -1; /* the class of the block at `at`, when the last run already judged it */
     while (at < n) {
         size_t blk = block_at(at, n);
-        int store = prts__looks_random(in + at, blk);
+        int store = judged >= 0 ? judged : prts__looks_random(in + at, blk);
         size_t end = at + blk;
-        while (end < n) {
-            size_t b = block_at(end, n);
-            if (prts__looks_random(in + end, b) != store)
+        for (judged = -1; end < n; end += block_at(end, n))
+            if ((judged = prts__looks_random(in + end, block_at(end, n))) != store)
                 break;
-            end += b;
-        }
         int fl = end == n ? flush : pieces ? Z_SYNC_FLUSH : Z_NO_FLUSH;
 #ifdef PRTS_HAVE_ISAL
         if (pieces && !store && random_around_zeros(in + at, end - at)) {
