@@ -395,17 +395,27 @@ static int load_file(prts_decoder *dec, const char *path, int decoding)
 /* Pixels to payload                                                   */
 
 /* The rows of the image come from the segment index on several threads when
- * the input is one of our files on disk, else from libspng in order. */
+ * the input is one of our files on disk, else from libspng in order.
+ *
+ * The index (png/segments_index.h) is a shortcut our encoder leaves beside the
+ * PNG, not part of it: a PNG whose index is wrong (a segment that leans on the
+ * row or the deflate data before it, a checksum that disagrees) may still be a
+ * sound PNG, and the stream API, which never sees the index, decodes it.  So
+ * when reading through the index fails, the file is read again in order and
+ * libspng's verdict stands: every reader of one file sees one image. */
 typedef struct row_source {
     prts__seg_reader *segs; /* NULL: libspng */
     uint32_t next;
+    int index_failed;       /* reading through segs failed: read again in order */
 } row_source;
 
-static int rows_begin(prts_decoder *dec, row_source *src)
+/* `use_index`: 0 reads in order even where the file has an index. */
+static int rows_begin(prts_decoder *dec, row_source *src, int use_index)
 {
     src->segs = NULL;
     src->next = 0;
-    if (dec->fd >= 0 && dec->png.plain_rgba8) {
+    src->index_failed = 0;
+    if (use_index && dec->fd >= 0 && dec->png.plain_rgba8) {
         int rc = prts__seg_reader_open(&src->segs, &dec->alloc, dec->fd, dec->png.side,
                                        prts__png_read_first_idat(&dec->png),
                                        (int)dec->opts[PRTS_OPT_THREADS], dec->png.name, &dec->err);
@@ -415,19 +425,28 @@ static int rows_begin(prts_decoder *dec, row_source *src)
     return prts__png_read_begin(&dec->png, &dec->err);
 }
 
+/* Note a failure of the index (out of memory is not the file's fault). */
+static int index_verdict(row_source *src, int rc)
+{
+    if (rc && rc != PRTS_E_NOMEM && src->segs)
+        src->index_failed = 1;
+    return rc;
+}
+
 static int rows_read(prts_decoder *dec, row_source *src, uint8_t *rows, size_t stride, uint32_t n)
 {
     int rc = src->segs ? prts__seg_reader_rows(src->segs, src->next, n, rows, stride, &dec->err)
                        : prts__png_read_rows(&dec->png, rows, stride, n, &dec->err);
     src->next += n;
-    return rc;
+    return index_verdict(src, rc);
 }
 
 static int rows_end(prts_decoder *dec, row_source *src)
 {
     prts__meta_texts t = {.name = dec->png.name}; /* a second metadata chunk after the pixels */
-    return src->segs ? prts__seg_reader_finish(src->segs, &dec->err)
-                     : prts__png_read_end(&dec->png, prts__meta_text_seen, &t, &dec->err);
+    return index_verdict(src, src->segs ? prts__seg_reader_finish(src->segs, &dec->err)
+                                        : prts__png_read_end(&dec->png, prts__meta_text_seen, &t,
+                                                             &dec->err));
 }
 
 typedef struct band_source {
@@ -444,13 +463,17 @@ static int get_rows(void *user, uint8_t *rows, size_t stride, uint32_t n, prts__
 
 /* Decode every row (backend/bands.h); scatter the payload into dest (NULL:
  * validate only), or, with a mirror (layout/mirror.h), into the mirror,
- * each finished band of rows written to the mirror's file. */
-static int read_pixels_to(prts_decoder *dec, uint8_t *dest, int mapped, prts__mirror *mirror)
+ * each finished band of rows written to the mirror's file.  *again: 1 when
+ * reading through the segment index failed (row_source): the caller decodes
+ * again with use_index 0, whose status stands. */
+static int read_pixels_to(prts_decoder *dec, uint8_t *dest, int mapped, prts__mirror *mirror,
+                          int use_index, int *again)
 {
     prts__err *e = &dec->err;
     row_source src;
+    *again = 0;
     int rc = prts__backend_check(&dec->backend, e);
-    if (rc || (rc = rows_begin(dec, &src)))
+    if (rc || (rc = rows_begin(dec, &src, use_index)))
         return rc;
     band_source from = {dec, &src};
     prts__bands_io io = {
@@ -461,13 +484,17 @@ static int read_pixels_to(prts_decoder *dec, uint8_t *dest, int mapped, prts__mi
     rc = prts__bands_run(&dec->alloc, &dec->backend, dec->png.side, &io, e);
     if (rc == PRTS_OK)
         rc = rows_end(dec, &src);
+    *again = src.index_failed;
     prts__seg_reader_free(src.segs);
     return rc;
 }
 
+/* read_pixels_to without a mirror: dest is rewritten whole by a second pass */
 static int read_pixels(prts_decoder *dec, uint8_t *dest, int mapped)
 {
-    return read_pixels_to(dec, dest, mapped, NULL);
+    int again;
+    int rc = read_pixels_to(dec, dest, mapped, NULL, 1, &again);
+    return again ? read_pixels_to(dec, dest, mapped, NULL, 0, &again) : rc;
 }
 
 /* Where the final payload bytes go: a hash, and a file or a stage. */
@@ -690,6 +717,36 @@ static int follow_end(follower *f, uint64_t len, int abandon, prts__err *e)
     return PRTS_OK;
 }
 
+/* A big plain payload into the fresh output file fd (sized to len) through a
+ * mirror (layout/mirror.h), band by band: the file's own pages, each band's
+ * taken from the file system before it is decoded into them, else a window
+ * written out; hashed beside the decode when verifying.  use_index, *again:
+ * read_pixels_to's. */
+static int decode_big(prts_decoder *dec, int fd, uint64_t len, prts__sha256 *sha, int use_index,
+                      int *again)
+{
+    prts__err *e = &dec->err;
+    prts__mirror m;
+    follower f;
+    int following = 0;
+    *again = 0;
+    int rc = prts__mirror_open(&m, fd, len, dec->png.side, e);
+    if (rc == PRTS_OK)
+        rc = prts__mirror_in_place(&m, e);
+    if (rc == PRTS_OK && sha->ctx && (rc = prts__mirror_track(&m, &dec->alloc, e)) == PRTS_OK)
+        following = follow_start(&f, fd, sha, &m);
+    if (rc == PRTS_OK)
+        rc = read_pixels_to(dec, m.base, 0, &m, use_index, again);
+    prts__mirror_close(&m);
+    if (following) {
+        int frc = follow_end(&f, rc == PRTS_OK ? len : 0, rc != PRTS_OK, e);
+        rc = rc ? rc : frc;
+    } else if (rc == PRTS_OK && sha->ctx) { /* no thread: one pass at the end */
+        rc = hash_fd(&dec->alloc, sha, fd, len, e);
+    }
+    return rc;
+}
+
 /* Plain payload straight into a fresh output file. */
 static int decode_into_fd(prts_decoder *dec, int fd, prts__sha256 *sha)
 {
@@ -698,30 +755,18 @@ static int decode_into_fd(prts_decoder *dec, int fd, prts__sha256 *sha)
     if (len == 0)
         return read_pixels(dec, NULL, 0);
     if (len > PRTS__MAP_OUTPUT_MAX) {
-        /* big: through a mirror (layout/mirror.h), band by band: the file's
-         * own pages, each band's taken from the file system before it is
-         * decoded into them, else a window written out */
         if (ftruncate(fd, (off_t)len) != 0)
             return prts__fail(e, PRTS_E_IO, "cannot size the output to %llu bytes: %s",
                               (unsigned long long)len, strerror(errno));
-        prts__mirror m;
-        follower f;
-        int following = 0;
-        int rc = prts__mirror_open(&m, fd, len, dec->png.side, e);
-        if (rc == PRTS_OK)
-            rc = prts__mirror_in_place(&m, e);
-        if (rc == PRTS_OK && sha->ctx && (rc = prts__mirror_track(&m, &dec->alloc, e)) == PRTS_OK)
-            following = follow_start(&f, fd, sha, &m);
-        if (rc == PRTS_OK)
-            rc = read_pixels_to(dec, m.base, 0, &m);
-        prts__mirror_close(&m);
-        if (following) {
-            int frc = follow_end(&f, rc == PRTS_OK ? len : 0, rc != PRTS_OK, e);
-            rc = rc ? rc : frc;
-        } else if (rc == PRTS_OK && sha->ctx) { /* no thread: one pass at the end */
-            rc = hash_fd(&dec->alloc, sha, fd, len, e);
+        int again, rc = decode_big(dec, fd, len, sha, 1, &again);
+        if (!again)
+            return rc;
+        if (sha->ctx) { /* the hash had taken some of the first pass's bytes */
+            prts__sha256_free(sha);
+            if ((rc = prts__sha256_init(sha, e)))
+                return rc;
         }
-        return rc;
+        return decode_big(dec, fd, len, sha, 0, &again);
     }
     /* small: through a mapping of the whole output, its space reserved first
      * (a write through a mapping cannot report a full disk) */
@@ -808,7 +853,8 @@ static int range_rows(prts_decoder *dec, row_source *src, uint32_t first, uint32
                       uint8_t *rows, size_t stride)
 {
     if (src->segs)
-        return prts__seg_reader_rows(src->segs, first, n, rows, stride, &dec->err);
+        return index_verdict(src, prts__seg_reader_rows(src->segs, first, n, rows, stride,
+                                                        &dec->err));
     while (src->next < first) {
         uint32_t skip = first - src->next < n ? first - src->next : n;
         int rc = rows_read(dec, src, rows, stride, skip);
@@ -850,7 +896,7 @@ int prts_decoder_decode_range(prts_decoder *dec, const char *path, uint64_t offs
     if (!rows || !tiles)
         rc = prts__fail(e, PRTS_E_NOMEM, "cannot allocate a strip of %zu bytes", stride * lay.tile);
     else
-        rc = rows_begin(dec, &src);
+        rc = rows_begin(dec, &src, 1);
     if (rc == PRTS_OK && src.segs)
         prts__seg_reader_horizon(src.segs, last);
     int redo = 0;
@@ -859,15 +905,15 @@ int prts_decoder_decode_range(prts_decoder *dec, const char *path, uint64_t offs
             if ((rc = range_rows(dec, &src, s * lay.tile, lay.tile, rows, stride)) == PRTS_OK)
                 prts__range_gather(&lay, s, tiles, rows, stride, offset, offset + len, buf);
         }
-        if (rc || !src.segs || !prts__seg_reader_disagrees(src.segs))
+        if (!src.segs || !(rc ? src.index_failed : prts__seg_reader_disagrees(src.segs)))
             break;
-        /* A segment disagrees with the index's checksum of it: the index or the rows are
-         * damaged, and only the zlib stream's own Adler-32 can tell which.  Read the
-         * range again in order, then the rest of the image to check it. */
+        /* A segment disagrees with the index's checksum of it, or could not be read
+         * through the index: the index or the rows are damaged, and only the PNG's own
+         * stream can tell which (row_source).  Read the range again in order, then the
+         * rest of the image to check it. */
         prts__seg_reader_free(src.segs);
-        src = (row_source){0};
         redo = 1;
-        rc = prts__png_read_begin(&dec->png, e);
+        rc = rows_begin(dec, &src, 0);
     }
     while (rc == PRTS_OK && redo && src.next < g)
         rc = rows_read(dec, &src, rows, stride, g - src.next < lay.tile ? g - src.next : lay.tile);

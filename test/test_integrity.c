@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 /* ---- fixtures ------------------------------------------------------------------------ */
 
@@ -402,6 +403,124 @@ static void t_index_checksum_only(void **state)
     free(in);
     tu_buf_free(&png);
     free(data);
+}
+
+/* The image data of `png` deflated again as one segment per entry of its index, with
+ * `flush` between segments (Z_FULL_FLUSH: each stands alone, as our encoder writes them;
+ * Z_SYNC_FLUSH: each may refer back into the one before), and, with `up`, segment 1's
+ * first row filtered Up (same pixels: the row before it is subtracted first).  The
+ * index's offsets and Adler-32s and every CRC are rewritten to match: a sound PNG
+ * whose index names segments that do not all stand alone. */
+static void resegment(tu_buf *png, int flush, int up)
+{
+    long ihdr = tu_png_find_chunk(png->data, png->len, "IHDR", 0);
+    uint32_t side = be32(png->data + ihdr + 8);
+    size_t rowb = 1 + 4 * (size_t)side, raw_len = rowb * side;
+    long idat[256];
+    int nidat = idat_chunks(png, idat, 256);
+    assert_true(nidat > 0 && nidat < 256);
+    tu_buf z = {0};
+    for (int i = 0; i < nidat; i++)
+        tu_buf_append(&z, png->data + idat[i] + 8, be32(png->data + idat[i]));
+    uint8_t *raw = malloc(raw_len);
+    uLongf got = raw_len;
+    assert_int_equal(uncompress(raw, &got, z.data, z.len), Z_OK);
+    assert_int_equal(got, raw_len);
+
+    long ix = tu_png_find_chunk(png->data, png->len, "prIX", 0);
+    uint32_t ix_len = be32(png->data + ix);
+    uint8_t *d = malloc(ix_len);
+    memcpy(d, png->data + ix + 8, ix_len);
+    uint32_t count = be32(d + 4);
+    assert_true(count >= 2);
+    if (up) {
+        uint8_t *row = raw + be32(d + 20 + 16 + 8) * rowb, *prev = row - rowb;
+        assert_int_equal(row[0], 0);
+        assert_int_equal(prev[0], 0);
+        for (size_t i = 1; i < rowb; i++)
+            row[i] = (uint8_t)(row[i] - prev[i]);
+        row[0] = 2;
+    }
+    tu_buf out = {0};
+    tu_buf_append(&out, png->data, (size_t)idat[0]);
+    z_stream zs = {0};
+    assert_int_equal(deflateInit(&zs, 6), Z_OK);
+    size_t cap = compressBound(raw_len) + 64;
+    uint8_t *seg = malloc(cap);
+    for (uint32_t k = 0; k < count; k++) {
+        size_t first = be32(d + 20 + 16 * k + 8) * rowb;
+        size_t end = k + 1 < count ? be32(d + 20 + 16 * (k + 1) + 8) * rowb : raw_len;
+        zs.next_in = raw + first;
+        zs.avail_in = (uInt)(end - first);
+        zs.next_out = seg;
+        zs.avail_out = (uInt)cap;
+        assert_int_equal(deflate(&zs, k + 1 < count ? flush : Z_FINISH),
+                         k + 1 < count ? Z_OK : Z_STREAM_END);
+        size_t n = cap - zs.avail_out;
+        put64(d + 20 + 16 * k, out.len);
+        uint8_t be[4] = {(uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n};
+        uint32_t adler = (uint32_t)adler32(1, raw + first, (uInt)(end - first));
+        for (int i = 0; i < 4; i++)
+            d[20 + 16 * k + 12 + i] = (uint8_t)(adler >> (24 - 8 * i));
+        tu_buf_append(&out, be, 4);
+        tu_buf_append(&out, "IDAT", 4);
+        tu_buf_append(&out, seg, n);
+        tu_buf_append(&out, "CRC!", 4);
+        tu_png_fix_crc(out.data, (long)(out.len - n - 12));
+    }
+    deflateEnd(&zs);
+    put64(d + 12, out.len);
+    size_t at = out.len;
+    tu_buf_append(&out, png->data + ix, 8);
+    tu_buf_append(&out, d, ix_len);
+    tu_buf_append(&out, "CRC!", 4);
+    tu_png_fix_crc(out.data, (long)at);
+    tu_buf_append(&out, png->data + ix + 12 + ix_len, png->len - (size_t)(ix + 12 + ix_len));
+    tu_buf_free(png);
+    *png = out;
+    free(seg);
+    free(d);
+    free(raw);
+    tu_buf_free(&z);
+}
+
+/* The index is a shortcut beside the PNG: a sound PNG whose index names segments that
+ * do not stand alone (found by fuzzing: a segment's first row filtered Up, a segment's
+ * deflate data referring back into the one before) decodes the same through every API,
+ * as libspng and any PNG reader decode it, verified or not, small or big (the big output
+ * is decoded in place with its hash beside: both start again), byte ranges too.  Before,
+ * the file API refused what the stream API decoded. */
+static void t_index_segments_not_alone(void **state)
+{
+    fx *f = *state;
+    for (int big = 0; big < 2; big++) {
+        /* compressible (deflate refers back), sizes either side of the 4 MiB that
+         * sends a decoded file through the in-place mirror */
+        size_t n = big ? 6u << 20 : 3u << 20;
+        uint8_t *data = malloc(n);
+        for (size_t i = 0; i < n; i++)
+            data[i] = (uint8_t)(i % 251 * 7 + i / 4093);
+        for (int up = 0; up < 2; up++) {
+            tu_buf png = {0};
+            encode(data, n, PRTS_LEVEL_ADAPTIVE(1), PRTS_FILTER_NONE, &png);
+            resegment(&png, up ? Z_FULL_FLUSH : Z_SYNC_FLUSH, up);
+            expect_all(f->dir, &png, PRTS_VERIFY_OFF, PRTS_OK, NULL, data, n);
+            expect_all(f->dir, &png, PRTS_VERIFY_REQUIRED, PRTS_OK, NULL, data, n);
+            char *in = tu_path(f->dir, "in.rts.png");
+            tu_write_file(in, png.data, png.len);
+            uint8_t buf[4096];
+            for (uint64_t off = 0; off + sizeof buf <= n; off += n / 7) {
+                prts_decoder *dec = decoder(PRTS_VERIFY_OFF);
+                int rc = prts_decoder_decode_range(dec, in, off, buf, sizeof buf);
+                check_outcome("decode_range", rc, PRTS_OK, prts_decoder_last_error(dec), NULL);
+                tu_assert_bytes_equal(buf, sizeof buf, data + off, sizeof buf);
+                prts_decoder_free(dec);
+            }
+            free(in);
+            tu_buf_free(&png);
+        }
+        free(data);
+    }
 }
 
 /* ---- 5. a PNG and its sidecar that disagree -------------------------------------------- */
@@ -823,6 +942,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(t_adler_trailer_apart, tu_fx_setup, tu_fx_teardown),
         cmocka_unit_test_setup_teardown(t_index_other_image, tu_fx_setup, tu_fx_teardown),
         cmocka_unit_test_setup_teardown(t_index_checksum_only, tu_fx_setup, tu_fx_teardown),
+        cmocka_unit_test_setup_teardown(t_index_segments_not_alone, tu_fx_setup, tu_fx_teardown),
         cmocka_unit_test_setup_teardown(t_sidecar_other_file, tu_fx_setup, tu_fx_teardown),
         cmocka_unit_test_setup_teardown(t_sidecar_adds_keys, tu_fx_setup, tu_fx_teardown),
         cmocka_unit_test_setup_teardown(t_verify_by_default, tu_fx_setup, tu_fx_teardown),

@@ -16,6 +16,14 @@ into OUTDIR (default test/fuzz/regressions/decode):
       stream, then image Y's IDAT chunks, with Y's metadata and a prIX index
       pointing at Y's chunks: the indexed reader reads Y, libspng (and PIL,
       pngcheck, zlib) read X
+  segment-filter-up.png         found by CI's fuzzing: a valid PNG whose
+      prIX index names a segment whose first row uses filter Up (the row
+      before it: the pixels are the same, zeros on zeros); libspng decodes
+      it, the indexed reader refused it ("starts a segment but uses filter 2")
+  segment-lookback.png          the same kind: a valid PNG whose second
+      segment's deflate data refers back into the first (a sync flush, not a
+      full flush, between them); libspng decodes it, the indexed reader,
+      which inflates each segment apart, refused it ("too far back")
 
 Each file is checked here against the property it breaks (with Python's
 zlib as the reference reader), so a change of the encoder's output that
@@ -127,6 +135,41 @@ def index_differential(x, y):
     return out
 
 
+def resegment(parts, flush, up=False):
+    """The same image with its IDAT stream re-made as two segments at the index's
+    second row (the index's offsets and Adler-32s rewritten to match, so that
+    every checksum holds), `flush` between them; `up`: that row's filter byte
+    set to Up (2), which leaves a zero row under a zero row as it is."""
+    side = struct.unpack('>I', parts[0][1][:4])[0]
+    rowb = 1 + 4 * side
+    raw = bytearray(zlib.decompress(idat(parts)))
+    ix = next(d for k, d in parts if k == b'prIX')
+    assert struct.unpack('>I', ix[4:8])[0] == 2, 'need an image of two segments'
+    cut = struct.unpack('>I', ix[20 + 16 + 8:20 + 16 + 12])[0] * rowb
+    if up:
+        assert raw[cut] == 0 and not any(raw[cut - rowb:cut + rowb]), 'rows not zero'
+        raw[cut] = 2
+    z = zlib.compressobj(6)
+    first = z.compress(bytes(raw[:cut])) + z.flush(flush)
+    second = z.compress(bytes(raw[cut:])) + z.flush()
+    assert zlib.decompress(first + second) == bytes(raw)
+    try:  # the second segment alone (as the indexed reader inflates it)
+        alone = zlib.decompressobj(-15).decompress(second[:-4])
+    except zlib.error:
+        alone = None
+    assert up or alone != bytes(raw[cut:]), 'the second segment stands alone'
+    head = [(k, d) for k, d in parts if k not in (b'IDAT', b'prIX', b'IEND')]
+    at = 8 + sum(12 + len(d) for _, d in head)
+    off = [at, at + 12 + len(first)]
+    end = off[1] + 12 + len(second)
+    ix = bytearray(ix[:20] + ix[20:20 + 32] + ix[-4:])
+    ix[12:20] = struct.pack('>Q', end)
+    for i, (o, rows) in enumerate(zip(off, (raw[:cut], raw[cut:]))):
+        ix[20 + 16 * i:20 + 16 * i + 8] = struct.pack('>Q', o)
+        ix[20 + 16 * i + 12:20 + 16 * i + 16] = struct.pack('>I', zlib.adler32(bytes(rows)))
+    return head + [(b'IDAT', first), (b'IDAT', second), (b'prIX', bytes(ix)), (b'IEND', b'')]
+
+
 def main():
     if len(sys.argv) not in (2, 3):
         sys.exit(__doc__)
@@ -136,12 +179,16 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         x = encode(cli, tmp, 'x', payload(1))
         y = encode(cli, tmp, 'y', payload(2))
+        # 300,032 bytes: a 512 x 512 grid, 511 rows of 1 MiB a segment: two segments
+        big = encode(cli, tmp, 'big', bytes(range(256)) * 1172)
     assert any(k == b'prIX' for k, _ in x), 'the encoder wrote no prIX index'
     bad = adler_unchecked(x)
     files = {
         'adler-unchecked-indexed.png': bad,
         'adler-unchecked-no-index.png': [(k, d) for k, d in bad if k != b'prIX'],
         'index-differential.png': index_differential(x, y),
+        'segment-filter-up.png': resegment(big, zlib.Z_FULL_FLUSH, up=True),
+        'segment-lookback.png': resegment(big, zlib.Z_SYNC_FLUSH),
     }
     for name, parts in files.items():
         with open(os.path.join(outdir, name), 'wb') as f:
