@@ -408,10 +408,12 @@ static void t_index_checksum_only(void **state)
 /* The image data of `png` deflated again as one segment per entry of its index, with
  * `flush` between segments (Z_FULL_FLUSH: each stands alone, as our encoder writes them;
  * Z_SYNC_FLUSH: each may refer back into the one before), and, with `up`, segment 1's
- * first row filtered Up (same pixels: the row before it is subtracted first).  The
+ * first row filtered Up (same pixels: the row before it is subtracted first); with
+ * `unended`, segment 0 loses the 4 length bytes of the flush's empty stored block, so
+ * that it ends on the head of a block the next segment does not continue.  The
  * index's offsets and Adler-32s and every CRC are rewritten to match: a sound PNG
  * whose index names segments that do not all stand alone. */
-static void resegment(tu_buf *png, int flush, int up)
+static void resegment(tu_buf *png, int flush, int up, int unended)
 {
     long ihdr = tu_png_find_chunk(png->data, png->len, "IHDR", 0);
     uint32_t side = be32(png->data + ihdr + 8);
@@ -457,6 +459,10 @@ static void resegment(tu_buf *png, int flush, int up)
         assert_int_equal(deflate(&zs, k + 1 < count ? flush : Z_FINISH),
                          k + 1 < count ? Z_OK : Z_STREAM_END);
         size_t n = cap - zs.avail_out;
+        if (unended && k == 0) {
+            assert_memory_equal(seg + n - 4, "\0\0\xff\xff", 4);
+            n -= 4;
+        }
         put64(d + 20 + 16 * k, out.len);
         uint8_t be[4] = {(uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n};
         uint32_t adler = (uint32_t)adler32(1, raw + first, (uInt)(end - first));
@@ -503,7 +509,7 @@ static void t_index_segments_not_alone(void **state)
         for (int up = 0; up < 2; up++) {
             tu_buf png = {0};
             encode(data, n, PRTS_LEVEL_ADAPTIVE(1), PRTS_FILTER_NONE, &png);
-            resegment(&png, up ? Z_FULL_FLUSH : Z_SYNC_FLUSH, up);
+            resegment(&png, up ? Z_FULL_FLUSH : Z_SYNC_FLUSH, up, 0);
             expect_all(f->dir, &png, PRTS_VERIFY_OFF, PRTS_OK, NULL, data, n);
             expect_all(f->dir, &png, PRTS_VERIFY_REQUIRED, PRTS_OK, NULL, data, n);
             char *in = tu_path(f->dir, "in.rts.png");
@@ -519,6 +525,38 @@ static void t_index_segments_not_alone(void **state)
             free(in);
             tu_buf_free(&png);
         }
+        free(data);
+    }
+}
+
+/* The other way round: segment 0 ends on the head of a stored block whose lengths are
+ * missing.  Segment 1, inflated alone, gives the right rows and every checksum holds, so
+ * the indexed reader decoded the file, while the stream read whole is corrupt, as zlib,
+ * libspng and every PNG reader say: now every API refuses it. */
+static void t_index_segment_unended(void **state)
+{
+    fx *f = *state;
+    for (int big = 0; big < 2; big++) {
+        size_t n = big ? 6u << 20 : 3u << 20;
+        uint8_t *data = malloc(n);
+        for (size_t i = 0; i < n; i++)
+            data[i] = (uint8_t)(i % 251 * 7 + i / 4093);
+        tu_buf png = {0};
+        encode(data, n, PRTS_LEVEL_ADAPTIVE(1), PRTS_FILTER_NONE, &png);
+        resegment(&png, Z_FULL_FLUSH, 0, 1);
+        expect_all(f->dir, &png, PRTS_VERIFY_OFF, PRTS_E_PNG, NULL, data, n);
+        expect_all(f->dir, &png, PRTS_VERIFY_REQUIRED, PRTS_E_PNG, NULL, data, n);
+        char *in = tu_path(f->dir, "in.rts.png");
+        tu_write_file(in, png.data, png.len);
+        /* a byte range in segment 0 (payload byte 0 is pixel (0, 0)); one elsewhere
+         * reads its own segments alone, by design (format §11) */
+        uint8_t buf[4096];
+        prts_decoder *dec = decoder(PRTS_VERIFY_OFF);
+        int rc = prts_decoder_decode_range(dec, in, 0, buf, sizeof buf);
+        check_outcome("decode_range", rc, PRTS_E_PNG, prts_decoder_last_error(dec), NULL);
+        prts_decoder_free(dec);
+        free(in);
+        tu_buf_free(&png);
         free(data);
     }
 }
@@ -943,6 +981,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(t_index_other_image, tu_fx_setup, tu_fx_teardown),
         cmocka_unit_test_setup_teardown(t_index_checksum_only, tu_fx_setup, tu_fx_teardown),
         cmocka_unit_test_setup_teardown(t_index_segments_not_alone, tu_fx_setup, tu_fx_teardown),
+        cmocka_unit_test_setup_teardown(t_index_segment_unended, tu_fx_setup, tu_fx_teardown),
         cmocka_unit_test_setup_teardown(t_sidecar_other_file, tu_fx_setup, tu_fx_teardown),
         cmocka_unit_test_setup_teardown(t_sidecar_adds_keys, tu_fx_setup, tu_fx_teardown),
         cmocka_unit_test_setup_teardown(t_verify_by_default, tu_fx_setup, tu_fx_teardown),

@@ -102,6 +102,22 @@ static const char *isal_why(int irc)
     }
 }
 
+/* A segment other than the last must end between two blocks, at a byte (our
+ * writer ends each with a sync flush: an empty stored block): only then does
+ * the next one, inflated alone from its first byte, read what the stream read
+ * whole reads there.  A segment that ends on the head of a block, or on bits
+ * of padding that the whole stream would read as the next head, passed every
+ * other check, and the file API decoded rows that zlib, libspng and every
+ * PNG reader refuse (test/fuzz/regressions/decode/segment-unended.png).  At
+ * the end of the input ISA-L may already have moved to reading the next
+ * header (ISAL_BLOCK_HDR) with nothing of it read. */
+static int between_blocks(const struct inflate_state *st)
+{
+    return (st->block_state == ISAL_BLOCK_NEW_HDR ||
+            (st->block_state == ISAL_BLOCK_HDR && st->tmp_in_size == 0)) &&
+           st->read_in_length == 0;
+}
+
 static int inflate_rows(prts__seg_reader *r, inflater *f, const uint8_t *in, size_t n,
                         uint8_t *rows, size_t want, int last, const char **why)
 {
@@ -136,6 +152,10 @@ static int inflate_rows(prts__seg_reader *r, inflater *f, const uint8_t *in, siz
     int left = st->avail_in > 0 || st->read_in_length >= 8;
     if (st->avail_out != (st->next_out == &spare ? 1u : 0u) || done != last || left) {
         *why = done && (!last || left) ? "the stream ends early" : "wrong length";
+        return PRTS_E_PNG;
+    }
+    if (!last && !between_blocks(st)) {
+        *why = "it does not end where a block ends, at a byte";
         return PRTS_E_PNG;
     }
     return PRTS_OK;
@@ -182,6 +202,13 @@ static int inflate_rows(prts__seg_reader *r, inflater *f, const uint8_t *in, siz
              (last ? zrc == Z_STREAM_END : zrc == Z_OK || zrc == Z_BUF_ERROR);
     if (!ok) {
         *why = z->msg ? z->msg : zrc == Z_STREAM_END ? "the stream ends early" : "wrong length";
+        return PRTS_E_PNG;
+    }
+    /* between two blocks, at a byte (see the ISA-L version): zlib's data_type
+     * is then 128 (waiting for a block's head, no bits left over, not in the
+     * last block) */
+    if (!last && z->data_type != 128) {
+        *why = "it does not end where a block ends, at a byte";
         return PRTS_E_PNG;
     }
     return PRTS_OK;

@@ -24,6 +24,10 @@ into OUTDIR (default test/fuzz/regressions/decode):
       segment's deflate data refers back into the first (a sync flush, not a
       full flush, between them); libspng decodes it, the indexed reader,
       which inflates each segment apart, refused it ("too far back")
+  segment-unended.png           the other way round: the first segment ends
+      on the head of a stored block whose lengths are missing; the second,
+      inflated alone, gives the right rows, so the indexed reader decoded the
+      file, while zlib, libspng and every PNG reader refuse its stream
 
 Each file is checked here against the property it breaks (with Python's
 zlib as the reference reader), so a change of the encoder's output that
@@ -135,11 +139,14 @@ def index_differential(x, y):
     return out
 
 
-def resegment(parts, flush, up=False):
+def resegment(parts, flush, up=False, unended=False):
     """The same image with its IDAT stream re-made as two segments at the index's
     second row (the index's offsets and Adler-32s rewritten to match, so that
     every checksum holds), `flush` between them; `up`: that row's filter byte
-    set to Up (2), which leaves a zero row under a zero row as it is."""
+    set to Up (2), which leaves a zero row under a zero row as it is;
+    `unended`: the sync flush's empty stored block loses its 4 length bytes,
+    so that the first segment ends on the head of a block that the second
+    does not continue."""
     side = struct.unpack('>I', parts[0][1][:4])[0]
     rowb = 1 + 4 * side
     raw = bytearray(zlib.decompress(idat(parts)))
@@ -152,12 +159,22 @@ def resegment(parts, flush, up=False):
     z = zlib.compressobj(6)
     first = z.compress(bytes(raw[:cut])) + z.flush(flush)
     second = z.compress(bytes(raw[cut:])) + z.flush()
-    assert zlib.decompress(first + second) == bytes(raw)
+    if unended:
+        assert first.endswith(b'\0\0\xff\xff')
+        first = first[:-4]
+        try:
+            zlib.decompress(first + second)
+            raise AssertionError('zlib accepted the unended segment')
+        except zlib.error:
+            pass
+    else:
+        assert zlib.decompress(first + second) == bytes(raw)
     try:  # the second segment alone (as the indexed reader inflates it)
         alone = zlib.decompressobj(-15).decompress(second[:-4])
     except zlib.error:
         alone = None
-    assert up or alone != bytes(raw[cut:]), 'the second segment stands alone'
+    assert (up or unended) == (alone == bytes(raw[cut:])), 'the second segment alone'
+
     head = [(k, d) for k, d in parts if k not in (b'IDAT', b'prIX', b'IEND')]
     at = 8 + sum(12 + len(d) for _, d in head)
     off = [at, at + 12 + len(first)]
@@ -189,6 +206,7 @@ def main():
         'index-differential.png': index_differential(x, y),
         'segment-filter-up.png': resegment(big, zlib.Z_FULL_FLUSH, up=True),
         'segment-lookback.png': resegment(big, zlib.Z_SYNC_FLUSH),
+        'segment-unended.png': resegment(big, zlib.Z_FULL_FLUSH, unended=True),
     }
     for name, parts in files.items():
         with open(os.path.join(outdir, name), 'wb') as f:
