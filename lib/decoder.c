@@ -489,12 +489,26 @@ static int read_pixels_to(prts_decoder *dec, uint8_t *dest, int mapped, prts__mi
     return rc;
 }
 
+/* The status of the read in order that followed a failed read through the index
+ * (`index_rc`, its message in `index_err`): it stands, but where it is the same failure
+ * the index's message, which names the rows, is kept. */
+static int in_order_verdict(prts_decoder *dec, int index_rc, const prts__err *index_err, int rc)
+{
+    if (rc && rc == index_rc)
+        dec->err = *index_err;
+    return rc;
+}
+
 /* read_pixels_to without a mirror: dest is rewritten whole by a second pass */
 static int read_pixels(prts_decoder *dec, uint8_t *dest, int mapped)
 {
     int again;
     int rc = read_pixels_to(dec, dest, mapped, NULL, 1, &again);
-    return again ? read_pixels_to(dec, dest, mapped, NULL, 0, &again) : rc;
+    if (!again)
+        return rc;
+    prts__err index_err = dec->err;
+    return in_order_verdict(dec, rc, &index_err,
+                            read_pixels_to(dec, dest, mapped, NULL, 0, &again));
 }
 
 /* Where the final payload bytes go: a hash, and a file or a stage. */
@@ -761,12 +775,14 @@ static int decode_into_fd(prts_decoder *dec, int fd, prts__sha256 *sha)
         int again, rc = decode_big(dec, fd, len, sha, 1, &again);
         if (!again)
             return rc;
+        prts__err index_err = dec->err;
         if (sha->ctx) { /* the hash had taken some of the first pass's bytes */
             prts__sha256_free(sha);
-            if ((rc = prts__sha256_init(sha, e)))
-                return rc;
+            int src = prts__sha256_init(sha, e);
+            if (src)
+                return src;
         }
-        return decode_big(dec, fd, len, sha, 0, &again);
+        return in_order_verdict(dec, rc, &index_err, decode_big(dec, fd, len, sha, 0, &again));
     }
     /* small: through a mapping of the whole output, its space reserved first
      * (a write through a mapping cannot report a full disk) */
@@ -899,7 +915,8 @@ int prts_decoder_decode_range(prts_decoder *dec, const char *path, uint64_t offs
         rc = rows_begin(dec, &src, 1);
     if (rc == PRTS_OK && src.segs)
         prts__seg_reader_horizon(src.segs, last);
-    int redo = 0;
+    int redo = 0, index_rc = PRTS_OK;
+    prts__err index_err;
     while (rc == PRTS_OK) {
         for (uint32_t s = first / lay.tile; rc == PRTS_OK && s <= last / lay.tile; s++) {
             if ((rc = range_rows(dec, &src, s * lay.tile, lay.tile, rows, stride)) == PRTS_OK)
@@ -911,6 +928,8 @@ int prts_decoder_decode_range(prts_decoder *dec, const char *path, uint64_t offs
          * through the index: the index or the rows are damaged, and only the PNG's own
          * stream can tell which (row_source).  Read the range again in order, then the
          * rest of the image to check it. */
+        index_rc = rc;
+        index_err = dec->err;
         prts__seg_reader_free(src.segs);
         redo = 1;
         rc = rows_begin(dec, &src, 0);
@@ -919,6 +938,8 @@ int prts_decoder_decode_range(prts_decoder *dec, const char *path, uint64_t offs
         rc = rows_read(dec, &src, rows, stride, g - src.next < lay.tile ? g - src.next : lay.tile);
     if (rc == PRTS_OK && redo)
         rc = rows_end(dec, &src);
+    if (redo)
+        rc = in_order_verdict(dec, index_rc, &index_err, rc);
     if (rc)
         prts__fail_path(e, path);
     prts__seg_reader_free(src.segs);
