@@ -490,6 +490,18 @@ static void resegment(tu_buf *png, int flush, int up, int unended)
     tu_buf_free(&z);
 }
 
+/* A payload deflate compresses by referring back, of a size either side (`big`) of the
+ * 4 MiB that sends a decoded file through the in-place mirror. */
+static uint8_t *compressible_payload(int big, size_t *n)
+{
+    *n = big ? 6u << 20 : 3u << 20;
+    uint8_t *data = malloc(*n);
+    assert_non_null(data);
+    for (size_t i = 0; i < *n; i++)
+        data[i] = (uint8_t)(i % 251 * 7 + i / 4093);
+    return data;
+}
+
 /* The index is a shortcut beside the PNG: a sound PNG whose index names segments that
  * do not stand alone (found by fuzzing: a segment's first row filtered Up, a segment's
  * deflate data referring back into the one before) decodes the same through every API,
@@ -500,12 +512,8 @@ static void t_index_segments_not_alone(void **state)
 {
     fx *f = *state;
     for (int big = 0; big < 2; big++) {
-        /* compressible (deflate refers back), sizes either side of the 4 MiB that
-         * sends a decoded file through the in-place mirror */
-        size_t n = big ? 6u << 20 : 3u << 20;
-        uint8_t *data = malloc(n);
-        for (size_t i = 0; i < n; i++)
-            data[i] = (uint8_t)(i % 251 * 7 + i / 4093);
+        size_t n;
+        uint8_t *data = compressible_payload(big, &n);
         for (int up = 0; up < 2; up++) {
             tu_buf png = {0};
             encode(data, n, PRTS_LEVEL_ADAPTIVE(1), PRTS_FILTER_NONE, &png);
@@ -537,10 +545,8 @@ static void t_index_segment_unended(void **state)
 {
     fx *f = *state;
     for (int big = 0; big < 2; big++) {
-        size_t n = big ? 6u << 20 : 3u << 20;
-        uint8_t *data = malloc(n);
-        for (size_t i = 0; i < n; i++)
-            data[i] = (uint8_t)(i % 251 * 7 + i / 4093);
+        size_t n;
+        uint8_t *data = compressible_payload(big, &n);
         tu_buf png = {0};
         encode(data, n, PRTS_LEVEL_ADAPTIVE(1), PRTS_FILTER_NONE, &png);
         resegment(&png, Z_FULL_FLUSH, 0, 1);
