@@ -131,3 +131,8 @@ void prts__pool_stop(prts__pool *p)
     prts__free(p->alloc, p->entries);
     memset(p, 0, sizeof *p);
 }
+
+uint32_t prts__pool_slots(int nthreads, uint64_t tasks)
+{
+    return (tasks <= PRTS__POOL_SHORT_RUN ? 1 : 2) * (uint32_t)nthreads + 1;
+}

@@ -510,7 +510,7 @@ int prts__seg_reader_open(prts__seg_reader **out, const prts_allocator *a, int f
             r->max_rows = seg_rows(r, k);
     int n = prts__pool_threads(threads);
     r->nthreads = r->ix.count < 2 || n < 2 ? 0 : n;
-    r->nslots = r->nthreads ? 2 * (uint32_t)r->nthreads + 1 : 1;
+    r->nslots = r->nthreads ? prts__pool_slots(r->nthreads, r->ix.count) : 1;
     r->slots = prts__calloc(a, r->nslots, sizeof *r->slots);
     if (!r->slots) {
         prts__seg_reader_free(r);

@@ -530,7 +530,7 @@ int prts__png_write_begin(prts__png_writer **out, const prts__png_params *p, prt
     int threads = nseg < 2 ? 0 : prts__pool_threads(p->threads);
     w->nthreads = threads < 2 ? 0 : threads;
     w->any_thread = p->write_any_thread && w->nthreads; /* before the threads start */
-    w->nslots = w->nthreads ? 2 * (uint32_t)w->nthreads + 1 : 1;
+    w->nslots = w->nthreads ? prts__pool_slots(w->nthreads, nseg) : 1;
     *out = w;
 
     w->slots = prts__calloc(w->alloc, w->nslots, sizeof *w->slots);
