@@ -10,12 +10,15 @@
  * the file as in the mirror.  Encoding, the mirror is the file mapped in
  * place, and before each band exactly those runs are populated
  * (MADV_POPULATE_READ: no fault-around, no copy, no fresh pages to zero);
- * where the file system cannot map it, they are read with pread.  The backends see an ordinary payload pointer; memory in use is
- * one band's payload (16 MiB at grid 65536), released after the band.
- * Decoding, the squares of the bands in flight are backed by one window of
- * pages reused from band to band (prts__mirror_prepare), and the mirror can
- * report the prefix of the payload already whole in the file
- * (prts__mirror_track), so its hash is taken beside the decode. */
+ * where the file system cannot map it, they are read with pread.  The
+ * backends see an ordinary payload pointer; memory in use is one band's
+ * payload (16 MiB at grid 65536), released after the band.  Decoding, the
+ * mirror is the output file mapped in place as well (prts__mirror_in_place),
+ * each band's squares populated for writing; where that cannot be, they are
+ * backed by one window of pages reused from band to band and written out
+ * with pwrite.  Either way the mirror can report the prefix of the payload
+ * already whole in the file (prts__mirror_track), so its hash is taken
+ * beside the decode. */
 #ifndef PRTS__MIRROR_H
 #define PRTS__MIRROR_H
 
@@ -78,7 +81,8 @@ void prts__mirror_done(prts__mirror *m, uint32_t row);
  * pwrite). */
 int prts__mirror_in_place(prts__mirror *m, prts__err *e);
 /* Decoding: make the payload of rows [0, row_end) writable before the band is
- * decoded into it (maps window pages over its squares). */
+ * decoded into it (in place: populates the file's pages there; else maps
+ * window pages over its squares). */
 int prts__mirror_prepare(prts__mirror *m, uint32_t row_end, prts__err *e);
 /* The other direction (decoding into the file `fd`): the payload of rows
  * [0, row_end) is complete in the mirror: pwrite it to the file and give
