@@ -852,6 +852,16 @@ static void encode_plain(const uint8_t *bytes, size_t n, int mode, tu_buf *png, 
     prts_encoder_free(enc);
 }
 
+/* The original's WASM vector (returned, *n bytes) encoded in code mode: *png, *meta. */
+static uint8_t *code_vector(size_t *n, tu_buf *png, json_t **meta)
+{
+    char *vp = tu_vector_path("code-wasm.bin");
+    uint8_t *d = tu_read_file(vp, n);
+    free(vp);
+    encode_plain(d, *n, PRTS_MODE_CODE, png, meta);
+    return d;
+}
+
 /* Rewrite `m` as the encoder writes a compressed payload: data_size, then
  * compression {type, level, original_size, compressed_size, ratio} and
  * encoded_size, then original_data_b64 if present. */
@@ -938,13 +948,10 @@ static uint8_t *zstd_compress(const uint8_t *d, size_t n, int checksum, size_t *
 static void t_code_mode_sidecar(void **state)
 {
     fx *f = *state;
-    char *vp = tu_vector_path("code-wasm.bin");
     size_t n;
-    uint8_t *d = tu_read_file(vp, &n);
-    free(vp);
     tu_buf png = {0};
     json_t *m;
-    encode_plain(d, n, PRTS_MODE_CODE, &png, &m);
+    uint8_t *d = code_vector(&n, &png, &m);
     char *p = tu_path(f->dir, "k.rts.png");
     char *side = tu_path(f->dir, "k.rts.png.meta.json");
     char *out = tu_path(f->dir, "k.out");
@@ -1025,13 +1032,10 @@ static void t_code_mode_sidecar(void **state)
 static void t_bad_base64(void **state)
 {
     fx *f = *state;
-    char *vp = tu_vector_path("code-wasm.bin");
     size_t n;
-    uint8_t *d = tu_read_file(vp, &n);
-    free(vp);
     tu_buf png = {0};
     json_t *m;
-    encode_plain(d, n, PRTS_MODE_CODE, &png, &m);
+    uint8_t *d = code_vector(&n, &png, &m);
     static const char *const bad[] = {
         "A",                 /* one character */
         "AGFzb",             /* not a multiple of 4 */
@@ -1125,14 +1129,11 @@ static void t_bad_base64(void **state)
 static void t_base64_length(void **state)
 {
     fx *f = *state;
-    char *vp = tu_vector_path("code-wasm.bin");
     size_t n;
-    uint8_t *d = tu_read_file(vp, &n);
-    free(vp);
-    assert_int_equal(n, 41);
     tu_buf png = {0};
     json_t *m;
-    encode_plain(d, n, PRTS_MODE_CODE, &png, &m);
+    uint8_t *d = code_vector(&n, &png, &m);
+    assert_int_equal(n, 41);
     {
         size_t len;
         uint8_t *p = repack(png.data, png.len, m, &len);
