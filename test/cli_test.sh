@@ -43,24 +43,7 @@ check "extract says it verified" 0 sh -c "'$cli' extract '$dir/in.bin.rts.png' -
 check "extract --no-verify" 0 sh -c "'$cli' extract '$dir/in.bin.rts.png' -o '$dir/v.bin' --no-verify | grep -vq 'sha256 verified'"
 if command -v python3 >/dev/null 2>&1; then
     for how in zero drop; do
-        python3 - "$dir/in.bin.rts.png" "$dir/$how.rts.png" $how <<'EOF'
-import json, struct, sys, zlib
-d = open(sys.argv[1], "rb").read()
-out, pos = bytearray(d[:8]), 8
-while pos < len(d):
-    n, = struct.unpack(">I", d[pos:pos + 4])
-    kind, body = d[pos + 4:pos + 8], d[pos + 8:pos + 8 + n]
-    if kind == b"tEXt" and body.startswith(b"PixelRTS\0"):
-        meta = json.loads(body[17:])
-        if sys.argv[3] == "zero":
-            meta["data_hash"] = "0" * 64
-        else:
-            del meta["data_hash"]
-        body = b"PixelRTS\0PixelRTS" + json.dumps(meta, separators=(",", ":")).encode()
-    out += struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-    pos += 12 + n
-open(sys.argv[2], "wb").write(out)
-EOF
+        python3 "$(dirname "$0")/set_data_hash.py" "$dir/in.bin.rts.png" "$dir/$how.rts.png" $how
         check "extract, data_hash $how" 1 "$cli" extract "$dir/$how.rts.png" -o "$dir/$how.bin"
         check "extract -o -, data_hash $how" 1 sh -c "'$cli' extract '$dir/$how.rts.png' -o - >'$dir/$how.out'"
         check "nothing on stdout, data_hash $how" 0 test ! -s "$dir/$how.out"

@@ -366,38 +366,36 @@ class Errors(TempDirTest):
         self.assertError(cm, ValueError, Status.GRID_NOT_POW2,
                          "Invalid grid size: 12 (not power of 2)")
 
+    def refused_without_metadata(self, png, path):
+        """`png` refused as having no PixelRTS metadata, in the original's words, by decode()
+        and, written to `path`, by info() and load(); the details of the latter two."""
+        with self.assertRaises(ValueError) as cm:
+            PixelRTSDecoder().decode(png)
+        self.assertError(cm, ValueError, Status.NO_METADATA, "No PixelRTS metadata found in PNG")
+        with open(path, "wb") as f:
+            f.write(png)
+        details = []
+        for call in (PixelRTSDecoder().info, PixelRTSDecoder().load):
+            with self.assertRaises(ValueError) as cm:
+                call(path)
+            details.append(self.assertError(cm, ValueError, Status.NO_METADATA,
+                                            "No PixelRTS metadata found in PNG").detail)
+        return details
+
     def test_ordinary_png(self):
         # a photo (100x100, not a power of two, no metadata) is not a PixelRTS file: said so,
         # in the original's words, not "Invalid grid size: 100 (not power of 2)"
         photo = make_png(100, 100, texts=[("Software", "a camera")])
-        with self.assertRaises(ValueError) as cm:
-            PixelRTSDecoder().decode(photo)
-        self.assertError(cm, ValueError, Status.NO_METADATA, "No PixelRTS metadata found in PNG")
         path = self.path("photo.png")
-        with open(path, "wb") as f:
-            f.write(photo)
-        for call in (PixelRTSDecoder().info, PixelRTSDecoder().load):
-            with self.assertRaises(ValueError) as cm:
-                call(path)
-            e = self.assertError(cm, ValueError, Status.NO_METADATA,
-                                 "No PixelRTS metadata found in PNG")
-            self.assertEqual(e.detail, path + ": not a PixelRTS file (no sidecar either): "
+        for detail in self.refused_without_metadata(photo, path):
+            self.assertEqual(detail, path + ": not a PixelRTS file (no sidecar either): "
                              "No PixelRTS metadata found in PNG")
 
     def test_no_metadata(self):
         png = make_png(4, 4, texts=[("Comment", "hello")])
-        with self.assertRaises(ValueError) as cm:
-            PixelRTSDecoder().decode(png)
-        self.assertError(cm, ValueError, Status.NO_METADATA, "No PixelRTS metadata found in PNG")
         path = self.path("plain.png")
-        with open(path, "wb") as f:
-            f.write(png)
-        for call in (PixelRTSDecoder().info, PixelRTSDecoder().load):
-            with self.assertRaises(ValueError) as cm:
-                call(path)
-            e = self.assertError(cm, ValueError, Status.NO_METADATA,
-                                 "No PixelRTS metadata found in PNG")
-            self.assertIn(path, e.detail)
+        for detail in self.refused_without_metadata(png, path):
+            self.assertIn(path, detail)
 
     def test_expected_size_without_metadata(self):
         # the original reads expected_size bytes along the curve when a PNG has no metadata
