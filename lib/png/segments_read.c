@@ -19,12 +19,15 @@
 #include "png/read.h"
 #include "png/segments_index.h"
 #include "png/segments_read.h"
+#include "png/segments_write.h" /* prts__all_zero */
 
 enum { SLOT_FREE, SLOT_QUEUED, SLOT_RUNNING, SLOT_DONE };
 
 /* One thread's inflate state, reused from segment to segment: ISA-L's when
  * built with it (2-4x zlib's speed on Huffman-coded rows, measured on a
- * zlib-L1 stream of a 32 MiB binary), else zlib's. */
+ * zlib-L1 stream of a 32 MiB binary), else zlib's.  Beside it, the deflate
+ * data of the last segment it found to inflate to zeros only (see
+ * zeros_again). */
 typedef struct inflater {
 #ifdef PRTS_HAVE_ISAL
     struct inflate_state *isal;
@@ -32,6 +35,8 @@ typedef struct inflater {
     z_stream z;
     int zready;
 #endif
+    uint8_t *zero_in;
+    size_t zero_in_len, zero_want;
 } inflater;
 
 /* The largest segment we accept (ours are ~1 MiB): bounds memory per slot. */
@@ -42,6 +47,7 @@ typedef struct slot {
     int state;
     uint8_t *chunk;     /* the segment's IDAT chunk, read from the file */
     uint8_t *rows;      /* unfiltered rows, with their filter bytes */
+    size_t zero_rows;   /* rows[0..zero_rows) are zeros, written so by zeros_again */
     uint32_t adler;     /* of the filtered rows */
     int disagrees;      /* adler is not the index's */
     int rc;
@@ -165,6 +171,8 @@ static void inflater_free(prts__seg_reader *r, inflater *f)
 {
     prts__free(r->alloc, f->isal);
     f->isal = NULL;
+    prts__free(r->alloc, f->zero_in);
+    f->zero_in = NULL;
 }
 #else
 static int inflate_rows(prts__seg_reader *r, inflater *f, const uint8_t *in, size_t n,
@@ -220,8 +228,50 @@ static void inflater_free(prts__seg_reader *r, inflater *f)
     if (f->zready)
         inflateEnd(&f->z);
     f->zready = 0;
+    prts__free(r->alloc, f->zero_in);
+    f->zero_in = NULL;
 }
 #endif
+
+/* ---- segments of zeros ------------------------------------------------------
+ * The zero padding of a partial grid (up to three quarters of the image) comes
+ * as whole segments of zero rows that our writer compresses to the same bytes
+ * every time (png/write.c, zero_reuse), and inflating them is the costliest
+ * part of decoding such a file: ISA-L writes long runs at distance 1 at ~3 GB/s
+ * (docs/architecture.md §11).  Inflating is a function of the input alone (each
+ * segment starts from an empty window): deflate data byte for byte the same as
+ * a segment that inflated to `want` zeros and passed every check, for the same
+ * number of bytes and not the last segment, inflates to the same zeros and
+ * passes the same checks.  So such a segment is compared, not inflated. */
+enum { ZERO_MEMO_MAX = 64 * 1024 }; /* a segment of zeros compresses far below this */
+
+static int zeros_again(const inflater *f, const uint8_t *in, size_t n, size_t want)
+{
+    return f->zero_in && f->zero_in_len == n && f->zero_want == want &&
+           memcmp(f->zero_in, in, n) == 0;
+}
+
+/* Remember in[0..n) if its rows[0..want), just inflated and checked, are zeros. */
+static void zeros_remember(prts__seg_reader *r, inflater *f, const uint8_t *in, size_t n,
+                           const uint8_t *rows, size_t want)
+{
+    if (n > ZERO_MEMO_MAX || n * 16 > want || !prts__all_zero(rows, want))
+        return; /* rows that compress less than 16:1 are not all zeros anyway */
+    uint8_t *copy = prts__alloc(r->alloc, n ? n : 1);
+    if (!copy)
+        return; /* only a shortcut */
+    memcpy(copy, in, n);
+    prts__free(r->alloc, f->zero_in);
+    f->zero_in = copy;
+    f->zero_in_len = n;
+    f->zero_want = want;
+}
+
+/* The Adler-32 of n zeros: a stays 1, b adds it n times. */
+static uint32_t adler_of_zeros(uint64_t n)
+{
+    return (uint32_t)((n % 65521u) << 16) | 1u;
+}
 
 /* ---- one segment: CRC, inflate, unfilter (any thread) ---------------------- */
 
@@ -251,8 +301,18 @@ static int inflate_segment(prts__seg_reader *r, uint32_t k, slot *s, inflater *f
     if (k + 1 == r->ix.count)
         in_len -= 4; /* the Adler-32 trailer */
     size_t rowb = r->row_len + 1, want = (size_t)nrows * rowb;
+    int last = k + 1 == r->ix.count;
+    if (!last && zeros_again(f, in, in_len, want)) {
+        if (s->zero_rows < want)
+            memset(s->rows, 0, want);
+        s->zero_rows = want;
+        s->adler = adler_of_zeros(want);
+        s->disagrees = s->adler != r->ix.seg[k].adler;
+        return PRTS_OK; /* filter bytes 0: nothing to unfilter */
+    }
+    s->zero_rows = 0;
     const char *why = NULL;
-    int rc = inflate_rows(r, f, in, in_len, s->rows, want, k + 1 == r->ix.count, &why);
+    int rc = inflate_rows(r, f, in, in_len, s->rows, want, last, &why);
     if (rc == PRTS_E_NOMEM)
         return prts__fail(e, PRTS_E_NOMEM, "%s: out of memory inflating rows %u-%u", r->name,
                           first, first + nrows - 1);
@@ -262,6 +322,8 @@ static int inflate_segment(prts__seg_reader *r, uint32_t k, slot *s, inflater *f
                           (unsigned long long)at, why);
     s->adler = prts__adler32(1, s->rows, want);
     s->disagrees = s->adler != r->ix.seg[k].adler;
+    if (!last)
+        zeros_remember(r, f, in, in_len, s->rows, want);
     for (uint32_t i = 0; i < nrows; i++) {
         uint8_t *row = s->rows + (size_t)i * rowb;
         /* a segment cannot lean on the row before it: it was inflated apart */
