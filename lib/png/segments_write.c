@@ -268,8 +268,8 @@ static int deflate_run(prts__deflater *d, const uint8_t *in, size_t n, int level
 
 /* ---- level 0: stored blocks, and runs of zeros in fixed-Huffman blocks ------
  * Written here, bit by bit, without zlib: storing is a copy, and a run of
- * zeros is a literal 0 then matches of 258 at distance 1 (13 bits each:
- * 0.6 % of the run), far cheaper than any matcher looking at every byte. */
+ * zeros is a literal 0 then matches of 258 (put_zeros), far cheaper than
+ * any matcher looking at every byte. */
 typedef struct bits {
     uint8_t *p;    /* next byte out */
     uint64_t acc;  /* pending bits, LSB first */
@@ -312,8 +312,10 @@ static void put_fixed(bits *b, int sym)
     bits_put(b, rev, len);
 }
 
-/* A match of `len` (3..258) at distance 1 (distance code 0, 5 bits). */
-static void put_match(bits *b, size_t len)
+/* A match of `len` (3..258) at distance 1 (distance code 0) or ZERO_DIST (code 11:
+ * 49-64, 4 extra bits); the 5-bit distance code is sent MSB first. */
+enum { ZERO_DIST = 64 };
+static void put_match(bits *b, size_t len, int far)
 {
     static const uint16_t base[29] = {3,  4,  5,  6,  7,  8,  9,  10, 11,  13,  15,  17,  19,  23, 27,
                                       31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258};
@@ -325,7 +327,12 @@ static void put_match(bits *b, size_t len)
     put_fixed(b, 257 + c);
     if (extra[c])
         bits_put(b, (uint32_t)(len - base[c]), extra[c]);
-    bits_put(b, 0, 5);
+    if (far) {
+        bits_put(b, 0x1a, 5); /* code 11 (01011), bits reversed */
+        bits_put(b, ZERO_DIST - 49, 4);
+    } else {
+        bits_put(b, 0, 5);
+    }
 }
 
 /* Whether in[0..k) is zeros: payload fails on its first word, mostly. */
@@ -340,15 +347,23 @@ static inline int zero_block(const uint8_t *p, size_t k)
     return prts__all_zero(p, k);
 }
 
-/* `n` (> 0) zeros as one fixed-Huffman block, not final: a literal 0, then
- * matches at distance 1. */
+/* `n` (> 0) zeros as one fixed-Huffman block, not final: a literal 0, a
+ * match at distance 1 up to ZERO_DIST zeros, then matches at distance ZERO_DIST.  Every
+ * inflater copies a match at distance 1 byte by byte (48 MiB of zeros: ISA-L
+ * 18 ms, zlib 110 ms) and one at distance 64 in wide words (5 ms, 6 ms): 4
+ * bits more per 258 zeros (17 bits in all, 0.8 % of the run) make the zero
+ * padding of a partial grid 3-18x faster to read for every reader. */
 static void put_zeros(bits *b, size_t n)
 {
     bits_put(b, 2, 3); /* BFINAL 0, BTYPE 01 (fixed) */
     put_fixed(b, 0);
-    size_t left = n - 1;
-    while (left) {
-        size_t m = left > 258 ? 258 : left;
+    size_t done = 1;
+    while (done < n) {
+        size_t left = n - done;
+        /* the first match makes ZERO_DIST zeros to copy from, when there is room */
+        size_t m = done < ZERO_DIST ? ZERO_DIST - done : 258;
+        if (m > left)
+            m = left;
         if (m < 3) { /* 1 or 2 zeros: literals */
             put_fixed(b, 0);
             m = 1;
@@ -356,8 +371,8 @@ static void put_zeros(bits *b, size_t n)
             m = left - 3; /* leave a match's worth for the end */
         }
         if (m >= 3)
-            put_match(b, m);
-        left -= m;
+            put_match(b, m, done >= ZERO_DIST);
+        done += m;
     }
     put_fixed(b, 256);
 }
@@ -445,7 +460,7 @@ static int store_but_zeros(const uint8_t *in, size_t n, int last, prts__buf *out
  * ZEROS_AS_MATCHES_MAX bytes of them, and its other nonzero bytes (up to
  * 256 of them) look random by the distinct values among them; under 32
  * there is nothing for deflate to gain. */
-enum { ZEROS_AS_MATCHES_MAX = 8192 };
+enum { ZEROS_AS_MATCHES_MAX = 32768 };
 static int random_around_zeros(const uint8_t *in, size_t n)
 {
     uint8_t nonzero[256];
