@@ -537,6 +537,45 @@ static void t_index_segments_not_alone(void **state)
     }
 }
 
+/* The zero padding of a partial grid: segments of zero rows compressed to the same bytes,
+ * which the indexed reader inflates once and then only compares (png/segments_read.c).
+ * A 4 MiB payload fills a quarter of its 2048 grid: its bottom half is such segments.
+ * They decode right, and one of them changed by a bit (its CRC fixed) is not taken for
+ * zeros: every API refuses the file as libspng does with the index removed (that bit
+ * makes the deflate data end early: "IDAT stream too short"). */
+static void t_zero_segments(void **state)
+{
+    fx *f = *state;
+    size_t n = (4u << 20) + 4096;
+    uint8_t *data = random_payload(n, 11);
+    tu_buf png = {0};
+    encode(data, n, PRTS_LEVEL_ADAPTIVE(1), PRTS_FILTER_NONE, &png);
+    expect_all(f->dir, &png, PRTS_VERIFY_REQUIRED, PRTS_OK, NULL, data, n);
+    expect_all(f->dir, &png, PRTS_VERIFY_OFF, PRTS_OK, NULL, data, n);
+
+    /* the last IDAT chunk but one that repeats an earlier one byte for byte */
+    long at[64];
+    int count = idat_chunks(&png, at, 64), same = 0, victim = -1;
+    for (int k = 1; k + 1 < count; k++)
+        for (int j = 1; j < k; j++)
+            if (be32(png.data + at[j]) == be32(png.data + at[k]) &&
+                memcmp(png.data + at[j], png.data + at[k], be32(png.data + at[k]) + 12) == 0) {
+                same++;
+                victim = k;
+                break;
+            }
+    assert_true(same >= 3); /* the padding: one inflated, the others compared */
+    uint32_t len = be32(png.data + at[victim]);
+    png.data[at[victim] + 8 + len / 2] ^= 0x10;
+    tu_png_fix_crc(png.data, at[victim]);
+    expect_all(f->dir, &png, PRTS_VERIFY_OFF, PRTS_E_TRUNCATED, "too short", data, n);
+    expect_all(f->dir, &png, PRTS_VERIFY_REQUIRED, PRTS_E_TRUNCATED, "too short", data, n);
+    remove_index(&png);
+    expect_all(f->dir, &png, PRTS_VERIFY_OFF, PRTS_E_TRUNCATED, "too short", data, n);
+    tu_buf_free(&png);
+    free(data);
+}
+
 /* The other way round: segment 0 ends on the head of a stored block whose lengths are
  * missing.  Segment 1, inflated alone, gives the right rows and every checksum holds, so
  * the indexed reader decoded the file, while the stream read whole is corrupt, as zlib,
@@ -988,6 +1027,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(t_index_checksum_only, tu_fx_setup, tu_fx_teardown),
         cmocka_unit_test_setup_teardown(t_index_segments_not_alone, tu_fx_setup, tu_fx_teardown),
         cmocka_unit_test_setup_teardown(t_index_segment_unended, tu_fx_setup, tu_fx_teardown),
+        cmocka_unit_test_setup_teardown(t_zero_segments, tu_fx_setup, tu_fx_teardown),
         cmocka_unit_test_setup_teardown(t_sidecar_other_file, tu_fx_setup, tu_fx_teardown),
         cmocka_unit_test_setup_teardown(t_sidecar_adds_keys, tu_fx_setup, tu_fx_teardown),
         cmocka_unit_test_setup_teardown(t_verify_by_default, tu_fx_setup, tu_fx_teardown),

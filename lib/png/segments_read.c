@@ -237,7 +237,7 @@ static void inflater_free(prts__seg_reader *r, inflater *f)
  * The zero padding of a partial grid (up to three quarters of the image) comes
  * as whole segments of zero rows that our writer compresses to the same bytes
  * every time (png/write.c, zero_reuse), and inflating them is the costliest
- * part of decoding such a file: ISA-L writes long runs at distance 1 at ~3 GB/s
+ * part of decoding such a file: ISA-L inflates their runs at distance 1 at ~3 GB/s
  * (docs/architecture.md §11).  Inflating is a function of the input alone (each
  * segment starts from an empty window): deflate data byte for byte the same as
  * a segment that inflated to `want` zeros and passed every check, for the same

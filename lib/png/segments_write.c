@@ -453,9 +453,13 @@ static int store_but_zeros(const uint8_t *in, size_t n, int last, prts__buf *out
  * Huffman table of its own (a quarter of a 10 MiB random encode's CPU
  * time) to code bytes that do not compress anyway; written as level 0
  * writes (store_but_zeros: the zeros as matches, the rest stored) it costs
- * a scan and a copy, and no more bytes as long as the zeros are few: their
- * matches cost 13 bits per 258 zeros, ISA-L's table ~60 bytes and then
- * next to nothing, so from ~11 KiB of zeros on ISA-L is smaller.  Whether
+ * a scan and a copy.  Its matches cost 17 bits per 258 zeros, ISA-L's
+ * table ~60 bytes and then next to nothing, so from ~8 KiB of zeros on
+ * ISA-L is smaller; but ISA-L's matches are at distance 1, which every
+ * inflater copies byte by byte.  Up to 32 KiB (half a row of the largest
+ * grid) the zeros are ours: on 100 MiB of random payload (an 8192 grid,
+ * half rows of 16 KiB of zeros) the file is 0.8 % bigger and its image data
+ * inflates 3x faster with ISA-L, 4x with zlib (docs/architecture.md §11).  Whether
  * in[0..n) is such a run: it has all-zero 64-byte pieces, at most
  * ZEROS_AS_MATCHES_MAX bytes of them, and its other nonzero bytes (up to
  * 256 of them) look random by the distinct values among them; under 32

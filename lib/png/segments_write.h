@@ -35,7 +35,7 @@ int prts__all_zero(const uint8_t *p, size_t n);
 /* Append the raw deflate of in[0..n) to out.  level 1..9 compresses every
  * byte at that level; level 0 stores every byte except runs of all-zero
  * 64-byte blocks (the padding after a payload), written as fixed-Huffman
- * blocks of matches at distance 1 (without zlib); adaptive: blocks that look
+ * blocks of matches (without zlib: put_zeros); adaptive: blocks that look
  * incompressible (their sampled byte entropy is near 8 bits) are stored and
  * the rest compressed at `level`, switching with deflateParams inside the one
  * stream.  `last` ends the stream (final block), else it ends on a sync
