@@ -6,7 +6,9 @@
  *                           [--cli PIXELRTS [--cli OTHER ...]]
  *
  * Inputs: random bytes, D/floor-random-SIZEM.bin (default D: /dev/shm when it has
- * room, else $TMPDIR or /tmp; default sizes 10 and 1024 MiB), made once and reused.
+ * room, else $TMPDIR or /tmp; default sizes 10, 17 and 1024 MiB: 17 MiB is the worst
+ * case between, a payload just over a power of 4 MiB in a grid three quarters padding),
+ * made once and reused.
  * Each command runs as a child process (fork, exec, wait4): wall time, user and
  * system CPU and peak RSS are the child's own.  Every round runs each command once,
  * the CLIs given by --cli alternating (a build before a change and one after, on
@@ -133,7 +135,7 @@ int main(int argc, char **argv)
         }
     }
     if (!nsizes)
-        sizes[nsizes++] = 10, sizes[nsizes++] = 1024;
+        sizes[nsizes++] = 10, sizes[nsizes++] = 17, sizes[nsizes++] = 1024;
     uint64_t biggest = 0;
     for (int i = 0; i < nsizes; i++)
         biggest = sizes[i] > biggest ? sizes[i] : biggest;
